@@ -1,0 +1,160 @@
+#include "bench/engine.h"
+
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "bench/isolate.h"
+#include "bench/repetition.h"
+
+namespace versus {
+
+namespace {
+
+// What the engine knows of one cell while Google Benchmark runs it.
+struct CellState {
+  const Cell* cell = nullptr;
+  int next_repetition = 0;
+  std::vector<Record> pending;  // measured, not yet reported
+  std::string stopped;          // set once a repetition crashed or hung: the rest are not run
+  Status stopped_status = Status::kOk;
+  bool interrupted = false;
+};
+
+class Engine {
+ public:
+  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options)
+      : catalog_(catalog), writer_(writer), options_(options) {}
+
+  void add(const Cell& cell) {
+    auto state = std::make_unique<CellState>();
+    state->cell = &cell;
+    CellState* s = state.get();
+    by_name_[cell.id()] = s;
+    states_.push_back(std::move(state));
+    benchmark::RegisterBenchmark(cell.id().c_str(), [this, s](benchmark::State& st) { run_one(*s, st); })
+        ->Iterations(1)
+        ->Repetitions(cell.repetitions)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+
+  // Writes the rows of the cell Google Benchmark has just reported. A cell cut short by an
+  // interrupt writes nothing: it will be run again whole.
+  void report(const std::string& name) {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return;
+    CellState& s = *it->second;
+    if (s.interrupted) {
+      s.pending.clear();
+      return;
+    }
+    for (Record& r : s.pending) {
+      writer_.write(r);
+      result_.records.push_back(std::move(r));
+    }
+    s.pending.clear();
+  }
+
+  bool interrupted_cell(const std::string& name) const {
+    auto it = by_name_.find(name);
+    return it != by_name_.end() && it->second->interrupted;
+  }
+
+  EngineResult finish() {
+    for (auto& s : states_) report(s->cell->id());  // anything Google Benchmark did not report
+    result_.interrupted_by = interrupt_signal();
+    return std::move(result_);
+  }
+
+ private:
+  void run_one(CellState& s, benchmark::State& st) {
+    const int repetition = s.next_repetition++;
+    if (interrupt_signal() || s.interrupted) {
+      s.interrupted = true;
+      st.SkipWithError("interrupted");
+      return;
+    }
+    Record r;
+    if (!s.stopped.empty()) {
+      r = record_for(*s.cell, repetition);
+      r.status = s.stopped_status;
+      r.message = "not run: " + s.stopped;
+    } else {
+      r = execute_repetition(catalog_, *s.cell, repetition);
+    }
+    r.host = options_.host;
+    if (interrupt_signal()) {
+      s.interrupted = true;
+      st.SkipWithError("interrupted");
+      return;
+    }
+    if (s.stopped.empty() && (r.status == Status::kCrashed || r.status == Status::kTimeout)) {
+      s.stopped = fmt::format("repetition {} ended {}", repetition, status_name(r.status));
+      s.stopped_status = r.status;
+    }
+    s.pending.push_back(r);
+    if (r.status != Status::kOk) {
+      st.SkipWithError(fmt::format("{}: {}", status_name(r.status), r.message).c_str());
+      return;
+    }
+    for (auto _ : st) st.SetIterationTime(std::max(*r.wall_s, 1e-9));
+    st.counters["ops_per_s"] = benchmark::Counter(r.ops_per_s.value_or(0));
+    st.counters["cpu_util"] = benchmark::Counter((*r.cpu_user_s + *r.cpu_sys_s) / std::max(*r.wall_s, 1e-9));
+    st.counters["pss_MiB"] = benchmark::Counter(double(r.pss_bytes.value_or(0)) / (1 << 20));
+  }
+
+  const Catalog& catalog_;
+  ResultsWriter& writer_;
+  EngineOptions options_;
+  std::vector<std::unique_ptr<CellState>> states_;
+  std::map<std::string, CellState*> by_name_;
+  EngineResult result_;
+};
+
+// Google Benchmark's console table for people, and our rows, written as each cell is reported.
+class TeeReporter final : public benchmark::BenchmarkReporter {
+ public:
+  TeeReporter(Engine& engine, bool console) : engine_(engine), console_(console) {}
+
+  bool ReportContext(const Context& context) override {
+    return console_ ? console_reporter_.ReportContext(context) : true;
+  }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    std::vector<Run> shown;
+    for (const Run& run : runs) {
+      const std::string name = run.run_name.str();
+      if (engine_.interrupted_cell(name)) continue;
+      shown.push_back(run);
+      if (run.run_type == Run::RT_Iteration) engine_.report(name);
+    }
+    if (console_ && !shown.empty()) console_reporter_.ReportRuns(shown);
+  }
+
+  void Finalize() override {
+    if (console_) console_reporter_.Finalize();
+  }
+
+ private:
+  Engine& engine_;
+  bool console_;
+  benchmark::ConsoleReporter console_reporter_;
+};
+
+}  // namespace
+
+EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, ResultsWriter& writer,
+                       const EngineOptions& options) {
+  Engine engine(catalog, writer, options);
+  for (const Cell& c : cells) engine.add(c);
+  TeeReporter reporter(engine, options.console);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();
+  return engine.finish();
+}
+
+}  // namespace versus

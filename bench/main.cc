@@ -1,0 +1,66 @@
+// versus: the command line. `list` shows what can be measured; `run` measures a matrix.
+#include <benchmark/benchmark.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "bench/commands.h"
+#include "runners/registry.h"
+#include "scenarios/registry.h"
+
+int main(int argc, char** argv) {
+  using namespace versus;
+  const Catalog catalog{all_scenarios(), all_runners()};
+
+  // Google Benchmark's own flags (--benchmark_filter=...) go to it; the rest to our parser.
+  std::vector<char*> ours{argv[0]}, theirs{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    (std::string_view(argv[i]).starts_with("--benchmark_") ? theirs : ours).push_back(argv[i]);
+  }
+  std::vector<std::string> command_line(argv, argv + argc);
+
+  CLI::App app{"versus: processes, threads and fibers; blocking IO, select, poll, epoll and io_uring, measured"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help for every command");
+
+  ListOptions list;
+  auto* list_cmd = app.add_subcommand("list", "scenarios, runners, their parameters and which pairs run");
+  list_cmd->add_flag("--all", list.all, "include internal scenarios (selftest)");
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "measure a matrix of cells and write OUT/results.csv and OUT/env.json");
+  run_cmd->add_option("--scenario", run.scenarios, "scenarios, comma-separated")->delimiter(',');
+  run_cmd->add_option("--runner", run.runners, "runners, comma-separated")->delimiter(',');
+  run_cmd->add_option("--workers", run.workers, "worker counts, comma-separated")->delimiter(',');
+  run_cmd->add_option("--set", run.sets, "key=v1,v2: a scenario or runner parameter and its values (repeatable)");
+  run_cmd->add_option("--repetitions", run.repetitions, "measured repetitions per cell (default 5; a preset may say)");
+  run_cmd->add_option("--preset", run.preset, "a preset name (reports/presets/NAME.toml) or a .toml file");
+  run_cmd->add_option("--out", run.out, "output folder (default results/run-DATE-TIME)");
+  run_cmd->add_option("--cell-timeout", run.cell_timeout, "time limit in seconds for each repetition (default: scaled by the cell's work)");
+  run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");
+
+  try {
+    app.parse(static_cast<int>(ours.size()), ours.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "versus: {}\nRun 'versus --help' or 'versus run --help' for the accepted options.\n", e.what());
+    return 2;
+  }
+
+  try {
+    if (*list_cmd) return list_command(catalog, list);
+    int gb_argc = static_cast<int>(theirs.size());
+    benchmark::Initialize(&gb_argc, theirs.data());
+    if (benchmark::ReportUnrecognizedArguments(gb_argc, theirs.data())) return 2;
+    return run_command(catalog, run, command_line);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "versus: {}\n", e.what());
+    return 2;
+  }
+}

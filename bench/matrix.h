@@ -1,0 +1,45 @@
+// The matrix: what a run measures, from the command line or a preset file, expanded into cells
+// (the cartesian product of every list), each checked against what scenarios and runners declare.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/cell.h"
+#include "bench/runner.h"
+
+namespace versus {
+
+// One block of lists; the cells are their cartesian product.
+struct MatrixBlock {
+  std::vector<std::string> scenarios;
+  std::vector<std::string> runners;
+  std::vector<int> workers;
+  // key -> values, in the order given; a key applies to the scenarios and runners declaring it.
+  std::vector<std::pair<std::string, std::vector<std::string>>> set;
+};
+
+struct MatrixSpec {
+  std::vector<MatrixBlock> blocks;  // cells of all blocks, without duplicates
+  int repetitions = 5;
+  double cell_timeout_s = 0;        // 0: each cell's default
+};
+
+// Parses a --set argument "key=v1,v2". Throws UsageError.
+std::pair<std::string, std::vector<std::string>> parse_set(const std::string& text);
+
+// Expands and validates. Throws UsageError naming what is unknown or not accepted, and listing
+// what is.
+std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog);
+
+// Reads a preset (TOML; reports/presets/*.toml shows the format). `name_or_path` is a preset name
+// looked up in the preset folder, or a file path. Throws UsageError with file, line and what
+// was expected.
+MatrixSpec load_preset(const std::string& name_or_path);
+MatrixSpec parse_preset(const std::string& text, const std::string& origin);
+// Where named presets live: $VERSUS_PRESETS, else the source tree's reports/presets.
+std::string preset_folder();
+
+}  // namespace versus

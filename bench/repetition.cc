@@ -1,0 +1,160 @@
+#include "bench/repetition.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/isolate.h"
+
+namespace versus {
+
+std::string why_unsupported(const Scenario& scenario, const Runner& runner, const Cell& cell) {
+  if (!(runner.shapes() & scenario.shape())) {
+    return fmt::format("runner {} does not drive the {} shape of scenario {}", runner.name(),
+                       shape_name(scenario.shape()), scenario.name());
+  }
+  if (std::string why = scenario.unsupported(cell); !why.empty()) return why;
+  return runner.unsupported(scenario, cell);
+}
+
+Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& cell, int repetition) {
+  Record r = record_for(cell, repetition);
+  try {
+    std::unique_ptr<TaskWork> work = scenario.make_task(cell);
+    reset_peak_rss();
+    TaskOutcome out = runner.run_task(*work, cell);
+    r.wall_s = out.wall_s;
+    uint64_t ops = 0;
+    for (const auto& w : out.results) ops += w.ops;
+    r.ops = ops;
+    r.ops_per_s = out.wall_s > 0 ? double(ops) / out.wall_s : 0.0;
+    r.cpu_user_s = out.usage.user_s;
+    r.cpu_sys_s = out.usage.sys_s;
+    r.ctx_voluntary = out.usage.voluntary;
+    r.ctx_involuntary = out.usage.involuntary;
+    r.rss_peak_bytes = out.memory.rss_peak_bytes;
+    r.pss_bytes = out.memory.pss_bytes;
+    for (size_t i = 0; i < out.results.size(); ++i) {
+      if (out.results[i].failed) {
+        r.status = Status::kFailed;
+        r.message = fmt::format("worker {}: {}", i, out.results[i].message);
+        return r;
+      }
+    }
+    r.result = work->answer(out.results);
+    if (std::string wrong = work->check(out.results); !wrong.empty()) {
+      r.status = Status::kInvalid;
+      r.message = wrong;
+    }
+  } catch (const WorkerCrashed& e) {
+    r.status = Status::kCrashed;
+    r.message = e.what();
+  } catch (const std::exception& e) {
+    r.status = Status::kFailed;
+    r.message = e.what();
+  }
+  return r;
+}
+
+namespace {
+
+template <typename T>
+void put(nlohmann::json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+template <typename T>
+void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
+  if (j.contains(key) && !j[key].is_null()) v = j[key].get<T>();
+}
+
+// Default time limit of one repetition: generous, scaled by the expected work (the whole work
+// on one core, which bounds the wall time whatever the runner).
+double default_timeout(const Scenario& scenario, const Cell& cell) {
+  return 30.0 + 20.0 * scenario.expected_seconds(cell);
+}
+
+}  // namespace
+
+std::string encode_measures(const Record& r) {
+  nlohmann::json j;
+  j["status"] = status_name(r.status);
+  j["message"] = r.message;
+  put(j, "wall_s", r.wall_s);
+  put(j, "ops", r.ops);
+  put(j, "ops_per_s", r.ops_per_s);
+  put(j, "cpu_user_s", r.cpu_user_s);
+  put(j, "cpu_sys_s", r.cpu_sys_s);
+  put(j, "ctx_voluntary", r.ctx_voluntary);
+  put(j, "ctx_involuntary", r.ctx_involuntary);
+  put(j, "rss_peak_bytes", r.rss_peak_bytes);
+  put(j, "pss_bytes", r.pss_bytes);
+  put(j, "result", r.result);
+  return j.dump();
+}
+
+void decode_measures(const std::string& text, Record& r) {
+  const nlohmann::json j = nlohmann::json::parse(text);
+  r.status = parse_status(j.at("status").get<std::string>()).value();
+  r.message = j.at("message").get<std::string>();
+  get(j, "wall_s", r.wall_s);
+  get(j, "ops", r.ops);
+  get(j, "ops_per_s", r.ops_per_s);
+  get(j, "cpu_user_s", r.cpu_user_s);
+  get(j, "cpu_sys_s", r.cpu_sys_s);
+  get(j, "ctx_voluntary", r.ctx_voluntary);
+  get(j, "ctx_involuntary", r.ctx_involuntary);
+  get(j, "rss_peak_bytes", r.rss_peak_bytes);
+  get(j, "pss_bytes", r.pss_bytes);
+  get(j, "result", r.result);
+}
+
+Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetition) {
+  Record r = record_for(cell, repetition);
+  const Scenario* scenario = catalog.scenario(cell.scenario);
+  const Runner* runner = catalog.runner(cell.runner);
+  if (std::string why = why_unsupported(*scenario, *runner, cell); !why.empty()) {
+    r.status = Status::kUnsupported;
+    r.message = why;
+    return r;
+  }
+  const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, cell);
+  const IsolatedEnd end = run_isolated(
+      [&] { return encode_measures(measure_repetition(*scenario, *runner, cell, repetition)); }, timeout);
+  using How = IsolatedEnd::How;
+  switch (end.how) {
+    case How::kExited:
+      if (end.code == 0 && !end.output.empty()) {
+        try {
+          decode_measures(end.output, r);
+        } catch (const std::exception& e) {
+          r.status = Status::kFailed;
+          r.message = fmt::format("unreadable result from the repetition process: {}", e.what());
+        }
+      } else {
+        r.status = Status::kFailed;
+        r.message = fmt::format("repetition process {} without a result", end.describe());
+      }
+      break;
+    case How::kSignaled:
+      r.status = Status::kCrashed;
+      r.message = fmt::format("repetition process {}", end.describe());
+      break;
+    case How::kTimedOut:
+      r.status = Status::kTimeout;
+      r.message = fmt::format("no result within the time limit of {:.1f} s; the cell's processes were killed", timeout);
+      break;
+    case How::kInterrupted:
+      r.status = Status::kFailed;
+      r.message = "interrupted";
+      break;
+  }
+  if (end.leftovers > 0) {
+    if (!r.message.empty()) r.message += "; ";
+    r.message += fmt::format("{} process(es) left behind by the cell were killed", end.leftovers);
+  }
+  return r;
+}
+
+}  // namespace versus

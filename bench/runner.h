@@ -1,0 +1,65 @@
+// The Runner interface: *how* concurrency is made and how waiting is done. A runner knows
+// nothing of primes or protocols: it creates the workers, releases them together, times the
+// measured phase and collects what they hand back (bench/scenario.h).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench/cell.h"
+#include "bench/measure.h"
+#include "bench/params.h"
+#include "bench/scenario.h"
+
+namespace versus {
+
+// What a runner measured in one repetition of a task-shaped cell.
+struct TaskOutcome {
+  double wall_s = 0;                  // start barrier released -> last worker done
+  std::vector<WorkerResult> results;  // one per worker, in worker order
+  Usage usage;                        // CPU and context switches of the measured phase
+  Memory memory;                      // every process of the cell, sampled before workers exit
+};
+
+// A worker process of the runner died from a signal: the repetition is `crashed`.
+class WorkerCrashed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  // The shapes (Shape bits) this runner drives.
+  virtual unsigned shapes() const = 0;
+  // The runner's own parameters (fiber_threads, ...), part of a cell's identity when present.
+  virtual std::span<const ParamSpec> params() const { return {}; }
+  // "" when the runner can run this cell here, otherwise why not (an `unsupported` row). It is
+  // asked in the harness before the cell's process starts, so it must be cheap and must not
+  // leave anything behind.
+  virtual std::string unsupported(const Scenario& scenario, const Cell& cell) const {
+    (void)scenario;
+    (void)cell;
+    return {};
+  }
+  // Runs one repetition of a task-shaped cell with cell.workers workers: each worker calls
+  // work.prepare(i), waits at the start barrier, runs work.run(ctx, results[i]). Throws
+  // WorkerCrashed when a worker process died from a signal, std::exception on other errors.
+  virtual TaskOutcome run_task(TaskWork& work, const Cell& cell) const;
+};
+
+// The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the
+// harness together.
+struct Catalog {
+  std::span<const Scenario* const> scenarios;
+  std::span<const Runner* const> runners;
+
+  const Scenario* scenario(std::string_view name) const;
+  const Runner* runner(std::string_view name) const;
+};
+
+}  // namespace versus

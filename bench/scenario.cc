@@ -1,0 +1,57 @@
+#include "bench/scenario.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "bench/runner.h"
+
+namespace versus {
+
+const char* shape_name(Shape s) {
+  switch (s) {
+    case kTaskShape: return "task";
+    case kConversationShape: return "conversation";
+    case kChannelShape: return "channel";
+  }
+  return "?";
+}
+
+void WorkerResult::fail(std::string_view why) {
+  failed = 1;
+  const size_t n = std::min(why.size(), sizeof(message) - 1);
+  std::memcpy(message, why.data(), n);
+  message[n] = '\0';
+}
+
+uint64_t TaskWork::answer(std::span<const WorkerResult> results) const {
+  uint64_t sum = 0;
+  for (const auto& r : results) sum += r.value;
+  return sum;
+}
+
+std::unique_ptr<TaskWork> Scenario::make_task(const Cell&) const {
+  throw std::logic_error(fmt::format("scenario {} has no task shape", name()));
+}
+
+TaskOutcome Runner::run_task(TaskWork&, const Cell&) const {
+  throw std::logic_error(fmt::format("runner {} does not drive the task shape", name()));
+}
+
+const Scenario* Catalog::scenario(std::string_view name) const {
+  for (const Scenario* s : scenarios) {
+    if (s->name() == name) return s;
+  }
+  return nullptr;
+}
+
+const Runner* Catalog::runner(std::string_view name) const {
+  for (const Runner* r : runners) {
+    if (r->name() == name) return r;
+  }
+  return nullptr;
+}
+
+}  // namespace versus

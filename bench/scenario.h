@@ -1,0 +1,90 @@
+// The Scenario interface: *what* work is done. A scenario never creates processes, threads or
+// fibers and never waits on descriptors itself: that is the runner's part (bench/runner.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "bench/cell.h"
+#include "bench/params.h"
+
+namespace versus {
+
+// The workload shapes of DESIGN.md. A runner states which shapes it drives (Runner::shapes),
+// a scenario which shape it has; a pair whose shapes do not meet is `unsupported`.
+enum Shape : unsigned {
+  kTaskShape = 1u << 0,          // each worker runs a function over its share of the work
+  kConversationShape = 1u << 1,  // request/response over a connected descriptor
+  kChannelShape = 1u << 2,       // a producer and a consumer joined by a channel
+};
+const char* shape_name(Shape s);
+
+// What one worker hands back. Trivially copyable and fixed in size: under fork it crosses the
+// process boundary in a shared mapping.
+struct WorkerResult {
+  uint64_t value = 0;  // the worker's answer for its share (a prime count, a checksum)
+  uint64_t ops = 0;    // units of work it did; summed into the `ops` column
+  int32_t failed = 0;  // non-zero: the worker raised an error, `message` says which
+  char message[236] = {};
+
+  void fail(std::string_view why);
+};
+
+// What a worker may ask of the runner that runs it.
+class WorkerContext {
+ public:
+  WorkerContext(int index, int workers) : index_(index), workers_(workers) {}
+  virtual ~WorkerContext() = default;
+  int index() const { return index_; }
+  int workers() const { return workers_; }
+  // A point where other workers sharing this OS thread may run (fibers switch here, as a Python
+  // coroutine would at an await); elsewhere it does nothing. Long-running workers call it now
+  // and then so that fibers interleave.
+  virtual void yield() {}
+
+ private:
+  int index_;
+  int workers_;
+};
+
+// One repetition of a task-shaped scenario, made fresh for each repetition by Scenario::make_task
+// inside that repetition's own process. State that workers share must live in a SharedMapping.
+class TaskWork {
+ public:
+  virtual ~TaskWork() = default;
+  // In the worker's own thread, process or fiber thread, before the start barrier: untimed
+  // set-up of the worker's own data (allocating and touching its arrays, say).
+  virtual void prepare(int worker) { (void)worker; }
+  // The measured work of one worker. May throw: the runner records it as a failed worker.
+  virtual void run(WorkerContext& ctx, WorkerResult& out) = 0;
+  // After every worker finished without error: empty when the answers are right, otherwise what
+  // is wrong (the repetition becomes `invalid`, never a fast number).
+  virtual std::string check(std::span<const WorkerResult> results) const = 0;
+  // The scenario's overall answer, reported in the `result` column.
+  virtual uint64_t answer(std::span<const WorkerResult> results) const;
+};
+
+class Scenario {
+ public:
+  virtual ~Scenario() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  virtual Shape shape() const = 0;
+  // Internal scenarios (selftest) are left out of presets and of `versus list` without --all.
+  virtual bool internal() const { return false; }
+  // Every parameter the scenario reads, with its default: `versus list` shows this table, the
+  // matrix validates --set against it.
+  virtual std::span<const ParamSpec> params() const = 0;
+  // Roughly how long one repetition of the whole work takes on one core here, in seconds. It
+  // scales the default time limit of a repetition; it need not be precise.
+  virtual double expected_seconds(const Cell& cell) const = 0;
+  // "" when the scenario can run this cell here, otherwise why not (an `unsupported` row).
+  virtual std::string unsupported(const Cell& cell) const { (void)cell; return {}; }
+  // Task shape: one repetition's work. Called in the repetition's process.
+  virtual std::unique_ptr<TaskWork> make_task(const Cell& cell) const;
+};
+
+}  // namespace versus

@@ -1,0 +1,88 @@
+#include "bench/summary.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace versus {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+namespace {
+
+// The parameters without any runner's own, so that serial's cells match every runner's.
+std::string scenario_params(const std::string& params, const Catalog& catalog) {
+  Params p = Params::parse_canonical(params), kept;
+  for (const auto& [k, v] : p.values()) {
+    bool runner_param = false;
+    for (const Runner* r : catalog.runners) {
+      for (const auto& spec : r->params()) runner_param = runner_param || spec.name == k;
+    }
+    if (!runner_param) kept.set(k, v);
+  }
+  return kept.canonical();
+}
+
+struct Group {
+  std::vector<double> wall, pss;
+  int ok = 0, total = 0;
+  std::string problem;  // status and message of the first row that was not ok
+};
+
+}  // namespace
+
+void print_summary(const std::vector<Record>& records, const Catalog& catalog, std::FILE* out) {
+  // (scenario, scenario params) -> (runner, params, workers) -> group; in first-seen order.
+  std::vector<std::tuple<std::string, std::string, std::string, std::string, int>> order;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, int>, Group> groups;
+  for (const Record& r : records) {
+    auto key = std::make_tuple(r.scenario, scenario_params(r.params, catalog), r.runner, r.params, r.workers);
+    auto [it, fresh] = groups.try_emplace(key);
+    if (fresh) order.push_back(key);
+    Group& g = it->second;
+    ++g.total;
+    if (r.status == Status::kOk && r.wall_s) {
+      ++g.ok;
+      g.wall.push_back(*r.wall_s);
+      if (r.pss_bytes) g.pss.push_back(double(*r.pss_bytes));
+    } else if (g.problem.empty()) {
+      g.problem = fmt::format("{}: {}", status_name(r.status), r.message);
+    }
+  }
+  std::string current;
+  for (const auto& key : order) {
+    const auto& [scenario, sparams, runner, params, workers] = key;
+    const std::string heading = scenario + "  " + sparams;
+    if (heading != current) {
+      current = heading;
+      fmt::print(out, "\n{}\n{:<10} {:>7} {:>6} {:>12} {:>8} {:>10} {:>14}\n", heading, "runner", "workers", "ok",
+                 "median_ms", "speedup", "efficiency", "pss_per_worker");
+    }
+    const Group& g = groups.at(key);
+    if (g.ok == 0) {
+      fmt::print(out, "{:<10} {:>7} {:>3}/{:<2} {}\n", runner, workers, g.ok, g.total, g.problem);
+      continue;
+    }
+    const double med = median(g.wall);
+    std::string speedup = "-", efficiency = "-";
+    auto ref = groups.find(std::make_tuple(scenario, sparams, std::string("serial"), sparams, 1));
+    if (ref != groups.end() && ref->second.ok > 0) {
+      const double s = median(ref->second.wall) / med;
+      speedup = fmt::format("{:.2f}", s);
+      efficiency = fmt::format("{:.0f}%", 100 * s / workers);
+    }
+    fmt::print(out, "{:<10} {:>7} {:>3}/{:<2} {:>12.1f} {:>8} {:>10} {:>11.1f} MiB\n", runner, workers, g.ok, g.total,
+               med * 1e3, speedup, efficiency, median(g.pss) / workers / (1 << 20));
+  }
+  fmt::print(out, "\nspeedup = median time of serial with 1 worker / median time of the row; "
+                  "efficiency = speedup / workers\n");
+}
+
+}  // namespace versus

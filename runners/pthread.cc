@@ -1,0 +1,64 @@
+// pthread: one OS thread per worker in the cell's process, released together at a start line.
+#include <unistd.h>
+
+#include <thread>
+
+#include "runners/registry.h"
+#include "runners/task_phase.h"
+
+namespace versus {
+namespace {
+
+class PthreadRunner final : public Runner {
+ public:
+  std::string_view name() const override { return "pthread"; }
+  std::string_view summary() const override { return "one OS thread per worker, in one process"; }
+  unsigned shapes() const override { return kTaskShape; }
+
+  TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
+    const int n = cell.workers;
+    TaskPhase phase(n, n);
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    auto body = [&](int i) {
+      WorkerResult& result = phase.result(i);
+      const bool prepared = run_guarded(result, [&] { work.prepare(i); });
+      phase.arrive_and_wait_start();
+      WorkerContext ctx(i, n);
+      if (prepared && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
+      phase.mark_finished(i);
+      phase.arrive_done_and_wait_leave();
+    };
+    try {
+      for (int i = 0; i < n; ++i) threads.emplace_back(body, i);
+    } catch (...) {
+      // Could not create every thread: let those that exist go without working, then report.
+      phase.abort();
+      for (auto& t : threads) t.join();
+      throw;
+    }
+
+    phase.wait_ready();
+    const Usage before = usage_of_self();
+    phase.release();
+    phase.wait_done();
+    TaskOutcome out;
+    out.usage = usage_of_self() - before;
+    const pid_t self = getpid();
+    out.memory = sample_memory({&self, 1});
+    phase.let_leave();
+    for (auto& t : threads) t.join();
+    out.wall_s = phase.wall_s();
+    for (int i = 0; i < n; ++i) out.results.push_back(phase.result(i));
+    return out;
+  }
+};
+
+}  // namespace
+
+const Runner* pthread_runner() {
+  static const PthreadRunner runner;
+  return &runner;
+}
+
+}  // namespace versus

@@ -1,0 +1,48 @@
+// serial: the workers' shares one after another in the calling thread. The 1.0 reference that
+// every speedup is measured against; with one worker it is simply the work, done once.
+#include <unistd.h>
+
+#include "runners/registry.h"
+#include "runners/task_phase.h"
+
+namespace versus {
+namespace {
+
+class SerialRunner final : public Runner {
+ public:
+  std::string_view name() const override { return "serial"; }
+  std::string_view summary() const override {
+    return "every worker's share in turn, in the calling thread (the 1.0 reference)";
+  }
+  unsigned shapes() const override { return kTaskShape; }
+
+  TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
+    const int n = cell.workers;
+    TaskOutcome out;
+    out.results.resize(n);
+    std::vector<bool> prepared(n);
+    for (int i = 0; i < n; ++i) prepared[i] = run_guarded(out.results[i], [&] { work.prepare(i); });
+
+    const Usage before = usage_of_self();
+    const int64_t start = now_ns();
+    for (int i = 0; i < n; ++i) {
+      if (!prepared[i]) continue;
+      WorkerContext ctx(i, n);
+      run_guarded(out.results[i], [&] { work.run(ctx, out.results[i]); });
+    }
+    out.wall_s = double(now_ns() - start) * 1e-9;
+    out.usage = usage_of_self() - before;
+    const pid_t self = getpid();
+    out.memory = sample_memory({&self, 1});
+    return out;
+  }
+};
+
+}  // namespace
+
+const Runner* serial_runner() {
+  static const SerialRunner runner;
+  return &runner;
+}
+
+}  // namespace versus

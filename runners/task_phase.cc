@@ -1,0 +1,91 @@
+#include "runners/task_phase.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+
+namespace versus {
+
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int timeout_ms) {
+  static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
+  timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  // EAGAIN (already changed), EINTR and ETIMEDOUT all mean: look again.
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT, expected,
+          timeout_ms < 0 ? nullptr : &ts, nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+namespace {
+
+constexpr int kPollMs = 20;
+
+// Waits until `counter` reaches `target`, calling `poll` between waits.
+void wait_count(std::atomic<uint32_t>& counter, uint32_t target, const std::function<void()>& poll) {
+  while (true) {
+    uint32_t seen = counter.load(std::memory_order_acquire);
+    if (seen >= target) return;
+    if (poll) poll();
+    futex_wait(counter, seen, kPollMs);
+  }
+}
+
+void wait_flag(std::atomic<uint32_t>& flag) {
+  while (flag.load(std::memory_order_acquire) == 0) futex_wait(flag, 0);
+}
+
+void raise_count(std::atomic<uint32_t>& counter) {
+  counter.fetch_add(1, std::memory_order_acq_rel);
+  futex_wake_all(counter);
+}
+
+void raise_flag(std::atomic<uint32_t>& flag) {
+  flag.store(1, std::memory_order_release);
+  futex_wake_all(flag);
+}
+
+}  // namespace
+
+TaskPhase::TaskPhase(int workers, int parties)
+    : parties_(parties), line_(1), results_(workers), finish_ns_(workers), party_usage_(parties) {}
+
+void TaskPhase::arrive_and_wait_start() {
+  raise_count(line_[0].ready);
+  wait_flag(line_[0].go);
+}
+
+void TaskPhase::arrive_done_and_wait_leave() {
+  raise_count(line_[0].done);
+  wait_flag(line_[0].leave);
+}
+
+void TaskPhase::wait_ready(const std::function<void()>& poll) { wait_count(line_[0].ready, parties_, poll); }
+
+void TaskPhase::release() {
+  line_[0].start_ns = now_ns();
+  raise_flag(line_[0].go);
+}
+
+void TaskPhase::wait_done(const std::function<void()>& poll) { wait_count(line_[0].done, parties_, poll); }
+
+void TaskPhase::let_leave() { raise_flag(line_[0].leave); }
+
+void TaskPhase::abort() {
+  line_[0].aborted.store(1, std::memory_order_release);
+  raise_flag(line_[0].go);
+  raise_flag(line_[0].leave);
+}
+
+double TaskPhase::wall_s() const {
+  int64_t last = line_[0].start_ns;
+  for (size_t i = 0; i < finish_ns_.size(); ++i) last = std::max(last, finish_ns_[i]);
+  return double(last - line_[0].start_ns) * 1e-9;
+}
+
+}  // namespace versus

@@ -1,0 +1,83 @@
+// The measured phase of a task-shaped repetition, the same for every task runner: workers
+// prepare, gather at a start line, are released together, record when they finish, and stay
+// alive until the controller has sampled their memory. It lives in a shared mapping and waits
+// on futexes that are not process-private, so it works between threads and between processes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "bench/measure.h"
+#include "bench/scenario.h"
+#include "bench/shared_mapping.h"
+
+namespace versus {
+
+class TaskPhase {
+ public:
+  // `workers` results; `parties` threads or processes that meet at the start line (a fiber
+  // thread is one party for all its fibers).
+  TaskPhase(int workers, int parties);
+
+  // Worker (party) side.
+  void arrive_and_wait_start();
+  void mark_finished(int worker) { finish_ns_[worker] = now_ns(); }
+  void arrive_done_and_wait_leave();
+
+  // Controller side. `poll` runs every few milliseconds while waiting; it throws to give up
+  // (a worker process died, say).
+  void wait_ready(const std::function<void()>& poll = {});
+  void release();  // starts the clock
+  void wait_done(const std::function<void()>& poll = {});
+  void let_leave();
+  // Gives up on the repetition: parties still waiting are let through without working.
+  void abort();
+  bool aborted() const { return line_[0].aborted.load(std::memory_order_acquire) != 0; }
+
+  double wall_s() const;  // release -> latest finish
+  WorkerResult& result(int worker) { return results_[worker]; }
+  // A party's own CPU use during the phase, where parties are processes.
+  Usage& party_usage(int party) { return party_usage_[party]; }
+  int workers() const { return static_cast<int>(results_.size()); }
+  int parties() const { return parties_; }
+
+ private:
+  struct Line {
+    std::atomic<uint32_t> ready{0};
+    std::atomic<uint32_t> go{0};
+    std::atomic<uint32_t> done{0};
+    std::atomic<uint32_t> leave{0};
+    std::atomic<uint32_t> aborted{0};
+    int64_t start_ns = 0;
+  };
+  int parties_;
+  SharedArray<Line> line_;
+  SharedArray<WorkerResult> results_;
+  SharedArray<int64_t> finish_ns_;
+  SharedArray<Usage> party_usage_;
+};
+
+// Futex waits and wakes on a word that may sit in a shared mapping (never FUTEX_PRIVATE).
+// Returns when *word != expected, on a wake, or after timeout_ms (negative: no limit).
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int timeout_ms = -1);
+void futex_wake_all(std::atomic<uint32_t>& word);
+
+}  // namespace versus
+
+namespace versus {
+
+// Runs `step` (a worker's prepare or run), turning an exception into a failed result, so one
+// worker's error is reported as that worker's and never unwinds through a runner.
+template <typename F>
+bool run_guarded(WorkerResult& result, F&& step) {
+  try {
+    step();
+    return true;
+  } catch (const std::exception& e) {
+    result.fail(e.what());
+  }
+  return false;
+}
+
+}  // namespace versus

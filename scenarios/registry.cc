@@ -1,0 +1,12 @@
+#include "scenarios/registry.h"
+
+namespace versus {
+
+std::span<const Scenario* const> all_scenarios() {
+  static const Scenario* const kScenarios[] = {
+      cpu_scenario(),
+  };
+  return kScenarios;
+}
+
+}  // namespace versus

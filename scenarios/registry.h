@@ -1,0 +1,15 @@
+// The scenarios of this build, listed in one table (scenarios/registry.cc).
+#pragma once
+
+#include <span>
+
+#include "bench/scenario.h"
+
+namespace versus {
+
+const Scenario* cpu_scenario();
+
+// Every scenario, in the order `versus list` shows them.
+std::span<const Scenario* const> all_scenarios();
+
+}  // namespace versus
