@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "bench/params.h"
@@ -25,6 +26,7 @@ struct Cell {
 enum class Status { kOk, kUnsupported, kInvalid, kFailed, kCrashed, kTimeout };
 const char* status_name(Status s);
 std::optional<Status> parse_status(std::string_view name);
+inline std::ostream& operator<<(std::ostream& os, Status s) { return os << status_name(s); }
 
 // One row of results.csv: one repetition of one cell. Measures that a repetition did not
 // produce (a row that is not ok) stay empty (nullopt) and are written as empty fields.

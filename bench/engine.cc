@@ -2,6 +2,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -57,6 +58,25 @@ class Engine {
       result_.records.push_back(std::move(r));
     }
     s.pending.clear();
+  }
+
+  // The console shows a cell without the parameters left at their defaults.
+  std::string display_name(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return name;
+    const Cell& c = *it->second->cell;
+    std::vector<std::string> changed;
+    auto keep_changed = [&](std::span<const ParamSpec> specs) {
+      for (const auto& p : specs) {
+        const std::string& v = c.params.str(p.name);
+        if (v != p.canonical(p.default_value)) changed.push_back(p.name + "=" + v);
+      }
+    };
+    keep_changed(catalog_.scenario(c.scenario)->params());
+    keep_changed(catalog_.runner(c.runner)->params());
+    std::sort(changed.begin(), changed.end());
+    std::string shown = fmt::format("{}/{}/workers:{}", c.scenario, c.runner, c.workers);
+    return changed.empty() ? shown : shown + "/" + join(changed, ";");
   }
 
   bool interrupted_cell(const std::string& name) const {
@@ -127,10 +147,13 @@ class TeeReporter final : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     std::vector<Run> shown;
     for (const Run& run : runs) {
-      const std::string name = run.run_name.str();
+      const std::string name = run.run_name.function_name;
       if (engine_.interrupted_cell(name)) continue;
-      shown.push_back(run);
       if (run.run_type == Run::RT_Iteration) engine_.report(name);
+      shown.push_back(run);
+      shown.back().run_name.function_name = engine_.display_name(name);
+      shown.back().run_name.repetitions.clear();
+      shown.back().run_name.time_type.clear();
     }
     if (console_ && !shown.empty()) console_reporter_.ReportRuns(shown);
   }

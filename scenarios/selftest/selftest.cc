@@ -1,0 +1,91 @@
+// selftest (internal): a task whose workers misbehave on demand, so tests can prove that every
+// runner and the harness turn each fault into the right status, and leave nothing behind.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+const ParamSpec kParams[] = {
+    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "wrong"},
+                 "what the faulty worker does: none; crash (SIGSEGV); hang (sleeps forever); throw (an "
+                 "exception); exit (_exit(3) mid-run); leak (starts a process in a new session and leaves it); "
+                 "wrong (returns a wrong answer)"),
+    int_param("fault_worker", 0, 0, 100000, "index of the faulty worker (no fault if past the last)"),
+    int_param("work_ms", 5, 0, 600000, "milliseconds each worker sleeps as its work"),
+};
+
+class SelftestWork final : public TaskWork {
+ public:
+  SelftestWork(std::string fault, int fault_worker, int work_ms)
+      : fault_(std::move(fault)), fault_worker_(fault_worker), work_ms_(work_ms) {}
+
+  void run(WorkerContext& ctx, WorkerResult& out) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(work_ms_));
+    out.value = 1;
+    out.ops = 1;
+    if (ctx.index() != fault_worker_) return;
+    if (fault_ == "crash") {
+      signal(SIGSEGV, SIG_DFL);  // a sanitizer's handler would turn the crash into an exit
+      raise(SIGSEGV);
+    } else if (fault_ == "hang") {
+      while (true) pause();
+    } else if (fault_ == "throw") {
+      throw std::runtime_error(fmt::format("selftest: worker {} throws on purpose", ctx.index()));
+    } else if (fault_ == "exit") {
+      _exit(3);
+    } else if (fault_ == "leak") {
+      if (fork() == 0) {
+        setsid();  // out of the cell's process group: only the harness's subreaper finds it
+        while (true) pause();
+      }
+    } else if (fault_ == "wrong") {
+      out.value = 2;
+    }
+  }
+
+  std::string check(std::span<const WorkerResult> results) const override {
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].value != 1) return fmt::format("worker {} answered {}, expected 1", i, results[i].value);
+    }
+    return {};
+  }
+
+ private:
+  std::string fault_;
+  int fault_worker_;
+  int work_ms_;
+};
+
+class SelftestScenario final : public Scenario {
+ public:
+  std::string_view name() const override { return "selftest"; }
+  std::string_view summary() const override { return "workers that crash, hang, throw, exit, leak or lie on demand"; }
+  Shape shape() const override { return kTaskShape; }
+  bool internal() const override { return true; }
+  std::span<const ParamSpec> params() const override { return kParams; }
+  double expected_seconds(const Cell& cell) const override {
+    return double(cell.params.integer("work_ms")) * cell.workers / 1000.0;
+  }
+  std::unique_ptr<TaskWork> make_task(const Cell& cell) const override {
+    return std::make_unique<SelftestWork>(cell.params.str("fault"), int(cell.params.integer("fault_worker")),
+                                          int(cell.params.integer("work_ms")));
+  }
+};
+
+}  // namespace
+
+const Scenario* selftest_scenario() {
+  static const SelftestScenario scenario;
+  return &scenario;
+}
+
+}  // namespace versus

@@ -1,0 +1,111 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "bench/csv.h"
+#include "bench/schema.h"
+
+namespace versus {
+namespace {
+
+TEST(Csv, QuotesOnlyWhatNeedsIt) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_line({"a", "", "c;d"}), "a,,c;d\n");
+}
+
+TEST(Csv, ParseRoundTripsQuotedFields) {
+  const std::vector<std::string> row = {"x,y", "he said \"no\"", "multi\nline", ""};
+  const std::string text = csv_line({"a", "b", "c", "d"}) + csv_line(row) + csv_line({"1", "2", "3", "4"});
+  const CsvTable t = parse_csv(text, "mem.csv");
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0], row);
+  EXPECT_EQ(t.row_lines[1], 4);  // the quoted line break moved the next row down
+  EXPECT_EQ(t.column("c"), 2);
+  EXPECT_EQ(t.column("z"), -1);
+}
+
+TEST(Csv, ErrorsNameFileLineAndExpectation) {
+  try {
+    parse_csv("a,b\n1,2\n3\n", "bad.csv");
+    FAIL() << "a short row must be refused";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "bad.csv:3: expected 2 fields as in the header, found 1");
+  }
+  EXPECT_THROW(parse_csv("a,b\n\"open,2\n", "q.csv"), UsageError);
+  EXPECT_THROW(parse_csv("a,b\nx\"y,2\n", "q.csv"), UsageError);
+  EXPECT_THROW(parse_csv("", "empty.csv"), UsageError);
+}
+
+TEST(Schema, HeaderHasTheDocumentedLeadingColumns) {
+  const std::vector<std::string> required = {"cell", "scenario", "runner", "workers", "params", "repetition",
+                                             "status", "message", "wall_s", "ops", "ops_per_s", "cpu_user_s",
+                                             "cpu_sys_s", "ctx_voluntary", "ctx_involuntary", "rss_peak_bytes",
+                                             "pss_bytes"};
+  const auto header = result_header();
+  ASSERT_GE(header.size(), required.size());
+  EXPECT_TRUE(std::equal(required.begin(), required.end(), header.begin()));
+}
+
+TEST(Schema, SchemaMdDocumentsEveryColumnInOrder) {
+  std::ifstream in(std::string(VERSUS_SOURCE_DIR) + "/reports/SCHEMA.md");
+  ASSERT_TRUE(in) << "reports/SCHEMA.md is missing";
+  // The column table's rows look like: | `name` | unit | meaning |
+  std::vector<std::string> documented;
+  std::string line;
+  while (std::getline(in, line) && line != "Statuses:") {
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t end = line.find('`', 3);
+    if (end != std::string::npos) documented.push_back(line.substr(3, end - 3));
+  }
+  EXPECT_EQ(documented, result_header());
+}
+
+TEST(Schema, RecordRoundTripsThroughCsv) {
+  Record r;
+  r.cell = "cpu/fork/workers:2/count=5";
+  r.scenario = "cpu";
+  r.runner = "fork";
+  r.workers = 2;
+  r.params = "count=5";
+  r.repetition = 3;
+  r.status = Status::kInvalid;
+  r.message = "counted 4, the sieve says 5, \"really\"";
+  r.wall_s = 0.125;
+  r.ops = 5;
+  r.pss_bytes = 4096;
+  r.host = "h";
+  const std::string text = csv_line(result_header()) + csv_line(record_fields(r));
+  const CsvTable t = parse_csv(text, "t.csv");
+  check_results_header(t, "t.csv");
+  const Record back = record_from_row(t, 0, "t.csv");
+  EXPECT_EQ(back.cell, r.cell);
+  EXPECT_EQ(back.status, Status::kInvalid);
+  EXPECT_EQ(back.message, r.message);
+  EXPECT_DOUBLE_EQ(*back.wall_s, 0.125);
+  EXPECT_EQ(*back.ops, 5u);
+  EXPECT_FALSE(back.cpu_user_s.has_value());
+  EXPECT_EQ(*back.pss_bytes, 4096);
+  EXPECT_EQ(back.repetition, 3);
+}
+
+TEST(Schema, MalformedRowsAreRefusedWithTheirLine) {
+  std::vector<std::string> fields(result_header().size(), "");
+  fields[3] = "2";
+  fields[5] = "0";
+  fields[6] = "fast";  // not a status
+  const CsvTable t = parse_csv(csv_line(result_header()) + csv_line(fields), "r.csv");
+  try {
+    record_from_row(t, 0, "r.csv");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("r.csv:2: status 'fast'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(check_results_header(parse_csv("a,b\n", "h.csv"), "h.csv"), UsageError);
+}
+
+}  // namespace
+}  // namespace versus

@@ -1,0 +1,104 @@
+// Faults injected through the selftest scenario, run the way the harness runs a cell: in an
+// isolated child process. Each must give the right status and message and leave nothing behind.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "bench/isolate.h"
+#include "bench/repetition.h"
+#include "runners/registry.h"
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+// Processes running this test binary, other than this one (a leaked worker is a fork of it).
+std::vector<pid_t> other_copies_of_us() {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (pid == getpid()) continue;
+    std::error_code ec2;
+    if (std::filesystem::read_symlink(e.path() / "exe", ec2) == self && !ec2) out.push_back(pid);
+  }
+  return out;
+}
+
+class IsolationTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { install_interrupt_handlers(); }
+
+  Record run(const std::string& fault, int workers = 2, double timeout = 20) {
+    Cell c;
+    c.scenario = "selftest";
+    c.runner = GetParam();
+    c.workers = workers;
+    c.timeout_s = timeout;
+    c.params.set("fault", fault);
+    c.params.set("fault_worker", "1");
+    c.params.set("work_ms", "1");
+    for (const auto& p : catalog_.runner(GetParam())->params()) c.params.set(p.name, p.default_value);
+    Record r = execute_repetition(catalog_, c, 0);
+    EXPECT_TRUE(descendants().empty()) << "a process of the cell survived";
+    EXPECT_TRUE(other_copies_of_us().empty()) << "a process of the cell survived outside our tree";
+    return r;
+  }
+
+  Catalog catalog_{all_scenarios(), all_runners()};
+};
+
+TEST_P(IsolationTest, HealthyCellIsOk) {
+  const Record r = run("none");
+  EXPECT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_EQ(r.message, "");
+}
+
+TEST_P(IsolationTest, CrashIsCrashedNamingTheSignal) {
+  const Record r = run("crash");
+  EXPECT_EQ(r.status, Status::kCrashed);
+  EXPECT_NE(r.message.find("killed by signal SIGSEGV"), std::string::npos) << r.message;
+  if (GetParam() == "fork") {
+    EXPECT_EQ(r.message.rfind("worker 1 (pid ", 0), 0u) << r.message;
+  }
+}
+
+TEST_P(IsolationTest, HangIsTimeoutAndKilled) {
+  const Record r = run("hang", 2, 1.0);
+  EXPECT_EQ(r.status, Status::kTimeout);
+  EXPECT_NE(r.message.find("time limit of 1.0 s"), std::string::npos) << r.message;
+}
+
+TEST_P(IsolationTest, ThrowIsFailedWithTheMessage) {
+  const Record r = run("throw");
+  EXPECT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.message, "worker 1: selftest: worker 1 throws on purpose");
+}
+
+TEST_P(IsolationTest, ExitMidRunIsFailed) {
+  const Record r = run("exit");
+  EXPECT_EQ(r.status, Status::kFailed);
+  EXPECT_NE(r.message.find("exited with status 3"), std::string::npos) << r.message;
+}
+
+TEST_P(IsolationTest, LeakedProcessIsKilledAndReported) {
+  const Record r = run("leak");
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.message, "1 process(es) left behind by the cell were killed");
+}
+
+TEST_P(IsolationTest, WrongAnswerIsInvalid) {
+  const Record r = run("wrong");
+  EXPECT_EQ(r.status, Status::kInvalid);
+  EXPECT_EQ(r.message, "worker 1 answered 2, expected 1");
+}
+
+INSTANTIATE_TEST_SUITE_P(Each, IsolationTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace versus

@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+
+#include "bench/matrix.h"
+#include "runners/registry.h"
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+Catalog catalog() { return {all_scenarios(), all_runners()}; }
+
+MatrixSpec one_block(MatrixBlock b, int repetitions = 3) {
+  MatrixSpec s;
+  s.blocks.push_back(std::move(b));
+  s.repetitions = repetitions;
+  return s;
+}
+
+std::string usage_error(const MatrixSpec& spec) {
+  try {
+    expand_matrix(spec, catalog());
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Matrix, CartesianProductOfEveryList) {
+  MatrixBlock b{{"cpu"}, {"serial", "fork"}, {1, 2, 4}, {{"split", {"static", "dynamic"}}}};
+  const auto cells = expand_matrix(one_block(b), catalog());
+  ASSERT_EQ(cells.size(), 2u * 2u * 3u);
+  for (const auto& c : cells) {
+    EXPECT_EQ(c.repetitions, 3);
+    EXPECT_EQ(c.params.str("kernel"), "primes");  // defaults fill what --set leaves out
+  }
+  EXPECT_EQ(cells[0].params.str("split"), "static");
+  EXPECT_EQ(cells.back().params.str("split"), "dynamic");
+}
+
+TEST(Matrix, RunnerParamsOnlyForTheirRunner) {
+  MatrixBlock b{{"cpu"}, {"fork", "fiber"}, {2}, {{"fiber_threads", {"1", "2"}}}};
+  const auto cells = expand_matrix(one_block(b), catalog());
+  // fork ignores fiber_threads (one cell), fiber gets one cell per value.
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_FALSE(cells[0].params.has("fiber_threads"));
+  EXPECT_EQ(cells[1].params.str("fiber_threads"), "1");
+  EXPECT_EQ(cells[2].params.str("fiber_threads"), "2");
+  EXPECT_NE(cells[1].id(), cells[2].id());
+}
+
+TEST(Matrix, DuplicatesCollapseAndSizesAreCanonical) {
+  MatrixSpec spec = one_block({{"cpu"}, {"serial"}, {1, 1}, {{"array_bytes", {"1M", "1048576"}}}});
+  const auto cells = expand_matrix(spec, catalog());
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].params.str("array_bytes"), "1048576");
+  EXPECT_EQ(cells[0].id().rfind("cpu/serial/workers:1/", 0), 0u);
+}
+
+TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
+  EXPECT_EQ(usage_error(one_block({{"gpu"}, {"fork"}, {1}, {}})),
+            "unknown scenario 'gpu'; known scenarios: cpu, selftest (internal)");
+  EXPECT_EQ(usage_error(one_block({{"cpu"}, {"greenlet"}, {1}, {}})),
+            "unknown runner 'greenlet'; known runners: serial, fork, pthread, fiber");
+  EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {0}, {}})),
+            "workers: '0' is not accepted; accepted: an integer from 1 to 100000");
+  EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"kernel", {"fft"}}}})),
+            "parameter 'kernel': 'fft' is not accepted; accepted: one of primes, membw");
+  const std::string unknown = usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"colour", {"red"}}}}));
+  EXPECT_EQ(unknown.rfind("unknown parameter 'colour' for scenario cpu with runner fork; accepted: ", 0), 0u) << unknown;
+  EXPECT_NE(unknown.find("count"), std::string::npos);
+  // fiber_threads exists, but not for the runners chosen.
+  EXPECT_NE(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"fiber_threads", {"2"}}}})).find("unknown parameter"),
+            std::string::npos);
+  EXPECT_EQ(usage_error(one_block({{}, {"fork"}, {1}, {}})).rfind("no scenario given", 0), 0u);
+  EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {}, {}})).rfind("no worker count given", 0), 0u);
+  EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {}}, 0)),
+            "repetitions: '0' is not accepted; accepted: an integer from 1 to 100000");
+}
+
+TEST(Matrix, ParseSet) {
+  auto [k, v] = parse_set("count=1,2");
+  EXPECT_EQ(k, "count");
+  EXPECT_EQ(v, (std::vector<std::string>{"1", "2"}));
+  EXPECT_THROW(parse_set("count"), UsageError);
+  EXPECT_THROW(parse_set("=3"), UsageError);
+  EXPECT_THROW(parse_set("count=1,,2"), UsageError);
+}
+
+TEST(Preset, QuickPresetIsTheDocumentedMatrix) {
+  const MatrixSpec spec = load_preset(std::string(VERSUS_SOURCE_DIR) + "/reports/presets/quick.toml");
+  const auto cells = expand_matrix(spec, catalog());
+  EXPECT_EQ(cells.size(), 4u * 3u);
+  for (const auto& c : cells) EXPECT_EQ(c.scenario, "cpu");
+}
+
+TEST(Preset, ParsesBlocksAndSets) {
+  const MatrixSpec spec = parse_preset(R"(
+repetitions = 2
+[[matrix]]
+scenario = "cpu"
+runner = ["fork", "pthread"]
+workers = [1, 2]
+[matrix.set]
+count = [1000, 2000]
+split = "dynamic"
+)",
+                                       "p.toml");
+  EXPECT_EQ(spec.repetitions, 2);
+  const auto cells = expand_matrix(spec, catalog());
+  EXPECT_EQ(cells.size(), 2u * 2u * 2u);
+  EXPECT_EQ(cells[0].params.str("split"), "dynamic");
+}
+
+std::string preset_error(const std::string& text) {
+  try {
+    parse_preset(text, "bad.toml");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Preset, MalformedPresetsNameFileLineAndExpectation) {
+  EXPECT_EQ(preset_error("repetitions = 3\n[[matrix]\n").rfind("bad.toml:2: ", 0), 0u);
+  EXPECT_EQ(preset_error("repetitions = \"many\"\n[[matrix]]\nscenario=\"cpu\"\nrunner=\"fork\"\nworkers=1\n"),
+            "bad.toml:1: 'repetitions' takes an integer");
+  EXPECT_EQ(preset_error("[[matrix]]\nscenario = \"cpu\"\nworkers = [1]\n"), "bad.toml:1: [[matrix]] block has no 'runner'");
+  EXPECT_EQ(preset_error("colour = 1\n").rfind("bad.toml:1: unknown key 'colour' in the preset; accepted: ", 0), 0u);
+  EXPECT_EQ(preset_error("repetitions = 1\n"),
+            "bad.toml: expected at least one [[matrix]] block with scenario, runner and workers");
+  EXPECT_THROW(load_preset("no-such-preset"), UsageError);
+}
+
+}  // namespace
+}  // namespace versus

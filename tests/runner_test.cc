@@ -1,0 +1,129 @@
+// The same cases under every runner; ctest runs them once per runner (runner.<name>).
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "bench/isolate.h"
+#include "bench/repetition.h"
+#include "bench/shared_mapping.h"
+#include "runners/registry.h"
+#include "scenarios/cpu/cpu.h"
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+class RunnerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  const Runner& runner() const { return *Catalog{all_scenarios(), all_runners()}.runner(GetParam()); }
+
+  Cell cell(const Scenario& s, int workers, std::map<std::string, std::string> set = {}) const {
+    Cell c;
+    c.scenario = std::string(s.name());
+    c.runner = GetParam();
+    c.workers = workers;
+    for (const auto& p : s.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    for (const auto& p : runner().params()) {
+      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    }
+    return c;
+  }
+};
+
+TEST_P(RunnerTest, CountsPrimesRightAtOneTwoAndThreeWorkers) {
+  const uint64_t start = 1000000, count = 30011;  // odd: the static split is uneven at 2 and 3
+  const uint64_t want = cpu::count_primes_trial(start, start + count);
+  ASSERT_EQ(want, cpu::count_primes_sieve(start, start + count));
+  for (const char* split : {"static", "dynamic"}) {
+    for (int workers : {1, 2, 3}) {
+      const Cell c = cell(*cpu_scenario(), workers, {{"count", std::to_string(count)}, {"split", split}, {"chunk", "997"}});
+      const Record r = measure_repetition(*cpu_scenario(), runner(), c, 0);
+      ASSERT_EQ(r.status, Status::kOk) << split << " x" << workers << ": " << r.message;
+      EXPECT_EQ(r.result.value(), want) << split << " x" << workers;
+      EXPECT_EQ(r.ops.value(), count);
+      EXPECT_GT(r.wall_s.value(), 0);
+      EXPECT_GT(r.cpu_user_s.value() + r.cpu_sys_s.value(), 0);
+      EXPECT_GT(r.pss_bytes.value(), 0);
+      EXPECT_GE(r.rss_peak_bytes.value(), r.pss_bytes.value() / 2);
+    }
+  }
+}
+
+TEST_P(RunnerTest, MembwTriadChecksItsSums) {
+  const Cell c = cell(*cpu_scenario(), 3, {{"kernel", "membw"}, {"array_bytes", "3M"}, {"passes", "3"}});
+  const Record r = measure_repetition(*cpu_scenario(), runner(), c, 0);
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_EQ(r.ops.value(), 3u * ((3u << 20) / 24));
+}
+
+TEST_P(RunnerTest, WrongAnswerIsInvalid) {
+  const Cell c = cell(*selftest_scenario(), 3, {{"fault", "wrong"}, {"fault_worker", "2"}, {"work_ms", "0"}});
+  const Record r = measure_repetition(*selftest_scenario(), runner(), c, 0);
+  EXPECT_EQ(r.status, Status::kInvalid);
+  EXPECT_EQ(r.message, "worker 2 answered 2, expected 1");
+}
+
+TEST_P(RunnerTest, WorkerExceptionIsFailed) {
+  const Cell c = cell(*selftest_scenario(), 2, {{"fault", "throw"}, {"fault_worker", "1"}, {"work_ms", "0"}});
+  const Record r = measure_repetition(*selftest_scenario(), runner(), c, 0);
+  EXPECT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.message, "worker 1: selftest: worker 1 throws on purpose");
+}
+
+// Where each worker ran: process and thread ids, written into shared memory.
+class WhoRuns final : public TaskWork {
+ public:
+  explicit WhoRuns(int workers) : ids_(workers) {}
+  void run(WorkerContext& ctx, WorkerResult& out) override {
+    ids_[ctx.index()] = {getpid(), static_cast<pid_t>(syscall(SYS_gettid))};
+    ctx.yield();
+    out.value = 1;
+    out.ops = 1;
+  }
+  std::string check(std::span<const WorkerResult>) const override { return {}; }
+  SharedArray<std::pair<pid_t, pid_t>> ids_;
+};
+
+TEST_P(RunnerTest, WorkersRunWhereTheRunnerSays) {
+  const int n = 3;
+  WhoRuns work(n);
+  const Cell c = cell(*cpu_scenario(), n);
+  const TaskOutcome out = runner().run_task(work, c);
+  ASSERT_EQ(out.results.size(), size_t(n));
+  std::set<pid_t> pids, tids;
+  for (int i = 0; i < n; ++i) {
+    pids.insert(work.ids_[i].first);
+    tids.insert(work.ids_[i].second);
+  }
+  const pid_t self = getpid(), self_tid = static_cast<pid_t>(syscall(SYS_gettid));
+  const std::string name = GetParam();
+  if (name == "serial") {
+    EXPECT_EQ(pids, std::set<pid_t>{self});
+    EXPECT_EQ(tids, std::set<pid_t>{self_tid});
+  } else if (name == "fork") {
+    EXPECT_EQ(pids.size(), size_t(n));
+    EXPECT_EQ(pids.count(self), 0u);
+  } else if (name == "pthread") {
+    EXPECT_EQ(pids, std::set<pid_t>{self});
+    EXPECT_EQ(tids.size(), size_t(n));
+  } else if (name == "fiber") {  // one fiber thread by default: every fiber on it
+    EXPECT_EQ(pids, std::set<pid_t>{self});
+    EXPECT_EQ(tids.size(), 1u);
+    EXPECT_EQ(tids.count(self_tid), 0u);
+  }
+}
+
+TEST_P(RunnerTest, NoChildOfOursOutlivesTheRepetition) {
+  const Cell c = cell(*cpu_scenario(), 3, {{"count", "3000"}});
+  const Record r = measure_repetition(*cpu_scenario(), runner(), c, 0);
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_TRUE(descendants().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Each, RunnerTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace versus
