@@ -176,8 +176,9 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
       break;
     }
     pollfd fds[3] = {{open ? out_pipe[0] : -1, POLLIN, 0}, {pidfd, POLLIN, 0}, {g_wake_pipe[0], POLLIN, 0}};
-    // Without a pidfd, wake now and then to ask waitpid.
-    const int wait_ms = int(std::min<int64_t>(left_ms, pidfd >= 0 ? 1000 : 20));
+    // Wake now and then to ask waitpid as well: without a pidfd that is the only way to learn
+    // of the child's end.
+    const int wait_ms = int(std::min<int64_t>(left_ms, pidfd >= 0 ? 100 : 20));
     if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) fail("poll");
     if (open && (fds[0].revents & (POLLIN | POLLHUP))) open = drain(out_pipe[0], end.output);
     if (waitpid(pid, &status, WNOHANG) == pid) exited = true;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "bench/isolate.h"
 #include "bench/repetition.h"
@@ -13,25 +14,37 @@
 namespace versus {
 namespace {
 
-// Processes running this test binary, other than this one (a leaked worker is a fork of it).
+// A mark in the environment that every process forked from this test inherits, so that the
+// search below finds ours and not those of a copy of this test running in parallel.
+std::string our_mark() { return "VERSUS_ISOLATION_TEST=" + std::to_string(getpid()); }
+
+// Processes carrying our mark, other than this one: a leaked worker is a fork of us, wherever it
+// went (another session, another parent).
 std::vector<pid_t> other_copies_of_us() {
   std::vector<pid_t> out;
+  const std::string mark = our_mark();
   std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = std::stoi(name);
     if (pid == getpid()) continue;
-    std::error_code ec2;
-    if (std::filesystem::read_symlink(e.path() / "exe", ec2) == self && !ec2) out.push_back(pid);
+    std::ifstream in(e.path() / "environ", std::ios::binary);
+    std::string var;
+    while (std::getline(in, var, '\0')) {
+      if (var == mark) out.push_back(pid);
+    }
   }
   return out;
 }
 
 class IsolationTest : public ::testing::TestWithParam<std::string> {
  protected:
-  static void SetUpTestSuite() { install_interrupt_handlers(); }
+  static void SetUpTestSuite() {
+    install_interrupt_handlers();
+    const std::string mark = our_mark();
+    setenv("VERSUS_ISOLATION_TEST", mark.substr(mark.find('=') + 1).c_str(), 1);
+  }
 
   Record run(const std::string& fault, int workers = 2, double timeout = 20) {
     Cell c;
