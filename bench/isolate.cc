@@ -8,7 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mqueue.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -78,7 +83,44 @@ bool drain(int fd, std::string& into) {
   }
 }
 
+std::string tmp_folder_of(pid_t group) { return fmt::format("/tmp/versus.{}", group); }
+// The IPC names a repetition handed out, one a line: /dev/mqueue is not always mounted, so the
+// harness cannot rely on listing it.
+std::string names_file_of(pid_t group) { return fmt::format("/tmp/versus.{}.names", group); }
+
+// Removes what a repetition left under its names; returns how many entries there were.
+int remove_litter(pid_t group) {
+  namespace fs = std::filesystem;
+  int removed = 0;
+  std::error_code ec;
+  {
+    std::ifstream names(names_file_of(group));
+    std::string name;
+    while (std::getline(names, name)) {
+      removed += shm_unlink(name.c_str()) == 0;
+      removed += mq_unlink(name.c_str()) == 0;
+    }
+  }
+  fs::remove(names_file_of(group), ec);
+  const fs::path tmp = tmp_folder_of(group);
+  if (fs::exists(tmp, ec)) {
+    for (const auto& e : fs::recursive_directory_iterator(tmp, ec)) {
+      (void)e;
+      ++removed;
+    }
+    fs::remove_all(tmp, ec);
+  }
+  return removed;
+}
+
 }  // namespace
+
+std::string cell_ipc_name(std::string_view what) {
+  const pid_t group = getpgrp();
+  std::string name = fmt::format("/versus.{}.{}", group, what);
+  std::ofstream(names_file_of(group), std::ios::app) << name << '\n';
+  return name;
+}
 
 std::string IsolatedEnd::describe() const {
   switch (how) {
@@ -146,6 +188,9 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
     if (getppid() != parent) _exit(71);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    // A temporary folder of the repetition's own, removed by the harness afterwards.
+    const std::string tmp = tmp_folder_of(getpid());
+    if (mkdir(tmp.c_str(), 0700) == 0) setenv("TMPDIR", tmp.c_str(), 1);
     close(out_pipe[0]);
     int code = 0;
     try {
@@ -200,6 +245,7 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
     }
   }
   kill_descendants();
+  end.litter = remove_litter(pid);
   if (pidfd >= 0) close(pidfd);
   close(out_pipe[0]);
   return end;

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/types.h>
@@ -16,6 +17,7 @@ struct IsolatedEnd {
   int code = 0;             // exit status (kExited) or signal number (kSignaled)
   std::string output;       // what the body returned, sent back over a pipe
   int leftovers = 0;        // processes the child left behind, killed afterwards
+  int litter = 0;           // shared-memory, queue and temporary names it left, removed afterwards
   std::string describe() const;  // "killed by signal SIGSEGV (Segmentation fault)", ...
 };
 
@@ -23,6 +25,11 @@ struct IsolatedEnd {
 // Before returning, the child's process group and every other process it left behind are
 // killed and reaped.
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s);
+
+// A name for a POSIX shared-memory object or message queue a cell creates: "/versus.G.what",
+// G being the repetition's process group. The name is recorded, and whatever the cell leaves
+// under it, and in the temporary folder $TMPDIR it is given, the harness removes afterwards.
+std::string cell_ipc_name(std::string_view what);
 
 // SIGINT and SIGTERM stop a run: the handler records the signal, and run_isolated, waiting on a
 // child, kills it and returns kInterrupted. Also makes this process the subreaper of its

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <system_error>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -120,8 +122,15 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
     return r;
   }
   const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, cell);
-  const IsolatedEnd end = run_isolated(
-      [&] { return encode_measures(measure_repetition(*scenario, *runner, cell, repetition)); }, timeout);
+  IsolatedEnd end;
+  try {
+    end = run_isolated([&] { return encode_measures(measure_repetition(*scenario, *runner, cell, repetition)); },
+                       timeout);
+  } catch (const std::system_error& e) {  // no pipe, no fork: this machine is out of something
+    r.status = Status::kFailed;
+    r.message = fmt::format("could not start the repetition's process: {}", e.what());
+    return r;
+  }
   using How = IsolatedEnd::How;
   switch (end.how) {
     case How::kExited:
@@ -150,10 +159,9 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
       r.message = "interrupted";
       break;
   }
-  if (end.leftovers > 0) {
-    if (!r.message.empty()) r.message += "; ";
-    r.message += fmt::format("{} process(es) left behind by the cell were killed", end.leftovers);
-  }
+  auto note = [&r](const std::string& what) { r.message += (r.message.empty() ? "" : "; ") + what; };
+  if (end.leftovers > 0) note(fmt::format("{} process(es) left behind by the cell were killed", end.leftovers));
+  if (end.litter > 0) note(fmt::format("{} shared-memory, queue or temporary name(s) left by the cell were removed", end.litter));
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "bench/limits.h"
 #include "runners/fiber.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
@@ -33,6 +34,11 @@ class FiberRunner final : public Runner {
   }
   unsigned shapes() const override { return kTaskShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
+  std::string unsupported(const Scenario&, const Cell& cell) const override {
+    const int64_t threads = std::min<int64_t>(cell.params.integer("fiber_threads"), cell.workers);
+    if (std::string why = check_tasks(threads, "fiber threads"); !why.empty()) return why;
+    return check_stacks(cell.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
+  }
 
   TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
     const int n = cell.workers;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/limits.h"
 #include "bench/process.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
@@ -18,6 +19,9 @@ class ForkRunner final : public Runner {
   std::string_view name() const override { return "fork"; }
   std::string_view summary() const override { return "one child process per worker (fork)"; }
   unsigned shapes() const override { return kTaskShape; }
+  std::string unsupported(const Scenario&, const Cell& cell) const override {
+    return check_tasks(cell.workers, "processes");
+  }
 
   TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
     const int n = cell.workers;

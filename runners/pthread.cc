@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "bench/limits.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
 
@@ -14,6 +15,11 @@ class PthreadRunner final : public Runner {
   std::string_view name() const override { return "pthread"; }
   std::string_view summary() const override { return "one OS thread per worker, in one process"; }
   unsigned shapes() const override { return kTaskShape; }
+  // Threads get glibc's default 8 MiB stacks.
+  std::string unsupported(const Scenario&, const Cell& cell) const override {
+    if (std::string why = check_tasks(cell.workers, "threads"); !why.empty()) return why;
+    return check_stacks(cell.workers, int64_t{8} << 20, "threads");
+  }
 
   TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
     const int n = cell.workers;

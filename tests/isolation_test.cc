@@ -104,6 +104,20 @@ TEST_P(IsolationTest, LeakedProcessIsKilledAndReported) {
   EXPECT_EQ(r.message, "1 process(es) left behind by the cell were killed");
 }
 
+TEST_P(IsolationTest, LitterIsRemovedAndReported) {
+  const Record r = run("litter");
+  EXPECT_EQ(r.status, Status::kOk);
+  // The faulty worker leaves a shared-memory object, a queue and a file, whatever the runner.
+  EXPECT_EQ(r.message, "3 shared-memory, queue or temporary name(s) left by the cell were removed") << r.message;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) {
+    EXPECT_NE(e.path().filename().string().rfind("versus.", 0), 0u) << e.path() << " was left";
+  }
+  for (const auto& e : std::filesystem::directory_iterator("/tmp", ec)) {
+    EXPECT_NE(e.path().filename().string().rfind("versus.", 0), 0u) << e.path() << " was left";
+  }
+}
+
 TEST_P(IsolationTest, WrongAnswerIsInvalid) {
   const Record r = run("wrong");
   EXPECT_EQ(r.status, Status::kInvalid);

@@ -1,21 +1,29 @@
 // selftest (internal): a task whose workers misbehave on demand, so tests can prove that every
 // runner and the harness turn each fault into the right status, and leave nothing behind.
+#include <fcntl.h>
+#include <mqueue.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <system_error>
 #include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "bench/isolate.h"
 #include "scenarios/registry.h"
 
 namespace versus {
 namespace {
 
 const ParamSpec kParams[] = {
-    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "wrong"},
+    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "litter", "wrong"},
                  "what the faulty worker does: none; crash (SIGSEGV); hang (sleeps forever); throw (an "
                  "exception); exit (_exit(3) mid-run); leak (starts a process in a new session and leaves it); "
                  "wrong (returns a wrong answer)"),
@@ -47,9 +55,22 @@ class SelftestWork final : public TaskWork {
         setsid();  // out of the cell's process group: only the harness's subreaper finds it
         while (true) pause();
       }
+    } else if (fault_ == "litter") {
+      litter();
     } else if (fault_ == "wrong") {
       out.value = 2;
     }
+  }
+
+  static void litter() {
+    const int shm = shm_open(cell_ipc_name("litter").c_str(), O_CREAT | O_RDWR, 0600);
+    if (shm < 0) throw std::system_error(errno, std::generic_category(), "shm_open");
+    close(shm);
+    const mqd_t mq = mq_open(cell_ipc_name("litter").c_str(), O_CREAT | O_RDWR, 0600, nullptr);
+    if (mq == mqd_t(-1)) throw std::system_error(errno, std::generic_category(), "mq_open");
+    mq_close(mq);
+    const char* tmp = std::getenv("TMPDIR");
+    std::ofstream(std::string(tmp ? tmp : "/tmp") + "/litter") << "left behind\n";
   }
 
   std::string check(std::span<const WorkerResult> results) const override {
