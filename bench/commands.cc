@@ -9,7 +9,11 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <benchmark/benchmark.h>
+
 #include "bench/engine.h"
+#include "bench/limits.h"
+#include "bench/resume.h"
 #include "bench/env.h"
 #include "bench/isolate.h"
 #include "bench/matrix.h"
@@ -76,7 +80,8 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
     spec = load_preset(o.preset);
     apply_overrides(spec, o.sets, catalog);
   } else {
-    MatrixBlock block{o.scenarios, o.runners, o.workers, {}};
+    MatrixBlock block{o.scenarios, o.runners, {}, {}};
+    for (const auto& w : o.workers) block.workers.push_back(parse_workers(w));
     for (const auto& s : o.sets) block.set.push_back(parse_set(s));
     spec.blocks.push_back(block);
   }
@@ -124,47 +129,118 @@ int list_command(const Catalog& catalog, const ListOptions& options) {
   return 0;
 }
 
-int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
-  const MatrixSpec spec = spec_from(options, catalog);
-  const std::vector<Cell> cells = expand_matrix(spec, catalog);
+namespace {
 
-  const fs::path out = options.out.empty()
-                           ? fs::path(fmt::format("results/run-{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr))))
-                           : fs::path(options.out);
-  const fs::path csv = out / "results.csv";
-  if (fs::exists(csv)) {
-    throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is overwritten",
-                                 out.string()));
+// Hands Google Benchmark its flags; refuses what it does not know.
+void init_benchmark(const std::vector<std::string>& args) {
+  // Google Benchmark keeps argv[0] for its banner: the strings must outlive the run.
+  static std::vector<std::string> storage;
+  storage = {"versus"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+  if (argc > 1) {
+    std::vector<std::string> unknown(argv.begin() + 1, argv.begin() + argc);
+    throw UsageError(fmt::format("unknown Google Benchmark flag(s): {}", join(unknown, " ")));
   }
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw UsageError(fmt::format("cannot create the output folder {}: {}", out.string(), ec.message()));
+}
 
-  int cell_count = static_cast<int>(cells.size()), rows = 0;
+bool any_matrix_option(const RunOptions& o) {
+  return !o.scenarios.empty() || !o.runners.empty() || !o.workers.empty() || !o.sets.empty() || o.repetitions ||
+         !o.preset.empty() || !o.out.empty() || o.cell_timeout || !o.shard.empty() || !o.benchmark_args.empty();
+}
+
+// Notes a resumption in env.json, keeping what the first start recorded.
+void record_resume(const fs::path& env_path, const std::vector<std::string>& command_line) {
+  nlohmann::json env = nlohmann::json::object();
+  if (std::ifstream in(env_path); in) {
+    try {
+      env = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  const nlohmann::json now = capture_environment(command_line);
+  env["resumed"].push_back({{"start_time", now["start_time"]}, {"command_line", command_line}, {"host", now["host"]}});
+  write_file(env_path, env.dump(2) + "\n");
+}
+
+}  // namespace
+
+int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
+  const bool resuming = !options.resume.empty();
+  RunPlan plan;
+  fs::path out;
+  if (resuming) {
+    if (any_matrix_option(options)) {
+      throw UsageError("--resume OUT runs the matrix recorded in OUT/matrix.json: give no other matrix options "
+                       "(--quiet is the only one that goes with it)");
+    }
+    out = options.resume;
+    plan = load_plan(out.string());
+  } else {
+    plan.spec = spec_from(options, catalog);
+    if (!options.shard.empty()) plan.shard = parse_shard(options.shard);
+    plan.benchmark_args = options.benchmark_args;
+    out = options.out.empty()
+              ? fs::path(fmt::format("results/run-{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr))))
+              : fs::path(options.out);
+  }
+  std::vector<Cell> cells = expand_matrix(plan.spec, catalog);
+  if (plan.shard) cells = select_shard(cells, *plan.shard);
+  init_benchmark(plan.benchmark_args);
+
+  const fs::path csv = out / "results.csv";
+  std::vector<Record> earlier;
+  if (resuming) {
+    ResumeState state = prepare_resume(csv.string(), cells);
+    if (state.dropped_rows > 0) {
+      fmt::print("versus: removed {} rows of cells cut short; they run again whole\n", state.dropped_rows);
+    }
+    fmt::print("versus: resuming {}: {} of {} cells complete\n", out.string(), cells.size() - state.todo.size(),
+               cells.size());
+    cells = std::move(state.todo);
+    earlier = std::move(state.kept);
+  } else {
+    if (fs::exists(csv)) {
+      throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
+                                   "overwritten, or --resume {} to complete it", out.string(), out.string()));
+    }
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) throw UsageError(fmt::format("cannot create the output folder {}: {}", out.string(), ec.message()));
+  }
+
+  int rows = 0;
   for (const auto& c : cells) rows += c.repetitions;
   try {
-    write_file(out / "env.json", capture_environment(command_line).dump(2) + "\n");
+    if (resuming) {
+      record_resume(out / "env.json", command_line);
+    } else {
+      write_file(out / "env.json", capture_environment(command_line).dump(2) + "\n");
+      save_plan(out.string(), plan);
+    }
+    raise_fd_limit();
     install_interrupt_handlers();
     ResultsWriter writer(csv.string());
-    fmt::print("versus: {} cells, {} repetitions in all; writing {}\n", cell_count, rows, csv.string());
+    fmt::print("versus: {} cells{}, {} repetitions in all; writing {}\n", cells.size(),
+               plan.shard ? " in shard " + plan.shard->str() : "", rows, csv.string());
     std::fflush(stdout);
-    EngineResult result = run_cells(cells, catalog, writer, {!options.quiet, host_name()});
-    print_summary(result.records, catalog, stdout);
-    fmt::print("\nresults: {} ({} rows)\nenvironment: {}\n", csv.string(), result.records.size(),
-               (out / "env.json").string());
+    EngineResult result = run_cells(cells, catalog, writer, {!options.quiet, !options.quiet, host_name()});
+    earlier.insert(earlier.end(), result.records.begin(), result.records.end());
+    print_summary(earlier, catalog, stdout);
+    fmt::print("\nresults: {} ({} rows)\nenvironment: {}\n", csv.string(), earlier.size(), (out / "env.json").string());
     if (result.interrupted_by) {
-      fmt::print(stderr, "versus: interrupted by {}: the cell in flight was stopped and its processes killed; "
-                         "{} finished rows are in {}\n",
-                 sigabbrev_np(result.interrupted_by) ? fmt::format("SIG{}", sigabbrev_np(result.interrupted_by)) : "a signal",
-                 result.records.size(), csv.string());
+      const char* abbrev = sigabbrev_np(result.interrupted_by);
+      fmt::print(stderr,
+                 "versus: interrupted by SIG{}: the cell in flight was stopped and its processes killed; {} finished "
+                 "rows are in {}; `versus run --resume {}` runs the rest\n",
+                 abbrev ? abbrev : "?", earlier.size(), csv.string(), out.string());
       return 128 + result.interrupted_by;
     }
   } catch (const std::system_error& e) {
-    fmt::print(stderr, "versus: {} (rows written so far are kept)\n", e.what());
-    return 1;
-  } catch (const std::runtime_error& e) {
-    if (dynamic_cast<const UsageError*>(&e)) throw;
-    fmt::print(stderr, "versus: {}\n", e.what());
+    fmt::print(stderr, "versus: {} (rows written so far are kept in {})\n", e.what(), csv.string());
     return 1;
   }
   return 0;

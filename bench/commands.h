@@ -15,15 +15,23 @@ struct ListOptions {
 int list_command(const Catalog& catalog, const ListOptions& options);
 
 struct RunOptions {
-  std::vector<std::string> scenarios, runners, sets;
-  std::vector<int> workers;
+  std::vector<std::string> scenarios, runners, sets, workers;
   std::optional<int> repetitions;
   std::string preset;
   std::string out;
   std::optional<double> cell_timeout;
+  std::string shard;   // "K/N"
+  std::string resume;  // an output folder to complete
   bool quiet = false;
+  std::vector<std::string> benchmark_args;  // --benchmark_* flags, for Google Benchmark
 };
 // Throws UsageError on bad input before anything is written.
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line);
+
+struct MergeOptions {
+  std::vector<std::string> inputs;
+  std::string out;
+};
+int merge_command(const MergeOptions& options);
 
 }  // namespace versus

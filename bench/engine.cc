@@ -2,13 +2,18 @@
 
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include <iostream>
+
 #include "bench/isolate.h"
+#include "bench/progress.h"
 #include "bench/repetition.h"
 
 namespace versus {
@@ -23,12 +28,16 @@ struct CellState {
   std::string stopped;          // set once a repetition crashed or hung: the rest are not run
   Status stopped_status = Status::kOk;
   bool interrupted = false;
+  int number = 0;               // 1-based, in the order cells start
+  int ok = 0;
 };
 
 class Engine {
  public:
-  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options)
-      : catalog_(catalog), writer_(writer), options_(options) {}
+  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options, int cells, int repetitions)
+      : catalog_(catalog), writer_(writer), options_(options), progress_(cells, repetitions, options.progress) {}
+
+  Progress& progress() { return progress_; }
 
   void add(const Cell& cell) {
     auto state = std::make_unique<CellState>();
@@ -53,11 +62,13 @@ class Engine {
       s.pending.clear();
       return;
     }
+    if (s.pending.empty()) return;
     for (Record& r : s.pending) {
       writer_.write(r);
       result_.records.push_back(std::move(r));
     }
     s.pending.clear();
+    progress_.cell_finished(display_name(name), s.number, s.ok, s.cell->repetitions);
   }
 
   // The console shows a cell without the parameters left at their defaults.
@@ -98,6 +109,8 @@ class Engine {
       st.SkipWithError("interrupted");
       return;
     }
+    if (s.number == 0) s.number = ++cells_started_;
+    progress_.repetition_started(display_name(s.cell->id()), s.number, repetition, s.cell->repetitions);
     Record r;
     if (!s.stopped.empty()) {
       r = record_for(*s.cell, repetition);
@@ -117,6 +130,8 @@ class Engine {
       s.stopped_status = r.status;
     }
     s.pending.push_back(r);
+    progress_.repetition_done();
+    if (r.status == Status::kOk) ++s.ok;
     if (r.status != Status::kOk) {
       st.SkipWithError(fmt::format("{}: {}", status_name(r.status), r.message).c_str());
       return;
@@ -133,15 +148,25 @@ class Engine {
   std::vector<std::unique_ptr<CellState>> states_;
   std::map<std::string, CellState*> by_name_;
   EngineResult result_;
+  Progress progress_;
+  int cells_started_ = 0;
 };
 
 // Google Benchmark's console table for people, and our rows, written as each cell is reported.
 class TeeReporter final : public benchmark::BenchmarkReporter {
  public:
-  TeeReporter(Engine& engine, bool console) : engine_(engine), console_(console) {}
+  TeeReporter(Engine& engine, bool console, size_t name_width)
+      : engine_(engine),
+        console_(console),
+        name_width_(name_width),
+        console_reporter_(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
+                                                : benchmark::ConsoleReporter::OO_Tabular) {}
 
   bool ReportContext(const Context& context) override {
-    return console_ ? console_reporter_.ReportContext(context) : true;
+    if (!console_) return true;
+    Context shown = context;
+    shown.name_field_width = name_width_;  // the short names, not the registered ones
+    return console_reporter_.ReportContext(shown);
   }
 
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -154,8 +179,14 @@ class TeeReporter final : public benchmark::BenchmarkReporter {
       shown.back().run_name.function_name = engine_.display_name(name);
       shown.back().run_name.repetitions.clear();
       shown.back().run_name.time_type.clear();
+      shown.back().run_name.iterations.clear();
     }
-    if (console_ && !shown.empty()) console_reporter_.ReportRuns(shown);
+    if (console_ && !shown.empty()) {
+      engine_.progress().clear();
+      console_reporter_.ReportRuns(shown);
+      std::cout.flush();
+      engine_.progress().redraw();
+    }
   }
 
   void Finalize() override {
@@ -165,6 +196,7 @@ class TeeReporter final : public benchmark::BenchmarkReporter {
  private:
   Engine& engine_;
   bool console_;
+  size_t name_width_;
   benchmark::ConsoleReporter console_reporter_;
 };
 
@@ -172,11 +204,16 @@ class TeeReporter final : public benchmark::BenchmarkReporter {
 
 EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, ResultsWriter& writer,
                        const EngineOptions& options) {
-  Engine engine(catalog, writer, options);
+  int repetitions = 0;
+  for (const Cell& c : cells) repetitions += c.repetitions;
+  Engine engine(catalog, writer, options, static_cast<int>(cells.size()), repetitions);
   for (const Cell& c : cells) engine.add(c);
-  TeeReporter reporter(engine, options.console);
+  size_t width = 10;
+  for (const Cell& c : cells) width = std::max(width, engine.display_name(c.id()).size() + 7);  // + "_median"
+  TeeReporter reporter(engine, options.console, width);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();
+  engine.progress().clear();
   return engine.finish();
 }
 

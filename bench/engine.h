@@ -14,7 +14,8 @@
 namespace versus {
 
 struct EngineOptions {
-  bool console = true;  // Google Benchmark's console table
+  bool console = true;   // Google Benchmark's console table
+  bool progress = true;  // where the run is, on stderr
   std::string host;     // the `host` column
 };
 

@@ -1,6 +1,4 @@
 // versus: the command line. `list` shows what can be measured; `run` measures a matrix.
-#include <benchmark/benchmark.h>
-
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
@@ -40,7 +38,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--preset", run.preset, "a preset name (reports/presets/NAME.toml) or a .toml file");
   run_cmd->add_option("--out", run.out, "output folder (default results/run-DATE-TIME)");
   run_cmd->add_option("--cell-timeout", run.cell_timeout, "time limit in seconds for each repetition (default: scaled by the cell's work)");
+  run_cmd->add_option("--shard", run.shard, "K/N: run only the K-th of N deterministic parts of the matrix");
+  run_cmd->add_option("--resume", run.resume, "OUT: run the cells of OUT's matrix not yet complete in OUT/results.csv");
   run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");
+
+  MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand("merge", "join results (shards of one matrix) into one folder");
+  merge_cmd->add_option("inputs", merge.inputs, "results.csv files or folders holding one")->required();
+  merge_cmd->add_option("-o,--out", merge.out, "output folder")->required();
 
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());
@@ -55,12 +60,14 @@ int main(int argc, char** argv) {
 
   try {
     if (*list_cmd) return list_command(catalog, list);
-    int gb_argc = static_cast<int>(theirs.size());
-    benchmark::Initialize(&gb_argc, theirs.data());
-    if (benchmark::ReportUnrecognizedArguments(gb_argc, theirs.data())) return 2;
+    if (*merge_cmd) return merge_command(merge);
+    run.benchmark_args.assign(theirs.begin() + 1, theirs.end());
     return run_command(catalog, run, command_line);
   } catch (const UsageError& e) {
     fmt::print(stderr, "versus: {}\n", e.what());
     return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "versus: error: {}\n", e.what());
+    return 1;
   }
 }

@@ -1,5 +1,7 @@
 #include "bench/matrix.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
@@ -112,6 +114,72 @@ void validate_block(const MatrixBlock& block, const Catalog& catalog) {
 }
 
 }  // namespace
+
+int parse_workers(const std::string& text) {
+  const int cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (text == "cores") return cores;
+  if (text.ends_with("*cores")) {
+    return static_cast<int>(parse_integer(text.substr(0, text.size() - 6), "workers")) * cores;
+  }
+  try {
+    return static_cast<int>(parse_integer(text, "workers"));
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("workers: '{}' is not accepted; accepted: an integer, 'cores' or 'K*cores'", text));
+  }
+}
+
+std::string Shard::str() const { return fmt::format("{}/{}", index, count); }
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard s;
+  try {
+    if (slash == std::string::npos) throw UsageError("");
+    s.index = static_cast<int>(parse_integer(text.substr(0, slash), "shard"));
+    s.count = static_cast<int>(parse_integer(text.substr(slash + 1), "shard"));
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("--shard '{}': expected K/N, say 2/4", text));
+  }
+  if (s.count < 1 || s.index < 1 || s.index > s.count) {
+    throw UsageError(fmt::format("--shard '{}': K must be from 1 to N, and N at least 1", text));
+  }
+  return s;
+}
+
+std::vector<Cell> select_shard(const std::vector<Cell>& cells, const Shard& shard) {
+  std::vector<Cell> out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (int(i % size_t(shard.count)) == shard.index - 1) out.push_back(cells[i]);
+  }
+  return out;
+}
+
+nlohmann::json spec_to_json(const MatrixSpec& spec) {
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const auto& b : spec.blocks) {
+    nlohmann::json set = nlohmann::json::array();
+    for (const auto& [k, v] : b.set) set.push_back({{"key", k}, {"values", v}});
+    blocks.push_back({{"scenario", b.scenarios}, {"runner", b.runners}, {"workers", b.workers}, {"set", set}});
+  }
+  return {{"repetitions", spec.repetitions}, {"cell_timeout", spec.cell_timeout_s}, {"blocks", blocks}};
+}
+
+MatrixSpec spec_from_json(const nlohmann::json& j) {
+  MatrixSpec spec;
+  spec.repetitions = j.at("repetitions").get<int>();
+  spec.cell_timeout_s = j.at("cell_timeout").get<double>();
+  for (const auto& b : j.at("blocks")) {
+    MatrixBlock block;
+    block.scenarios = b.at("scenario").get<std::vector<std::string>>();
+    block.runners = b.at("runner").get<std::vector<std::string>>();
+    block.workers = b.at("workers").get<std::vector<int>>();
+    for (const auto& kv : b.at("set")) {
+      block.set.emplace_back(kv.at("key").get<std::string>(), kv.at("values").get<std::vector<std::string>>());
+    }
+    spec.blocks.push_back(std::move(block));
+  }
+  return spec;
+}
 
 std::pair<std::string, std::vector<std::string>> parse_set(const std::string& text) {
   const auto eq = text.find('=');

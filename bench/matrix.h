@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/cell.h"
 #include "bench/runner.h"
 
@@ -26,6 +28,23 @@ struct MatrixSpec {
   int repetitions = 5;
   double cell_timeout_s = 0;        // 0: each cell's default
 };
+
+// A worker count: an integer, "cores" (the online CPUs) or "K*cores". Throws UsageError.
+int parse_workers(const std::string& text);
+
+// --shard K/N: the cells whose index in the expanded matrix is K-1 modulo N. Deterministic for a
+// given matrix, and the N shards together are exactly the matrix.
+struct Shard {
+  int index = 1;  // K, 1-based
+  int count = 1;  // N
+  std::string str() const;
+};
+Shard parse_shard(const std::string& text);
+std::vector<Cell> select_shard(const std::vector<Cell>& cells, const Shard& shard);
+
+// The matrix as JSON (OUT/matrix.json), so `run --resume` runs the very same cells.
+nlohmann::json spec_to_json(const MatrixSpec& spec);
+MatrixSpec spec_from_json(const nlohmann::json& j);
 
 // Parses a --set argument "key=v1,v2". Throws UsageError.
 std::pair<std::string, std::vector<std::string>> parse_set(const std::string& text);

@@ -94,7 +94,7 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
     block.scenarios = strings_of(*table->get("scenario"), origin, "scenario");
     block.runners = strings_of(*table->get("runner"), origin, "runner");
     for (const auto& w : strings_of(*table->get("workers"), origin, "workers")) {
-      block.workers.push_back(static_cast<int>(parse_integer(w, "workers")));
+      block.workers.push_back(parse_workers(w));
     }
     if (auto* set = table->get("set")) {
       const auto* set_table = set->as_table();

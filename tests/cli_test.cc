@@ -1,10 +1,15 @@
 // The built binary, run as a user runs it.
 #include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "bench/csv.h"
@@ -132,6 +137,160 @@ TEST_F(CliTest, FaultyCellDoesNotStopTheMatrix) {
   EXPECT_EQ(statuses["ok"], 4);
   EXPECT_EQ(statuses["crashed"], 4);
   EXPECT_EQ(statuses["timeout"], 4);
+}
+
+std::map<std::string, int> rows_per_cell(const fs::path& csv) {
+  const CsvTable t = read_csv_file(csv.string());
+  std::map<std::string, int> n;
+  for (const auto& row : t.rows) ++n[row[t.column("cell")]];
+  return n;
+}
+
+// Rows in a results file being written, 0 while it is absent or torn.
+size_t rows_per_cell_safe(const fs::path& csv) {
+  try {
+    size_t n = 0;
+    for (const auto& [cell, count] : rows_per_cell(csv)) n += size_t(count);
+    return n;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// Processes whose environment carries `mark`.
+std::vector<pid_t> processes_marked(const std::string& mark) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "environ", std::ios::binary);
+    std::string var;
+    while (std::getline(in, var, '\0')) {
+      if (var == mark) out.push_back(std::stoi(name));
+    }
+  }
+  return out;
+}
+
+TEST_F(CliTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
+  const fs::path out = dir_ / "stopped";
+  const std::string mark_value = std::to_string(getpid()) + "-interrupt";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("VERSUS_CLI_TEST", mark_value.c_str(), 1);
+    const std::string out_s = out.string();
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(VERSUS_BINARY, "versus", "run", "--scenario", "selftest", "--runner", "serial,fork,pthread,fiber", "--workers",
+          "2", "--set", "work_ms=150", "--repetitions", "2", "--quiet", "--out", out_s.c_str(), nullptr);
+    _exit(127);
+  }
+  // Stop it once the first cell is in, with cells still to go.
+  const fs::path csv = out / "results.csv";
+  for (int i = 0; i < 600 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+  EXPECT_TRUE(processes_marked("VERSUS_CLI_TEST=" + mark_value).empty()) << "a process of the run survived";
+
+  const auto before = rows_per_cell(csv);
+  ASSERT_GE(before.size(), 1u);
+  ASSERT_LT(before.size(), 4u) << "the run finished before it could be interrupted";
+  for (const auto& [cell, n] : before) EXPECT_EQ(n, 2) << cell << ": only whole cells are kept";
+
+  const Ran resumed = versus("run --resume " + out.string() + " --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  const auto after = rows_per_cell(csv);
+  EXPECT_EQ(after.size(), 4u);
+  for (const auto& [cell, n] : after) EXPECT_EQ(n, 2) << cell;
+  EXPECT_NE(resumed.output.find(fmt::format("{} of 4 cells complete", before.size())), std::string::npos)
+      << resumed.output;
+  // Nothing left to do: a second resume runs nothing.
+  const Ran again = versus("run --resume " + out.string() + " --quiet");
+  EXPECT_EQ(again.code, 0);
+  EXPECT_EQ(rows_per_cell(csv), after);
+}
+
+TEST_F(CliTest, ResumeDropsRowsOfACellCutShort) {
+  const fs::path out = dir_ / "partial";
+  ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 2 --set count=1000 --quiet --out " +
+                   out.string()).code, 0);
+  // Cut the file after the third row: the second cell has one of its two rows and half of a line.
+  const fs::path csv = out / "results.csv";
+  std::ifstream in(csv);
+  std::string text((std::istreambuf_iterator<char>(in)), {}), cut;
+  size_t pos = 0;
+  for (int line = 0; line < 4; ++line) pos = text.find('\n', pos) + 1;
+  std::ofstream(csv, std::ios::trunc) << text.substr(0, pos + 10);
+  const Ran resumed = versus("run --resume " + out.string() + " --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("removed 1 rows of cells cut short"), std::string::npos) << resumed.output;
+  const auto rows = rows_per_cell(csv);
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& [cell, n] : rows) EXPECT_EQ(n, 2) << cell;
+}
+
+TEST_F(CliTest, ResumeRefusesWhatItCannotUse) {
+  const Ran none = versus("run --resume " + (dir_ / "nothing").string());
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.output.find("matrix.json"), std::string::npos) << none.output;
+  const Ran mixed = versus("run --resume " + dir_.string() + " --workers 2");
+  EXPECT_EQ(mixed.code, 2);
+  EXPECT_NE(mixed.output.find("give no other matrix options"), std::string::npos) << mixed.output;
+}
+
+TEST_F(CliTest, ShardsMergedCoverExactlyTheMatrix) {
+  const std::string matrix = "run --scenario cpu --runner serial,fork,pthread,fiber --workers 1,2,3 --repetitions 1 "
+                             "--set count=1000 --quiet";
+  ASSERT_EQ(versus(matrix + " --out " + (dir_ / "whole").string()).code, 0);
+  std::string inputs;
+  size_t total = 0;
+  for (int k = 1; k <= 3; ++k) {
+    const fs::path part = dir_ / ("shard" + std::to_string(k));
+    const Ran ran = versus(matrix + " --shard " + std::to_string(k) + "/3 --out " + part.string());
+    ASSERT_EQ(ran.code, 0) << ran.output;
+    total += rows_per_cell(part / "results.csv").size();
+    inputs += " " + part.string();
+  }
+  EXPECT_EQ(total, 12u) << "the shards do not overlap";
+  const Ran merged = versus("merge" + inputs + " -o " + (dir_ / "merged").string());
+  ASSERT_EQ(merged.code, 0) << merged.output;
+  auto cells = [](const std::map<std::string, int>& m) {
+    std::set<std::string> s;
+    for (const auto& [k, v] : m) s.insert(k);
+    return s;
+  };
+  EXPECT_EQ(cells(rows_per_cell(dir_ / "merged" / "results.csv")), cells(rows_per_cell(dir_ / "whole" / "results.csv")));
+  EXPECT_TRUE(fs::exists(dir_ / "merged" / "env.json"));
+
+  const Ran twice = versus("merge " + (dir_ / "shard1").string() + " " + (dir_ / "shard1").string() + " -o " +
+                           (dir_ / "dup").string());
+  EXPECT_EQ(twice.code, 2);
+  EXPECT_NE(twice.output.find("is in"), std::string::npos) << twice.output;
+  EXPECT_FALSE(fs::exists(dir_ / "dup" / "results.csv"));
+
+  EXPECT_EQ(versus(matrix + " --shard 4/3 --out " + (dir_ / "bad").string()).code, 2);
+}
+
+TEST_F(CliTest, MergeRefusesMalformedCsvNamingFileAndLine) {
+  const fs::path bad = dir_ / "bad.csv";
+  std::ofstream(bad) << "cell,scenario\nx\n";
+  const Ran ran = versus("merge " + bad.string() + " -o " + (dir_ / "m").string());
+  EXPECT_EQ(ran.code, 2);
+  EXPECT_NE(ran.output.find(bad.string() + ":"), std::string::npos) << ran.output;
+  EXPECT_FALSE(fs::exists(dir_ / "m" / "results.csv"));
+}
+
+TEST_F(CliTest, MalformedPresetFileNamesFileAndLine) {
+  const fs::path preset = dir_ / "mine.toml";
+  std::ofstream(preset) << "repetitions = 2\n[[matrix]]\nscenario = [\"cpu\"]\nrunner = [\"fork\"\n";
+  const Ran ran = versus("run --preset " + preset.string() + " --out " + (dir_ / "p").string());
+  EXPECT_EQ(ran.code, 2);
+  EXPECT_NE(ran.output.find(preset.string() + ":4"), std::string::npos) << ran.output;
 }
 
 }  // namespace
