@@ -94,7 +94,11 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
     block.scenarios = strings_of(*table->get("scenario"), origin, "scenario");
     block.runners = strings_of(*table->get("runner"), origin, "runner");
     for (const auto& w : strings_of(*table->get("workers"), origin, "workers")) {
-      block.workers.push_back(parse_workers(w));
+      try {
+        block.workers.push_back(parse_workers(w));
+      } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{}: {}", where(origin, *table->get("workers")), e.what()));
+      }
     }
     if (auto* set = table->get("set")) {
       const auto* set_table = set->as_table();

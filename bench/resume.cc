@@ -91,7 +91,12 @@ ResumeState prepare_resume(const std::string& csv_path, const std::vector<Cell>&
       out << csv_line(result_header());
       for (const auto& r : state.kept) out << csv_line(record_fields(r));
       out.flush();
-      if (!out) throw std::system_error(errno, std::generic_category(), "write " + tmp);
+      if (!out) {
+        const int err = errno;
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw std::system_error(err, std::generic_category(), "write " + tmp + " (results.csv is untouched)");
+      }
     }
     fs::rename(tmp, csv_path);
   }

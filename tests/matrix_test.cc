@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
 
 #include "bench/matrix.h"
 #include "runners/registry.h"
@@ -91,6 +95,41 @@ TEST(Preset, QuickPresetIsTheDocumentedMatrix) {
   const auto cells = expand_matrix(spec, catalog());
   EXPECT_EQ(cells.size(), 4u * 3u);
   for (const auto& c : cells) EXPECT_EQ(c.scenario, "cpu");
+}
+
+TEST(Preset, EveryCheckedInPresetExpands) {
+  int presets = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(VERSUS_SOURCE_DIR) + "/reports/presets")) {
+    if (e.path().extension() != ".toml") continue;
+    ++presets;
+    const auto cells = expand_matrix(load_preset(e.path().string()), catalog());
+    EXPECT_FALSE(cells.empty()) << e.path();
+    for (const auto& c : cells) EXPECT_NE(c.scenario, "selftest") << e.path() << ": internal scenarios stay out of presets";
+  }
+  EXPECT_GE(presets, 3) << "quick, ci and full";
+}
+
+TEST(Matrix, WorkersMayBeCountedInCores) {
+  const int cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  EXPECT_EQ(parse_workers("3"), 3);
+  EXPECT_EQ(parse_workers("cores"), cores);
+  EXPECT_EQ(parse_workers("2*cores"), 2 * cores);
+  EXPECT_THROW(parse_workers("many"), UsageError);
+}
+
+TEST(Matrix, ShardsPartitionTheCells) {
+  MatrixBlock b{{"cpu"}, {"serial", "fork", "pthread", "fiber"}, {1, 2, 3}, {}};
+  const auto cells = expand_matrix(one_block(b), catalog());
+  std::set<std::string> seen;
+  for (int k = 1; k <= 5; ++k) {
+    for (const auto& c : select_shard(cells, parse_shard(std::to_string(k) + "/5"))) {
+      EXPECT_TRUE(seen.insert(c.id()).second) << c.id() << " in two shards";
+    }
+  }
+  EXPECT_EQ(seen.size(), cells.size());
+  EXPECT_THROW(parse_shard("0/3"), UsageError);
+  EXPECT_THROW(parse_shard("4/3"), UsageError);
+  EXPECT_THROW(parse_shard("2"), UsageError);
 }
 
 TEST(Preset, ParsesBlocksAndSets) {
