@@ -127,16 +127,16 @@ TEST_F(CliTest, ListShowsScenariosRunnersParamsAndPairs) {
 
 TEST_F(CliTest, FaultyCellDoesNotStopTheMatrix) {
   const fs::path out = dir_ / "faulty";
-  const Ran ran = versus("run --scenario selftest --runner fork,pthread --workers 2 --repetitions 2 "
+  const Ran ran = versus("run --scenario selftest --runner serial,fork,pthread,fiber --workers 2 --repetitions 2 "
                          "--set fault=none,crash,hang --cell-timeout 1 --quiet --out " + out.string());
   ASSERT_EQ(ran.code, 0) << ran.output;
   const CsvTable t = read_csv_file((out / "results.csv").string());
-  ASSERT_EQ(t.rows.size(), 3u * 2u * 2u);
+  ASSERT_EQ(t.rows.size(), 3u * 4u * 2u);
   std::map<std::string, int> statuses;
   for (const auto& row : t.rows) ++statuses[row[t.column("status")]];
-  EXPECT_EQ(statuses["ok"], 4);
-  EXPECT_EQ(statuses["crashed"], 4);
-  EXPECT_EQ(statuses["timeout"], 4);
+  EXPECT_EQ(statuses["ok"], 8);
+  EXPECT_EQ(statuses["crashed"], 8);
+  EXPECT_EQ(statuses["timeout"], 8);
 }
 
 std::map<std::string, int> rows_per_cell(const fs::path& csv) {
