@@ -25,7 +25,7 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
   try {
     std::unique_ptr<TaskWork> work = scenario.make_task(cell);
     reset_peak_rss();
-    TaskOutcome out = runner.run_task(*work, cell);
+    TaskOutcome out = runner.run_task(*work, cell, layout_of(scenario, cell));
     r.wall_s = out.wall_s;
     uint64_t ops = 0;
     for (const auto& w : out.results) ops += w.ops;
@@ -48,6 +48,8 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
     if (std::string wrong = work->check(out.results); !wrong.empty()) {
       r.status = Status::kInvalid;
       r.message = wrong;
+    } else {
+      work->add_measures(out.results, r);
     }
   } catch (const WorkerCrashed& e) {
     r.status = Status::kCrashed;

@@ -23,6 +23,15 @@ struct TaskOutcome {
   Memory memory;                      // every process of the cell, sampled before workers exit
 };
 
+// How many workers a task-shaped repetition has, and how they group: a channel-pair scenario
+// runs a producer and a consumer per pair (workers = 2 x pairs, group = 2); a runner keeps a
+// group together where placement matters (two fibers of a pair on one thread).
+struct TaskLayout {
+  int workers = 1;
+  int group = 1;
+};
+TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
+
 // A worker process of the runner died from a signal: the repetition is `crashed`.
 class WorkerCrashed : public std::runtime_error {
  public:
@@ -46,10 +55,11 @@ class Runner {
     (void)cell;
     return {};
   }
-  // Runs one repetition of a task-shaped cell with cell.workers workers: each worker calls
-  // work.prepare(i), waits at the start barrier, runs work.run(ctx, results[i]). Throws
-  // WorkerCrashed when a worker process died from a signal, std::exception on other errors.
-  virtual TaskOutcome run_task(TaskWork& work, const Cell& cell) const;
+  // Runs one repetition with layout.workers workers: each worker calls work.prepare(i), waits
+  // at the start barrier, runs work.run(ctx, results[i]). The task and channel shapes both come
+  // here (bench/scenario.h). Throws WorkerCrashed when a worker process died from a signal,
+  // std::exception on other errors.
+  virtual TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const;
 };
 
 // The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the

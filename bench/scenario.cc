@@ -36,7 +36,12 @@ std::unique_ptr<TaskWork> Scenario::make_task(const Cell&) const {
   throw std::logic_error(fmt::format("scenario {} has no task shape", name()));
 }
 
-TaskOutcome Runner::run_task(TaskWork&, const Cell&) const {
+TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
+  const int group = scenario.shape() == kChannelShape ? 2 : 1;
+  return {cell.workers * group, group};
+}
+
+TaskOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {
   throw std::logic_error(fmt::format("runner {} does not drive the task shape", name()));
 }
 

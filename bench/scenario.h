@@ -18,7 +18,8 @@ namespace versus {
 enum Shape : unsigned {
   kTaskShape = 1u << 0,          // each worker runs a function over its share of the work
   kConversationShape = 1u << 1,  // request/response over a connected descriptor
-  kChannelShape = 1u << 2,       // a producer and a consumer joined by a channel
+  kChannelShape = 1u << 2,       // a producer and a consumer joined by a channel: a TaskWork
+                                 // with two workers per pair, 2p the producer, 2p+1 the consumer
 };
 const char* shape_name(Shape s);
 
@@ -44,6 +45,9 @@ class WorkerContext {
   // coroutine would at an await); elsewhere it does nothing. Long-running workers call it now
   // and then so that fibers interleave.
   virtual void yield() {}
+  // True when workers share an OS thread and must never block in the kernel: they use
+  // descriptors non-blocking and yield() where they would wait (fibers).
+  virtual bool cooperative() const { return false; }
 
  private:
   int index_;
@@ -65,6 +69,12 @@ class TaskWork {
   virtual std::string check(std::span<const WorkerResult> results) const = 0;
   // The scenario's overall answer, reported in the `result` column.
   virtual uint64_t answer(std::span<const WorkerResult> results) const;
+  // Measures beyond the common ones (bytes moved, latency percentiles), filled into `record`
+  // after a successful check.
+  virtual void add_measures(std::span<const WorkerResult> results, Record& record) const {
+    (void)results;
+    (void)record;
+  }
 };
 
 class Scenario {

@@ -111,7 +111,11 @@ void FiberScheduler::spawn(std::function<void()> body) {
 }
 
 void FiberScheduler::run() {
-  while (!ready_.empty()) {
+  run_until([] { return false; });
+}
+
+void FiberScheduler::run_until(const std::function<bool()>& done) {
+  while (!ready_.empty() && !done()) {
     std::unique_ptr<Fiber> next = std::move(ready_.front());
     ready_.pop_front();
     if (next->resume()) ready_.push_back(std::move(next));

@@ -57,6 +57,8 @@ class FiberScheduler {
   void spawn(std::function<void()> body);
   // Returns when every fiber has finished.
   void run();
+  // Runs fibers in turn until `done` holds (checked after each switch back) or all finished.
+  void run_until(const std::function<bool()>& done);
 
  private:
   size_t stack_bytes_;

@@ -19,6 +19,7 @@ class FiberContext final : public WorkerContext {
  public:
   using WorkerContext::WorkerContext;
   void yield() override { Fiber::yield(); }
+  bool cooperative() const override { return true; }
 };
 
 const ParamSpec kParams[] = {
@@ -32,33 +33,44 @@ class FiberRunner final : public Runner {
   std::string_view summary() const override {
     return "one fiber per worker (Boost.Context) on fiber_threads OS threads";
   }
-  unsigned shapes() const override { return kTaskShape; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
-  std::string unsupported(const Scenario&, const Cell& cell) const override {
-    const int64_t threads = std::min<int64_t>(cell.params.integer("fiber_threads"), cell.workers);
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    const TaskLayout layout = layout_of(scenario, cell);
+    const int64_t threads = threads_for(cell, layout);
     if (std::string why = check_tasks(threads, "fiber threads"); !why.empty()) return why;
-    return check_stacks(cell.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
+    return check_stacks(layout.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
-    const int n = cell.workers;
-    const int threads_wanted = static_cast<int>(cell.params.integer("fiber_threads"));
-    const int nthreads = std::min(threads_wanted, n);  // a thread without fibers has nothing to do
+  TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
+    const int n = layout.workers;
+    const int nthreads = threads_for(cell, layout);
     const size_t stack_bytes = size_t(cell.params.integer("fiber_stack_kb")) * 1024;
     TaskPhase phase(n, nthreads);
 
+    // Groups (the two peers of a channel pair) go round-robin over the threads, whole. Each fiber
+    // prepares inside itself, so peers can talk while preparing (a warm-up), then waits for the
+    // release of the thread's start line.
     auto thread_body = [&](int t) {
       FiberScheduler scheduler(stack_bytes);
-      for (int i = t; i < n; i += nthreads) {
-        WorkerResult& result = phase.result(i);
-        const bool prepared = run_guarded(result, [&] { work.prepare(i); });
-        scheduler.spawn([&, i, prepared] {
+      int mine = 0, prepared = 0;
+      bool released = false;
+      for (int i = 0; i < n; ++i) {
+        if ((i / layout.group) % nthreads != t) continue;
+        ++mine;
+        scheduler.spawn([&, i] {
           FiberContext ctx(i, n);
-          if (prepared && !phase.aborted()) run_guarded(phase.result(i), [&] { work.run(ctx, phase.result(i)); });
+          WorkerResult& result = phase.result(i);
+          const bool ok = run_guarded(result, [&] { work.prepare(i); });
+          ++prepared;
+          while (!released) Fiber::yield();
+          if (ok && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
           phase.mark_finished(i);
         });
       }
+      scheduler.run_until([&] { return prepared == mine; });
       phase.arrive_and_wait_start();
+      released = true;
       scheduler.run();
       phase.arrive_done_and_wait_leave();
     };
@@ -84,6 +96,13 @@ class FiberRunner final : public Runner {
     out.wall_s = phase.wall_s();
     for (int i = 0; i < n; ++i) out.results.push_back(phase.result(i));
     return out;
+  }
+
+ private:
+  // A thread without a group of fibers would have nothing to do.
+  static int threads_for(const Cell& cell, const TaskLayout& layout) {
+    const int groups = layout.workers / layout.group;
+    return static_cast<int>(std::min<int64_t>(cell.params.integer("fiber_threads"), groups));
   }
 };
 

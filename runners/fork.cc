@@ -18,13 +18,13 @@ class ForkRunner final : public Runner {
  public:
   std::string_view name() const override { return "fork"; }
   std::string_view summary() const override { return "one child process per worker (fork)"; }
-  unsigned shapes() const override { return kTaskShape; }
-  std::string unsupported(const Scenario&, const Cell& cell) const override {
-    return check_tasks(cell.workers, "processes");
+  unsigned shapes() const override { return kTaskShape | kChannelShape; }
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    return check_tasks(layout_of(scenario, cell).workers, "processes");
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
-    const int n = cell.workers;
+  TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+    const int n = layout.workers;
     TaskPhase phase(n, n);
     ChildSet children;  // killed and reaped on any exit from here
     for (int i = 0; i < n; ++i) {

@@ -14,15 +14,16 @@ class PthreadRunner final : public Runner {
  public:
   std::string_view name() const override { return "pthread"; }
   std::string_view summary() const override { return "one OS thread per worker, in one process"; }
-  unsigned shapes() const override { return kTaskShape; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape; }
   // Threads get glibc's default 8 MiB stacks.
-  std::string unsupported(const Scenario&, const Cell& cell) const override {
-    if (std::string why = check_tasks(cell.workers, "threads"); !why.empty()) return why;
-    return check_stacks(cell.workers, int64_t{8} << 20, "threads");
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    const int n = layout_of(scenario, cell).workers;
+    if (std::string why = check_tasks(n, "threads"); !why.empty()) return why;
+    return check_stacks(n, int64_t{8} << 20, "threads");
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
-    const int n = cell.workers;
+  TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+    const int n = layout.workers;
     TaskPhase phase(n, n);
     std::vector<std::thread> threads;
     threads.reserve(n);

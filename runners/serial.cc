@@ -16,8 +16,8 @@ class SerialRunner final : public Runner {
   }
   unsigned shapes() const override { return kTaskShape; }
 
-  TaskOutcome run_task(TaskWork& work, const Cell& cell) const override {
-    const int n = cell.workers;
+  TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+    const int n = layout.workers;
     TaskOutcome out;
     out.results.resize(n);
     std::vector<bool> prepared(n);
