@@ -48,6 +48,12 @@ struct Record {
   std::optional<int64_t> ctx_involuntary;
   std::optional<int64_t> rss_peak_bytes;
   std::optional<int64_t> pss_bytes;
+  std::optional<uint64_t> bytes;       // payload bytes moved (channels, connections)
+  std::optional<double> bytes_per_s;
+  std::optional<double> lat_p50_us;    // per-operation latency percentiles
+  std::optional<double> lat_p90_us;
+  std::optional<double> lat_p99_us;
+  std::optional<double> lat_p999_us;
   std::optional<uint64_t> result;  // the scenario's checked answer (e.g. the prime count)
   std::string host;
 };

@@ -94,6 +94,12 @@ std::string encode_measures(const Record& r) {
   put(j, "ctx_involuntary", r.ctx_involuntary);
   put(j, "rss_peak_bytes", r.rss_peak_bytes);
   put(j, "pss_bytes", r.pss_bytes);
+  put(j, "bytes", r.bytes);
+  put(j, "bytes_per_s", r.bytes_per_s);
+  put(j, "lat_p50_us", r.lat_p50_us);
+  put(j, "lat_p90_us", r.lat_p90_us);
+  put(j, "lat_p99_us", r.lat_p99_us);
+  put(j, "lat_p999_us", r.lat_p999_us);
   put(j, "result", r.result);
   return j.dump();
 }
@@ -111,6 +117,12 @@ void decode_measures(const std::string& text, Record& r) {
   get(j, "ctx_involuntary", r.ctx_involuntary);
   get(j, "rss_peak_bytes", r.rss_peak_bytes);
   get(j, "pss_bytes", r.pss_bytes);
+  get(j, "bytes", r.bytes);
+  get(j, "bytes_per_s", r.bytes_per_s);
+  get(j, "lat_p50_us", r.lat_p50_us);
+  get(j, "lat_p90_us", r.lat_p90_us);
+  get(j, "lat_p99_us", r.lat_p99_us);
+  get(j, "lat_p999_us", r.lat_p999_us);
   get(j, "result", r.result);
 }
 

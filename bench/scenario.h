@@ -59,9 +59,9 @@ class WorkerContext {
 class TaskWork {
  public:
   virtual ~TaskWork() = default;
-  // In the worker's own thread, process or fiber thread, before the start barrier: untimed
-  // set-up of the worker's own data (allocating and touching its arrays, say).
-  virtual void prepare(int worker) { (void)worker; }
+  // In the worker's own thread, process or fiber, before the start barrier: untimed set-up of
+  // the worker's own data (allocating and touching its arrays, a warm-up exchange with its peer).
+  virtual void prepare(WorkerContext& ctx) { (void)ctx; }
   // The measured work of one worker. May throw: the runner records it as a failed worker.
   virtual void run(WorkerContext& ctx, WorkerResult& out) = 0;
   // After every worker finished without error: empty when the answers are right, otherwise what

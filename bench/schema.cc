@@ -29,6 +29,12 @@ const std::vector<Column>& result_columns() {
       {"ctx_involuntary", "count", "involuntary context switches (preempted), likewise"},
       {"rss_peak_bytes", "bytes", "peak resident set size summed over the cell's processes"},
       {"pss_bytes", "bytes", "proportional set size summed over the cell's processes at the end of the measured phase"},
+      {"bytes", "bytes", "payload bytes moved in the measured phase (ipc: both directions)"},
+      {"bytes_per_s", "bytes/s", "bytes / wall_s"},
+      {"lat_p50_us", "us", "median latency of one operation (ipc pingpong: a round trip)"},
+      {"lat_p90_us", "us", "90th percentile latency"},
+      {"lat_p99_us", "us", "99th percentile latency"},
+      {"lat_p999_us", "us", "99.9th percentile latency"},
       {"result", "", "the scenario's checked answer (the prime count, a checksum)"},
       {"host", "", "host name of the machine that measured the row"},
   };
@@ -84,6 +90,12 @@ std::vector<std::string> record_fields(const Record& r) {
           opt(r.ctx_involuntary),
           opt(r.rss_peak_bytes),
           opt(r.pss_bytes),
+          opt(r.bytes),
+          opt(r.bytes_per_s),
+          opt(r.lat_p50_us),
+          opt(r.lat_p90_us),
+          opt(r.lat_p99_us),
+          opt(r.lat_p999_us),
           opt(r.result),
           r.host};
 }
@@ -124,8 +136,14 @@ Record record_from_row(const CsvTable& table, size_t i, const std::string& origi
   parse_opt(f[14], r.ctx_involuntary, "ctx_involuntary", where);
   parse_opt(f[15], r.rss_peak_bytes, "rss_peak_bytes", where);
   parse_opt(f[16], r.pss_bytes, "pss_bytes", where);
-  parse_opt(f[17], r.result, "result", where);
-  r.host = f[18];
+  parse_opt(f[17], r.bytes, "bytes", where);
+  parse_opt(f[18], r.bytes_per_s, "bytes_per_s", where);
+  parse_opt(f[19], r.lat_p50_us, "lat_p50_us", where);
+  parse_opt(f[20], r.lat_p90_us, "lat_p90_us", where);
+  parse_opt(f[21], r.lat_p99_us, "lat_p99_us", where);
+  parse_opt(f[22], r.lat_p999_us, "lat_p999_us", where);
+  parse_opt(f[23], r.result, "result", where);
+  r.host = f[24];
   return r;
 }
 

@@ -31,7 +31,7 @@ std::string scenario_params(const std::string& params, const Catalog& catalog) {
 }
 
 struct Group {
-  std::vector<double> wall, pss;
+  std::vector<double> wall, pss, bytes_per_s, p50, p99;
   int ok = 0, total = 0;
   std::string problem;  // status and message of the first row that was not ok
 };
@@ -52,6 +52,9 @@ void print_summary(const std::vector<Record>& records, const Catalog& catalog, s
       ++g.ok;
       g.wall.push_back(*r.wall_s);
       if (r.pss_bytes) g.pss.push_back(double(*r.pss_bytes));
+      if (r.bytes_per_s) g.bytes_per_s.push_back(*r.bytes_per_s);
+      if (r.lat_p50_us) g.p50.push_back(*r.lat_p50_us);
+      if (r.lat_p99_us) g.p99.push_back(*r.lat_p99_us);
     } else if (g.problem.empty()) {
       g.problem = fmt::format("{}: {}", status_name(r.status), r.message);
     }
@@ -78,8 +81,11 @@ void print_summary(const std::vector<Record>& records, const Catalog& catalog, s
       speedup = fmt::format("{:.2f}", s);
       efficiency = fmt::format("{:.0f}%", 100 * s / workers);
     }
-    fmt::print(out, "{:<10} {:>7} {:>3}/{:<2} {:>12.1f} {:>8} {:>10} {:>11.1f} MiB\n", runner, workers, g.ok, g.total,
-               med * 1e3, speedup, efficiency, median(g.pss) / workers / (1 << 20));
+    std::string extra;
+    if (!g.bytes_per_s.empty()) extra += fmt::format("  {:.3f} GB/s", median(g.bytes_per_s) / 1e9);
+    if (!g.p50.empty()) extra += fmt::format("  p50 {:.2f} us  p99 {:.2f} us", median(g.p50), median(g.p99));
+    fmt::print(out, "{:<10} {:>7} {:>3}/{:<2} {:>12.1f} {:>8} {:>10} {:>11.1f} MiB{}\n", runner, workers, g.ok, g.total,
+               med * 1e3, speedup, efficiency, median(g.pss) / workers / (1 << 20), extra);
   }
   fmt::print(out, "\nspeedup = median time of serial with 1 worker / median time of the row; "
                   "efficiency = speedup / workers\n");

@@ -61,7 +61,7 @@ class FiberRunner final : public Runner {
         scheduler.spawn([&, i] {
           FiberContext ctx(i, n);
           WorkerResult& result = phase.result(i);
-          const bool ok = run_guarded(result, [&] { work.prepare(i); });
+          const bool ok = run_guarded(result, [&] { work.prepare(ctx); });
           ++prepared;
           while (!released) Fiber::yield();
           if (ok && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });

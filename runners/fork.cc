@@ -71,10 +71,10 @@ class ForkRunner final : public Runner {
 
   static int worker_main(TaskWork& work, TaskPhase& phase, int i) {
     WorkerResult& result = phase.result(i);
-    const bool prepared = run_guarded(result, [&] { work.prepare(i); });
+    WorkerContext ctx(i, phase.workers());
+    const bool prepared = run_guarded(result, [&] { work.prepare(ctx); });
     phase.arrive_and_wait_start();
     const Usage before = usage_of_self();
-    WorkerContext ctx(i, phase.workers());
     if (prepared && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
     phase.mark_finished(i);
     phase.party_usage(i) = usage_of_self() - before;

@@ -29,9 +29,9 @@ class PthreadRunner final : public Runner {
     threads.reserve(n);
     auto body = [&](int i) {
       WorkerResult& result = phase.result(i);
-      const bool prepared = run_guarded(result, [&] { work.prepare(i); });
-      phase.arrive_and_wait_start();
       WorkerContext ctx(i, n);
+      const bool prepared = run_guarded(result, [&] { work.prepare(ctx); });
+      phase.arrive_and_wait_start();
       if (prepared && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
       phase.mark_finished(i);
       phase.arrive_done_and_wait_leave();

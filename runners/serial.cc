@@ -21,7 +21,10 @@ class SerialRunner final : public Runner {
     TaskOutcome out;
     out.results.resize(n);
     std::vector<bool> prepared(n);
-    for (int i = 0; i < n; ++i) prepared[i] = run_guarded(out.results[i], [&] { work.prepare(i); });
+    for (int i = 0; i < n; ++i) {
+      WorkerContext ctx(i, n);
+      prepared[i] = run_guarded(out.results[i], [&] { work.prepare(ctx); });
+    }
 
     const Usage before = usage_of_self();
     const int64_t start = now_ns();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "bench/futex.h"
 #include "bench/measure.h"
 #include "bench/scenario.h"
 #include "bench/shared_mapping.h"
@@ -57,11 +58,6 @@ class TaskPhase {
   SharedArray<int64_t> finish_ns_;
   SharedArray<Usage> party_usage_;
 };
-
-// Futex waits and wakes on a word that may sit in a shared mapping (never FUTEX_PRIVATE).
-// Returns when *word != expected, on a wake, or after timeout_ms (negative: no limit).
-void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int timeout_ms = -1);
-void futex_wake_all(std::atomic<uint32_t>& word);
 
 }  // namespace versus
 

@@ -5,6 +5,7 @@ namespace versus {
 std::span<const Scenario* const> all_scenarios() {
   static const Scenario* const kScenarios[] = {
       cpu_scenario(),
+      ipc_scenario(),
       selftest_scenario(),
   };
   return kScenarios;

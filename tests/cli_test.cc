@@ -54,13 +54,18 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   ASSERT_EQ(ran.code, 0) << ran.output;
   const CsvTable t = read_csv_file((out / "results.csv").string());
   check_results_header(t, "results.csv");
-  ASSERT_EQ(t.rows.size(), 4u * 3u * 3u);  // runners x workers x repetitions
+  // cpu: runners x workers x repetitions; ipc: runners x channels x modes x repetitions.
+  ASSERT_EQ(t.rows.size(), 4u * 3u * 3u + 2u * 3u * 2u * 3u);
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const Record r = record_from_row(t, i, "results.csv");
     EXPECT_EQ(r.status, Status::kOk) << r.cell << ": " << r.message;
-    EXPECT_EQ(r.scenario, "cpu");
     EXPECT_GT(r.wall_s.value_or(0), 0);
-    EXPECT_EQ(r.result, 84164u) << "primes in [1000000, 2200000)";
+    if (r.scenario == "cpu") {
+      EXPECT_EQ(r.result, 84164u) << "primes in [1000000, 2200000)";
+    } else {
+      EXPECT_EQ(r.scenario, "ipc");
+      EXPECT_GT(r.bytes_per_s.value_or(0), 0);
+    }
   }
   std::ifstream env_in(out / "env.json");
   const nlohmann::json env = nlohmann::json::parse(env_in);
@@ -77,7 +82,7 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
   struct Case {
     std::string args, says;
   } cases[] = {
-      {"run --scenario gpu --runner fork --workers 1", "unknown scenario 'gpu'; known scenarios: cpu"},
+      {"run --scenario gpu --runner fork --workers 1", "unknown scenario 'gpu'; known scenarios: cpu, ipc"},
       {"run --scenario cpu --runner greenlet --workers 1", "unknown runner 'greenlet'; known runners: serial"},
       {"run --scenario cpu --runner fork --workers 1 --set colour=red", "unknown parameter 'colour'"},
       {"run --scenario cpu --runner fork --workers 1 --set kernel=fft", "'fft' is not accepted; accepted: one of primes, membw"},

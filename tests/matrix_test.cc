@@ -62,7 +62,7 @@ TEST(Matrix, DuplicatesCollapseAndSizesAreCanonical) {
 
 TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
   EXPECT_EQ(usage_error(one_block({{"gpu"}, {"fork"}, {1}, {}})),
-            "unknown scenario 'gpu'; known scenarios: cpu, selftest (internal)");
+            "unknown scenario 'gpu'; known scenarios: cpu, ipc, selftest (internal)");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"greenlet"}, {1}, {}})),
             "unknown runner 'greenlet'; known runners: serial, fork, pthread, fiber");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {0}, {}})),
@@ -93,8 +93,9 @@ TEST(Matrix, ParseSet) {
 TEST(Preset, QuickPresetIsTheDocumentedMatrix) {
   const MatrixSpec spec = load_preset(std::string(VERSUS_SOURCE_DIR) + "/reports/presets/quick.toml");
   const auto cells = expand_matrix(spec, catalog());
-  EXPECT_EQ(cells.size(), 4u * 3u);
-  for (const auto& c : cells) EXPECT_EQ(c.scenario, "cpu");
+  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u);
+  EXPECT_EQ(cells.front().scenario, "cpu");
+  EXPECT_EQ(cells.back().scenario, "ipc");
 }
 
 TEST(Preset, EveryCheckedInPresetExpands) {

@@ -23,9 +23,9 @@ class Triad final : public TaskWork {
     }
   }
 
-  void prepare(int worker) override {
-    Arrays& arr = arrays_[worker];
-    const size_t n = sizes_[worker];
+  void prepare(WorkerContext& ctx) override {
+    Arrays& arr = arrays_[ctx.index()];
+    const size_t n = sizes_[ctx.index()];
     arr.a.assign(n, 0);
     arr.b.resize(n);
     arr.c.resize(n);

@@ -1,0 +1,133 @@
+// shm: a single-producer single-consumer byte ring in a shared mapping, one per direction. While
+// both sides are busy no system call is made: indices are atomics, and the futex is touched only
+// when a side has gone to sleep (it says so in a flag first). A cooperative side yields instead.
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <memory>
+
+#include "bench/shared_mapping.h"
+#include "bench/futex.h"
+#include "bench/measure.h"
+#include "scenarios/ipc/channel.h"
+
+namespace versus::ipc {
+
+namespace {
+
+struct RingState {
+  alignas(64) std::atomic<uint64_t> head{0};  // bytes ever written
+  alignas(64) std::atomic<uint64_t> tail{0};  // bytes ever read
+  alignas(64) std::atomic<uint32_t> data_ready{0};    // futex word: bumped when bytes arrive
+  std::atomic<uint32_t> reader_sleeping{0};
+  alignas(64) std::atomic<uint32_t> space_ready{0};   // futex word: bumped when bytes leave
+  std::atomic<uint32_t> writer_sleeping{0};
+};
+
+class Ring {
+ public:
+  Ring(size_t capacity, int spin_us) : capacity_(capacity), spin_ns_(int64_t(spin_us) * 1000), state_(1), data_(capacity) {}
+
+  void write(const std::byte* src, size_t n, WorkerContext& ctx, bool cooperative) {
+    RingState& s = state_[0];
+    auto* buf = static_cast<std::byte*>(data_.data());
+    uint64_t head = s.head.load(std::memory_order_relaxed);
+    while (n > 0) {
+      uint64_t free = capacity_ - (head - s.tail.load(std::memory_order_acquire));
+      if (free == 0) {
+        wait(s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; }, ctx, cooperative);
+        continue;
+      }
+      const size_t chunk = std::min<uint64_t>(n, free);
+      const size_t at = head & (capacity_ - 1);
+      const size_t first = std::min(chunk, capacity_ - at);
+      std::memcpy(buf + at, src, first);
+      std::memcpy(buf, src + first, chunk - first);
+      head += chunk;
+      src += chunk;
+      n -= chunk;
+      s.head.store(head, std::memory_order_seq_cst);
+      if (s.reader_sleeping.load(std::memory_order_seq_cst)) wake(s.data_ready);
+    }
+  }
+
+  void read(std::byte* dst, size_t n, WorkerContext& ctx, bool cooperative) {
+    RingState& s = state_[0];
+    const auto* buf = static_cast<const std::byte*>(data_.data());
+    uint64_t tail = s.tail.load(std::memory_order_relaxed);
+    while (n > 0) {
+      uint64_t avail = s.head.load(std::memory_order_acquire) - tail;
+      if (avail == 0) {
+        wait(s.data_ready, s.reader_sleeping, [&] { return s.head.load() - tail > 0; }, ctx, cooperative);
+        continue;
+      }
+      const size_t chunk = std::min<uint64_t>(n, avail);
+      const size_t at = tail & (capacity_ - 1);
+      const size_t first = std::min(chunk, capacity_ - at);
+      std::memcpy(dst, buf + at, first);
+      std::memcpy(dst + first, buf, chunk - first);
+      tail += chunk;
+      dst += chunk;
+      n -= chunk;
+      s.tail.store(tail, std::memory_order_seq_cst);
+      if (s.writer_sleeping.load(std::memory_order_seq_cst)) wake(s.space_ready);
+    }
+  }
+
+ private:
+  // Spin a little, then sleep on the futex word after saying so. The flag is set before the
+  // last look (both seq_cst), so the other side either sees the flag or we see its progress.
+  template <typename Ready>
+  void wait(std::atomic<uint32_t>& word, std::atomic<uint32_t>& sleeping, Ready ready, WorkerContext& ctx,
+            bool cooperative) const {
+    if (cooperative) {
+      while (!ready()) ctx.yield();
+      return;
+    }
+    // Spin for up to spin_ns_ first: waking a sleeper costs far more, on a VM tens of microseconds.
+    const int64_t until = now_ns() + spin_ns_;
+    for (int i = 0;; ++i) {
+      if (ready()) return;
+      cpu_relax();
+      if (i % 64 == 63 && now_ns() >= until) break;
+    }
+    const uint32_t seen = word.load(std::memory_order_seq_cst);
+    sleeping.store(1, std::memory_order_seq_cst);
+    if (!ready()) futex_wait(word, seen, 100);
+    sleeping.store(0, std::memory_order_seq_cst);
+  }
+
+  static void wake(std::atomic<uint32_t>& word) {
+    word.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake_all(word);
+  }
+
+  size_t capacity_;
+  int64_t spin_ns_;
+  SharedArray<RingState> state_;
+  SharedMapping data_;
+};
+
+class ShmEndpoint final : public Endpoint {
+ public:
+  ShmEndpoint(std::shared_ptr<Ring> in, std::shared_ptr<Ring> out) : in_(std::move(in)), out_(std::move(out)) {}
+  void set_cooperative() override { cooperative_ = true; }
+  void send(const std::byte* data, size_t n, WorkerContext& ctx) override { out_->write(data, n, ctx, cooperative_); }
+  void recv(std::byte* data, size_t n, WorkerContext& ctx) override { in_->read(data, n, ctx, cooperative_); }
+
+ private:
+  std::shared_ptr<Ring> in_, out_;
+  bool cooperative_ = false;
+};
+
+}  // namespace
+
+Channel make_shm_channel(size_t msg_size, int spin_us) {
+  // Room for two messages at least, and no less than 256 KiB: the sides run ahead of each other.
+  const size_t capacity = std::bit_ceil(std::max<size_t>(2 * msg_size, 256 << 10));
+  auto there = std::make_shared<Ring>(capacity, spin_us);
+  auto back = std::make_shared<Ring>(capacity, spin_us);
+  return {std::make_unique<ShmEndpoint>(back, there), std::make_unique<ShmEndpoint>(there, back)};
+}
+
+}  // namespace versus::ipc

@@ -1,0 +1,42 @@
+// What travels on a channel: a header with the message's sequence number and the checksum of
+// its payload, then the payload. The consumer checks both, so a lost, doubled, reordered or
+// corrupted message is seen.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace versus::ipc {
+
+struct MessageHeader {
+  uint64_t seq;
+  uint64_t checksum;
+};
+constexpr size_t kHeaderBytes = sizeof(MessageHeader);
+
+// Sum over the payload's 64-bit words (the tail zero-padded) of word_i * (2i + 1), modulo 2^64:
+// position-sensitive, and cheap enough not to hide the cost of the channel.
+uint64_t payload_checksum(const std::byte* payload, size_t n);
+
+// A producer's message buffer: a fixed random payload whose first word varies with the sequence
+// number, so that each message differs and its checksum is known without re-reading it.
+class MessageStamp {
+ public:
+  explicit MessageStamp(size_t msg_size, uint64_t seed);
+  // Writes header and first payload word for message `seq`; returns the buffer.
+  const std::byte* stamp(uint64_t seq);
+  std::byte* data() { return buf_.data(); }
+  size_t size() const { return buf_.size(); }
+
+ private:
+  std::vector<std::byte> buf_;
+  uint64_t base_ = 0;  // checksum of the payload with its first word zero
+};
+
+// Checks a received message against the expected sequence number; "" when right, otherwise what
+// is wrong.
+std::string verify_message(const std::byte* msg, size_t msg_size, uint64_t expected_seq);
+
+}  // namespace versus::ipc

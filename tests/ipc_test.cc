@@ -1,0 +1,98 @@
+// The ipc scenario under each runner that drives channel pairs (ctest: ipc.fork, ipc.pthread,
+// ipc.fiber), run as the harness runs it: each repetition in its own process.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "bench/isolate.h"
+#include "bench/repetition.h"
+#include "runners/registry.h"
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+class IpcTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { install_interrupt_handlers(); }
+
+  Record run(std::map<std::string, std::string> set, int pairs = 1) {
+    Cell c;
+    c.scenario = "ipc";
+    c.runner = GetParam();
+    c.workers = pairs;
+    c.timeout_s = 60;
+    for (const auto& p : ipc_scenario()->params()) {
+      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    }
+    for (const auto& p : catalog_.runner(GetParam())->params()) c.params.set(p.name, p.default_value);
+    return execute_repetition(catalog_, c, 0);
+  }
+
+  Catalog catalog_{all_scenarios(), all_runners()};
+};
+
+const char* const kChannels[] = {"pipe", "socketpair", "tcp", "mq", "shm", "queue"};
+
+TEST_P(IpcTest, EveryChannelMovesMessagesIntactAtSmallOddAndLargeSizes) {
+  for (const char* channel : kChannels) {
+    for (const size_t size : {size_t{64}, size_t{4099}, size_t{1} << 20}) {
+      for (const char* mode : {"throughput", "pingpong"}) {
+        const Record r = run({{"channel", channel}, {"msg_size", std::to_string(size)}, {"mode", mode},
+                              {"bytes", std::to_string(size * 37)}, {"round_trips", "37"}, {"warmup", "5"}},
+                             2);
+        const std::string what = std::string(channel) + " " + mode + " " + std::to_string(size);
+        if (std::string(channel) == "mq" && size > 8192) {
+          EXPECT_EQ(r.status, Status::kUnsupported) << what;
+          EXPECT_NE(r.message.find("msgsize_max"), std::string::npos) << r.message;
+          continue;
+        }
+        ASSERT_EQ(r.status, Status::kOk) << what << ": " << r.message;
+        EXPECT_EQ(r.result.value(), 2u * 37u) << what;
+        const uint64_t expect_bytes = 2u * 37u * size * (std::string(mode) == "pingpong" ? 2 : 1);
+        EXPECT_EQ(r.bytes.value(), expect_bytes) << what;
+        EXPECT_EQ(r.ops.value(), 2u * 37u) << what;
+        EXPECT_EQ(r.lat_p50_us.has_value(), std::string(mode) == "pingpong") << what;
+        if (r.lat_p50_us) {
+          EXPECT_GT(*r.lat_p50_us, 0);
+          EXPECT_LE(*r.lat_p50_us, *r.lat_p99_us);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(IpcTest, DamagedStreamsAreInvalid) {
+  const std::map<std::string, std::string> says = {
+      {"corrupt", "checksum mismatch"}, {"drop", "expected message"}, {"duplicate", "expected message"}};
+  for (const char* channel : kChannels) {
+    for (const auto& [fault, text] : says) {
+      for (const char* mode : {"throughput", "pingpong"}) {
+        const Record r = run({{"channel", channel}, {"fault", fault}, {"mode", mode}, {"msg_size", "1000"},
+                              {"bytes", "100000"}, {"round_trips", "100"}});
+        EXPECT_EQ(r.status, Status::kInvalid) << channel << " " << fault << " " << mode << ": " << r.message;
+        EXPECT_NE(r.message.find(text), std::string::npos) << r.message;
+        EXPECT_EQ(r.message.rfind("pair 0 consumer: ", 0), 0u) << r.message;
+      }
+    }
+  }
+}
+
+TEST_P(IpcTest, NothingOutlivesTheCell) {
+  for (const char* channel : {"mq", "shm", "queue"}) {
+    ASSERT_EQ(run({{"channel", channel}, {"bytes", "65536"}}, 3).status, Status::kOk) << channel;
+  }
+  std::error_code ec;
+  for (const char* dir : {"/dev/shm", "/dev/mqueue", "/tmp"}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      EXPECT_NE(e.path().filename().string().rfind("versus.", 0), 0u) << e.path() << " was left";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Each, IpcTest, ::testing::Values("fork", "pthread", "fiber"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace versus
