@@ -34,4 +34,12 @@ struct MergeOptions {
 };
 int merge_command(const MergeOptions& options);
 
+struct ReportOptions {
+  std::string results;  // a results folder
+  std::string compare;  // another, to set beside it
+  std::string out;      // where report.html goes (default: the results folder)
+};
+// Runs scripts/report.py under a Python that has matplotlib, numpy and pandas; its exit status.
+int report_command(const ReportOptions& options);
+
 }  // namespace versus

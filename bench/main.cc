@@ -47,6 +47,12 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("inputs", merge.inputs, "results.csv files or folders holding one")->required();
   merge_cmd->add_option("-o,--out", merge.out, "output folder")->required();
 
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "plots and a self-contained HTML report (OUT/report.html) from a results folder");
+  report_cmd->add_option("results", report.results, "a results folder (results.csv, env.json)")->required();
+  report_cmd->add_option("--compare", report.compare, "another results folder to set beside it");
+  report_cmd->add_option("-o,--out", report.out, "folder for report.html, report.md and plots/ (default: the results folder)");
+
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());
   } catch (const CLI::CallForHelp& e) {
@@ -61,6 +67,7 @@ int main(int argc, char** argv) {
   try {
     if (*list_cmd) return list_command(catalog, list);
     if (*merge_cmd) return merge_command(merge);
+    if (*report_cmd) return report_command(report);
     run.benchmark_args.assign(theirs.begin() + 1, theirs.end());
     return run_command(catalog, run, command_line);
   } catch (const UsageError& e) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Release, runs the quick matrix and prints a summary and
-# where the results are.
+# Installs what is missing, builds Release, runs the quick matrix, prints a summary, writes the
+# report and says where everything is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +10,7 @@ cmake --build build -j "$(nproc)"
 
 out="results/quick-$(date +%Y%m%d-%H%M%S)"
 build/versus run --preset quick --out "$out" "$@"
+build/versus report "$out"
 echo
 echo "quickstart: results in $out/results.csv, environment in $out/env.json"
+echo "quickstart: report in $out/report.html (summary for CI or a pull request: $out/report.md)"

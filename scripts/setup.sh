@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, whatever versus needs that this machine lacks.
 # Idempotent: when everything is present it only checks and returns.
+#   scripts/setup.sh           what building, running and reporting need
+#   scripts/setup.sh --tests   also what the tests need (a headless browser for the report test)
 set -euo pipefail
 
 packages=(
@@ -8,7 +10,13 @@ packages=(
   libbenchmark-dev libgtest-dev libgmock-dev
   libboost-context-dev libcli11-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
   liburing-dev
+  python3 python3-matplotlib python3-numpy python3-pandas
 )
+case "${1:-}" in
+  --tests) packages+=(chromium fonts-dejavu-core) ;;
+  "") ;;
+  *) echo "setup.sh: unknown argument '$1'; accepted: --tests" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -20,7 +20,7 @@ case "$sanitize" in
   *) echo "test.sh: --sanitize takes address or thread, not '$sanitize'" >&2; exit 2 ;;
 esac
 
-scripts/setup.sh
+scripts/setup.sh --tests
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="$type" -DVERSUS_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 # halt_on_error: a sanitizer report fails the test that caused it.

@@ -298,5 +298,25 @@ TEST_F(CliTest, MalformedPresetFileNamesFileAndLine) {
   EXPECT_NE(ran.output.find(preset.string() + ":4"), std::string::npos) << ran.output;
 }
 
+TEST_F(CliTest, ReportWritesHtmlFromAResultsFolder) {
+  if (std::system((std::string(VERSUS_SOURCE_DIR) + "/scripts/find_python.sh >/dev/null 2>&1").c_str()) != 0) {
+    GTEST_SKIP() << "no Python with matplotlib, numpy and pandas";
+  }
+  const Ran ran = versus("report " + std::string(VERSUS_SOURCE_DIR) + "/tests/fixtures/run_a -o " + dir_.string());
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  EXPECT_TRUE(fs::exists(dir_ / "report.html"));
+  EXPECT_TRUE(fs::exists(dir_ / "report.md"));
+  EXPECT_TRUE(fs::exists(dir_ / "plots" / "cpu_speedup.png"));
+  const Ran missing = versus("report " + (dir_ / "nothing").string());
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.output.find("no such file"), std::string::npos) << missing.output;
+}
+
+TEST_F(CliTest, FixturesAreResultsVersusAccepts) {
+  // The report's fixtures must stay in the schema versus writes: merge reads them strictly.
+  const Ran ran = versus("merge " + std::string(VERSUS_SOURCE_DIR) + "/tests/fixtures/run_a -o " + (dir_ / "m").string());
+  EXPECT_EQ(ran.code, 0) << ran.output;
+}
+
 }  // namespace
 }  // namespace versus

@@ -1,0 +1,239 @@
+"""The seed notes' claims and, one small rule each, what this run's numbers say about them.
+
+A rule returns a Verdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
+(saying which cells would answer). Evidence quotes the numbers and the cells they come from.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Verdict:
+    verdict: str          # holds | does not hold | depends | no data
+    evidence: str         # numbers and the cells they come from, or which cells would answer
+
+
+@dataclass
+class Claim:
+    id: str
+    text: str
+    seed: str
+    test: str
+    rule: object = None   # function(cells, env) -> Verdict; None: no scenario measures it yet
+
+
+def _no_data(cells_needed):
+    return Verdict("no data", f"no cells of this run answer it; {cells_needed} would")
+
+
+def _ok(cells, scenario):
+    return cells[(cells["scenario"] == scenario) & (cells["n_ok"] > 0)]
+
+
+def _cores(env):
+    return int(env.get("logical_cores") or 0) or None
+
+
+def _cpu_speedups(cells):
+    """{(variant, workers): speedup over serial at 1 worker} for the primes kernel."""
+    cpu = _ok(cells, "cpu")
+    if "p_kernel" in cpu:
+        cpu = cpu[cpu["p_kernel"] == "primes"]
+    ref = cpu[(cpu["runner"] == "serial") & (cpu["workers"] == 1)]
+    if ref.empty:
+        return {}
+    base = float(ref["wall_s"].median())
+    return {(r.variant, int(r.workers)): base / r.wall_s for r in cpu.itertuples()}
+
+
+def c4_cpu_processes_scale(cells, env):
+    s = _cpu_speedups(cells)
+    cores = _cores(env) or 2
+    w = min(cores, max((k[1] for k in s), default=0))
+    need = [("fork", w), ("pthread", w), ("fiber", w)]
+    if w < 2 or any(k not in s for k in need):
+        return _no_data("cpu with serial at 1 worker and fork, pthread and fiber at 2 or more workers")
+    fork, thread, fiber = (s[k] for k in need)
+    scale = 0.7 * w
+    text = (f"cpu (primes) at {w} workers on {cores} cores: fork {fork:.2f}x, pthread {thread:.2f}x, "
+            f"fiber on one thread {fiber:.2f}x the speed of serial with one worker")
+    if fork >= scale and thread >= scale and fiber < 1.3:
+        return Verdict("holds", text + ". Processes use every core; so do C++ threads, which have no GIL; "
+                                       "fibers on one thread, the GIL's analogue, do not.")
+    if fork >= scale and fiber < 1.3:
+        return Verdict("depends", text + ": threads did not scale here.")
+    return Verdict("does not hold", text + ".")
+
+
+def c15_fibers_one_thread(cells, env):
+    s = _cpu_speedups(cells)
+    multi = {k: v for k, v in s.items() if k[0].startswith("fiber x")}
+    single = {k: v for k, v in s.items() if k[0] == "fiber" and k[1] >= 2}
+    if not single:
+        return _no_data("cpu with fiber at 2+ workers (and fiber_threads=2+ to compare)")
+    best_single = max(single.items(), key=lambda kv: kv[1])
+    text = f"cpu: {len(single)} fiber cells on one thread, best speedup {best_single[1]:.2f}x ({best_single[0][1]} workers)"
+    if not multi:
+        verdict = "holds" if best_single[1] < 1.3 else "does not hold"
+        return Verdict(verdict, text + "; no cells with fiber_threads > 1 to show parallelism coming back. "
+                                       "(One blocking call stalling them all needs the redis scenario.)")
+    best_multi = max(multi.items(), key=lambda kv: kv[1])
+    text += f"; on several threads up to {best_multi[1]:.2f}x ({best_multi[0][0]}, {best_multi[0][1]} workers)"
+    if best_single[1] < 1.3 and best_multi[1] > 1.5:
+        return Verdict("holds", text + ": concurrency on one thread, parallelism only with more threads.")
+    return Verdict("does not hold", text + ".")
+
+
+def c17_plateau_at_cores(cells, env):
+    s = _cpu_speedups(cells)
+    cores = _cores(env)
+    if not cores:
+        return _no_data("cpu cells with env.json's core count")
+    rows = []
+    for runner in ("fork", "pthread"):
+        at = s.get((runner, cores))
+        past = [(w, v) for (r, w), v in s.items() if r == runner and w > cores]
+        if at and past:
+            w, v = max(past)
+            rows.append((runner, at, w, v))
+    if not rows:
+        return _no_data(f"cpu with fork or pthread at {cores} workers and at more than {cores}")
+    text = "; ".join(f"{r}: {a:.2f}x at {cores} workers, {v:.2f}x at {w}" for r, a, w, v in rows)
+    if all(v <= 1.15 * a for _, a, _, v in rows):
+        return Verdict("holds", f"cpu on {cores} cores: {text}: more workers than cores add nothing.")
+    return Verdict("does not hold", f"cpu on {cores} cores: {text}.")
+
+
+def _ipc(cells, mode):
+    ipc = _ok(cells, "ipc")
+    return ipc[ipc["p_mode"] == mode] if "p_mode" in ipc else ipc.iloc[0:0]
+
+
+def c6_processes_pay_more(cells, env):
+    ipc = _ipc(cells, "throughput")
+    if ipc.empty:
+        return _no_data("ipc throughput with the same channel under fork and pthread")
+    pairs = []
+    for (channel, size, workers), g in ipc.groupby(["p_channel", "p_msg_size", "workers"]):
+        byr = {r.runner: r.bytes_per_s for r in g.itertuples()}
+        if "fork" in byr and "pthread" in byr:
+            pairs.append((channel, size, byr["fork"] / byr["pthread"]))
+    if not pairs:
+        return _no_data("ipc throughput with the same channel under fork and pthread")
+    ratios = np.array([p[2] for p in pairs])
+    slower = int((ratios < 0.9).sum())
+    same = int(((ratios >= 0.9) & (ratios <= 1.1)).sum())
+    detail = ", ".join(f"{c} {s} B: {r:.2f}" for c, s, r in pairs[:8])
+    text = (f"ipc throughput of processes / threads over the same channel (1.00 = equal): {detail}; "
+            f"median {np.median(ratios):.2f} over {len(pairs)} cells")
+    if slower > len(pairs) / 2:
+        return Verdict("holds", text + ".")
+    if same + int((ratios > 1.1).sum()) == len(pairs):
+        return Verdict("does not hold", text + ": the kernel copies the same bytes for processes and threads; the "
+                                               "cost is the channel, not the kind of peer.")
+    return Verdict("depends", text + ": it depends on the channel and message size.")
+
+
+def c7_shm_fastest(cells, env):
+    ipc = _ipc(cells, "throughput")
+    if ipc.empty:
+        return _no_data("ipc throughput with shm and other channels at the same message size")
+    groups = [(k, g) for k, g in ipc.groupby(["runner", "p_msg_size", "workers"]) if g["p_channel"].nunique() > 1]
+    if not groups or "shm" not in set(ipc["p_channel"]):
+        return _no_data("ipc throughput with shm and other channels at the same message size")
+    shm_wins, pipe_beats_queue, compared, lines = 0, 0, 0, []
+    for (runner, size, _), g in groups:
+        rate = dict(zip(g["p_channel"], g["bytes_per_s"]))
+        best = max(rate, key=rate.get)
+        shm_wins += best == "shm"
+        if "pipe" in rate and "queue" in rate:
+            compared += 1
+            pipe_beats_queue += rate["pipe"] > rate["queue"]
+        lines.append(f"{runner} {size} B: best {best} {rate[best] / 1e9:.2f} GB/s"
+                     + (f", shm {rate['shm'] / 1e9:.2f}" if "shm" in rate and best != "shm" else "")
+                     + (f", pipe {rate['pipe'] / 1e9:.2f} vs queue {rate['queue'] / 1e9:.2f}"
+                        if "pipe" in rate and "queue" in rate else ""))
+    text = "; ".join(lines[:8]) + f". shm fastest in {shm_wins} of {len(groups)}"
+    if compared:
+        text += f"; pipe faster than the locked queue in {pipe_beats_queue} of {compared}"
+    text += " (the file system is not measured)"
+    all_shm = shm_wins == len(groups)
+    pipe_ok = compared == 0 or pipe_beats_queue == compared
+    if all_shm and pipe_ok:
+        return Verdict("holds", text + ".")
+    if shm_wins == 0 and compared and pipe_beats_queue == 0:
+        return Verdict("does not hold", text + ".")
+    return Verdict("depends", text + ": it depends on the runner and message size.")
+
+
+def c8_batching(cells, env):
+    ipc = _ipc(cells, "throughput")
+    if ipc.empty:
+        return _no_data("ipc throughput at two or more message sizes")
+    rows = []
+    for (channel, variant, workers), g in ipc.groupby(["p_channel", "variant", "workers"]):
+        if g["p_msg_size"].nunique() < 2:
+            continue
+        g = g.assign(size=g["p_msg_size"].astype(int)).sort_values("size")
+        small, large = g.iloc[0], g.iloc[-1]
+        rows.append((channel, variant, small["size"], large["size"], large["bytes_per_s"] / small["bytes_per_s"]))
+    if not rows:
+        return _no_data("ipc throughput at two or more message sizes")
+    gains = np.array([r[4] for r in rows])
+    text = "; ".join(f"{c} {v}: {a} B -> {b} B moves {g:.1f}x the bytes per second" for c, v, a, b, g in rows[:8])
+    if (gains > 1.2).all():
+        return Verdict("holds", text + ".")
+    if (gains > 1.2).any():
+        return Verdict("depends", text + ": larger messages help some channels and not others.")
+    return Verdict("does not hold", text + ".")
+
+
+CLAIMS = [
+    Claim("C1", "Creating a process costs far more than creating a thread.", "000, 003",
+          "spawn: µs per fork vs pthread_create (and fiber)"),
+    Claim("C2", "Switching between processes costs more than between threads; coroutine switches are cheaper still.",
+          "000, 002", "switch: ns per hand-over, processes vs threads vs fibers"),
+    Claim("C3", "A process costs much more memory than a thread (about 25 MB per Python process against well "
+                "under 1 MB per thread).", "004", "spawn and redis: PSS/RSS per live worker"),
+    Claim("C4", "CPU-bound work: processes use every core; Python threads reach one core only, because of the GIL.",
+          "000, 002, 003", "cpu: speedup vs workers; fiber on one thread is the GIL analogue", c4_cpu_processes_scale),
+    Claim("C5", "IO-bound work: threads are the right tool; more workers finish sooner (the Redis TTL scan).", "004",
+          "redis ttl_scan at 8/16/64/128 workers, pthread vs fork"),
+    Claim("C6", "Talking between processes costs more than between threads.", "001",
+          "ipc: the same channel between processes vs threads", c6_processes_pay_more),
+    Claim("C7", "Shared memory is the fastest IPC; a pipe is faster than a locked queue; the file system is slowest.",
+          "000", "ipc: bytes/s per channel and message size", c7_shm_fastest),
+    Claim("C8", "Batching, sending fewer larger messages, lowers the cost of IPC.", "001",
+          "ipc: throughput vs msg_size", c8_batching),
+    Claim("C9", "Without a lock, concurrent read-modify-write loses updates; a lock fixes it and serialises the work.",
+          "000", "sync: lost updates with none; throughput of mutex vs atomic vs none"),
+    Claim("C10", "Process-shared (kernel) synchronisation is slower than thread synchronisation.", "001",
+          "sync: mutex under fork vs pthread"),
+    Claim("C11", "Creating and destroying workers per task is costly; reuse a pool.", "001, 002",
+          "spawn: per-task spawn vs reused workers"),
+    Claim("C12", "With few connections, select/epoll are no faster than threads with blocking IO; their advantage "
+                 "is many connections.", "003", "redis and mux: event loops vs pthread as connections grow"),
+    Claim("C13", "select copies and scans the whole set each call and stops at 1024 descriptors; poll scans; epoll "
+                 "costs by ready descriptors only.", "003", "mux: cost per event vs fds"),
+    Claim("C14", "Thread-per-connection stops scaling at thousands of connections.", "003",
+          "mux and redis: pthread at 1000+ connections"),
+    Claim("C15", "Coroutines give concurrency on one thread but no parallelism, and one blocking call stalls them all.",
+          "002, 003", "cpu and redis: fiber on one thread vs several", c15_fibers_one_thread),
+    Claim("C16", "A crashing thread takes its whole process down; a crashing process does not take its siblings.",
+          "000", "selftest: a worker crash under pthread vs fork"),
+    Claim("C17", "A pool of N workers runs N tasks at once; the N+1th waits.", "000",
+          "cpu with more workers than cores: speedup plateau at core count", c17_plateau_at_cores),
+]
+
+
+def judge(cells, env):
+    """[(claim, verdict)] for every claim."""
+    out = []
+    for claim in CLAIMS:
+        if claim.rule is None:
+            out.append((claim, Verdict("no data", f"not measured by this build yet; to come: {claim.test}")))
+        else:
+            out.append((claim, claim.rule(cells, env)))
+    return out

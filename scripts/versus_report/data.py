@@ -1,0 +1,119 @@
+"""Loading a results folder (results.csv and env.json) and summarising its cells."""
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+# The columns versus writes, in order (reports/SCHEMA.md).
+COLUMNS = [
+    "cell", "scenario", "runner", "workers", "params", "repetition", "status", "message",
+    "wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary",
+    "rss_peak_bytes", "pss_bytes", "bytes", "bytes_per_s", "lat_p50_us", "lat_p90_us", "lat_p99_us",
+    "lat_p999_us", "result", "host",
+]
+NUMERIC = [c for c in COLUMNS[8:] if c not in ("host",)]
+
+# Parameters that belong to runners, not scenarios: they tell runner variants apart.
+RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb")
+
+
+class ResultsError(Exception):
+    """Input that is not a versus results folder or file: the message says what and where."""
+
+
+@dataclass
+class Run:
+    path: str                      # the folder
+    rows: pd.DataFrame             # one row per repetition, params split into p_<key> columns
+    env: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        return self.rows[self.rows["status"] == "ok"]
+
+    @property
+    def not_ok(self):
+        return self.rows[self.rows["status"] != "ok"]
+
+    def cores(self):
+        return int(self.env.get("logical_cores") or 0) or None
+
+
+def parse_params(text):
+    if not isinstance(text, str) or not text:
+        return {}
+    out = {}
+    for part in text.split(";"):
+        key, _, value = part.partition("=")
+        out[key] = value
+    return out
+
+
+def load_run(path):
+    """Reads a results folder, or a results.csv with env.json beside it."""
+    folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    csv_path = os.path.join(path, "results.csv") if os.path.isdir(path) else path
+    if not os.path.exists(csv_path):
+        raise ResultsError(f"{csv_path}: no such file; give a folder `versus run` wrote, or its results.csv")
+    try:
+        rows = pd.read_csv(csv_path, dtype={"params": str, "message": str, "host": str}, keep_default_na=False,
+                           na_values={c: [""] for c in NUMERIC})
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ResultsError(f"{csv_path}: not a CSV versus wrote: {e}") from e
+    missing = [c for c in COLUMNS if c not in rows.columns]
+    if missing:
+        raise ResultsError(f"{csv_path}: missing columns {', '.join(missing)}; expected the columns of reports/SCHEMA.md")
+    for c in NUMERIC:
+        rows[c] = pd.to_numeric(rows[c], errors="coerce")
+    params = rows["params"].map(parse_params)
+    keys = sorted({k for p in params for k in p})
+    for k in keys:
+        rows["p_" + k] = params.map(lambda p, k=k: p.get(k))
+    rows["variant"] = [runner_variant(r, p) for r, p in zip(rows["runner"], params)]
+    env = {}
+    env_path = os.path.join(folder, "env.json")
+    if os.path.exists(env_path):
+        try:
+            with open(env_path, encoding="utf-8") as f:
+                env = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ResultsError(f"{env_path}: not JSON: {e}") from e
+    return Run(folder, rows, env)
+
+
+def runner_variant(runner, params):
+    """The runner as a reader should see it: fiber on several threads is a different thing."""
+    threads = params.get("fiber_threads")
+    if runner == "fiber" and threads and threads != "1":
+        return f"fiber x{threads} threads"
+    return runner
+
+
+def scenario_key(row_params):
+    """The scenario's own parameters of a row, as a sorted tuple: what makes cells comparable."""
+    return tuple(sorted((k, v) for k, v in parse_params(row_params).items() if k not in RUNNER_PARAMS))
+
+
+def summarise(rows):
+    """One line per cell: repetitions, ok count, median and quartiles of wall time and rates."""
+    out = []
+    for cell, g in rows.groupby("cell", sort=False):
+        ok = g[g["status"] == "ok"]
+        first = g.iloc[0]
+        rec = {
+            "cell": cell, "scenario": first["scenario"], "runner": first["runner"], "variant": first["variant"],
+            "workers": int(first["workers"]), "params": first["params"], "n": len(g), "n_ok": len(ok),
+        }
+        for col in ("wall_s", "ops_per_s", "bytes_per_s", "lat_p50_us", "lat_p99_us", "pss_bytes", "rss_peak_bytes"):
+            vals = ok[col].dropna().to_numpy()
+            rec[col] = float(np.median(vals)) if len(vals) else np.nan
+            rec[col + "_q1"] = float(np.percentile(vals, 25)) if len(vals) else np.nan
+            rec[col + "_q3"] = float(np.percentile(vals, 75)) if len(vals) else np.nan
+        for k in first.index:
+            if k.startswith("p_"):
+                rec[k] = first[k]
+        out.append(rec)
+    return pd.DataFrame(out)

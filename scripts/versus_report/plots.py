@@ -1,0 +1,246 @@
+"""One function per kind of plot. Each takes a run's cell summary (data.summarise) and returns a
+list of (name, title, figure); save() writes them as SVG and PNG."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
+
+# One colour per runner across every plot.
+RUNNER_COLOURS = {
+    "serial": "#7f7f7f", "fork": "#1f77b4", "pthread": "#ff7f0e", "fiber": "#2ca02c",
+    "select": "#9467bd", "poll": "#8c564b", "epoll": "#e377c2", "io_uring": "#17becf",
+    "py-thread": "#bcbd22", "py-process": "#393b79", "py-asyncio": "#ad494a",
+}
+_EXTRA = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"]
+
+
+def colour(variant):
+    if variant in RUNNER_COLOURS:
+        return RUNNER_COLOURS[variant]
+    base = variant.split(" ")[0]
+    shade = _EXTRA[hash(variant) % len(_EXTRA)]
+    return shade if base not in RUNNER_COLOURS else _darker(RUNNER_COLOURS[base], variant)
+
+
+def _darker(hex_colour, variant):
+    """A variant of a runner (fiber on 2 threads) in a darker shade of the runner's colour."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    k = 0.55 + 0.1 * (sum(map(ord, variant)) % 4)
+    return "#{:02x}{:02x}{:02x}".format(int(r * k), int(g * k), int(b * k))
+
+
+def _where(env):
+    cpu = env.get("cpu_model", "unknown CPU")
+    cores = env.get("logical_cores", "?")
+    return f"{cpu}, {cores} cores, {env.get('host', '?')}"
+
+
+def _group_label(params, skip):
+    kv = [(k[2:], v) for k, v in params.items() if k.startswith("p_") and k[2:] not in skip and v is not None]
+    return ", ".join(f"{k}={v}" for k, v in kv)
+
+
+def _varying(cells, candidates):
+    return [c for c in candidates if c in cells.columns and cells[c].nunique(dropna=True) > 1]
+
+
+def cpu_speedup(cells, env):
+    """Speedup over serial with one worker, and parallel efficiency, against workers."""
+    figs = []
+    cpu = cells[(cells["scenario"] == "cpu") & (cells["n_ok"] > 0)]
+    if cpu.empty:
+        return figs
+    group_cols = _varying(cpu, ["p_kernel", "p_split", "p_count", "p_start", "p_array_bytes", "p_passes", "p_chunk"])
+    if len(group_cols) > 1:
+        groups = cpu.groupby(group_cols, dropna=False)
+    elif group_cols:
+        groups = (((k,), g) for k, g in cpu.groupby(group_cols[0], dropna=False))
+    else:
+        groups = [((), cpu)]
+    for key, g in groups:
+        ref = g[(g["runner"] == "serial") & (g["workers"] == 1)]
+        if ref.empty:
+            continue
+        base = ref["wall_s"].iloc[0]
+        label = ", ".join(f"{c[2:]}={v}" for c, v in zip(group_cols, key))
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        for variant, v in g.groupby("variant"):
+            v = v.sort_values("workers")
+            s = base / v["wall_s"]
+            # The spread of the repetitions: faster quartile gives the higher speedup.
+            lo, hi = base / v["wall_s_q3"], base / v["wall_s_q1"]
+            ax1.errorbar(v["workers"], s, yerr=[s - lo, hi - s], marker="o", capsize=3, color=colour(variant), label=variant)
+            ax2.plot(v["workers"], 100 * s / v["workers"], marker="o", color=colour(variant), label=variant)
+        w = np.array(sorted(g["workers"].unique()))
+        cores = int(env.get("logical_cores") or 0)
+        ax1.plot(w, np.minimum(w, cores) if cores else w, "k--", linewidth=1, label="ideal")
+        for ax in (ax1, ax2):
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(w)
+            ax.set_xticklabels([str(x) for x in w])
+            ax.set_xlabel("workers")
+            if cores:
+                ax.axvline(cores, color="#999", linestyle=":", linewidth=1)
+                ax.text(cores, ax.get_ylim()[1], f" {cores} cores", va="top", fontsize=8, color="#666")
+            ax.grid(alpha=0.3)
+        ax1.set_ylabel("speedup over serial, 1 worker (x)")
+        ax2.set_ylabel("parallel efficiency (%)")
+        ax1.legend(fontsize=8)
+        fig.suptitle(f"cpu: speedup and efficiency vs workers ({label or 'defaults'})\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        name = "_".join(["cpu_speedup"] + [str(k) for k in key])
+        figs.append((name, f"cpu speedup ({label or 'defaults'})", fig))
+    return figs
+
+
+def _size_text(v):
+    v = int(round(v))
+    for unit, shift in (("M", 20), ("K", 10)):
+        if v >= 1 << shift and v % (1 << shift) == 0:
+            return f"{v >> shift}{unit}"
+    return str(v)
+
+
+def _plain_numbers(axis):
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def ipc_throughput(cells, env):
+    """Bytes per second against message size, one panel per channel, a line per runner (bars
+    per channel when the run has a single message size)."""
+    ipc = cells[(cells["scenario"] == "ipc") & (cells["n_ok"] > 0) & (cells.get("p_mode") == "throughput")]
+    if ipc.empty:
+        return []
+    if ipc["p_msg_size"].nunique() == 1:
+        return [_ipc_throughput_bars(ipc, env)]
+    channels = sorted(ipc["p_channel"].unique())
+    ncols = min(3, len(channels))
+    nrows = (len(channels) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols + 1, 3.3 * nrows + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax in axes.flat[len(channels):]:
+        ax.set_visible(False)
+    for ax, ch in zip(axes.flat, channels):
+        g = ipc[ipc["p_channel"] == ch]
+        for (variant, workers), v in g.groupby(["variant", "workers"]):
+            v = v.assign(size=v["p_msg_size"].astype(int)).sort_values("size")
+            y = v["bytes_per_s"] / 1e9
+            yerr = [y - v["bytes_per_s_q1"] / 1e9, v["bytes_per_s_q3"] / 1e9 - y]
+            ax.errorbar(v["size"], y, yerr=yerr, marker="o", capsize=2, color=colour(variant),
+                        label=f"{variant} x{workers}" if g["workers"].nunique() > 1 else variant)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(ch, fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+        _plain_numbers(ax.yaxis)
+    axes.flat[0].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _size_text(v)))
+    for ax in axes[-1]:
+        ax.set_xlabel("message size (bytes)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("throughput (GB/s)")
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"ipc throughput: bytes per second vs message size, per channel and peer model\n{_where(env)}", fontsize=10)
+    fig.tight_layout()
+    return [("ipc_throughput", "ipc throughput vs message size", fig)]
+
+
+def _ipc_throughput_bars(ipc, env):
+    size = ipc["p_msg_size"].iloc[0]
+    channels = sorted(ipc["p_channel"].unique())
+    variants = sorted(ipc["variant"].unique())
+    fig, ax = plt.subplots(figsize=(1.2 * len(channels) * max(1, len(variants)) / 2 + 4, 3.8))
+    width = 0.8 / max(1, len(variants))
+    x = np.arange(len(channels))
+    for i, variant in enumerate(variants):
+        v = ipc[(ipc["variant"] == variant) & (ipc["workers"] == ipc["workers"].min())].set_index("p_channel").reindex(channels)
+        y = v["bytes_per_s"] / 1e9
+        ax.bar(x + i * width, y, width, color=colour(variant), label=variant,
+               yerr=[y - v["bytes_per_s_q1"] / 1e9, v["bytes_per_s_q3"] / 1e9 - y], capsize=3)
+    ax.set_xticks(x + width * (len(variants) - 1) / 2)
+    ax.set_xticklabels(channels)
+    ax.set_ylabel("throughput (GB/s)")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    ax.set_title(f"ipc throughput, {size}-byte messages, per channel and peer model\n{_where(env)}", fontsize=10)
+    fig.tight_layout()
+    return ("ipc_throughput", f"ipc throughput, {size} B messages", fig)
+
+
+def ipc_latency(cells, env):
+    """Round-trip latency percentiles per channel and runner, one figure per message size."""
+    ipc = cells[(cells["scenario"] == "ipc") & (cells["n_ok"] > 0) & (cells.get("p_mode") == "pingpong")]
+    figs = []
+    if ipc.empty:
+        return figs
+    for size, g in ipc.groupby("p_msg_size"):
+        channels = sorted(g["p_channel"].unique())
+        variants = sorted(g["variant"].unique())
+        fig, ax = plt.subplots(figsize=(1.6 * len(channels) * max(1, len(variants)) / 2 + 3, 3.8))
+        width = 0.8 / max(1, len(variants))
+        x = np.arange(len(channels))
+        for i, variant in enumerate(variants):
+            v = g[(g["variant"] == variant) & (g["workers"] == g["workers"].min())].set_index("p_channel").reindex(channels)
+            ax.bar(x + i * width, v["lat_p50_us"], width, color=colour(variant), label=f"{variant} p50")
+            ax.scatter(x + i * width, v["lat_p99_us"], marker="_", s=200, color="k", zorder=3,
+                       label="p99" if i == 0 else None)
+        ax.set_xticks(x + width * (len(variants) - 1) / 2)
+        ax.set_xticklabels(channels)
+        ax.set_yscale("log")
+        _plain_numbers(ax.yaxis)
+        ax.set_ylabel("round trip (µs)")
+        ax.grid(alpha=0.3, axis="y", which="both")
+        ax.legend(fontsize=8, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.set_title(f"ipc round-trip latency, {size}-byte messages: median bars, p99 ticks\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        figs.append((f"ipc_latency_{size}", f"ipc latency, {size} B", fig))
+    return figs
+
+
+def generic(cells, env):
+    """Any scenario without its own plot: median wall time per cell, with the spread."""
+    figs = []
+    known = {"cpu", "ipc"}
+    for scenario, g in cells[(~cells["scenario"].isin(known)) & (cells["n_ok"] > 0)].groupby("scenario"):
+        g = g.head(40)
+        fig, ax = plt.subplots(figsize=(8, 0.3 * len(g) + 1.5))
+        y = np.arange(len(g))
+        ms = g["wall_s"] * 1e3
+        ax.barh(y, ms, xerr=[ms - g["wall_s_q1"] * 1e3, g["wall_s_q3"] * 1e3 - ms],
+                color=[colour(v) for v in g["variant"]])
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{r} x{w}" for r, w in zip(g["variant"], g["workers"])], fontsize=8)
+        ax.set_xlabel("median wall time (ms)")
+        ax.set_title(f"{scenario}: wall time per cell\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        figs.append((f"{scenario}_wall", f"{scenario} wall time", fig))
+    return figs
+
+
+PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, generic]
+
+
+def make_all(cells, env):
+    figs = []
+    for plot in PLOTS:
+        figs.extend(plot(cells, env))
+    return figs
+
+
+def save(figs, folder):
+    """Writes name.svg and name.png for each figure; returns {name: png path}."""
+    os.makedirs(folder, exist_ok=True)
+    written = {}
+    for name, _title, fig in figs:
+        safe = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in name)
+        fig.savefig(os.path.join(folder, safe + ".svg"))
+        png = os.path.join(folder, safe + ".png")
+        fig.savefig(png, dpi=110)
+        plt.close(fig)
+        written[name] = png
+    return written

@@ -1,0 +1,159 @@
+"""The report as one self-contained HTML file (plots inline) and as Markdown."""
+
+import base64
+import html
+import math
+
+import numpy as np
+
+from . import claims as claims_mod
+from .plots import colour
+
+VERDICT_COLOURS = {"holds": "#2e7d32", "does not hold": "#c62828", "depends": "#ef6c00", "no data": "#757575"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+h1{margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:13px} th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+th{background:#f5f5f5} td.l,th.l{text-align:left} .badge{color:#fff;border-radius:3px;padding:1px 6px;white-space:nowrap}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0} .dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
+.muted{color:#777;font-size:13px} .claim{margin:1em 0;padding:.5em 1em;border-left:4px solid #ccc;background:#fafafa}
+"""
+
+
+def _e(x):
+    return html.escape(str(x))
+
+
+def _num(v, fmt="{:.3g}"):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return fmt.format(v)
+
+
+def _badge(verdict):
+    return f'<span class="badge" style="background:{VERDICT_COLOURS[verdict]}">{_e(verdict)}</span>'
+
+
+def _img(png_path, title):
+    with open(png_path, "rb") as f:
+        data = base64.b64encode(f.read()).decode("ascii")
+    return f'<figure><img alt="{_e(title)}" src="data:image/png;base64,{data}"><figcaption class="muted">{_e(title)}</figcaption></figure>'
+
+
+def varying_params(cells):
+    return [c for c in cells.columns if c.startswith("p_") and cells[c].nunique(dropna=True) > 1]
+
+
+def cell_table(cells):
+    """Rows of a scenario's table, with the ratio of each cell's median time to the best runner
+    at the same parameters and workers (1.00 = the best)."""
+    pcols = varying_params(cells)
+    group_cols = [c for c in pcols if c not in ("p_fiber_threads", "p_fiber_stack_kb")] + ["workers"]
+    best = cells.groupby(group_cols, dropna=False)["wall_s"].transform("min") if group_cols else cells["wall_s"].min()
+    out = cells.assign(ratio=cells["wall_s"] / best)
+    return out, pcols
+
+
+def env_rows(env):
+    keys = ["host", "cpu_model", "logical_cores", "physical_cores", "memory_bytes", "kernel", "governor", "compiler",
+            "build_type", "git_revision", "start_time"]
+    rows = [(k, env.get(k)) for k in keys if k in env]
+    if "libraries" in env:
+        rows.append(("libraries", ", ".join(f"{k} {v}" for k, v in env["libraries"].items())))
+    if "merged_from" in env:
+        hosts = sorted({(s.get("env") or {}).get("host", "?") for s in env["merged_from"]})
+        rows.append(("merged from", f"{len(env['merged_from'])} results, hosts: {', '.join(hosts)}"))
+    return rows
+
+
+def html_report(run, cells, figures, verdicts, compare=None):
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>versus report: {_e(run.path)}</title>"
+             f"<style>{CSS}</style></head><body>"]
+    parts.append(f"<h1>versus report</h1><p class='muted'>{_e(run.path)}: {len(run.rows)} rows, {len(cells)} cells, "
+                 f"{len(run.not_ok)} rows not ok</p>")
+    # At a glance: the claims first, since that is the question the project grew from.
+    parts.append("<h2>Claims at a glance</h2><table><tr><th class='l'>id</th><th class='l'>claim</th><th>verdict</th></tr>")
+    for claim, v in verdicts:
+        parts.append(f"<tr><td class='l'><a href='#{claim.id}'>{claim.id}</a></td><td class='l'>{_e(claim.text)}</td>"
+                     f"<td>{_badge(v.verdict)}</td></tr>")
+    parts.append("</table>")
+    parts.append("<h2>Environment</h2><table>")
+    for k, v in env_rows(run.env):
+        parts.append(f"<tr><th class='l'>{_e(k)}</th><td class='l'>{_e(v)}</td></tr>")
+    parts.append("</table>")
+    for scenario, g in cells.groupby("scenario", sort=False):
+        parts.append(f"<h2>Scenario {_e(scenario)}</h2>")
+        for name, (title, png) in figures.items():
+            if name.startswith(scenario + "_"):
+                parts.append(_img(png, title))
+        table, pcols = cell_table(g)
+        head = "".join(f"<th>{_e(c[2:])}</th>" for c in pcols)
+        parts.append("<table><tr><th class='l'>runner</th><th>workers</th>" + head +
+                     "<th>ok</th><th>median ms</th><th>spread (IQR)</th><th>ops/s</th><th>GB/s</th><th>p50 µs</th>"
+                     "<th>p99 µs</th><th>PSS/worker MiB</th><th>time vs best</th></tr>")
+        for r in table.itertuples():
+            spread = (r.wall_s_q3 - r.wall_s_q1) / r.wall_s * 100 if r.n_ok and r.wall_s else float("nan")
+            pvals = "".join(f"<td>{_e(getattr(r, c))}</td>" for c in pcols)
+            parts.append(
+                f"<tr><td class='l'><span class='dot' style='background:{colour(r.variant)}'></span>{_e(r.variant)}</td>"
+                f"<td>{r.workers}</td>{pvals}<td>{r.n_ok}/{r.n}</td><td>{_num(r.wall_s * 1e3, '{:.2f}')}</td>"
+                f"<td>{_num(spread, '±{:.1f}%')}</td><td>{_num(r.ops_per_s, '{:,.0f}')}</td>"
+                f"<td>{_num(r.bytes_per_s / 1e9 if r.bytes_per_s == r.bytes_per_s else np.nan, '{:.3f}')}</td>"
+                f"<td>{_num(r.lat_p50_us, '{:.2f}')}</td><td>{_num(r.lat_p99_us, '{:.2f}')}</td>"
+                f"<td>{_num(r.pss_bytes / r.workers / 2**20 if r.pss_bytes == r.pss_bytes else np.nan, '{:.1f}')}</td>"
+                f"<td>{_num(r.ratio, '{:.2f}x')}</td></tr>")
+        parts.append("</table>")
+    bad = run.not_ok
+    if len(bad):
+        parts.append("<h2>Rows that are not ok</h2><p class='muted'>Never plotted as numbers.</p><table>"
+                     "<tr><th class='l'>cell</th><th>repetitions</th><th class='l'>status</th><th class='l'>reason</th></tr>")
+        for (cell, status, message), g in bad.groupby(["cell", "status", "message"], sort=False):
+            parts.append(f"<tr><td class='l'>{_e(cell)}</td><td>{len(g)}</td><td class='l'>{_e(status)}</td>"
+                         f"<td class='l'>{_e(message)}</td></tr>")
+        parts.append("</table>")
+    parts.append("<h2>Claims</h2>")
+    for claim, v in verdicts:
+        parts.append(f"<div class='claim' id='{claim.id}' style='border-color:{VERDICT_COLOURS[v.verdict]}'>"
+                     f"<b>{claim.id}</b> {_badge(v.verdict)} {_e(claim.text)} <span class='muted'>(seed {claim.seed}; "
+                     f"tested by {_e(claim.test)})</span><p>{_e(v.evidence)}</p></div>")
+    if compare is not None:
+        parts.append(compare_html(cells, compare))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def compare_rows(cells, other_cells):
+    both = cells.merge(other_cells, on="cell", suffixes=("", "_other"))
+    both = both[(both["n_ok"] > 0) & (both["n_ok_other"] > 0)]
+    return both.assign(change=(both["wall_s"] / both["wall_s_other"] - 1) * 100)
+
+
+def compare_html(cells, other):
+    other_run, other_cells = other
+    rows = compare_rows(cells, other_cells)
+    parts = [f"<h2>Compared with {_e(other_run.path)}</h2><p class='muted'>Median wall time of each cell in both runs; "
+             f"a negative change is faster here. Host there: {_e(other_run.env.get('host', '?'))}, "
+             f"{_e(other_run.env.get('cpu_model', '?'))}.</p><table><tr><th class='l'>cell</th><th>this run ms</th>"
+             "<th>other run ms</th><th>change</th></tr>"]
+    for r in rows.itertuples():
+        parts.append(f"<tr><td class='l'>{_e(r.cell)}</td><td>{r.wall_s * 1e3:.2f}</td><td>{r.wall_s_other * 1e3:.2f}</td>"
+                     f"<td>{r.change:+.1f}%</td></tr>")
+    parts.append("</table>")
+    return "\n".join(parts)
+
+
+def markdown_report(run, cells, verdicts):
+    lines = [f"# versus report: {run.path}", "",
+             f"{run.env.get('cpu_model', 'unknown CPU')}, {run.env.get('logical_cores', '?')} cores, "
+             f"host {run.env.get('host', '?')}; {len(run.rows)} rows, {len(cells)} cells, {len(run.not_ok)} not ok.", "",
+             "## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
+    for claim, v in verdicts:
+        lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")
+    lines += ["", "## Cells", "", "| cell | ok | median ms | ops/s |", "| --- | --- | --- | --- |"]
+    for r in cells.itertuples():
+        lines.append(f"| {r.cell} | {r.n_ok}/{r.n} | {_num(r.wall_s * 1e3, '{:.2f}')} | {_num(r.ops_per_s, '{:,.0f}')} |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["html_report", "markdown_report", "claims_mod"]
