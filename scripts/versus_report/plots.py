@@ -186,7 +186,8 @@ def ipc_latency(cells, env):
         x = np.arange(len(channels))
         for i, variant in enumerate(variants):
             v = g[(g["variant"] == variant) & (g["workers"] == g["workers"].min())].set_index("p_channel").reindex(channels)
-            ax.bar(x + i * width, v["lat_p50_us"], width, color=colour(variant), label=f"{variant} p50")
+            ax.bar(x + i * width, v["lat_p50_us"], width, color=colour(variant), label=f"{variant} p50",
+                   yerr=[v["lat_p50_us"] - v["lat_p50_us_q1"], v["lat_p50_us_q3"] - v["lat_p50_us"]], capsize=3)
             ax.scatter(x + i * width, v["lat_p99_us"], marker="_", s=200, color="k", zorder=3,
                        label="p99" if i == 0 else None)
         ax.set_xticks(x + width * (len(variants) - 1) / 2)
@@ -196,7 +197,8 @@ def ipc_latency(cells, env):
         ax.set_ylabel("round trip (µs)")
         ax.grid(alpha=0.3, axis="y", which="both")
         ax.legend(fontsize=8, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_title(f"ipc round-trip latency, {size}-byte messages: median bars, p99 ticks\n{_where(env)}", fontsize=10)
+        ax.set_title(f"ipc round-trip latency, {size}-byte messages: p50 bars (spread over repetitions), p99 ticks\n"
+                     f"{_where(env)}", fontsize=10)
         fig.tight_layout()
         figs.append((f"ipc_latency_{size}", f"ipc latency, {size} B", fig))
     return figs
