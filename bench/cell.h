@@ -54,6 +54,7 @@ struct Record {
   std::optional<double> lat_p90_us;
   std::optional<double> lat_p99_us;
   std::optional<double> lat_p999_us;
+  std::optional<uint64_t> lost_updates;  // sync counter: increments lost without a lock
   std::optional<uint64_t> result;  // the scenario's checked answer (e.g. the prime count)
   std::string host;
 };

@@ -100,6 +100,7 @@ std::string encode_measures(const Record& r) {
   put(j, "lat_p90_us", r.lat_p90_us);
   put(j, "lat_p99_us", r.lat_p99_us);
   put(j, "lat_p999_us", r.lat_p999_us);
+  put(j, "lost_updates", r.lost_updates);
   put(j, "result", r.result);
   return j.dump();
 }
@@ -123,6 +124,7 @@ void decode_measures(const std::string& text, Record& r) {
   get(j, "lat_p90_us", r.lat_p90_us);
   get(j, "lat_p99_us", r.lat_p99_us);
   get(j, "lat_p999_us", r.lat_p999_us);
+  get(j, "lost_updates", r.lost_updates);
   get(j, "result", r.result);
 }
 

@@ -88,6 +88,9 @@ class Scenario {
   // Every parameter the scenario reads, with its default: `versus list` shows this table, the
   // matrix validates --set against it.
   virtual std::span<const ParamSpec> params() const = 0;
+  // True when the total work is fixed whatever the worker count (strong scaling), so a speedup
+  // over serial with one worker means something; false when work grows with the workers.
+  virtual bool strong_scaling() const { return false; }
   // Roughly how long one repetition of the whole work takes on one core here, in seconds. It
   // scales the default time limit of a repetition; it need not be precise.
   virtual double expected_seconds(const Cell& cell) const = 0;

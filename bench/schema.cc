@@ -35,6 +35,7 @@ const std::vector<Column>& result_columns() {
       {"lat_p90_us", "us", "90th percentile latency"},
       {"lat_p99_us", "us", "99th percentile latency"},
       {"lat_p999_us", "us", "99.9th percentile latency"},
+      {"lost_updates", "count", "sync counter: increments made but missing from the counter"},
       {"result", "", "the scenario's checked answer (the prime count, a checksum)"},
       {"host", "", "host name of the machine that measured the row"},
   };
@@ -96,6 +97,7 @@ std::vector<std::string> record_fields(const Record& r) {
           opt(r.lat_p90_us),
           opt(r.lat_p99_us),
           opt(r.lat_p999_us),
+          opt(r.lost_updates),
           opt(r.result),
           r.host};
 }
@@ -142,8 +144,9 @@ Record record_from_row(const CsvTable& table, size_t i, const std::string& origi
   parse_opt(f[20], r.lat_p90_us, "lat_p90_us", where);
   parse_opt(f[21], r.lat_p99_us, "lat_p99_us", where);
   parse_opt(f[22], r.lat_p999_us, "lat_p999_us", where);
-  parse_opt(f[23], r.result, "result", where);
-  r.host = f[24];
+  parse_opt(f[23], r.lost_updates, "lost_updates", where);
+  parse_opt(f[24], r.result, "result", where);
+  r.host = f[25];
   return r;
 }
 

@@ -31,7 +31,7 @@ std::string scenario_params(const std::string& params, const Catalog& catalog) {
 }
 
 struct Group {
-  std::vector<double> wall, pss, bytes_per_s, p50, p99;
+  std::vector<double> wall, pss, ops_per_s, bytes_per_s, p50, p99, lost;
   int ok = 0, total = 0;
   std::string problem;  // status and message of the first row that was not ok
 };
@@ -52,6 +52,8 @@ void print_summary(const std::vector<Record>& records, const Catalog& catalog, s
       ++g.ok;
       g.wall.push_back(*r.wall_s);
       if (r.pss_bytes) g.pss.push_back(double(*r.pss_bytes));
+      if (r.ops_per_s) g.ops_per_s.push_back(*r.ops_per_s);
+      if (r.lost_updates) g.lost.push_back(double(*r.lost_updates));
       if (r.bytes_per_s) g.bytes_per_s.push_back(*r.bytes_per_s);
       if (r.lat_p50_us) g.p50.push_back(*r.lat_p50_us);
       if (r.lat_p99_us) g.p99.push_back(*r.lat_p99_us);
@@ -75,20 +77,22 @@ void print_summary(const std::vector<Record>& records, const Catalog& catalog, s
     }
     const double med = median(g.wall);
     std::string speedup = "-", efficiency = "-";
+    const Scenario* sc = catalog.scenario(scenario);
     auto ref = groups.find(std::make_tuple(scenario, sparams, std::string("serial"), sparams, 1));
-    if (ref != groups.end() && ref->second.ok > 0) {
+    if (sc && sc->strong_scaling() && ref != groups.end() && ref->second.ok > 0) {
       const double s = median(ref->second.wall) / med;
       speedup = fmt::format("{:.2f}", s);
       efficiency = fmt::format("{:.0f}%", 100 * s / workers);
     }
-    std::string extra;
+    std::string extra = fmt::format("  {:.4g} ops/s", median(g.ops_per_s));
+    if (!g.lost.empty()) extra += fmt::format("  lost updates {:.0f}", median(g.lost));
     if (!g.bytes_per_s.empty()) extra += fmt::format("  {:.3f} GB/s", median(g.bytes_per_s) / 1e9);
     if (!g.p50.empty()) extra += fmt::format("  p50 {:.2f} us  p99 {:.2f} us", median(g.p50), median(g.p99));
     fmt::print(out, "{:<10} {:>7} {:>3}/{:<2} {:>12.1f} {:>8} {:>10} {:>11.1f} MiB{}\n", runner, workers, g.ok, g.total,
                med * 1e3, speedup, efficiency, median(g.pss) / workers / (1 << 20), extra);
   }
-  fmt::print(out, "\nspeedup = median time of serial with 1 worker / median time of the row; "
-                  "efficiency = speedup / workers\n");
+  fmt::print(out, "\nspeedup (where the total work is fixed) = median time of serial with 1 worker / median time "
+                  "of the row; efficiency = speedup / workers\n");
 }
 
 }  // namespace versus

@@ -6,6 +6,7 @@ std::span<const Scenario* const> all_scenarios() {
   static const Scenario* const kScenarios[] = {
       cpu_scenario(),
       ipc_scenario(),
+      sync_scenario(),
       selftest_scenario(),
   };
   return kScenarios;

@@ -28,6 +28,7 @@ class CpuScenario final : public Scenario {
     return "CPU-bound work over the workers: primes by trial division, or a memory-bound triad";
   }
   Shape shape() const override { return kTaskShape; }
+  bool strong_scaling() const override { return true; }
   std::span<const ParamSpec> params() const override { return kParams; }
 
   double expected_seconds(const Cell& cell) const override {

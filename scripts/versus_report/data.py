@@ -12,9 +12,11 @@ COLUMNS = [
     "cell", "scenario", "runner", "workers", "params", "repetition", "status", "message",
     "wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary",
     "rss_peak_bytes", "pss_bytes", "bytes", "bytes_per_s", "lat_p50_us", "lat_p90_us", "lat_p99_us",
-    "lat_p999_us", "result", "host",
+    "lat_p999_us", "lost_updates", "result", "host",
 ]
 NUMERIC = [c for c in COLUMNS[8:] if c not in ("host",)]
+# Older results may lack the measures added since; these must be there.
+REQUIRED = COLUMNS[:17]
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
 RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb")
@@ -63,9 +65,12 @@ def load_run(path):
                            na_values={c: [""] for c in NUMERIC})
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
         raise ResultsError(f"{csv_path}: not a CSV versus wrote: {e}") from e
-    missing = [c for c in COLUMNS if c not in rows.columns]
+    missing = [c for c in REQUIRED if c not in rows.columns]
     if missing:
         raise ResultsError(f"{csv_path}: missing columns {', '.join(missing)}; expected the columns of reports/SCHEMA.md")
+    for c in COLUMNS:
+        if c not in rows.columns:
+            rows[c] = "" if c == "host" else np.nan
     for c in NUMERIC:
         rows[c] = pd.to_numeric(rows[c], errors="coerce")
     params = rows["params"].map(parse_params)
