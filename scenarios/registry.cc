@@ -7,6 +7,7 @@ std::span<const Scenario* const> all_scenarios() {
       cpu_scenario(),
       ipc_scenario(),
       sync_scenario(),
+      switch_scenario(),
       selftest_scenario(),
   };
   return kScenarios;
