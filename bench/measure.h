@@ -21,6 +21,7 @@ struct Usage {
   int64_t involuntary = 0;  // context switches: the scheduler took the CPU away
 
   Usage& operator+=(const Usage& o);
+  Usage operator+(const Usage& o) const { return Usage(*this) += o; }
   Usage operator-(const Usage& o) const;
 };
 

@@ -16,6 +16,10 @@ std::string why_unsupported(const Scenario& scenario, const Runner& runner, cons
     return fmt::format("runner {} does not drive the {} shape of scenario {}", runner.name(),
                        shape_name(scenario.shape()), scenario.name());
   }
+  if (scenario.needs_concurrent_workers(cell) && !runner.concurrent()) {
+    return fmt::format("the workers of this {} cell wait for each other; runner {} runs them one after another",
+                       scenario.name(), runner.name());
+  }
   if (std::string why = scenario.unsupported(cell); !why.empty()) return why;
   return runner.unsupported(scenario, cell);
 }

@@ -29,6 +29,10 @@ struct TaskOutcome {
 struct TaskLayout {
   int workers = 1;
   int group = 1;
+  // When > 0, creation is what is measured: `spawn_rounds` times, the runner creates the workers,
+  // each runs work.run once (results accumulate), and all are waited for and destroyed; the
+  // clock covers all of it and there is no start barrier (bench/scenario.h, spawn_rounds).
+  int spawn_rounds = 0;
 };
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
 
@@ -45,6 +49,9 @@ class Runner {
   virtual std::string_view summary() const = 0;
   // The shapes (Shape bits) this runner drives.
   virtual unsigned shapes() const = 0;
+  // False for a runner that runs its workers one after another (serial): workers that wait for
+  // each other would wait forever.
+  virtual bool concurrent() const { return true; }
   // The runner's own parameters (fiber_threads, ...), part of a cell's identity when present.
   virtual std::span<const ParamSpec> params() const { return {}; }
   // "" when the runner can run this cell here, otherwise why not (an `unsupported` row). It is

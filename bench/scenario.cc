@@ -38,7 +38,7 @@ std::unique_ptr<TaskWork> Scenario::make_task(const Cell&) const {
 
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
   const int group = scenario.shape() == kChannelShape ? 2 : 1;
-  return {cell.workers * group, group};
+  return {cell.workers * group, group, scenario.spawn_rounds(cell)};
 }
 
 TaskOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {

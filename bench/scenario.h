@@ -94,8 +94,14 @@ class Scenario {
   // Roughly how long one repetition of the whole work takes on one core here, in seconds. It
   // scales the default time limit of a repetition; it need not be precise.
   virtual double expected_seconds(const Cell& cell) const = 0;
+  // True when the cell's workers wait for each other, so they must run at the same time: a
+  // runner that runs them one after another (serial) cannot run it.
+  virtual bool needs_concurrent_workers(const Cell& cell) const { (void)cell; return false; }
   // "" when the scenario can run this cell here, otherwise why not (an `unsupported` row).
   virtual std::string unsupported(const Cell& cell) const { (void)cell; return {}; }
+  // How many times the runner must create, run and destroy the workers with the clock running
+  // (the spawn scenario); 0, the default, means workers are made before the clock starts.
+  virtual int spawn_rounds(const Cell& cell) const { (void)cell; return 0; }
   // Task shape: one repetition's work. Called in the repetition's process.
   virtual std::unique_ptr<TaskWork> make_task(const Cell& cell) const;
 };

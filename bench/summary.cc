@@ -61,9 +61,22 @@ void print_summary(const std::vector<Record>& records, const Catalog& catalog, s
       g.problem = fmt::format("{}: {}", status_name(r.status), r.message);
     }
   }
+  // A runner with parameters away from their defaults is shown with them: fork spawn=vfork.
+  auto runner_label = [&](const std::string& runner, const std::string& params) {
+    std::string label = runner;
+    const Runner* r = catalog.runner(runner);
+    const Params p = Params::parse_canonical(params);
+    for (const auto& spec : r ? r->params() : std::span<const ParamSpec>{}) {
+      if (p.has(spec.name) && p.str(spec.name) != spec.canonical(spec.default_value)) {
+        label += " " + spec.name + "=" + p.str(spec.name);
+      }
+    }
+    return label;
+  };
   std::string current;
   for (const auto& key : order) {
-    const auto& [scenario, sparams, runner, params, workers] = key;
+    const auto& [scenario, sparams, runner_name, params, workers] = key;
+    const std::string runner = runner_label(runner_name, params);
     const std::string heading = scenario + "  " + sparams;
     if (heading != current) {
       current = heading;

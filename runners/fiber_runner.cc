@@ -46,6 +46,7 @@ class FiberRunner final : public Runner {
     const int n = layout.workers;
     const int nthreads = threads_for(cell, layout);
     const size_t stack_bytes = size_t(cell.params.integer("fiber_stack_kb")) * 1024;
+    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, stack_bytes);
     TaskPhase phase(n, nthreads);
 
     // Groups (the two peers of a channel pair) go round-robin over the threads, whole. Each fiber
@@ -99,6 +100,30 @@ class FiberRunner final : public Runner {
   }
 
  private:
+  // Fibers created (stack and context), run to the end and destroyed, round after round, on the
+  // calling thread, with the clock running.
+  static TaskOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
+    TaskOutcome out;
+    out.results.resize(n);
+    const Usage before = usage_of_self();
+    const int64_t start = now_ns();
+    for (int round = 0; round < rounds; ++round) {
+      FiberScheduler scheduler(stack_bytes);
+      for (int i = 0; i < n; ++i) {
+        scheduler.spawn([&, i] {
+          FiberContext ctx(i, n);
+          run_guarded(out.results[i], [&] { work.run(ctx, out.results[i]); });
+        });
+      }
+      scheduler.run();
+    }
+    out.wall_s = double(now_ns() - start) * 1e-9;
+    out.usage = usage_of_self() - before;
+    const pid_t self = getpid();
+    out.memory = sample_memory({&self, 1});
+    return out;
+  }
+
   // A thread without a group of fibers would have nothing to do.
   static int threads_for(const Cell& cell, const TaskLayout& layout) {
     const int groups = layout.workers / layout.group;

@@ -1,8 +1,11 @@
 // fork: one child process per worker, released together at a start line in a shared mapping.
 // Each child reports its result and its own CPU use there; every child is reaped, and a child
 // that dies from a signal makes the repetition `crashed`.
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -11,20 +14,38 @@
 #include "runners/registry.h"
 #include "runners/task_phase.h"
 
+extern char** environ;
+
 namespace versus {
 namespace {
+
+const ParamSpec kParams[] = {
+    choice_param("spawn", {"fork", "vfork", "posix_spawn"},
+                 "how processes are made where creation is measured (the spawn scenario): fork runs the worker; "
+                 "vfork+exec and posix_spawn start a tiny program (versus-noop) instead"),
+};
 
 class ForkRunner final : public Runner {
  public:
   std::string_view name() const override { return "fork"; }
   std::string_view summary() const override { return "one child process per worker (fork)"; }
   unsigned shapes() const override { return kTaskShape | kChannelShape; }
+  std::span<const ParamSpec> params() const override { return kParams; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
-    return check_tasks(layout_of(scenario, cell).workers, "processes");
+    const TaskLayout layout = layout_of(scenario, cell);
+    if (cell.params.str("spawn") != "fork") {
+      if (layout.spawn_rounds == 0) {
+        return fmt::format("spawn={} starts a tiny program, not a worker: only where creation is measured (spawn "
+                           "scenario, mode=create)", cell.params.str("spawn"));
+      }
+      if (access(noop_program().c_str(), X_OK) != 0) return fmt::format("{} is missing: build it", noop_program());
+    }
+    return check_tasks(layout.workers, "processes");
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+  TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
     const int n = layout.workers;
+    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, cell.params.str("spawn"));
     TaskPhase phase(n, n);
     ChildSet children;  // killed and reaped on any exit from here
     for (int i = 0; i < n; ++i) {
@@ -68,6 +89,81 @@ class ForkRunner final : public Runner {
 
  private:
   static constexpr int kWorkerFailed = 1;  // the worker's error is in its result
+
+  // The tiny program vfork and posix_spawn start: built beside the versus binary.
+  static std::string noop_program() {
+    char self[4096] = {};
+    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string dir = len > 0 ? std::string(self, size_t(len)) : std::string(".");
+    dir.erase(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/'));
+    for (const char* candidate : {"/versus-noop", "/../versus-noop"}) {
+      if (access((dir + candidate).c_str(), X_OK) == 0) return dir + candidate;
+    }
+    return dir + "/versus-noop";
+  }
+
+  // In a function of its own: the child shares this stack frame until it execs, and the caller's
+  // loop variables must not live in it.
+  [[gnu::noinline]] static pid_t vfork_exec(char* const argv[]) {
+    const pid_t pid = vfork();
+    if (pid == 0) {
+      execv(argv[0], argv);
+      _exit(127);
+    }
+    return pid;
+  }
+
+  // Processes made and reaped round after round with the clock running. fork: each child runs
+  // the worker and exits; vfork/posix_spawn: each starts versus-noop, and a clean exit counts.
+  static TaskOutcome spawn(TaskWork& work, int n, int rounds, const std::string& how) {
+    SharedArray<WorkerResult> results(n);
+    const std::string program = how == "fork" ? std::string() : noop_program();
+    char* const argv[] = {const_cast<char*>(program.c_str()), nullptr};
+    std::vector<pid_t> pids(n);
+    const Usage before = usage_of_self() + usage_of_children();
+    const int64_t start = now_ns();
+    for (int round = 0; round < rounds; ++round) {
+      for (int i = 0; i < n; ++i) {
+        pid_t pid = -1;
+        if (how == "fork") {
+          pid = fork();
+          if (pid == 0) {
+            WorkerContext ctx(i, n);
+            run_guarded(results[i], [&] { work.run(ctx, results[i]); });
+            _exit(results[i].failed ? kWorkerFailed : 0);
+          }
+        } else if (how == "vfork") {
+          pid = vfork_exec(argv);
+        } else if (const int err = posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ); err != 0) {
+          errno = err;
+          pid = -1;
+        }
+        if (pid < 0) {
+          const int err = errno;
+          for (int j = 0; j < i; ++j) waitpid(pids[j], nullptr, 0);
+          throw std::system_error(err, std::generic_category(), how);
+        }
+        pids[i] = pid;
+      }
+      for (int i = 0; i < n; ++i) {
+        int st = 0;
+        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR) {
+        }
+        if (WIFSIGNALED(st)) throw_for(size_t(i), pids[i], st);
+        if (how != "fork") {  // the program did its nothing: one spawn, checked by its exit
+          results[i].ops += 1;
+          results[i].value += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        }
+      }
+    }
+    TaskOutcome out;
+    out.wall_s = double(now_ns() - start) * 1e-9;
+    out.usage = (usage_of_self() + usage_of_children()) - before;
+    const pid_t self = getpid();
+    out.memory = sample_memory({&self, 1});
+    for (int i = 0; i < n; ++i) out.results.push_back(results[i]);
+    return out;
+  }
 
   static int worker_main(TaskWork& work, TaskPhase& phase, int i) {
     WorkerResult& result = phase.result(i);

@@ -1,6 +1,9 @@
 // pthread: one OS thread per worker in the cell's process, released together at a start line.
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <system_error>
 #include <thread>
 
 #include "bench/limits.h"
@@ -24,6 +27,7 @@ class PthreadRunner final : public Runner {
 
   TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
     const int n = layout.workers;
+    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds);
     TaskPhase phase(n, n);
     std::vector<std::thread> threads;
     threads.reserve(n);
@@ -57,6 +61,43 @@ class PthreadRunner final : public Runner {
     for (auto& t : threads) t.join();
     out.wall_s = phase.wall_s();
     for (int i = 0; i < n; ++i) out.results.push_back(phase.result(i));
+    return out;
+  }
+
+ private:
+  // pthread_create and join, round after round, with the clock running.
+  static TaskOutcome spawn(TaskWork& work, int n, int rounds) {
+    TaskOutcome out;
+    out.results.resize(n);
+    std::vector<pthread_t> threads(n);
+    struct Start {
+      TaskWork* work;
+      WorkerResult* result;
+      int index, n;
+    };
+    std::vector<Start> starts(n);
+    auto body = [](void* arg) -> void* {
+      auto* s = static_cast<Start*>(arg);
+      WorkerContext ctx(s->index, s->n);
+      run_guarded(*s->result, [&] { s->work->run(ctx, *s->result); });
+      return nullptr;
+    };
+    const Usage before = usage_of_self();
+    const int64_t start = now_ns();
+    for (int round = 0; round < rounds; ++round) {
+      for (int i = 0; i < n; ++i) {
+        starts[i] = {&work, &out.results[i], i, n};
+        if (const int err = pthread_create(&threads[i], nullptr, body, &starts[i]); err != 0) {
+          for (int j = 0; j < i; ++j) pthread_join(threads[j], nullptr);
+          throw std::system_error(err, std::generic_category(), "pthread_create");
+        }
+      }
+      for (int i = 0; i < n; ++i) pthread_join(threads[i], nullptr);
+    }
+    out.wall_s = double(now_ns() - start) * 1e-9;
+    out.usage = usage_of_self() - before;
+    const pid_t self = getpid();
+    out.memory = sample_memory({&self, 1});
     return out;
   }
 };

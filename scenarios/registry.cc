@@ -8,6 +8,7 @@ std::span<const Scenario* const> all_scenarios() {
       ipc_scenario(),
       sync_scenario(),
       switch_scenario(),
+      spawn_scenario(),
       selftest_scenario(),
   };
   return kScenarios;

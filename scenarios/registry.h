@@ -11,6 +11,7 @@ const Scenario* cpu_scenario();
 const Scenario* ipc_scenario();
 const Scenario* sync_scenario();
 const Scenario* switch_scenario();
+const Scenario* spawn_scenario();
 const Scenario* selftest_scenario();
 
 // Every scenario, in the order `versus list` shows them.

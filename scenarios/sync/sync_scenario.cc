@@ -243,6 +243,7 @@ class SyncScenario final : public Scenario {
     if (p.str("mode") == "counter") return double(p.integer("increments")) * cell.workers * 200e-9;
     return double(p.integer("rounds")) * cell.workers * 100e-6;
   }
+  bool needs_concurrent_workers(const Cell& cell) const override { return cell.params.str("mode") != "counter"; }
   std::string unsupported(const Cell& cell) const override {
     if (cell.params.str("mode") != "counter" && cell.workers < 2) {
       return "event and barrier hand-overs need 2 workers or more";
