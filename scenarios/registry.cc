@@ -6,9 +6,9 @@ std::span<const Scenario* const> all_scenarios() {
   static const Scenario* const kScenarios[] = {
       cpu_scenario(),
       ipc_scenario(),
-      sync_scenario(),
-      switch_scenario(),
       spawn_scenario(),
+      switch_scenario(),
+      sync_scenario(),
       selftest_scenario(),
   };
   return kScenarios;

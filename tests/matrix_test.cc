@@ -62,7 +62,7 @@ TEST(Matrix, DuplicatesCollapseAndSizesAreCanonical) {
 
 TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
   EXPECT_EQ(usage_error(one_block({{"gpu"}, {"fork"}, {1}, {}})),
-            "unknown scenario 'gpu'; known scenarios: cpu, ipc, selftest (internal)");
+            "unknown scenario 'gpu'; known scenarios: cpu, ipc, spawn, switch, sync, selftest (internal)");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"greenlet"}, {1}, {}})),
             "unknown runner 'greenlet'; known runners: serial, fork, pthread, fiber");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {0}, {}})),
