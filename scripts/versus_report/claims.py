@@ -190,13 +190,149 @@ def c8_batching(cells, env):
     return Verdict("does not hold", text + ".")
 
 
+def _by_variant(df, value):
+    return {r.variant: getattr(r, value) for r in df.itertuples()}
+
+
+def _spawn(cells, mode):
+    sp = _ok(cells, "spawn")
+    if "p_mode" not in sp:
+        return sp.iloc[0:0]
+    sp = sp[sp["p_mode"] == mode]
+    if "p_parent_heap_mb" in sp:
+        sp = sp[sp["p_parent_heap_mb"] == "0"]
+    return sp
+
+
+def c1_process_creation(cells, env):
+    create = _spawn(cells, "create")
+    rows = []
+    for workers, g in create.groupby("workers"):
+        us = {v: 1e6 / rate for v, rate in _by_variant(g, "ops_per_s").items()}
+        if "fork" in us and "pthread" in us:
+            rows.append((workers, us))
+    if not rows:
+        return _no_data("spawn mode=create with fork and pthread at the same worker count")
+    ratios = [us["fork"] / us["pthread"] for _, us in rows]
+    text = "; ".join(f"{w} at once: " + ", ".join(f"{v} {t:.1f} µs" for v, t in sorted(us.items(), key=lambda kv: kv[1]))
+                     for w, us in rows)
+    text = f"spawn (create, run, reap one worker): {text}; fork / pthread = " + ", ".join(f"{r:.1f}x" for r in ratios)
+    if min(ratios) >= 2:
+        return Verdict("holds", text + ".")
+    if max(ratios) < 1.2:
+        return Verdict("does not hold", text + ".")
+    return Verdict("depends", text + ": on the number made at once.")
+
+
+def c2_switch_costs(cells, env):
+    sw = _ok(cells, "switch")
+    rows = []
+    for key, g in sw.groupby(["p_via", "p_pin", "p_wait"]) if not sw.empty else []:
+        ns = {v: 1e9 / rate for v, rate in _by_variant(g[g["workers"] == g["workers"].min()], "ops_per_s").items()}
+        if {"fork", "pthread", "fiber"} <= set(ns):
+            rows.append((key, ns))
+    if not rows:
+        return _no_data("switch with fork, pthread and fiber at the same via, pin and wait")
+    text = "; ".join(f"{via}, pin={pin}, wait={wait}: fork {ns['fork']:.0f} ns, pthread {ns['pthread']:.0f} ns, "
+                     f"fiber {ns['fiber']:.0f} ns" for (via, pin, wait), ns in rows[:6])
+    fiber_cheapest = all(ns["fiber"] < min(ns["fork"], ns["pthread"]) for _, ns in rows)
+    proc_dearer = [ns["fork"] > 1.1 * ns["pthread"] for _, ns in rows]
+    if fiber_cheapest and all(proc_dearer):
+        return Verdict("holds", f"switch, one hand-over: {text}.")
+    if fiber_cheapest:
+        return Verdict("depends", f"switch, one hand-over: {text}. Fibers are cheapest everywhere; processes cost "
+                                  f"more than threads in {sum(proc_dearer)} of {len(rows)} settings: the wake-up "
+                                  "(futex, scheduler) dominates, not the page tables.")
+    return Verdict("does not hold", f"switch, one hand-over: {text}.")
+
+
+def c3_process_memory(cells, env):
+    alive = _spawn(cells, "alive")
+    rows = []
+    for workers, g in alive.groupby("workers"):
+        pss = {v: p / workers / 2**20 for v, p in _by_variant(g, "pss_bytes").items()}
+        if "fork" in pss and "pthread" in pss:
+            rows.append((workers, pss))
+    if not rows:
+        return _no_data("spawn mode=alive with fork and pthread")
+    text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {m:.2f} MiB" for v, m in sorted(pss.items())) for w, pss in rows)
+    text = f"PSS per live worker (C++ workers doing nothing; a Python process carries an interpreter): {text}"
+    ratio = min(p["fork"] / max(p["pthread"], 1e-9) for _, p in rows)
+    if ratio >= 3:
+        return Verdict("holds", text + f": a process costs {ratio:.1f}x a thread at the least.")
+    return Verdict("depends", text + ": copy-on-write shares the parent's pages, so a C++ process costs little more "
+                                     "than a thread; the 25 MB is the Python interpreter's own.")
+
+
+def c9_lost_updates(cells, env):
+    sy = _ok(cells, "sync")
+    if "p_mode" not in sy:
+        return _no_data("sync mode=counter with primitive=none and mutex at 2+ workers")
+    sy = sy[(sy["p_mode"] == "counter") & (sy["workers"] >= 2) & (sy["runner"].isin(["fork", "pthread"]))]
+    none, locked = sy[sy["p_primitive"] == "none"], sy[sy["p_primitive"] == "mutex"]
+    if none.empty or locked.empty:
+        return _no_data("sync mode=counter with primitive=none and mutex at 2+ workers under fork or pthread")
+    lost = none["lost_updates"].fillna(0)
+    text = "; ".join(f"{r.variant} x{r.workers}: {r.lost_updates:,.0f} updates lost without a lock" for r in none.itertuples())
+    rates = []
+    for r in none.itertuples():
+        m = locked[(locked["variant"] == r.variant) & (locked["workers"] == r.workers)]
+        if not m.empty:
+            rates.append(f"{r.variant} x{r.workers}: {r.ops_per_s / m['ops_per_s'].iloc[0]:.1f}x faster without it")
+    text += ("; the mutex's count is exact, and it costs: " + "; ".join(rates)) if rates else ""
+    if (lost > 0).all():
+        return Verdict("holds", text + ".")
+    if (lost > 0).any():
+        return Verdict("depends", text + ": updates are lost only when the workers really run at once.")
+    return Verdict("does not hold", text + ".")
+
+
+def c10_shared_sync(cells, env):
+    sy = _ok(cells, "sync")
+    if "p_mode" not in sy:
+        return _no_data("sync counter with mutex under fork and pthread")
+    sy = sy[(sy["p_mode"] == "counter") & (sy["p_primitive"] != "none")]
+    rows = []
+    for (prim, workers), g in sy.groupby(["p_primitive", "workers"]):
+        rate = _by_variant(g, "ops_per_s")
+        if "fork" in rate and "pthread" in rate:
+            rows.append((prim, workers, rate["fork"] / rate["pthread"]))
+    if not rows:
+        return _no_data("sync counter with the same primitive under fork and pthread")
+    text = "sync, increments/s of processes / threads with the same primitive: " + "; ".join(
+        f"{p} x{w}: {r:.2f}" for p, w, r in rows[:8])
+    slower = sum(r < 0.9 for _, _, r in rows)
+    if slower == len(rows):
+        return Verdict("holds", text + ".")
+    if slower == 0:
+        return Verdict("does not hold", text + ": a process-shared lock in shared memory is the same futex "
+                                              "underneath; the kernel is entered only on contention either way.")
+    return Verdict("depends", text + ".")
+
+
+def c11_pool(cells, env):
+    create, pool = _spawn(cells, "create"), _spawn(cells, "pool")
+    rows = []
+    for r in pool.itertuples():
+        m = create[(create["variant"] == r.variant) & (create["workers"] == r.workers)]
+        if not m.empty:
+            rows.append((r.variant, r.workers, r.ops_per_s / m["ops_per_s"].iloc[0]))
+    if not rows:
+        return _no_data("spawn mode=create and mode=pool with the same runner and workers")
+    text = "tasks per second, a pool of workers / a worker made per task: " + "; ".join(
+        f"{v} x{w}: {g:.0f}x" for v, w, g in rows)
+    if all(g > 2 for *_, g in rows):
+        return Verdict("holds", text + ".")
+    return Verdict("depends", text + ".")
+
+
 CLAIMS = [
     Claim("C1", "Creating a process costs far more than creating a thread.", "000, 003",
-          "spawn: µs per fork vs pthread_create (and fiber)"),
+          "spawn: µs per fork vs pthread_create (and fiber)", c1_process_creation),
     Claim("C2", "Switching between processes costs more than between threads; coroutine switches are cheaper still.",
-          "000, 002", "switch: ns per hand-over, processes vs threads vs fibers"),
+          "000, 002", "switch: ns per hand-over, processes vs threads vs fibers", c2_switch_costs),
     Claim("C3", "A process costs much more memory than a thread (about 25 MB per Python process against well "
-                "under 1 MB per thread).", "004", "spawn and redis: PSS/RSS per live worker"),
+                "under 1 MB per thread).", "004", "spawn and redis: PSS/RSS per live worker", c3_process_memory),
     Claim("C4", "CPU-bound work: processes use every core; Python threads reach one core only, because of the GIL.",
           "000, 002, 003", "cpu: speedup vs workers; fiber on one thread is the GIL analogue", c4_cpu_processes_scale),
     Claim("C5", "IO-bound work: threads are the right tool; more workers finish sooner (the Redis TTL scan).", "004",
@@ -208,11 +344,11 @@ CLAIMS = [
     Claim("C8", "Batching, sending fewer larger messages, lowers the cost of IPC.", "001",
           "ipc: throughput vs msg_size", c8_batching),
     Claim("C9", "Without a lock, concurrent read-modify-write loses updates; a lock fixes it and serialises the work.",
-          "000", "sync: lost updates with none; throughput of mutex vs atomic vs none"),
+          "000", "sync: lost updates with none; throughput of mutex vs atomic vs none", c9_lost_updates),
     Claim("C10", "Process-shared (kernel) synchronisation is slower than thread synchronisation.", "001",
-          "sync: mutex under fork vs pthread"),
+          "sync: mutex under fork vs pthread", c10_shared_sync),
     Claim("C11", "Creating and destroying workers per task is costly; reuse a pool.", "001, 002",
-          "spawn: per-task spawn vs reused workers"),
+          "spawn: per-task spawn vs reused workers", c11_pool),
     Claim("C12", "With few connections, select/epoll are no faster than threads with blocking IO; their advantage "
                  "is many connections.", "003", "redis and mux: event loops vs pthread as connections grow"),
     Claim("C13", "select copies and scans the whole set each call and stops at 1024 descriptors; poll scans; epoll "

@@ -94,6 +94,9 @@ def runner_variant(runner, params):
     threads = params.get("fiber_threads")
     if runner == "fiber" and threads and threads != "1":
         return f"fiber x{threads} threads"
+    how = params.get("spawn")
+    if runner == "fork" and how and how != "fork":
+        return f"fork ({how})"
     return runner
 
 
@@ -112,7 +115,8 @@ def summarise(rows):
             "cell": cell, "scenario": first["scenario"], "runner": first["runner"], "variant": first["variant"],
             "workers": int(first["workers"]), "params": first["params"], "n": len(g), "n_ok": len(ok),
         }
-        for col in ("wall_s", "ops_per_s", "bytes_per_s", "lat_p50_us", "lat_p99_us", "pss_bytes", "rss_peak_bytes"):
+        for col in ("wall_s", "ops_per_s", "bytes_per_s", "lat_p50_us", "lat_p99_us", "pss_bytes", "rss_peak_bytes",
+                    "lost_updates"):
             vals = ok[col].dropna().to_numpy()
             rec[col] = float(np.median(vals)) if len(vals) else np.nan
             rec[col + "_q1"] = float(np.percentile(vals, 25)) if len(vals) else np.nan

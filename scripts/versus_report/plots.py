@@ -204,10 +204,112 @@ def ipc_latency(cells, env):
     return figs
 
 
+def _bars(ax, groups, variants, value, low, high, scale=1.0):
+    """Clustered bars: one cluster per group label, one bar per variant, spread as error bars."""
+    width = 0.8 / max(1, len(variants))
+    x = np.arange(len(groups))
+    for i, (variant, rows) in enumerate(variants):
+        rows = rows.reindex(groups)
+        y = rows[value] * scale
+        ax.bar(x + i * width, y, width, color=colour(variant), label=variant,
+               yerr=[(y - rows[low] * scale).clip(lower=0), (rows[high] * scale - y).clip(lower=0)], capsize=3)
+    ax.set_xticks(x + width * (len(variants) - 1) / 2)
+    ax.set_xticklabels(groups)
+    ax.grid(alpha=0.3, axis="y")
+
+
+def _per_op(df, factor):
+    """Time per operation from ops/s, with the quartiles swapped (faster rate, shorter time)."""
+    return df.assign(per_op=factor / df["ops_per_s"], per_op_q1=factor / df["ops_per_s_q3"],
+                     per_op_q3=factor / df["ops_per_s_q1"])
+
+
+def spawn_cost(cells, env):
+    """µs to create, run and reap one worker; memory per live worker."""
+    sp = cells[(cells["scenario"] == "spawn") & (cells["n_ok"] > 0)]
+    figs = []
+    if sp.empty:
+        return figs
+    create = _per_op(sp[sp.get("p_mode") == "create"], 1e6) if "p_mode" in sp else sp.iloc[0:0]
+    for heap, g in create.groupby("p_parent_heap_mb"):
+        groups = [str(w) for w in sorted(g["workers"].unique())]
+        variants = [(v, r.assign(w=r["workers"].astype(str)).set_index("w")) for v, r in g.groupby("variant")]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        _bars(ax, groups, variants, "per_op", "per_op_q1", "per_op_q3")
+        ax.set_yscale("log")
+        _plain_numbers(ax.yaxis)
+        ax.set_xlabel("workers made at once")
+        ax.set_ylabel("µs per worker created, run and reaped")
+        ax.legend(fontsize=8)
+        ax.set_title(f"spawn: cost of one worker (parent heap {heap} MiB)\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        figs.append((f"spawn_create_{heap}", f"spawn cost, parent heap {heap} MiB", fig))
+    alive = sp[sp.get("p_mode") == "alive"] if "p_mode" in sp else sp.iloc[0:0]
+    if not alive.empty:
+        alive = alive.assign(pss_w=alive["pss_bytes"] / alive["workers"] / 2**20,
+                             pss_w_q1=alive["pss_bytes_q1"] / alive["workers"] / 2**20,
+                             pss_w_q3=alive["pss_bytes_q3"] / alive["workers"] / 2**20)
+        alive = alive.assign(group=[f"{w} workers, heap {h} MiB" for w, h in zip(alive["workers"], alive["p_parent_heap_mb"])])
+        groups = list(dict.fromkeys(alive["group"]))
+        variants = [(v, r.set_index("group")) for v, r in alive.groupby("variant")]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        _bars(ax, groups, variants, "pss_w", "pss_w_q1", "pss_w_q3")
+        ax.set_ylabel("PSS per live worker (MiB)")
+        ax.legend(fontsize=8)
+        ax.set_title(f"spawn: memory per live worker (PSS, shared pages divided among sharers)\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        figs.append(("spawn_alive", "memory per live worker", fig))
+    return figs
+
+
+def switch_cost(cells, env):
+    """ns per hand-over, per wake-up mechanism and runner; one figure per pinning and waiting."""
+    sw = _per_op(cells[(cells["scenario"] == "switch") & (cells["n_ok"] > 0)], 1e9)
+    figs = []
+    if sw.empty:
+        return figs
+    for (pin, wait), g in sw.groupby(["p_pin", "p_wait"]):
+        g = g[g["workers"] == g["workers"].min()]
+        groups = sorted(g["p_via"].unique())
+        variants = [(v, r.set_index("p_via")) for v, r in g.groupby("variant")]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        _bars(ax, groups, variants, "per_op", "per_op_q1", "per_op_q3")
+        ax.set_yscale("log")
+        _plain_numbers(ax.yaxis)
+        ax.set_xlabel("what wakes the other side (fibers always yield)")
+        ax.set_ylabel("ns per hand-over")
+        ax.legend(fontsize=8)
+        ax.set_title(f"switch: one hand-over between two workers (pin={pin}, wait={wait})\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        figs.append((f"switch_{pin}_{wait}", f"switch cost, pin={pin}, wait={wait}", fig))
+    return figs
+
+
+def sync_throughput(cells, env):
+    """Increments per second per primitive; the lost updates of `none` written on its bar."""
+    sy = cells[(cells["scenario"] == "sync") & (cells["n_ok"] > 0)]
+    if sy.empty or "p_mode" not in sy:
+        return []
+    counter = sy[sy["p_mode"] == "counter"]
+    figs = []
+    for workers, g in counter.groupby("workers"):
+        groups = [p for p in ("none", "atomic", "spinlock", "mutex", "rwlock", "semaphore") if p in set(g["p_primitive"])]
+        variants = [(v, r.set_index("p_primitive")) for v, r in g.groupby("variant")]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        _bars(ax, groups, variants, "ops_per_s", "ops_per_s_q1", "ops_per_s_q3", 1e-6)
+        ax.set_ylabel("million increments per second")
+        ax.set_xlabel("what guards the shared counter")
+        ax.legend(fontsize=8)
+        ax.set_title(f"sync: {workers} workers incrementing one counter\n{_where(env)}", fontsize=10)
+        fig.tight_layout()
+        figs.append((f"sync_counter_{workers}", f"sync counter, {workers} workers", fig))
+    return figs
+
+
 def generic(cells, env):
     """Any scenario without its own plot: median wall time per cell, with the spread."""
     figs = []
-    known = {"cpu", "ipc"}
+    known = {"cpu", "ipc", "spawn", "switch", "sync"}
     for scenario, g in cells[(~cells["scenario"].isin(known)) & (cells["n_ok"] > 0)].groupby("scenario"):
         g = g.head(40)
         fig, ax = plt.subplots(figsize=(8, 0.3 * len(g) + 1.5))
@@ -224,7 +326,7 @@ def generic(cells, env):
     return figs
 
 
-PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, generic]
+PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, generic]
 
 
 def make_all(cells, env):
