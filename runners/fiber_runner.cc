@@ -84,18 +84,9 @@ class FiberRunner final : public Runner {
       for (auto& th : threads) th.join();
       throw;
     }
-    phase.wait_ready();
-    const Usage before = usage_of_self();
-    phase.release();
-    phase.wait_done();
-    TaskOutcome out;
-    out.usage = usage_of_self() - before;
     const pid_t self = getpid();
-    out.memory = sample_memory({&self, 1});
-    phase.let_leave();
+    TaskOutcome out = phase.measure({&self, 1});
     for (auto& th : threads) th.join();
-    out.wall_s = phase.wall_s();
-    for (int i = 0; i < n; ++i) out.results.push_back(phase.result(i));
     return out;
   }
 
@@ -103,8 +94,7 @@ class FiberRunner final : public Runner {
   // Fibers created (stack and context), run to the end and destroyed, round after round, on the
   // calling thread, with the clock running.
   static TaskOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
-    TaskOutcome out;
-    out.results.resize(n);
+    std::vector<WorkerResult> results(n);
     const Usage before = usage_of_self();
     const int64_t start = now_ns();
     for (int round = 0; round < rounds; ++round) {
@@ -112,16 +102,12 @@ class FiberRunner final : public Runner {
       for (int i = 0; i < n; ++i) {
         scheduler.spawn([&, i] {
           FiberContext ctx(i, n);
-          run_guarded(out.results[i], [&] { work.run(ctx, out.results[i]); });
+          run_guarded(results[i], [&] { work.run(ctx, results[i]); });
         });
       }
       scheduler.run();
     }
-    out.wall_s = double(now_ns() - start) * 1e-9;
-    out.usage = usage_of_self() - before;
-    const pid_t self = getpid();
-    out.memory = sample_memory({&self, 1});
-    return out;
+    return outcome_since(start, before, std::move(results));
   }
 
   // A thread without a group of fibers would have nothing to do.

@@ -64,16 +64,9 @@ class ForkRunner final : public Runner {
         throw_for(ended->index, ended->pid, ended->status);
       }
     };
-    phase.wait_ready(watch);
-    const Usage before = usage_of_self();
-    phase.release();
-    phase.wait_done(watch);
-    TaskOutcome out;
-    out.usage = usage_of_self() - before;
     std::vector<pid_t> pids = children.pids();
     pids.push_back(getpid());
-    out.memory = sample_memory(pids);
-    phase.let_leave();
+    TaskOutcome out = phase.measure(pids, watch);
 
     const std::vector<int> statuses = children.reap_all();
     for (int i = 0; i < n; ++i) {
@@ -81,9 +74,7 @@ class ForkRunner final : public Runner {
       const bool clean = WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == kWorkerFailed);
       if (!clean) throw_for(i, children.pids()[i], st);
       out.usage += phase.party_usage(i);
-      out.results.push_back(phase.result(i));
     }
-    out.wall_s = phase.wall_s();
     return out;
   }
 

@@ -49,26 +49,16 @@ class PthreadRunner final : public Runner {
       throw;
     }
 
-    phase.wait_ready();
-    const Usage before = usage_of_self();
-    phase.release();
-    phase.wait_done();
-    TaskOutcome out;
-    out.usage = usage_of_self() - before;
     const pid_t self = getpid();
-    out.memory = sample_memory({&self, 1});
-    phase.let_leave();
+    TaskOutcome out = phase.measure({&self, 1});
     for (auto& t : threads) t.join();
-    out.wall_s = phase.wall_s();
-    for (int i = 0; i < n; ++i) out.results.push_back(phase.result(i));
     return out;
   }
 
  private:
   // pthread_create and join, round after round, with the clock running.
   static TaskOutcome spawn(TaskWork& work, int n, int rounds) {
-    TaskOutcome out;
-    out.results.resize(n);
+    std::vector<WorkerResult> results(n);
     std::vector<pthread_t> threads(n);
     struct Start {
       TaskWork* work;
@@ -86,7 +76,7 @@ class PthreadRunner final : public Runner {
     const int64_t start = now_ns();
     for (int round = 0; round < rounds; ++round) {
       for (int i = 0; i < n; ++i) {
-        starts[i] = {&work, &out.results[i], i, n};
+        starts[i] = {&work, &results[i], i, n};
         if (const int err = pthread_create(&threads[i], nullptr, body, &starts[i]); err != 0) {
           for (int j = 0; j < i; ++j) pthread_join(threads[j], nullptr);
           throw std::system_error(err, std::generic_category(), "pthread_create");
@@ -94,11 +84,7 @@ class PthreadRunner final : public Runner {
       }
       for (int i = 0; i < n; ++i) pthread_join(threads[i], nullptr);
     }
-    out.wall_s = double(now_ns() - start) * 1e-9;
-    out.usage = usage_of_self() - before;
-    const pid_t self = getpid();
-    out.memory = sample_memory({&self, 1});
-    return out;
+    return outcome_since(start, before, std::move(results));
   }
 };
 

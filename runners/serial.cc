@@ -1,6 +1,6 @@
 // serial: the workers' shares one after another in the calling thread. The 1.0 reference that
 // every speedup is measured against; with one worker it is simply the work, done once.
-#include <unistd.h>
+#include <algorithm>
 
 #include "runners/registry.h"
 #include "runners/task_phase.h"
@@ -19,41 +19,26 @@ class SerialRunner final : public Runner {
 
   TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
     const int n = layout.workers;
-    TaskOutcome out;
-    out.results.resize(n);
-    if (layout.spawn_rounds > 0) {  // nothing to create: a function call is the reference
-      const Usage before = usage_of_self();
-      const int64_t start = now_ns();
-      for (int round = 0; round < layout.spawn_rounds; ++round) {
-        for (int i = 0; i < n; ++i) {
-          WorkerContext ctx(i, n);
-          run_guarded(out.results[i], [&] { work.run(ctx, out.results[i]); });
-        }
+    std::vector<WorkerResult> results(n);
+    // With spawn rounds there is nothing to create: calling the function is the reference.
+    const int rounds = std::max(1, layout.spawn_rounds);
+    std::vector<bool> prepared(n, true);
+    if (layout.spawn_rounds == 0) {
+      for (int i = 0; i < n; ++i) {
+        WorkerContext ctx(i, n);
+        prepared[i] = run_guarded(results[i], [&] { work.prepare(ctx); });
       }
-      out.wall_s = double(now_ns() - start) * 1e-9;
-      out.usage = usage_of_self() - before;
-      const pid_t self = getpid();
-      out.memory = sample_memory({&self, 1});
-      return out;
     }
-    std::vector<bool> prepared(n);
-    for (int i = 0; i < n; ++i) {
-      WorkerContext ctx(i, n);
-      prepared[i] = run_guarded(out.results[i], [&] { work.prepare(ctx); });
-    }
-
     const Usage before = usage_of_self();
     const int64_t start = now_ns();
-    for (int i = 0; i < n; ++i) {
-      if (!prepared[i]) continue;
-      WorkerContext ctx(i, n);
-      run_guarded(out.results[i], [&] { work.run(ctx, out.results[i]); });
+    for (int round = 0; round < rounds; ++round) {
+      for (int i = 0; i < n; ++i) {
+        if (!prepared[i]) continue;
+        WorkerContext ctx(i, n);
+        run_guarded(results[i], [&] { work.run(ctx, results[i]); });
+      }
     }
-    out.wall_s = double(now_ns() - start) * 1e-9;
-    out.usage = usage_of_self() - before;
-    const pid_t self = getpid();
-    out.memory = sample_memory({&self, 1});
-    return out;
+    return outcome_since(start, before, std::move(results));
   }
 };
 

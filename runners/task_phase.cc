@@ -1,5 +1,7 @@
 #include "runners/task_phase.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace versus {
@@ -62,6 +64,30 @@ void TaskPhase::abort() {
   line_[0].aborted.store(1, std::memory_order_release);
   raise_flag(line_[0].go);
   raise_flag(line_[0].leave);
+}
+
+TaskOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<void()>& poll) {
+  wait_ready(poll);
+  const Usage before = usage_of_self();
+  release();
+  wait_done(poll);
+  TaskOutcome out;
+  out.usage = usage_of_self() - before;
+  out.memory = sample_memory(pids);
+  let_leave();
+  out.wall_s = wall_s();
+  for (int i = 0; i < workers(); ++i) out.results.push_back(result(i));
+  return out;
+}
+
+TaskOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results) {
+  TaskOutcome out;
+  out.wall_s = double(now_ns() - start_ns) * 1e-9;
+  out.usage = usage_of_self() - before;
+  const pid_t self = getpid();
+  out.memory = sample_memory({&self, 1});
+  out.results = std::move(results);
+  return out;
 }
 
 double TaskPhase::wall_s() const {

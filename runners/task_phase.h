@@ -10,6 +10,7 @@
 
 #include "bench/futex.h"
 #include "bench/measure.h"
+#include "bench/runner.h"
 #include "bench/scenario.h"
 #include "bench/shared_mapping.h"
 
@@ -35,6 +36,12 @@ class TaskPhase {
   // Gives up on the repetition: parties still waiting are let through without working.
   void abort();
   bool aborted() const { return line_[0].aborted.load(std::memory_order_acquire) != 0; }
+
+  // The controller's whole part: waits for every party at the start line, starts the clock,
+  // waits for all to finish, takes this process's CPU use and the memory of `pids` (this
+  // process included) while the workers are still alive, lets them leave and collects results.
+  // `poll` as for wait_ready. The caller then joins or reaps its workers.
+  TaskOutcome measure(std::span<const pid_t> pids, const std::function<void()>& poll = {});
 
   double wall_s() const;  // release -> latest finish
   WorkerResult& result(int worker) { return results_[worker]; }
@@ -62,6 +69,10 @@ class TaskPhase {
 }  // namespace versus
 
 namespace versus {
+
+// The outcome of workers run one after another in this process, timed from `start_ns` and
+// `before` to now: wall time, this process's CPU use, its memory.
+TaskOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results);
 
 // Runs `step` (a worker's prepare or run), turning an exception into a failed result, so one
 // worker's error is reported as that worker's and never unwinds through a runner.
