@@ -33,6 +33,26 @@ ParamSpec size_param(std::string name, int64_t def, int64_t min, int64_t max, st
   return p;
 }
 
+ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help) {
+  ParamSpec p = choice_param(std::move(name), std::move(named), std::move(help));
+  p.kind = ParamSpec::Kind::kEndpoint;
+  return p;
+}
+
+std::optional<HostPort> parse_host_port(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  const std::string_view host = text.substr(0, colon);
+  if (host.find_first_of(",;= ") != std::string_view::npos) return std::nullopt;
+  int port = 0;
+  const std::string_view digits = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port < 1 || port > 65535) {
+    return std::nullopt;
+  }
+  return HostPort{std::string(host), port};
+}
+
 int64_t parse_integer(std::string_view text, std::string_view what) {
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -75,6 +95,8 @@ std::string ParamSpec::accepted() const {
                               : fmt::format("an integer from {} to {}", min, max);
     case Kind::kSize:
       return fmt::format("a size from {} to {}", format_size(min), format_size(max));
+    case Kind::kEndpoint:
+      return join(choices, ", ") + ", or HOST:PORT (a port from 1 to 65535)";
   }
   return {};
 }
@@ -97,6 +119,12 @@ std::string ParamSpec::validate(std::string_view value) const {
         if (v >= min && v <= max) return {};
         break;
       }
+      case Kind::kEndpoint:
+        for (const auto& c : choices) {
+          if (c == value) return {};
+        }
+        if (parse_host_port(value)) return {};
+        break;
     }
   } catch (const UsageError&) {
   }

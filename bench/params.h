@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,13 +21,13 @@ class UsageError : public std::runtime_error {
 // One declared parameter. Declared next to the code that reads it (a scenario's or runner's
 // params() table), so `versus list` and validation always agree with what is used.
 struct ParamSpec {
-  enum class Kind { kChoice, kInteger, kSize };
+  enum class Kind { kChoice, kInteger, kSize, kEndpoint };
 
   std::string name;
   Kind kind = Kind::kInteger;
   std::string default_value;
   std::string help;
-  std::vector<std::string> choices;  // kChoice: the accepted values
+  std::vector<std::string> choices;  // kChoice: the accepted values; kEndpoint: the named ones
   int64_t min = 0;                   // kInteger and kSize: inclusive bounds
   int64_t max = INT64_MAX;
 
@@ -41,6 +42,15 @@ struct ParamSpec {
 ParamSpec choice_param(std::string name, std::vector<std::string> choices, std::string help);
 ParamSpec int_param(std::string name, int64_t def, int64_t min, int64_t max, std::string help);
 ParamSpec size_param(std::string name, int64_t def, int64_t min, int64_t max, std::string help);
+// One of `named` (the first is the default), or HOST:PORT of a server somewhere.
+ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help);
+
+// HOST:PORT split; nullopt unless HOST is non-empty and PORT is from 1 to 65535.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+std::optional<HostPort> parse_host_port(std::string_view text);
 
 // "123", "64K", "1M", "2GiB", "512B" -> bytes (powers of 1024). Throws UsageError.
 int64_t parse_size(std::string_view text);

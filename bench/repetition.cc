@@ -27,9 +27,19 @@ std::string why_unsupported(const Scenario& scenario, const Runner& runner, cons
 Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& cell, int repetition) {
   Record r = record_for(cell, repetition);
   try {
-    std::unique_ptr<TaskWork> work = scenario.make_task(cell);
-    reset_peak_rss();
-    TaskOutcome out = runner.run_task(*work, cell, layout_of(scenario, cell));
+    std::unique_ptr<Work> work;
+    TaskOutcome out;
+    if (scenario.shape() == kConversationShape) {
+      std::unique_ptr<ConversationWork> talk = scenario.make_conversations(cell);
+      reset_peak_rss();
+      out = runner.run_conversations(*talk, cell);
+      work = std::move(talk);
+    } else {
+      std::unique_ptr<TaskWork> task = scenario.make_task(cell);
+      reset_peak_rss();
+      out = runner.run_task(*task, cell, layout_of(scenario, cell));
+      work = std::move(task);
+    }
     r.wall_s = out.wall_s;
     uint64_t ops = 0;
     for (const auto& w : out.results) ops += w.ops;

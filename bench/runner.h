@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/cell.h"
+#include "bench/conversation.h"
 #include "bench/measure.h"
 #include "bench/params.h"
 #include "bench/scenario.h"
@@ -67,6 +68,10 @@ class Runner {
   // here (bench/scenario.h). Throws WorkerCrashed when a worker process died from a signal,
   // std::exception on other errors.
   virtual TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const;
+  // Runs one repetition of a conversation-shaped cell: cell.workers connections, each opened
+  // with work.open before the start line and driven until its conversation is over. Results
+  // come back one per connection. Throws as run_task does.
+  virtual TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const;
 };
 
 // The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the

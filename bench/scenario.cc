@@ -1,11 +1,18 @@
 #include "bench/scenario.h"
 
+#include <poll.h>
+
+#include <cerrno>
+#include <system_error>
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
+#include "bench/conversation.h"
+#include "bench/poller.h"
 #include "bench/runner.h"
 
 namespace versus {
@@ -26,7 +33,7 @@ void WorkerResult::fail(std::string_view why) {
   message[n] = '\0';
 }
 
-uint64_t TaskWork::answer(std::span<const WorkerResult> results) const {
+uint64_t Work::answer(std::span<const WorkerResult> results) const {
   uint64_t sum = 0;
   for (const auto& r : results) sum += r.value;
   return sum;
@@ -36,6 +43,19 @@ std::unique_ptr<TaskWork> Scenario::make_task(const Cell&) const {
   throw std::logic_error(fmt::format("scenario {} has no task shape", name()));
 }
 
+std::unique_ptr<ConversationWork> Scenario::make_conversations(const Cell&) const {
+  throw std::logic_error(fmt::format("scenario {} has no conversation shape", name()));
+}
+
+void WorkerContext::wait_for(int fd, uint32_t events) {
+  pollfd p{fd, 0, 0};
+  if (events & kReadable) p.events |= POLLIN;
+  if (events & kWritable) p.events |= POLLOUT;
+  while (poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+  }
+}
+
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
   const int group = scenario.shape() == kChannelShape ? 2 : 1;
   return {cell.workers * group, group, scenario.spawn_rounds(cell)};
@@ -43,6 +63,10 @@ TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
 
 TaskOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {
   throw std::logic_error(fmt::format("runner {} does not drive the task shape", name()));
+}
+
+TaskOutcome Runner::run_conversations(ConversationWork&, const Cell&) const {
+  throw std::logic_error(fmt::format("runner {} does not drive the conversation shape", name()));
 }
 
 const Scenario* Catalog::scenario(std::string_view name) const {

@@ -48,22 +48,20 @@ class WorkerContext {
   // True when workers share an OS thread and must never block in the kernel: they use
   // descriptors non-blocking and yield() where they would wait (fibers).
   virtual bool cooperative() const { return false; }
+  // Waits until `fd` is ready for `events` (PollBits of bench/poller.h), or has hung up. A fiber
+  // parks on its thread's poller so the others run; elsewhere this blocks in poll(2).
+  virtual void wait_for(int fd, uint32_t events);
 
  private:
   int index_;
   int workers_;
 };
 
-// One repetition of a task-shaped scenario, made fresh for each repetition by Scenario::make_task
-// inside that repetition's own process. State that workers share must live in a SharedMapping.
-class TaskWork {
+// What every shape's repetition does once its workers are done: check the answers, give the
+// overall answer, add the scenario's own measures.
+class Work {
  public:
-  virtual ~TaskWork() = default;
-  // In the worker's own thread, process or fiber, before the start barrier: untimed set-up of
-  // the worker's own data (allocating and touching its arrays, a warm-up exchange with its peer).
-  virtual void prepare(WorkerContext& ctx) { (void)ctx; }
-  // The measured work of one worker. May throw: the runner records it as a failed worker.
-  virtual void run(WorkerContext& ctx, WorkerResult& out) = 0;
+  virtual ~Work() = default;
   // After every worker finished without error: empty when the answers are right, otherwise what
   // is wrong (the repetition becomes `invalid`, never a fast number).
   virtual std::string check(std::span<const WorkerResult> results) const = 0;
@@ -76,6 +74,19 @@ class TaskWork {
     (void)record;
   }
 };
+
+// One repetition of a task-shaped scenario, made fresh for each repetition by Scenario::make_task
+// inside that repetition's own process. State that workers share must live in a SharedMapping.
+class TaskWork : public Work {
+ public:
+  // In the worker's own thread, process or fiber, before the start barrier: untimed set-up of
+  // the worker's own data (allocating and touching its arrays, a warm-up exchange with its peer).
+  virtual void prepare(WorkerContext& ctx) { (void)ctx; }
+  // The measured work of one worker. May throw: the runner records it as a failed worker.
+  virtual void run(WorkerContext& ctx, WorkerResult& out) = 0;
+};
+
+class ConversationWork;  // bench/conversation.h
 
 class Scenario {
  public:
@@ -104,6 +115,8 @@ class Scenario {
   virtual int spawn_rounds(const Cell& cell) const { (void)cell; return 0; }
   // Task shape: one repetition's work. Called in the repetition's process.
   virtual std::unique_ptr<TaskWork> make_task(const Cell& cell) const;
+  // Conversation shape: one repetition's connections. Called in the repetition's process.
+  virtual std::unique_ptr<ConversationWork> make_conversations(const Cell& cell) const;
 };
 
 }  // namespace versus

@@ -3,6 +3,7 @@
 #include <boost/context/preallocated.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include <stdexcept>
 #include <utility>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -106,6 +107,13 @@ void Fiber::landed_in_caller() {
 #endif
 }
 
+namespace {
+thread_local FiberScheduler* t_scheduler = nullptr;
+// While parked fibers wait, a scheduler with runnable fibers still asks the poller (without
+// waiting) every this many switches, so a busy fiber cannot starve the parked ones.
+constexpr int kSwitchesBetweenPolls = 64;
+}  // namespace
+
 void FiberScheduler::spawn(std::function<void()> body) {
   ready_.push_back(std::make_unique<Fiber>(std::move(body), stack_bytes_));
 }
@@ -115,10 +123,67 @@ void FiberScheduler::run() {
 }
 
 void FiberScheduler::run_until(const std::function<bool()>& done) {
-  while (!ready_.empty() && !done()) {
+  FiberScheduler* outer = std::exchange(t_scheduler, this);
+  int switches = 0;
+  while ((!ready_.empty() || parked_count_ > 0) && !done()) {
+    if (ready_.empty()) {
+      wake_ready(-1);
+      continue;
+    }
+    if (parked_count_ > 0 && ++switches % kSwitchesBetweenPolls == 0) wake_ready(0);
     std::unique_ptr<Fiber> next = std::move(ready_.front());
     ready_.pop_front();
-    if (next->resume()) ready_.push_back(std::move(next));
+    if (!next->resume()) continue;
+    if (park_fd_ >= 0) {
+      const int fd = std::exchange(park_fd_, -1);
+      parked_[size_t(fd)] = std::move(next);
+      ++parked_count_;
+    } else {
+      ready_.push_back(std::move(next));
+    }
+  }
+  t_scheduler = outer;
+}
+
+void FiberScheduler::wait_for(int fd, uint32_t events) {
+  FiberScheduler* self = t_scheduler;
+  if (!self || !self->poller_ || !Fiber::current()) {
+    throw std::logic_error("FiberScheduler::wait_for outside a fiber of a scheduler with a poller");
+  }
+  self->park_current(fd, events);
+  Fiber::yield();
+}
+
+// Registers what the fiber waits for; the scheduler parks it when it has switched back.
+void FiberScheduler::park_current(int fd, uint32_t events) {
+  const size_t i = size_t(fd);
+  if (i >= parked_.size()) {
+    parked_.resize(i + 1);
+    registered_.resize(i + 1, UINT32_MAX);  // never registered
+  }
+  if (parked_[i]) throw std::logic_error("two fibers wait on one descriptor");
+  if (registered_[i] == UINT32_MAX) {
+    poller_->add(fd, events, i);
+  } else if (registered_[i] != events) {
+    poller_->modify(fd, events, i);
+  }
+  registered_[i] = events;
+  park_fd_ = fd;
+}
+
+// Moves the fibers whose descriptors are ready to the run queue. A report for a descriptor no
+// fiber waits on (data that came while its fiber was running) stops it being watched until a
+// fiber waits on it again, so a level-triggered poller does not report it on every wait.
+void FiberScheduler::wake_ready(int timeout_ms) {
+  poller_->wait(events_, timeout_ms);
+  for (const PollEvent& ev : events_) {
+    if (auto& fiber = parked_[ev.token]) {
+      ready_.push_back(std::move(fiber));
+      --parked_count_;
+    } else if (registered_[ev.token] != 0) {
+      poller_->modify(ev.fd, 0, ev.token);
+      registered_[ev.token] = 0;
+    }
   }
 }
 

@@ -9,6 +9,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <vector>
+
+#include "bench/poller.h"
 
 namespace versus {
 
@@ -50,19 +53,38 @@ class Fiber {
   void* tsan_caller_ = nullptr;
 };
 
-// Runs the fibers of one OS thread in turn: each runs until it yields or finishes.
+// Runs the fibers of one OS thread in turn: each runs until it yields, parks or finishes. With a
+// poller, a fiber may park until a descriptor is ready (wait_for); when every fiber is parked the
+// thread sleeps in the poller, and while others run it looks for woken ones now and then.
 class FiberScheduler {
  public:
-  explicit FiberScheduler(size_t stack_bytes) : stack_bytes_(stack_bytes) {}
+  explicit FiberScheduler(size_t stack_bytes, Poller* poller = nullptr)
+      : stack_bytes_(stack_bytes), poller_(poller) {}
   void spawn(std::function<void()> body);
   // Returns when every fiber has finished.
   void run();
   // Runs fibers in turn until `done` holds (checked after each switch back) or all finished.
   void run_until(const std::function<bool()>& done);
 
+  // From a fiber run by a scheduler with a poller: parks it until `fd` is ready for `events`
+  // (PollBits) or hangs up. Call it after the descriptor said EAGAIN. The descriptor stays
+  // registered afterwards, so a fiber that waits on it for the same thing again costs the poller
+  // nothing; descriptors must stay open while the scheduler's poller lives.
+  static void wait_for(int fd, uint32_t events);
+
  private:
+  void park_current(int fd, uint32_t events);
+  void wake_ready(int timeout_ms);
+
   size_t stack_bytes_;
+  Poller* poller_;
   std::deque<std::unique_ptr<Fiber>> ready_;
+  std::vector<std::unique_ptr<Fiber>> parked_;  // by descriptor
+  std::vector<uint32_t> registered_;  // by descriptor: what the poller watches it for
+  size_t parked_count_ = 0;
+  std::vector<PollEvent> events_;
+  // Set by wait_for inside the running fiber, acted on once it has switched back.
+  int park_fd_ = -1;
 };
 
 }  // namespace versus

@@ -8,6 +8,9 @@
 #include <thread>
 
 #include "bench/limits.h"
+#include "bench/poller.h"
+#include "runners/conversation_io.h"
+#include "runners/event_loop.h"
 #include "runners/fiber.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
@@ -20,11 +23,14 @@ class FiberContext final : public WorkerContext {
   using WorkerContext::WorkerContext;
   void yield() override { Fiber::yield(); }
   bool cooperative() const override { return true; }
+  void wait_for(int fd, uint32_t events) override { FiberScheduler::wait_for(fd, events); }
 };
 
 const ParamSpec kParams[] = {
     int_param("fiber_threads", 1, 1, 1024, "OS threads the fibers are spread over"),
     int_param("fiber_stack_kb", 256, 16, 65536, "stack size of each fiber in KiB (plus a guard page)"),
+    choice_param("fiber_poller", {"epoll", "io_uring"},
+                 "what a thread waits on when its fibers are parked on descriptors (conversations)"),
 };
 
 class FiberRunner final : public Runner {
@@ -33,13 +39,23 @@ class FiberRunner final : public Runner {
   std::string_view summary() const override {
     return "one fiber per worker (Boost.Context) on fiber_threads OS threads";
   }
-  unsigned shapes() const override { return kTaskShape | kChannelShape; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    if (scenario.shape() == kConversationShape) {
+      const std::string& poller = cell.params.str("fiber_poller");
+      if (std::string why = poller_unsupported(poller, PollerOptions{}, highest_fd_for(cell.workers)); !why.empty()) {
+        return "fiber_poller=" + poller + ": " + why;
+      }
+    }
     const TaskLayout layout = layout_of(scenario, cell);
     const int64_t threads = threads_for(cell, layout);
     if (std::string why = check_tasks(threads, "fiber threads"); !why.empty()) return why;
     return check_stacks(layout.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
+  }
+
+  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+    return run_conversations_as_workers(*this, work, cell);
   }
 
   TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
@@ -52,8 +68,11 @@ class FiberRunner final : public Runner {
     // Groups (the two peers of a channel pair) go round-robin over the threads, whole. Each fiber
     // prepares inside itself, so peers can talk while preparing (a warm-up), then waits for the
     // release of the thread's start line.
+    // Each thread's poller, made here so that a kernel's refusal fails the repetition plainly.
+    std::vector<std::unique_ptr<Poller>> pollers;
+    for (int t = 0; t < nthreads; ++t) pollers.push_back(make_poller(cell.params.str("fiber_poller")));
     auto thread_body = [&](int t) {
-      FiberScheduler scheduler(stack_bytes);
+      FiberScheduler scheduler(stack_bytes, pollers[t].get());
       int mine = 0, prepared = 0;
       bool released = false;
       for (int i = 0; i < n; ++i) {

@@ -11,6 +11,7 @@
 
 #include "bench/limits.h"
 #include "bench/process.h"
+#include "runners/conversation_io.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
 
@@ -29,7 +30,7 @@ class ForkRunner final : public Runner {
  public:
   std::string_view name() const override { return "fork"; }
   std::string_view summary() const override { return "one child process per worker (fork)"; }
-  unsigned shapes() const override { return kTaskShape | kChannelShape; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
     const TaskLayout layout = layout_of(scenario, cell);
@@ -41,6 +42,10 @@ class ForkRunner final : public Runner {
       if (access(noop_program().c_str(), X_OK) != 0) return fmt::format("{} is missing: build it", noop_program());
     }
     return check_tasks(layout.workers, "processes");
+  }
+
+  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+    return run_conversations_as_workers(*this, work, cell);
   }
 
   TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {

@@ -8,6 +8,12 @@ std::span<const Runner* const> all_runners() {
       fork_runner(),
       pthread_runner(),
       fiber_runner(),
+      select_runner(),
+      poll_runner(),
+      epoll_runner(),
+#ifdef VERSUS_HAVE_LIBURING
+      io_uring_runner(),
+#endif
   };
   return kRunners;
 }

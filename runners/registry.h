@@ -11,6 +11,12 @@ const Runner* serial_runner();
 const Runner* fork_runner();
 const Runner* pthread_runner();
 const Runner* fiber_runner();
+const Runner* select_runner();
+const Runner* poll_runner();
+const Runner* epoll_runner();
+#ifdef VERSUS_HAVE_LIBURING
+const Runner* io_uring_runner();
+#endif
 
 // Every runner of this build, in the order `versus list` shows them.
 std::span<const Runner* const> all_runners();

@@ -1,0 +1,45 @@
+// The readiness-loop runners (select, poll, epoll): each loop thread drives many non-blocking
+// connections as state machines over one poller (bench/poller.h). The runners differ only in
+// the poller and its options, so they share this class; each has its own small file that names
+// it and declares its parameters.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "bench/poller.h"
+#include "bench/runner.h"
+
+namespace versus {
+
+class PollerLoopRunner : public Runner {
+ public:
+  PollerLoopRunner(std::string_view kind, std::string_view summary, std::span<const ParamSpec> params)
+      : kind_(kind), summary_(summary), params_(params) {}
+
+  std::string_view name() const override { return kind_; }
+  std::string_view summary() const override { return summary_; }
+  unsigned shapes() const override { return kConversationShape; }
+  std::span<const ParamSpec> params() const override { return params_; }
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override;
+  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override;
+
+ private:
+  PollerOptions options_for(const Cell& cell) const;
+
+  std::string_view kind_;
+  std::string_view summary_;
+  std::span<const ParamSpec> params_;
+};
+
+// The `loop_threads` parameter of every loop runner.
+ParamSpec loop_threads_param();
+
+// Loop threads for a cell: `loop_threads`, but never more than there are connections.
+int loop_threads_for(const Cell& cell);
+
+// Descriptors a cell of `workers` connections may number up to: the connections and what the
+// process holds besides them (standard streams, the server's, the harness's pipes).
+int64_t highest_fd_for(int workers);
+
+}  // namespace versus

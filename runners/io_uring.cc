@@ -1,0 +1,176 @@
+// io_uring: connections driven by completions rather than readiness. Each loop thread has its own
+// ring; for each connection it submits the send of a batch and the receive of its responses
+// together, and acts on what completes. Sockets stay blocking: the kernel waits for them, the
+// thread only waits for completions.
+#include <liburing.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bench/limits.h"
+#include "runners/conversation_io.h"
+#include "runners/event_loop.h"
+#include "runners/registry.h"
+
+namespace versus {
+namespace {
+
+const ParamSpec kParams[] = {
+    loop_threads_param(),
+};
+
+constexpr size_t kRecvBytes = 16 << 10;
+
+[[noreturn]] void throw_uring(int negative_errno, const char* call) {
+  throw std::system_error(-negative_errno, std::generic_category(), call);
+}
+
+// One connection: the batch being sent, the buffer being received into, and what is in flight.
+struct Connection {
+  Conversation* conversation = nullptr;
+  std::string out;
+  size_t sent = 0;
+  std::vector<char> in;
+  bool sending = false;
+  bool receiving = false;
+  bool complete = false;  // the batch's responses all arrived
+  bool done = false;
+};
+
+class CompletionLoop {
+ public:
+  explicit CompletionLoop(std::span<Conversation* const> conversations) {
+    conns_.resize(conversations.size());
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      conns_[i].conversation = conversations[i];
+      conns_[i].in.resize(kRecvBytes);
+    }
+    // At most a send and a receive in flight per connection.
+    unsigned entries = 64;
+    while (entries < 2 * conns_.size()) entries *= 2;
+    if (const int err = io_uring_queue_init(entries, &ring_, 0); err < 0) throw_uring(err, "io_uring_queue_init");
+  }
+  ~CompletionLoop() { io_uring_queue_exit(&ring_); }
+  CompletionLoop(const CompletionLoop&) = delete;
+  CompletionLoop& operator=(const CompletionLoop&) = delete;
+
+  void run() {
+    size_t active = 0;
+    for (Connection& c : conns_) {
+      if (start_batch(c)) ++active;
+    }
+    while (active > 0) {
+      if (const int err = io_uring_submit_and_wait(&ring_, 1); err < 0 && err != -EINTR) {
+        throw_uring(err, "io_uring_submit_and_wait");
+      }
+      unsigned head, seen = 0;
+      io_uring_cqe* cqe;
+      io_uring_for_each_cqe(&ring_, head, cqe) {
+        ++seen;
+        const uint64_t data = io_uring_cqe_get_data64(cqe);
+        Connection& c = conns_[data >> 1];
+        if (data & 1) {
+          on_received(c, cqe->res);
+        } else {
+          on_sent(c, cqe->res);
+        }
+        if (c.complete && !c.sending && !c.done && !start_batch(c)) --active;
+      }
+      io_uring_cq_advance(&ring_, seen);
+    }
+  }
+
+ private:
+  // Asks the conversation for its next batch and submits its send and the first receive.
+  bool start_batch(Connection& c) {
+    c.out.clear();
+    c.sent = 0;
+    c.complete = false;
+    if (!c.conversation->next(c.out)) {
+      c.done = true;
+      return false;
+    }
+    submit_send(c);
+    submit_recv(c);
+    return true;
+  }
+
+  void on_sent(Connection& c, int res) {
+    c.sending = false;
+    if (res < 0) throw_uring(res, "send");
+    c.sent += size_t(res);
+    if (c.sent < c.out.size()) submit_send(c);  // a short send: the rest
+  }
+
+  void on_received(Connection& c, int res) {
+    c.receiving = false;
+    if (res < 0) throw_uring(res, "recv");
+    if (res == 0) throw_peer_closed(c.conversation->fd());
+    if (c.conversation->received({c.in.data(), size_t(res)})) {
+      c.complete = true;
+    } else {
+      submit_recv(c);
+    }
+  }
+
+  void submit_send(Connection& c) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_send(sqe, c.conversation->fd(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, uint64_t(&c - conns_.data()) << 1);
+    c.sending = true;
+  }
+
+  void submit_recv(Connection& c) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_recv(sqe, c.conversation->fd(), c.in.data(), c.in.size(), 0);
+    io_uring_sqe_set_data64(sqe, (uint64_t(&c - conns_.data()) << 1) | 1);
+    c.receiving = true;
+  }
+
+  // A submission entry; when the queue is full, what is queued is submitted first.
+  io_uring_sqe* next_sqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!sqe) {
+      if (const int err = io_uring_submit(&ring_); err < 0) throw_uring(err, "io_uring_submit");
+      sqe = io_uring_get_sqe(&ring_);
+      if (!sqe) throw std::runtime_error("io_uring: no submission entry free after submitting");
+    }
+    return sqe;
+  }
+
+  io_uring ring_{};
+  std::vector<Connection> conns_;
+};
+
+class IoUringRunner final : public Runner {
+ public:
+  std::string_view name() const override { return "io_uring"; }
+  std::string_view summary() const override {
+    return "connections driven by io_uring completions (send and recv submitted), one ring per loop thread";
+  }
+  unsigned shapes() const override { return kConversationShape; }
+  std::span<const ParamSpec> params() const override { return kParams; }
+  std::string unsupported(const Scenario&, const Cell& cell) const override {
+    if (std::string why = check_tasks(loop_threads_for(cell), "loop threads"); !why.empty()) return why;
+    return poller_unsupported("io_uring", PollerOptions{}, highest_fd_for(cell.workers));
+  }
+  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+    return run_conversations_on_loops(work, cell, loop_threads_for(cell), [](std::span<Conversation* const> convs) {
+      CompletionLoop(convs).run();
+    });
+  }
+};
+
+}  // namespace
+
+const Runner* io_uring_runner() {
+  static const IoUringRunner runner;
+  return &runner;
+}
+
+}  // namespace versus

@@ -1,0 +1,211 @@
+// The conversation shape under every runner that drives it (ctest: conversation.<runner>): an
+// echo peer on the far end of socketpairs answers whatever arrives, and each conversation checks
+// that every batch comes back byte for byte, at small and at large batch sizes (the latter make
+// sends and receives come in pieces), over one and over several loop threads.
+#include <gtest/gtest.h>
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "bench/conversation.h"
+#include "bench/isolate.h"
+#include "bench/poller.h"
+#include "runners/registry.h"
+
+namespace versus {
+namespace {
+
+// The far ends of the socketpairs, served by one thread that buffers what it cannot write yet
+// (as a server does), so a client that sends a large batch before reading never deadlocks.
+class EchoPeer {
+ public:
+  explicit EchoPeer(std::vector<int> ends) : ends_(std::move(ends)), pending_(ends_.size()) {
+    stop_ = eventfd(0, EFD_CLOEXEC);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~EchoPeer() {
+    const uint64_t one = 1;
+    EXPECT_EQ(write(stop_, &one, sizeof one), ssize_t(sizeof one));
+    thread_.join();
+    close(stop_);
+  }
+
+ private:
+  void serve() {
+    std::unique_ptr<Poller> poller = make_poller("epoll");
+    poller->add(stop_, kReadable, ends_.size());
+    for (size_t i = 0; i < ends_.size(); ++i) poller->add(ends_[i], kReadable, i);
+    std::vector<PollEvent> ready;
+    std::vector<char> buf(64 << 10);
+    for (;;) {
+      poller->wait(ready, -1);
+      for (const PollEvent& ev : ready) {
+        if (ev.token == ends_.size()) return;
+        const int fd = ends_[ev.token];
+        std::string& out = pending_[ev.token];
+        const ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n > 0) out.append(buf.data(), size_t(n));
+        if (n == 0) {
+          poller->remove(fd);  // this end is done; the test's copy keeps it open
+          continue;
+        }
+        const ssize_t w = out.empty() ? 0 : send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w > 0) out.erase(0, size_t(w));
+        poller->modify(fd, out.empty() ? kReadable : kReadable | kWritable, ev.token);
+      }
+    }
+  }
+
+  std::vector<int> ends_;
+  std::vector<std::string> pending_;
+  int stop_ = -1;
+  std::thread thread_;
+};
+
+// Batches of `pipeline` numbered messages of `size` bytes; every answer must equal its batch.
+class EchoConversation final : public Conversation {
+ public:
+  EchoConversation(int fd, int index, int batches, int pipeline, size_t size)
+      : fd_(fd), index_(index), batches_(batches), pipeline_(pipeline), size_(size) {}
+  ~EchoConversation() override { close(fd_); }
+  int fd() const override { return fd_; }
+
+  bool next(std::string& out) override {
+    if (asked_ == batches_) return false;
+    expected_.clear();
+    for (int m = 0; m < pipeline_; ++m) {
+      std::string msg = fmt::format("{}:{}:{}:", index_, asked_, m);
+      msg.resize(size_ - 1, char('a' + (asked_ + m) % 26));
+      expected_ += msg + "\n";
+    }
+    out += expected_;
+    got_.clear();
+    ++asked_;
+    return true;
+  }
+
+  bool received(std::string_view bytes) override {
+    got_.append(bytes);
+    if (got_.size() > expected_.size()) throw std::runtime_error("more bytes came back than were sent");
+    if (got_.size() < expected_.size()) return false;
+    if (got_ == expected_) ++intact_;
+    return true;
+  }
+
+  void finish(WorkerResult& out) override {
+    out.value = uint64_t(intact_);
+    out.ops = uint64_t(asked_) * uint64_t(pipeline_);
+  }
+
+ private:
+  int fd_, index_, batches_, pipeline_;
+  size_t size_;
+  int asked_ = 0, intact_ = 0;
+  std::string expected_, got_;
+};
+
+class EchoWork final : public ConversationWork {
+ public:
+  EchoWork(int connections, int batches, int pipeline, size_t size)
+      : batches_(batches), pipeline_(pipeline), size_(size) {
+    std::vector<int> far;
+    for (int i = 0; i < connections; ++i) {
+      int sv[2];
+      EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+      near_.push_back(sv[0]);
+      far.push_back(sv[1]);
+    }
+    far_ = far;
+    peer_ = std::make_unique<EchoPeer>(std::move(far));
+  }
+  ~EchoWork() override {
+    peer_.reset();
+    for (int fd : near_) close(fd);
+    for (int fd : far_) close(fd);
+  }
+
+  std::unique_ptr<Conversation> open(int index, int) override {
+    return std::make_unique<EchoConversation>(dup(near_[index]), index, batches_, pipeline_, size_);
+  }
+  std::string check(std::span<const WorkerResult> results) const override {
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].value != uint64_t(batches_)) {
+        return fmt::format("connection {}: {} of {} batches intact", i, results[i].value, batches_);
+      }
+    }
+    return {};
+  }
+
+ private:
+  int batches_, pipeline_;
+  size_t size_;
+  std::vector<int> near_, far_;
+  std::unique_ptr<EchoPeer> peer_;
+};
+
+// "fiber/io_uring" is the fiber runner with fiber_poller=io_uring.
+class ConversationTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  TaskOutcome run(int connections, int batches, int pipeline, size_t size, std::map<std::string, std::string> set = {}) {
+    std::string name = GetParam();
+    if (name == "fiber-io_uring") name = "fiber", set["fiber_poller"] = "io_uring";
+    if (name == "epoll-edge") name = "epoll", set["trigger"] = "edge";
+    const Runner* runner = catalog_.runner(name);
+    if (!runner) {
+      std::printf("runner %s is not in this build\n", name.c_str());
+      std::exit(77);
+    }
+    Cell cell;
+    cell.runner = name;
+    cell.workers = connections;
+    for (const auto& p : runner->params()) cell.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
+    EchoWork work(connections, batches, pipeline, size);
+    TaskOutcome out = runner->run_conversations(work, cell);
+    EXPECT_EQ(out.results.size(), size_t(connections));
+    for (size_t i = 0; i < out.results.size(); ++i) EXPECT_EQ(out.results[i].failed, 0) << out.results[i].message;
+    EXPECT_EQ(work.check(out.results), "");
+    uint64_t ops = 0;
+    for (const auto& r : out.results) ops += r.ops;
+    EXPECT_EQ(ops, uint64_t(connections) * uint64_t(batches) * uint64_t(pipeline));
+    EXPECT_GT(out.wall_s, 0);
+    return out;
+  }
+  Catalog catalog_{{}, all_runners()};
+};
+
+TEST_P(ConversationTest, SmallBatchesComeBackIntact) {
+  run(1, 200, 1, 32);
+  run(7, 50, 3, 100);
+}
+
+TEST_P(ConversationTest, LargeBatchesArriveAndLeaveInPieces) {
+  run(3, 4, 16, 64 << 10);  // 1 MiB a batch: more than a socket buffer holds
+}
+
+TEST_P(ConversationTest, ManyConnectionsOverSeveralLoopThreads) {
+  run(64, 20, 2, 200, {{"loop_threads", "3"}, {"fiber_threads", "3"}});
+}
+
+TEST_P(ConversationTest, NothingIsLeftRunning) {
+  run(5, 10, 1, 64);
+  EXPECT_TRUE(descendants().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Each, ConversationTest,
+                         ::testing::Values("fork", "pthread", "fiber", "fiber-io_uring", "select", "poll", "epoll",
+                                           "epoll-edge", "io_uring"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& c : n) c = (c == '-') ? '_' : c;
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace versus
