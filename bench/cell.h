@@ -55,6 +55,8 @@ struct Record {
   std::optional<double> lat_p99_us;
   std::optional<double> lat_p999_us;
   std::optional<uint64_t> lost_updates;  // sync counter: increments lost without a lock
+  std::optional<double> setup_s;         // mux: registering descriptors before the first round
+  std::optional<uint64_t> syscalls;      // mux: system calls made in the measured phase
   std::optional<uint64_t> result;  // the scenario's checked answer (e.g. the prime count)
   std::string host;
 };

@@ -36,6 +36,8 @@ struct PollEvent {
 struct PollerOptions {
   bool edge_triggered = false;  // epoll: EPOLLET; the others refuse it (poller_unsupported)
   unsigned capacity = 256;      // descriptors expected: sizes arrays and io_uring's rings
+  bool multishot = false;       // io_uring: multishot poll requests, re-armed by the kernel; a
+                                // completion each time a descriptor becomes ready (edge-like)
 };
 
 class Poller {

@@ -29,7 +29,12 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
   try {
     std::unique_ptr<Work> work;
     TaskOutcome out;
-    if (scenario.shape() == kConversationShape) {
+    if (scenario.shape() == kMultiplexShape) {
+      std::unique_ptr<MultiplexWork> mux = scenario.make_multiplex(cell);
+      reset_peak_rss();
+      out = runner.run_multiplex(*mux, cell);
+      work = std::move(mux);
+    } else if (scenario.shape() == kConversationShape) {
       std::unique_ptr<ConversationWork> talk = scenario.make_conversations(cell);
       reset_peak_rss();
       out = runner.run_conversations(*talk, cell);
@@ -51,6 +56,8 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
     r.ctx_involuntary = out.usage.involuntary;
     r.rss_peak_bytes = out.memory.rss_peak_bytes;
     r.pss_bytes = out.memory.pss_bytes;
+    r.setup_s = out.setup_s;
+    r.syscalls = out.syscalls;
     for (size_t i = 0; i < out.results.size(); ++i) {
       if (out.results[i].failed) {
         r.status = Status::kFailed;
@@ -115,6 +122,8 @@ std::string encode_measures(const Record& r) {
   put(j, "lat_p99_us", r.lat_p99_us);
   put(j, "lat_p999_us", r.lat_p999_us);
   put(j, "lost_updates", r.lost_updates);
+  put(j, "setup_s", r.setup_s);
+  put(j, "syscalls", r.syscalls);
   put(j, "result", r.result);
   return j.dump();
 }
@@ -139,6 +148,8 @@ void decode_measures(const std::string& text, Record& r) {
   get(j, "lat_p99_us", r.lat_p99_us);
   get(j, "lat_p999_us", r.lat_p999_us);
   get(j, "lost_updates", r.lost_updates);
+  get(j, "setup_s", r.setup_s);
+  get(j, "syscalls", r.syscalls);
   get(j, "result", r.result);
 }
 

@@ -3,6 +3,7 @@
 // measured phase and collects what they hand back (bench/scenario.h).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "bench/cell.h"
 #include "bench/conversation.h"
 #include "bench/measure.h"
+#include "bench/multiplex.h"
 #include "bench/params.h"
 #include "bench/scenario.h"
 
@@ -22,6 +24,8 @@ struct TaskOutcome {
   std::vector<WorkerResult> results;  // one per worker, in worker order
   Usage usage;                        // CPU and context switches of the measured phase
   Memory memory;                      // every process of the cell, sampled before workers exit
+  std::optional<double> setup_s;      // multiplex shape: set-up before the first round
+  std::optional<uint64_t> syscalls;   // multiplex shape: system calls the runner made
 };
 
 // How many workers a task-shaped repetition has, and how they group: a channel-pair scenario
@@ -72,6 +76,10 @@ class Runner {
   // with work.open before the start line and driven until its conversation is over. Results
   // come back one per connection. Throws as run_task does.
   virtual TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const;
+  // Runs one repetition of a multiplex-shaped cell (bench/multiplex.h): waits on every read end,
+  // consumes each event, drives the rounds. wall_s covers the rounds only; setup_s and syscalls
+  // are filled.
+  virtual TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const;
 };
 
 // The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the

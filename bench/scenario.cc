@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "bench/conversation.h"
+#include "bench/multiplex.h"
 #include "bench/poller.h"
 #include "bench/runner.h"
 
@@ -22,6 +23,7 @@ const char* shape_name(Shape s) {
     case kTaskShape: return "task";
     case kConversationShape: return "conversation";
     case kChannelShape: return "channel";
+    case kMultiplexShape: return "multiplex";
   }
   return "?";
 }
@@ -47,6 +49,10 @@ std::unique_ptr<ConversationWork> Scenario::make_conversations(const Cell&) cons
   throw std::logic_error(fmt::format("scenario {} has no conversation shape", name()));
 }
 
+std::unique_ptr<MultiplexWork> Scenario::make_multiplex(const Cell&) const {
+  throw std::logic_error(fmt::format("scenario {} has no multiplex shape", name()));
+}
+
 void WorkerContext::wait_for(int fd, uint32_t events) {
   pollfd p{fd, 0, 0};
   if (events & kReadable) p.events |= POLLIN;
@@ -67,6 +73,10 @@ TaskOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {
 
 TaskOutcome Runner::run_conversations(ConversationWork&, const Cell&) const {
   throw std::logic_error(fmt::format("runner {} does not drive the conversation shape", name()));
+}
+
+TaskOutcome Runner::run_multiplex(MultiplexWork&, const Cell&) const {
+  throw std::logic_error(fmt::format("runner {} does not drive the multiplex shape", name()));
 }
 
 const Scenario* Catalog::scenario(std::string_view name) const {

@@ -20,6 +20,7 @@ enum Shape : unsigned {
   kConversationShape = 1u << 1,  // request/response over a connected descriptor
   kChannelShape = 1u << 2,       // a producer and a consumer joined by a channel: a TaskWork
                                  // with two workers per pair, 2p the producer, 2p+1 the consumer
+  kMultiplexShape = 1u << 3,     // many descriptors, few active: events consumed round by round
 };
 const char* shape_name(Shape s);
 
@@ -87,6 +88,7 @@ class TaskWork : public Work {
 };
 
 class ConversationWork;  // bench/conversation.h
+class MultiplexWork;     // bench/multiplex.h
 
 class Scenario {
  public:
@@ -110,6 +112,9 @@ class Scenario {
   virtual bool needs_concurrent_workers(const Cell& cell) const { (void)cell; return false; }
   // "" when the scenario can run this cell here, otherwise why not (an `unsupported` row).
   virtual std::string unsupported(const Cell& cell) const { (void)cell; return {}; }
+  // Multiplex shape: how many descriptors a repetition waits on (each one end of a pair), so a
+  // runner can say beforehand what it cannot hold (select past FD_SETSIZE, a thread each).
+  virtual int64_t watched_descriptors(const Cell& cell) const { (void)cell; return 0; }
   // How many times the runner must create, run and destroy the workers with the clock running
   // (the spawn scenario); 0, the default, means workers are made before the clock starts.
   virtual int spawn_rounds(const Cell& cell) const { (void)cell; return 0; }
@@ -117,6 +122,8 @@ class Scenario {
   virtual std::unique_ptr<TaskWork> make_task(const Cell& cell) const;
   // Conversation shape: one repetition's connections. Called in the repetition's process.
   virtual std::unique_ptr<ConversationWork> make_conversations(const Cell& cell) const;
+  // Multiplex shape: one repetition's descriptors. Called in the repetition's process.
+  virtual std::unique_ptr<MultiplexWork> make_multiplex(const Cell& cell) const;
 };
 
 }  // namespace versus

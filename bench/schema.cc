@@ -36,6 +36,8 @@ const std::vector<Column>& result_columns() {
       {"lat_p99_us", "us", "99th percentile latency"},
       {"lat_p999_us", "us", "99.9th percentile latency"},
       {"lost_updates", "count", "sync counter: increments made but missing from the counter"},
+      {"setup_s", "s", "mux: registering the descriptors (or creating a thread or fiber for each) before the first round"},
+      {"syscalls", "count", "mux: system calls the runner made in the measured phase (waits, reads, writes, submits)"},
       {"result", "", "the scenario's checked answer (the prime count, a checksum)"},
       {"host", "", "host name of the machine that measured the row"},
   };
@@ -98,6 +100,8 @@ std::vector<std::string> record_fields(const Record& r) {
           opt(r.lat_p99_us),
           opt(r.lat_p999_us),
           opt(r.lost_updates),
+          opt(r.setup_s),
+          opt(r.syscalls),
           opt(r.result),
           r.host};
 }
@@ -145,8 +149,10 @@ Record record_from_row(const CsvTable& table, size_t i, const std::string& origi
   parse_opt(f[21], r.lat_p99_us, "lat_p99_us", where);
   parse_opt(f[22], r.lat_p999_us, "lat_p999_us", where);
   parse_opt(f[23], r.lost_updates, "lost_updates", where);
-  parse_opt(f[24], r.result, "result", where);
-  r.host = f[25];
+  parse_opt(f[24], r.setup_s, "setup_s", where);
+  parse_opt(f[25], r.syscalls, "syscalls", where);
+  parse_opt(f[26], r.result, "result", where);
+  r.host = f[27];
   return r;
 }
 

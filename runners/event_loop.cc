@@ -9,6 +9,7 @@
 
 #include "bench/limits.h"
 #include "runners/conversation_io.h"
+#include "runners/multiplex_drivers.h"
 
 namespace versus {
 namespace {
@@ -125,22 +126,31 @@ int loop_threads_for(const Cell& cell) {
   return int(std::clamp<int64_t>(cell.params.integer("loop_threads"), 1, cell.workers));
 }
 
-int64_t highest_fd_for(int workers) { return int64_t(workers) + 32; }
+int64_t highest_fd_for(const Scenario& scenario, const Cell& cell) {
+  const int64_t held = scenario.shape() == kMultiplexShape ? 2 * scenario.watched_descriptors(cell) : cell.workers;
+  return held + 32;
+}
 
-PollerOptions PollerLoopRunner::options_for(const Cell& cell) const {
+PollerOptions PollerLoopRunner::options_for(const Cell& cell, int64_t descriptors_per_loop) const {
   PollerOptions options;
   options.edge_triggered = cell.params.has("trigger") && cell.params.str("trigger") == "edge";
-  options.capacity = unsigned(std::max(1, cell.workers / loop_threads_for(cell) + 1));
+  options.capacity = unsigned(std::max<int64_t>(1, descriptors_per_loop));
   return options;
 }
 
-std::string PollerLoopRunner::unsupported(const Scenario&, const Cell& cell) const {
+std::string PollerLoopRunner::unsupported(const Scenario& scenario, const Cell& cell) const {
+  const bool mux = scenario.shape() == kMultiplexShape;
+  if (mux && cell.params.integer("loop_threads") != 1) return "the multiplex shape runs on one loop thread";
   if (std::string why = check_tasks(loop_threads_for(cell), "loop threads"); !why.empty()) return why;
-  return poller_unsupported(kind_, options_for(cell), highest_fd_for(cell.workers));
+  return poller_unsupported(kind_, options_for(cell, 1), highest_fd_for(scenario, cell));
+}
+
+TaskOutcome PollerLoopRunner::run_multiplex(MultiplexWork& work, const Cell& cell) const {
+  return multiplex_on_poller(work, cell, kind_, options_for(cell, work.descriptors()));
 }
 
 TaskOutcome PollerLoopRunner::run_conversations(ConversationWork& work, const Cell& cell) const {
-  const PollerOptions options = options_for(cell);
+  const PollerOptions options = options_for(cell, cell.workers / loop_threads_for(cell) + 1);
   return run_conversations_on_loops(work, cell, loop_threads_for(cell), [&](std::span<Conversation* const> convs) {
     std::unique_ptr<Poller> poller = make_poller(kind_, options);
     ReadinessLoop(*poller, options.edge_triggered, convs).run();

@@ -19,13 +19,14 @@ class PollerLoopRunner : public Runner {
 
   std::string_view name() const override { return kind_; }
   std::string_view summary() const override { return summary_; }
-  unsigned shapes() const override { return kConversationShape; }
+  unsigned shapes() const override { return kConversationShape | kMultiplexShape; }
   std::span<const ParamSpec> params() const override { return params_; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override;
   TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override;
+  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override;
 
  private:
-  PollerOptions options_for(const Cell& cell) const;
+  PollerOptions options_for(const Cell& cell, int64_t descriptors_per_loop) const;
 
   std::string_view kind_;
   std::string_view summary_;
@@ -38,8 +39,9 @@ ParamSpec loop_threads_param();
 // Loop threads for a cell: `loop_threads`, but never more than there are connections.
 int loop_threads_for(const Cell& cell);
 
-// Descriptors a cell of `workers` connections may number up to: the connections and what the
-// process holds besides them (standard streams, the server's, the harness's pipes).
-int64_t highest_fd_for(int workers);
+// The highest descriptor number a cell may reach: its connections, or both ends of each of its
+// multiplexed pairs, and what the process holds besides (standard streams, the server's, the
+// harness's pipes).
+int64_t highest_fd_for(const Scenario& scenario, const Cell& cell);
 
 }  // namespace versus

@@ -12,6 +12,7 @@
 #include "runners/conversation_io.h"
 #include "runners/event_loop.h"
 #include "runners/fiber.h"
+#include "runners/multiplex_drivers.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
 
@@ -39,16 +40,18 @@ class FiberRunner final : public Runner {
   std::string_view summary() const override {
     return "one fiber per worker (Boost.Context) on fiber_threads OS threads";
   }
-  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape | kMultiplexShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
-    if (scenario.shape() == kConversationShape) {
+    if (scenario.shape() == kConversationShape || scenario.shape() == kMultiplexShape) {
       const std::string& poller = cell.params.str("fiber_poller");
-      if (std::string why = poller_unsupported(poller, PollerOptions{}, highest_fd_for(cell.workers)); !why.empty()) {
+      if (std::string why = poller_unsupported(poller, PollerOptions{}, highest_fd_for(scenario, cell)); !why.empty()) {
         return "fiber_poller=" + poller + ": " + why;
       }
     }
-    const TaskLayout layout = layout_of(scenario, cell);
+    const TaskLayout layout = scenario.shape() == kMultiplexShape
+                                  ? TaskLayout{int(scenario.watched_descriptors(cell)) + 1, 1, 0}
+                                  : layout_of(scenario, cell);
     const int64_t threads = threads_for(cell, layout);
     if (std::string why = check_tasks(threads, "fiber threads"); !why.empty()) return why;
     return check_stacks(layout.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
@@ -56,6 +59,9 @@ class FiberRunner final : public Runner {
 
   TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_as_workers(*this, work, cell);
+  }
+  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+    return multiplex_per_descriptor(*this, work, cell);
   }
 
   TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {

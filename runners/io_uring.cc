@@ -15,6 +15,7 @@
 #include "bench/limits.h"
 #include "runners/conversation_io.h"
 #include "runners/event_loop.h"
+#include "runners/multiplex_drivers.h"
 #include "runners/registry.h"
 
 namespace versus {
@@ -22,6 +23,8 @@ namespace {
 
 const ParamSpec kParams[] = {
     loop_threads_param(),
+    choice_param("uring_wait", {"recv", "poll"},
+                 "mux: a receive in flight on every descriptor (recv), or a multishot poll request on each (poll)"),
 };
 
 constexpr size_t kRecvBytes = 16 << 10;
@@ -147,22 +150,105 @@ class CompletionLoop {
   std::vector<Connection> conns_;
 };
 
+// mux: a read in flight on every descriptor at once; each completion is an event, and the read is
+// submitted again. Reads rather than receives, so pipes work as well as sockets.
+TaskOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
+  constexpr unsigned kBytes = 16;
+  const size_t n = size_t(work.descriptors());
+  std::vector<uint8_t> bufs(n * kBytes);
+  io_uring ring{};
+  bool ring_made = false;
+  uint64_t calls = 0;
+  auto submit_read = [&](size_t i) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    if (!sqe) {
+      ++calls;
+      if (const int err = io_uring_submit(&ring); err < 0) throw_uring(err, "io_uring_submit");
+      sqe = io_uring_get_sqe(&ring);
+      if (!sqe) throw std::runtime_error("io_uring: no submission entry free after submitting");
+    }
+    io_uring_prep_read(sqe, work.read_fd(int(i)), &bufs[i * kBytes], kBytes, uint64_t(-1));
+    io_uring_sqe_set_data64(sqe, i);
+  };
+  SingleThreadMultiplex driver;
+  driver.prepare = [&]() -> uint64_t {
+    unsigned entries = 64;
+    while (entries < n && entries < 4096) entries *= 2;
+    io_uring_params params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = unsigned(std::min<size_t>(std::max<size_t>(2 * n, 128), 65536));
+    if (const int err = io_uring_queue_init_params(entries, &ring, &params); err < 0) {
+      throw_uring(err, "io_uring_queue_init_params");
+    }
+    ring_made = true;
+    for (size_t i = 0; i < n; ++i) submit_read(i);
+    ++calls;
+    if (const int err = io_uring_submit(&ring); err < 0) throw_uring(err, "io_uring_submit");
+    return 0;
+  };
+  driver.consume = [&](uint64_t target) -> uint64_t {
+    calls = 0;
+    uint64_t consumed = 0;
+    while (consumed < target) {
+      ++calls;
+      if (const int err = io_uring_submit_and_wait(&ring, 1); err < 0 && err != -EINTR) {
+        throw_uring(err, "io_uring_submit_and_wait");
+      }
+      unsigned head, seen = 0;
+      io_uring_cqe* cqe;
+      io_uring_for_each_cqe(&ring, head, cqe) {
+        ++seen;
+        const size_t i = size_t(io_uring_cqe_get_data64(cqe));
+        if (cqe->res < 0) throw_uring(cqe->res, "read");
+        if (cqe->res == 0) throw std::runtime_error(fmt::format("descriptor {} was closed before the last round", i));
+        for (int k = 0; k < cqe->res; ++k) calls += forward_event(work, int(i), bufs[i * kBytes + size_t(k)]);
+        consumed += uint64_t(cqe->res);
+        submit_read(i);
+      }
+      io_uring_cq_advance(&ring, seen);
+    }
+    return calls;
+  };
+  try {
+    TaskOutcome out = multiplex_on_one_thread(work, cell, driver);
+    if (ring_made) io_uring_queue_exit(&ring);
+    return out;
+  } catch (...) {
+    if (ring_made) io_uring_queue_exit(&ring);
+    throw;
+  }
+}
+
 class IoUringRunner final : public Runner {
  public:
   std::string_view name() const override { return "io_uring"; }
   std::string_view summary() const override {
     return "connections driven by io_uring completions (send and recv submitted), one ring per loop thread";
   }
-  unsigned shapes() const override { return kConversationShape; }
+  unsigned shapes() const override { return kConversationShape | kMultiplexShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
-  std::string unsupported(const Scenario&, const Cell& cell) const override {
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    if (scenario.shape() == kMultiplexShape && cell.params.integer("loop_threads") != 1) {
+      return "the multiplex shape runs on one loop thread";
+    }
     if (std::string why = check_tasks(loop_threads_for(cell), "loop threads"); !why.empty()) return why;
-    return poller_unsupported("io_uring", PollerOptions{}, highest_fd_for(cell.workers));
+    PollerOptions options;
+    options.multishot = cell.params.str("uring_wait") == "poll";
+    return poller_unsupported("io_uring", options, highest_fd_for(scenario, cell));
   }
   TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_on_loops(work, cell, loop_threads_for(cell), [](std::span<Conversation* const> convs) {
       CompletionLoop(convs).run();
     });
+  }
+  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+    if (cell.params.str("uring_wait") == "poll") {
+      PollerOptions options;
+      options.multishot = true;
+      options.capacity = unsigned(work.descriptors());
+      return multiplex_on_poller(work, cell, "io_uring", options);
+    }
+    return multiplex_on_receives(work, cell);
   }
 };
 

@@ -8,6 +8,7 @@
 
 #include "bench/limits.h"
 #include "runners/conversation_io.h"
+#include "runners/multiplex_drivers.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
 
@@ -18,16 +19,20 @@ class PthreadRunner final : public Runner {
  public:
   std::string_view name() const override { return "pthread"; }
   std::string_view summary() const override { return "one OS thread per worker, in one process"; }
-  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape | kMultiplexShape; }
   // Threads get glibc's default 8 MiB stacks.
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
-    const int n = layout_of(scenario, cell).workers;
+    const int64_t n = scenario.shape() == kMultiplexShape ? scenario.watched_descriptors(cell) + 1
+                                                          : layout_of(scenario, cell).workers;
     if (std::string why = check_tasks(n, "threads"); !why.empty()) return why;
     return check_stacks(n, int64_t{8} << 20, "threads");
   }
 
   TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_as_workers(*this, work, cell);
+  }
+  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+    return multiplex_per_descriptor(*this, work, cell);
   }
 
   TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {

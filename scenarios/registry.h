@@ -9,6 +9,8 @@ namespace versus {
 
 const Scenario* cpu_scenario();
 const Scenario* ipc_scenario();
+const Scenario* redis_scenario();
+const Scenario* mux_scenario();
 const Scenario* sync_scenario();
 const Scenario* switch_scenario();
 const Scenario* spawn_scenario();

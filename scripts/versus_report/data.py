@@ -12,7 +12,7 @@ COLUMNS = [
     "cell", "scenario", "runner", "workers", "params", "repetition", "status", "message",
     "wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary",
     "rss_peak_bytes", "pss_bytes", "bytes", "bytes_per_s", "lat_p50_us", "lat_p90_us", "lat_p99_us",
-    "lat_p999_us", "lost_updates", "result", "host",
+    "lat_p999_us", "lost_updates", "setup_s", "syscalls", "result", "host",
 ]
 NUMERIC = [c for c in COLUMNS[8:] if c not in ("host",)]
 # Older results may lack the measures added since; these must be there.
