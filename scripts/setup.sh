@@ -13,7 +13,7 @@ packages=(
   python3 python3-matplotlib python3-numpy python3-pandas
 )
 case "${1:-}" in
-  --tests) packages+=(chromium fonts-dejavu-core) ;;
+  --tests) packages+=(chromium fonts-dejavu-core redis-server) ;;
   "") ;;
   *) echo "setup.sh: unknown argument '$1'; accepted: --tests" >&2; exit 2 ;;
 esac
