@@ -66,8 +66,8 @@ std::span<const std::string_view> poller_kinds();
 // io_uring refused by the kernel (it really tries to create a ring).
 std::string poller_unsupported(std::string_view kind, const PollerOptions& options, int64_t max_fd);
 
-// A poller of `kind`; throws std::invalid_argument for an unknown kind and std::system_error
-// when the kernel refuses.
+// A poller of `kind`; throws std::invalid_argument for an unknown kind or an option it does not
+// have (edge_triggered), and std::system_error when the kernel refuses.
 std::unique_ptr<Poller> make_poller(std::string_view kind, const PollerOptions& options = {});
 
 }  // namespace versus
