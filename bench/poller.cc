@@ -13,15 +13,19 @@ namespace {
 struct PollerEntry {
   std::string_view kind;
   std::unique_ptr<Poller> (*make)(const PollerOptions&);
-  bool edge;  // can deliver edge-triggered readiness
+  bool edge;       // can deliver edge-triggered readiness
+  bool multishot;  // has PollerOptions::multishot
   // Limits of its own (descriptor numbers, what the kernel allows), or null when it has none.
   std::string (*unsupported)(const PollerOptions&, int64_t max_fd);
 };
 
 const PollerEntry kPollers[] = {
-    {"select", make_select_poller, false, select_unsupported},
-    {"poll", make_poll_poller, false, nullptr},
-    {"epoll", make_epoll_poller, true, nullptr},
+    {"select", make_select_poller, false, false, select_unsupported},
+    {"poll", make_poll_poller, false, false, nullptr},
+    {"epoll", make_epoll_poller, true, false, nullptr},
+#ifdef VERSUS_HAVE_LIBURING
+    {"io_uring", make_uring_poller, false, true, uring_unsupported},
+#endif
 };
 
 const PollerEntry* find(std::string_view kind) {
@@ -31,11 +35,17 @@ const PollerEntry* find(std::string_view kind) {
   return nullptr;
 }
 
-std::string not_here(std::string_view kind) { return fmt::format("no poller named '{}'", kind); }
+std::string not_here(std::string_view kind) {
+#ifndef VERSUS_HAVE_LIBURING
+  if (kind == "io_uring") return "io_uring: built without liburing";
+#endif
+  return fmt::format("no poller named '{}'", kind);
+}
 
 // What the table alone says against these options.
 std::string option_refused(const PollerEntry& p, const PollerOptions& options) {
   if (options.edge_triggered && !p.edge) return fmt::format("{} has no edge-triggered mode", p.kind);
+  if (options.multishot && !p.multishot) return fmt::format("{} has no multishot mode", p.kind);
   return {};
 }
 

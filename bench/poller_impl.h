@@ -14,10 +14,12 @@ namespace versus {
 std::unique_ptr<Poller> make_select_poller(const PollerOptions& options);
 std::unique_ptr<Poller> make_poll_poller(const PollerOptions& options);
 std::unique_ptr<Poller> make_epoll_poller(const PollerOptions& options);
+std::unique_ptr<Poller> make_uring_poller(const PollerOptions& options);
 
 // Why a poller cannot run here with these options ("" when it can), for the kinds that have
-// limits of their own beyond the table's edge column.
+// limits of their own beyond the table's edge and multishot columns.
 std::string select_unsupported(const PollerOptions& options, int64_t max_fd);
+std::string uring_unsupported(const PollerOptions& options, int64_t max_fd);
 
 // A wait's time limit, so that a wait cut short (EINTR, or a wake-up that brought only stale
 // news) goes on for what is left rather than starting over.
