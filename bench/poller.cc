@@ -13,11 +13,19 @@ namespace {
 struct PollerEntry {
   std::string_view kind;
   std::unique_ptr<Poller> (*make)(const PollerOptions&);
-  bool edge;  // can deliver edge-triggered readiness
+  bool edge;       // can deliver edge-triggered readiness
+  bool multishot;  // has PollerOptions::multishot
+  // Limits of its own (descriptor numbers, what the kernel allows), or null when it has none.
+  std::string (*unsupported)(const PollerOptions&, int64_t max_fd);
 };
 
 const PollerEntry kPollers[] = {
-    {"epoll", make_epoll_poller, true},
+    {"select", make_select_poller, false, false, select_unsupported},
+    {"poll", make_poll_poller, false, false, nullptr},
+    {"epoll", make_epoll_poller, true, false, nullptr},
+#ifdef VERSUS_HAVE_LIBURING
+    {"io_uring", make_uring_poller, false, true, uring_unsupported},
+#endif
 };
 
 const PollerEntry* find(std::string_view kind) {
@@ -25,6 +33,20 @@ const PollerEntry* find(std::string_view kind) {
     if (p.kind == kind) return &p;
   }
   return nullptr;
+}
+
+std::string not_here(std::string_view kind) {
+#ifndef VERSUS_HAVE_LIBURING
+  if (kind == "io_uring") return "io_uring: built without liburing";
+#endif
+  return fmt::format("no poller named '{}'", kind);
+}
+
+// What the table alone says against these options.
+std::string option_refused(const PollerEntry& p, const PollerOptions& options) {
+  if (options.edge_triggered && !p.edge) return fmt::format("{} has no edge-triggered mode", p.kind);
+  if (options.multishot && !p.multishot) return fmt::format("{} has no multishot mode", p.kind);
+  return {};
 }
 
 }  // namespace
@@ -39,16 +61,17 @@ std::span<const std::string_view> poller_kinds() {
 }
 
 std::string poller_unsupported(std::string_view kind, const PollerOptions& options, int64_t max_fd) {
-  (void)max_fd;
   const PollerEntry* p = find(kind);
-  if (!p) return fmt::format("no poller named '{}'", kind);
-  if (options.edge_triggered && !p->edge) return fmt::format("{} has no edge-triggered mode", kind);
-  return {};
+  if (!p) return not_here(kind);
+  if (std::string why = option_refused(*p, options); !why.empty()) return why;
+  return p->unsupported ? p->unsupported(options, max_fd) : std::string();
 }
 
 std::unique_ptr<Poller> make_poller(std::string_view kind, const PollerOptions& options) {
   const PollerEntry* p = find(kind);
-  if (!p) throw std::invalid_argument(fmt::format("no poller named '{}'", kind));
+  if (!p) throw std::invalid_argument(not_here(kind));
+  // Silently level-triggered when edge triggering was asked for would measure the wrong thing.
+  if (std::string why = option_refused(*p, options); !why.empty()) throw std::invalid_argument(why);
   return p->make(options);
 }
 

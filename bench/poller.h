@@ -36,8 +36,11 @@ struct PollEvent {
 struct PollerOptions {
   bool edge_triggered = false;  // epoll: EPOLLET; the others refuse it (poller_unsupported)
   unsigned capacity = 256;      // descriptors expected: sizes arrays and io_uring's rings
-  bool multishot = false;       // io_uring: multishot poll requests, re-armed by the kernel; a
-                                // completion each time a descriptor becomes ready (edge-like)
+  // io_uring: one multishot poll request per descriptor (IORING_POLL_ADD_MULTI), rearmed by the
+  // kernel, instead of a one-shot request rearmed by every wait(). A descriptor is reported each
+  // time it becomes ready (new data, a new wake-up), not at every wait while it stays ready: much
+  // like edge triggering. The others refuse it (poller_unsupported).
+  bool multishot = false;
 };
 
 class Poller {
@@ -68,8 +71,8 @@ std::span<const std::string_view> poller_kinds();
 // io_uring refused by the kernel (it really tries to create a ring).
 std::string poller_unsupported(std::string_view kind, const PollerOptions& options, int64_t max_fd);
 
-// A poller of `kind`; throws std::invalid_argument for an unknown kind and std::system_error
-// when the kernel refuses.
+// A poller of `kind`; throws std::invalid_argument for an unknown kind or an option it does not
+// have (edge_triggered, multishot), and std::system_error when the kernel refuses.
 std::unique_ptr<Poller> make_poller(std::string_view kind, const PollerOptions& options = {});
 
 }  // namespace versus
