@@ -1,0 +1,214 @@
+// redis: Redis-style calls, as seed 004 made them (the TTL of every key, with 8 to 128 threads or
+// processes) and as a service makes them (GET, SET), against the embedded server (its own
+// process, one event loop, like Redis) or a real Redis. `workers` is the number of connections
+// in flight; the runner decides whether each is a process, a thread, a fiber, or a state machine
+// on an event loop. Every reply is checked.
+#include <algorithm>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "bench/conversation.h"
+#include "bench/measure.h"
+#include "bench/shared_mapping.h"
+#include "scenarios/redis/server.h"
+#include "scenarios/redis/setup_client.h"
+#include "scenarios/redis/workload.h"
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+using namespace redis;
+
+const ParamSpec kParams[] = {
+    choice_param("op", {"get", "set", "mixed", "ttl_scan"},
+                 "get: GET of loaded keys; set: SET of a few keys per connection; mixed: SET then GET it back; "
+                 "ttl_scan: the seed's job, SCAN the keys in batches and ask the TTL of each, split over the workers"),
+    int_param("keys", 100000, 1, 10000000, "keys loaded (with TTLs of 1 to 49 hours) before the measured phase"),
+    int_param("requests", 100000, 1, int64_t{1} << 32, "get, set, mixed: requests in all, split over the workers"),
+    int_param("pipeline", 1, 1, 10000, "requests a connection sends before it waits for their replies"),
+    size_param("value_size", 32, 8, 1 << 20, "bytes of each value"),
+    int_param("delay_us", 0, 0, 10000000,
+              "embedded server: each reply is held this long (without blocking other connections), standing in "
+              "for the network time to a remote server"),
+    int_param("scan_count", 1000, 1, 1000000, "ttl_scan: the COUNT of each SCAN batch"),
+    endpoint_param("server", {"embedded"},
+                   "embedded: versus's own server, started for each repetition in its own process; HOST:PORT: a "
+                   "running Redis (keys are written under versus:, nothing is flushed)"),
+    choice_param("fault", {"none", "crash", "wrong"},
+                 "for tests: connection 0 crashes its process half-way, or expects a wrong value once"),
+};
+
+// Keys loaded per round trip.
+constexpr size_t kLoadBatch = 1000;
+
+Workload workload_of(const Cell& cell) {
+  const Params& p = cell.params;
+  Workload w;
+  w.op = parse_op(p.str("op"));
+  w.keys = uint64_t(p.integer("keys"));
+  w.requests = uint64_t(p.integer("requests"));
+  w.pipeline = int(p.integer("pipeline"));
+  w.value_size = size_t(p.integer("value_size"));
+  w.fault = p.str("fault");
+  return w;
+}
+
+// One repetition: a server to talk to, keys loaded into it, and for ttl_scan the scanned keys.
+class RedisWork final : public ConversationWork {
+ public:
+  explicit RedisWork(const Cell& cell)
+      : workload_(workload_of(cell)), stats_(size_t(cell.workers)),
+        answered_(workload_.op == Op::kTtlScan ? workload_.keys : 0) {
+    const std::string& server = cell.params.str("server");
+    if (server == "embedded") {
+      ServerOptions options;
+      options.delay_us = uint32_t(cell.params.integer("delay_us"));
+      options.max_clients = size_t(cell.workers) + 16;
+      server_.start(options);
+      host_ = "127.0.0.1";
+      port_ = server_.port();
+    } else {
+      const HostPort hp = parse_host_port(server).value();
+      host_ = hp.host;
+      port_ = hp.port;
+    }
+    if (workload_.op == Op::kGet || workload_.op == Op::kTtlScan) load_keys();
+    if (workload_.op == Op::kTtlScan) scan_keys(uint64_t(cell.params.integer("scan_count")));
+  }
+
+  std::unique_ptr<Conversation> open(int index, int count) override {
+    const ScanShare share{order_, answered_.data(), loaded_s_};
+    return std::make_unique<RedisConversation>(connect_to(host_, port_), workload_, index, count,
+                                               stats_[size_t(index)], share);
+  }
+
+  std::string check(std::span<const WorkerResult> results) const override {
+    uint64_t ops = 0;
+    for (size_t i = 0; i < results.size(); ++i) {
+      ops += results[i].ops;
+      if (results[i].value != results[i].ops || results[i].message[0]) {
+        return fmt::format("connection {}: {} of {} replies right: {}", i, results[i].value, results[i].ops,
+                           results[i].message);
+      }
+    }
+    const uint64_t expected = workload_.op == Op::kTtlScan ? workload_.keys : workload_.requests;
+    if (ops != expected) return fmt::format("{} replies, expected {}", ops, expected);
+    for (uint64_t k = 0; k < answered_.size(); ++k) {
+      if (answered_[k] != 1) return fmt::format("the TTL of {} was answered {} times, not once", key_name(k), answered_[k]);
+    }
+    return {};
+  }
+
+  void add_measures(std::span<const WorkerResult> results, Record& r) const override {
+    LatencyHistogram all;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < results.size(); ++i) {
+      all.merge(stats_[i].latency);
+      bytes += stats_[i].bytes;
+    }
+    r.bytes = bytes;
+    r.bytes_per_s = *r.wall_s > 0 ? double(bytes) / *r.wall_s : 0.0;
+    r.lat_p50_us = double(all.quantile(0.5)) / 1e3;
+    r.lat_p90_us = double(all.quantile(0.9)) / 1e3;
+    r.lat_p99_us = double(all.quantile(0.99)) / 1e3;
+    r.lat_p999_us = double(all.quantile(0.999)) / 1e3;
+  }
+
+ private:
+  // SET key value EX ttl for every key, a batch at a time, each reply checked.
+  void load_keys() {
+    SetupClient client(host_, port_);
+    std::string requests, value;
+    for (uint64_t first = 0; first < workload_.keys; first += kLoadBatch) {
+      const uint64_t n = std::min<uint64_t>(kLoadBatch, workload_.keys - first);
+      requests.clear();
+      for (uint64_t i = first; i < first + n; ++i) {
+        value.clear();
+        append_value(value, i, workload_.value_size);
+        encode_command(requests, {"SET", key_name(i), value, "EX", std::to_string(ttl_of(i))});
+      }
+      for (const RespValue& reply : client.pipeline(requests, n)) {
+        if (reply.type != RespType::kSimple || reply.str != "OK") {
+          throw std::runtime_error(fmt::format("loading keys: SET answered {}", describe(reply)));
+        }
+      }
+    }
+    loaded_s_ = now_ns() / 1000000000;
+  }
+
+  // The seed's SCAN: batches of scan_count until the cursor comes back to 0. Every loaded key
+  // must be seen (a real Redis may repeat one while it rehashes: repeats are dropped).
+  void scan_keys(uint64_t count) {
+    SetupClient client(host_, port_);
+    std::vector<uint8_t> seen(workload_.keys);
+    std::string cursor = "0";
+    const std::string count_text = std::to_string(count);
+    do {
+      const RespValue reply = client.command({"SCAN", cursor, "MATCH", "versus:key:*", "COUNT", count_text});
+      if (reply.type != RespType::kArray || reply.elements.size() != 2 || reply.elements[1].type != RespType::kArray) {
+        throw std::runtime_error(fmt::format("SCAN answered {}", describe(reply)));
+      }
+      cursor = reply.elements[0].str;
+      for (const RespValue& name : reply.elements[1].elements) {
+        uint64_t i;
+        if (key_index(name.str, i) && i < workload_.keys && !seen[i]) {
+          seen[i] = 1;
+          order_.push_back(i);
+        }
+      }
+    } while (cursor != "0");
+    if (order_.size() != workload_.keys) {
+      throw std::runtime_error(fmt::format("SCAN saw {} of the {} keys loaded", order_.size(), workload_.keys));
+    }
+  }
+
+  Workload workload_;
+  EmbeddedServer server_;
+  std::string host_;
+  int port_ = 0;
+  SharedArray<ConnectionStats> stats_;  // by connection
+  SharedArray<uint8_t> answered_;       // ttl_scan: by key
+  std::vector<uint64_t> order_;         // ttl_scan: keys as SCAN gave them
+  int64_t loaded_s_ = 0;
+};
+
+class RedisScenario final : public Scenario {
+ public:
+  std::string_view name() const override { return "redis"; }
+  std::string_view summary() const override {
+    return "Redis-style request/response calls against the embedded server or a real Redis";
+  }
+  Shape shape() const override { return kConversationShape; }
+  std::span<const ParamSpec> params() const override { return kParams; }
+  bool strong_scaling() const override { return true; }
+
+  double expected_seconds(const Cell& cell) const override {
+    const Workload w = workload_of(cell);
+    const double requests = double(w.op == Op::kTtlScan ? w.keys : w.requests);
+    const double delay = double(cell.params.integer("delay_us")) * 1e-6;
+    // A loopback round trip, the load, and the server's delay shared by the connections in flight.
+    return requests * (30e-6 + delay / double(cell.workers)) + double(w.keys) * 5e-6;
+  }
+
+  std::string unsupported(const Cell& cell) const override {
+    if (cell.params.str("server") != "embedded" && cell.params.integer("delay_us") != 0) {
+      return "delay_us is the embedded server's; a real Redis answers when it answers";
+    }
+    return {};
+  }
+
+  std::unique_ptr<ConversationWork> make_conversations(const Cell& cell) const override {
+    return std::make_unique<RedisWork>(cell);
+  }
+};
+
+}  // namespace
+
+const Scenario* redis_scenario() {
+  static const RedisScenario scenario;
+  return &scenario;
+}
+
+}  // namespace versus
