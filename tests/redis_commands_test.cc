@@ -169,7 +169,8 @@ TEST_F(RedisServerTest, ScanReturnsEveryKeyExactlyOnce) {
   EXPECT_EQ(full_scan(c, {"COUNT", "7"}, calls), want);
 
   EXPECT_EQ(c.call({"SCAN", "abc"}), error("ERR invalid cursor"));
-  EXPECT_EQ(c.call({"SCAN", "-1"}), error("ERR invalid cursor"));
+  EXPECT_EQ(c.call({"SCAN", "18446744073709551616"}), error("ERR invalid cursor"));
+  EXPECT_EQ(c.call({"SCAN", "-1"}), array({bulk("0"), array({})}));  // strtoul's wrap, as in Redis
   EXPECT_EQ(c.call({"SCAN", "0", "COUNT", "0"}), error("ERR syntax error"));
   EXPECT_EQ(c.call({"SCAN", "0", "COUNT", "x"}), error("ERR value is not an integer or out of range"));
   EXPECT_EQ(c.call({"SCAN", "0", "MATCH"}), error("ERR syntax error"));

@@ -117,15 +117,18 @@ AfterReply dbsize(CommandContext& ctx, Args, std::string& out) {
 }
 
 AfterReply scan(CommandContext& ctx, Args a, std::string& out) {
-  // Redis takes the cursor as an unsigned decimal number.
-  uint64_t cursor = 0;
-  const std::string_view c = a[1];
+  // Redis reads the cursor with strtoul: a sign may lead, and "-1" wraps to 2^64 - 1.
+  std::string_view c = a[1];
+  const bool negative = !c.empty() && c[0] == '-';
+  if (!c.empty() && (c[0] == '-' || c[0] == '+')) c.remove_prefix(1);
   if (c.empty() || c.size() > 20 || !std::all_of(c.begin(), c.end(), [](char d) { return d >= '0' && d <= '9'; }) ||
       (c.size() == 20 && c > "18446744073709551615")) {
     append_error(out, "ERR invalid cursor");
     return AfterReply::kKeepOpen;
   }
+  uint64_t cursor = 0;
   for (const char d : c) cursor = cursor * 10 + uint64_t(d - '0');
+  if (negative) cursor = 0 - cursor;
 
   std::string_view pattern;
   int64_t count = 10;

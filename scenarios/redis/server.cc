@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -39,8 +40,15 @@ bool write_all(int fd, std::string_view s) {
 // Every descriptor from 3 up but `keep`: the parent's sockets, pipes and files are not the
 // server's to hold open (a parent waiting for EOF on a pipe would wait for us too).
 void close_inherited(int keep) {
-  if (keep > 3 && close_range(3, unsigned(keep) - 1, 0) < 0) throw_errno("close_range");
-  if (close_range(unsigned(keep) + 1, ~0u, 0) < 0) throw_errno("close_range");
+  if ((keep <= 3 || close_range(3, unsigned(keep) - 1, 0) == 0) && close_range(unsigned(keep) + 1, ~0u, 0) == 0) {
+    return;
+  }
+  if (errno != ENOSYS) throw_errno("close_range");
+  // Kernels before 5.9: one by one, up to the descriptor limit.
+  const long limit = std::min(sysconf(_SC_OPEN_MAX), 1L << 20);
+  for (int fd = 3; fd < limit; ++fd) {
+    if (fd != keep) close(fd);
+  }
 }
 
 // Runs in the child after fork; never returns. `report` carries "port N\n" or "error TEXT\n".
