@@ -62,9 +62,13 @@ TEST(Matrix, DuplicatesCollapseAndSizesAreCanonical) {
 
 TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
   EXPECT_EQ(usage_error(one_block({{"gpu"}, {"fork"}, {1}, {}})),
-            "unknown scenario 'gpu'; known scenarios: cpu, ipc, spawn, switch, sync, selftest (internal)");
+            "unknown scenario 'gpu'; known scenarios: cpu, ipc, redis, mux, spawn, switch, sync, selftest (internal)");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"greenlet"}, {1}, {}})),
-            "unknown runner 'greenlet'; known runners: serial, fork, pthread, fiber");
+            "unknown runner 'greenlet'; known runners: serial, fork, pthread, fiber, select, poll, epoll"
+#ifdef VERSUS_HAVE_LIBURING
+            ", io_uring"
+#endif
+  );
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {0}, {}})),
             "workers: '0' is not accepted; accepted: an integer from 1 to 100000");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"kernel", {"fft"}}}})),
@@ -93,9 +97,11 @@ TEST(Matrix, ParseSet) {
 TEST(Preset, QuickPresetIsTheDocumentedMatrix) {
   const MatrixSpec spec = load_preset(std::string(VERSUS_SOURCE_DIR) + "/reports/presets/quick.toml");
   const auto cells = expand_matrix(spec, catalog());
-  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u);
+  // cpu: runners x workers; ipc: runners x channels x modes; redis: runners x workers; mux:
+  // runners x fds.
+  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u + 4u * 2u + 4u * 2u);
   EXPECT_EQ(cells.front().scenario, "cpu");
-  EXPECT_EQ(cells.back().scenario, "ipc");
+  EXPECT_EQ(cells.back().scenario, "mux");
 }
 
 TEST(Preset, EveryCheckedInPresetExpands) {
