@@ -4,36 +4,10 @@ A rule returns a Verdict: `holds`, `does not hold`, `depends` (saying on what), 
 (saying which cells would answer). Evidence quotes the numbers and the cells they come from.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass
-class Verdict:
-    verdict: str          # holds | does not hold | depends | no data
-    evidence: str         # numbers and the cells they come from, or which cells would answer
-
-
-@dataclass
-class Claim:
-    id: str
-    text: str
-    seed: str
-    test: str
-    rule: object = None   # function(cells, env) -> Verdict; None: no scenario measures it yet
-
-
-def _no_data(cells_needed):
-    return Verdict("no data", f"no cells of this run answer it; {cells_needed} would")
-
-
-def _ok(cells, scenario):
-    return cells[(cells["scenario"] == scenario) & (cells["n_ok"] > 0)]
-
-
-def _cores(env):
-    return int(env.get("logical_cores") or 0) or None
+from . import claims_io
+from .claims_base import Claim, Verdict, _cores, _no_data, _ok  # noqa: F401
 
 
 def _cpu_speedups(cells):
@@ -67,23 +41,33 @@ def c4_cpu_processes_scale(cells, env):
     return Verdict("does not hold", text + ".")
 
 
-def c15_fibers_one_thread(cells, env):
+def _c15_cpu(cells):
+    """(text, as claimed) from cpu: no speedup on one thread, a speedup on several."""
     s = _cpu_speedups(cells)
     multi = {k: v for k, v in s.items() if k[0].startswith("fiber x")}
     single = {k: v for k, v in s.items() if k[0] == "fiber" and k[1] >= 2}
     if not single:
-        return _no_data("cpu with fiber at 2+ workers (and fiber_threads=2+ to compare)")
+        return None
     best_single = max(single.items(), key=lambda kv: kv[1])
     text = f"cpu: {len(single)} fiber cells on one thread, best speedup {best_single[1]:.2f}x ({best_single[0][1]} workers)"
     if not multi:
-        verdict = "holds" if best_single[1] < 1.3 else "does not hold"
-        return Verdict(verdict, text + "; no cells with fiber_threads > 1 to show parallelism coming back. "
-                                       "(One blocking call stalling them all needs the redis scenario.)")
+        return text + "; no cells with fiber_threads > 1 to show parallelism coming back", best_single[1] < 1.3
     best_multi = max(multi.items(), key=lambda kv: kv[1])
     text += f"; on several threads up to {best_multi[1]:.2f}x ({best_multi[0][0]}, {best_multi[0][1]} workers)"
-    if best_single[1] < 1.3 and best_multi[1] > 1.5:
+    return text, best_single[1] < 1.3 and best_multi[1] > 1.5
+
+
+def c15_fibers_one_thread(cells, env):
+    cpu = _c15_cpu(cells)
+    parts = ([cpu] if cpu else []) + claims_io.redis_fiber_threads(cells)
+    if not parts:
+        return _no_data("cpu with fiber at 2+ workers, or redis with fiber_threads=1 and 2+ at the same workers")
+    text = "; ".join(t for t, _ in parts) + " (one blocking call stalling them all is not measured)"
+    if all(ok for _, ok in parts):
         return Verdict("holds", text + ": concurrency on one thread, parallelism only with more threads.")
-    return Verdict("does not hold", text + ".")
+    if not any(ok for _, ok in parts):
+        return Verdict("does not hold", text + ".")
+    return Verdict("depends", text + ".")
 
 
 def c17_plateau_at_cores(cells, env):
@@ -336,7 +320,7 @@ CLAIMS = [
     Claim("C4", "CPU-bound work: processes use every core; Python threads reach one core only, because of the GIL.",
           "000, 002, 003", "cpu: speedup vs workers; fiber on one thread is the GIL analogue", c4_cpu_processes_scale),
     Claim("C5", "IO-bound work: threads are the right tool; more workers finish sooner (the Redis TTL scan).", "004",
-          "redis ttl_scan at 8/16/64/128 workers, pthread vs fork"),
+          "redis ttl_scan at 8/16/64/128 workers, pthread vs fork", claims_io.c5_ttl_scan),
     Claim("C6", "Talking between processes costs more than between threads.", "001",
           "ipc: the same channel between processes vs threads", c6_processes_pay_more),
     Claim("C7", "Shared memory is the fastest IPC; a pipe is faster than a locked queue; the file system is slowest.",
@@ -350,11 +334,12 @@ CLAIMS = [
     Claim("C11", "Creating and destroying workers per task is costly; reuse a pool.", "001, 002",
           "spawn: per-task spawn vs reused workers", c11_pool),
     Claim("C12", "With few connections, select/epoll are no faster than threads with blocking IO; their advantage "
-                 "is many connections.", "003", "redis and mux: event loops vs pthread as connections grow"),
+                 "is many connections.", "003", "redis and mux: event loops vs pthread as connections grow",
+          claims_io.c12_few_connections),
     Claim("C13", "select copies and scans the whole set each call and stops at 1024 descriptors; poll scans; epoll "
-                 "costs by ready descriptors only.", "003", "mux: cost per event vs fds"),
+                 "costs by ready descriptors only.", "003", "mux: cost per event vs fds", claims_io.c13_scan_cost),
     Claim("C14", "Thread-per-connection stops scaling at thousands of connections.", "003",
-          "mux and redis: pthread at 1000+ connections"),
+          "mux and redis: pthread at 1000+ connections", claims_io.c14_thread_per_connection),
     Claim("C15", "Coroutines give concurrency on one thread but no parallelism, and one blocking call stalls them all.",
           "002, 003", "cpu and redis: fiber on one thread vs several", c15_fibers_one_thread),
     Claim("C16", "A crashing thread takes its whole process down; a crashing process does not take its siblings.",

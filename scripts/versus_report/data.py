@@ -19,7 +19,7 @@ NUMERIC = [c for c in COLUMNS[8:] if c not in ("host",)]
 REQUIRED = COLUMNS[:17]
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
-RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb")
+RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn")
 
 
 class ResultsError(Exception):
@@ -90,14 +90,23 @@ def load_run(path):
 
 
 def runner_variant(runner, params):
-    """The runner as a reader should see it: fiber on several threads is a different thing."""
+    """The runner as a reader should see it: fiber on several threads is a different thing, and so
+    are an edge-triggered epoll and io_uring waiting by poll. Defaults keep the runner's plain name."""
+    name = runner
     threads = params.get("fiber_threads")
     if runner == "fiber" and threads and threads != "1":
-        return f"fiber x{threads} threads"
+        name = f"fiber x{threads} threads"
+    loops = params.get("loop_threads")
+    if loops and loops != "1":
+        name = f"{runner} x{loops} loops"
     how = params.get("spawn")
     if runner == "fork" and how and how != "fork":
-        return f"fork ({how})"
-    return runner
+        name += f" ({how})"
+    for key, default in (("fiber_poller", "epoll"), ("trigger", "level"), ("uring_wait", "recv")):
+        value = params.get(key)
+        if value and value != default:
+            name += f" ({value})"
+    return name
 
 
 def scenario_key(row_params):
@@ -115,8 +124,11 @@ def summarise(rows):
             "cell": cell, "scenario": first["scenario"], "runner": first["runner"], "variant": first["variant"],
             "workers": int(first["workers"]), "params": first["params"], "n": len(g), "n_ok": len(ok),
         }
-        for col in ("wall_s", "ops_per_s", "bytes_per_s", "lat_p50_us", "lat_p99_us", "pss_bytes", "rss_peak_bytes",
-                    "lost_updates"):
+        # A cell with no ok row keeps why (unsupported past a limit is itself a result).
+        rec["status"] = "ok" if len(ok) else first["status"]
+        rec["message"] = "" if len(ok) else first["message"]
+        for col in ("wall_s", "ops", "ops_per_s", "bytes_per_s", "lat_p50_us", "lat_p99_us", "pss_bytes", "rss_peak_bytes",
+                    "lost_updates", "setup_s", "syscalls"):
             vals = ok[col].dropna().to_numpy()
             rec[col] = float(np.median(vals)) if len(vals) else np.nan
             rec[col + "_q1"] = float(np.percentile(vals, 25)) if len(vals) else np.nan

@@ -10,43 +10,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
-# One colour per runner across every plot.
-RUNNER_COLOURS = {
-    "serial": "#7f7f7f", "fork": "#1f77b4", "pthread": "#ff7f0e", "fiber": "#2ca02c",
-    "select": "#9467bd", "poll": "#8c564b", "epoll": "#e377c2", "io_uring": "#17becf",
-    "py-thread": "#bcbd22", "py-process": "#393b79", "py-asyncio": "#ad494a",
-}
-_EXTRA = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"]
-
-
-def colour(variant):
-    if variant in RUNNER_COLOURS:
-        return RUNNER_COLOURS[variant]
-    base = variant.split(" ")[0]
-    shade = _EXTRA[hash(variant) % len(_EXTRA)]
-    return shade if base not in RUNNER_COLOURS else _darker(RUNNER_COLOURS[base], variant)
-
-
-def _darker(hex_colour, variant):
-    """A variant of a runner (fiber on 2 threads) in a darker shade of the runner's colour."""
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    k = 0.55 + 0.1 * (sum(map(ord, variant)) % 4)
-    return "#{:02x}{:02x}{:02x}".format(int(r * k), int(g * k), int(b * k))
-
-
-def _where(env):
-    cpu = env.get("cpu_model", "unknown CPU")
-    cores = env.get("logical_cores", "?")
-    return f"{cpu}, {cores} cores, {env.get('host', '?')}"
+from .plot_style import _per_op, _plain_numbers, _varying, _where, colour  # noqa: E402
+from .plots_io import PLOTS_IO  # noqa: E402
 
 
 def _group_label(params, skip):
     kv = [(k[2:], v) for k, v in params.items() if k.startswith("p_") and k[2:] not in skip and v is not None]
     return ", ".join(f"{k}={v}" for k, v in kv)
-
-
-def _varying(cells, candidates):
-    return [c for c in candidates if c in cells.columns and cells[c].nunique(dropna=True) > 1]
 
 
 def cpu_speedup(cells, env):
@@ -104,11 +74,6 @@ def _size_text(v):
         if v >= 1 << shift and v % (1 << shift) == 0:
             return f"{v >> shift}{unit}"
     return str(v)
-
-
-def _plain_numbers(axis):
-    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def ipc_throughput(cells, env):
@@ -218,12 +183,6 @@ def _bars(ax, groups, variants, value, low, high, scale=1.0):
     ax.grid(alpha=0.3, axis="y")
 
 
-def _per_op(df, factor):
-    """Time per operation from ops/s, with the quartiles swapped (faster rate, shorter time)."""
-    return df.assign(per_op=factor / df["ops_per_s"], per_op_q1=factor / df["ops_per_s_q3"],
-                     per_op_q3=factor / df["ops_per_s_q1"])
-
-
 def spawn_cost(cells, env):
     """µs to create, run and reap one worker; memory per live worker."""
     sp = cells[(cells["scenario"] == "spawn") & (cells["n_ok"] > 0)]
@@ -309,7 +268,7 @@ def sync_throughput(cells, env):
 def generic(cells, env):
     """Any scenario without its own plot: median wall time per cell, with the spread."""
     figs = []
-    known = {"cpu", "ipc", "spawn", "switch", "sync"}
+    known = {"cpu", "ipc", "spawn", "switch", "sync", "redis", "mux"}
     for scenario, g in cells[(~cells["scenario"].isin(known)) & (cells["n_ok"] > 0)].groupby("scenario"):
         g = g.head(40)
         fig, ax = plt.subplots(figsize=(8, 0.3 * len(g) + 1.5))
@@ -326,7 +285,7 @@ def generic(cells, env):
     return figs
 
 
-PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, generic]
+PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, *PLOTS_IO, generic]
 
 
 def make_all(cells, env):

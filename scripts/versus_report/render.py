@@ -7,7 +7,9 @@ import math
 import numpy as np
 
 from . import claims as claims_mod
+from .data import RUNNER_PARAMS
 from .plots import colour
+from .seeds import seed004_tables
 
 VERDICT_COLOURS = {"holds": "#2e7d32", "does not hold": "#c62828", "depends": "#ef6c00", "no data": "#757575"}
 
@@ -49,7 +51,7 @@ def cell_table(cells):
     """Rows of a scenario's table, with the ratio of each cell's median time to the best runner
     at the same parameters and workers (1.00 = the best)."""
     pcols = varying_params(cells)
-    group_cols = [c for c in pcols if c not in ("p_fiber_threads", "p_fiber_stack_kb")] + ["workers"]
+    group_cols = [c for c in pcols if c[2:] not in RUNNER_PARAMS] + ["workers"]
     best = cells.groupby(group_cols, dropna=False)["wall_s"].transform("min") if group_cols else cells["wall_s"].min()
     out = cells.assign(ratio=cells["wall_s"] / best)
     return out, pcols
@@ -104,6 +106,8 @@ def html_report(run, cells, figures, verdicts, compare=None):
                 f"<td>{_num(r.pss_bytes / r.workers / 2**20 if r.pss_bytes == r.pss_bytes else np.nan, '{:.1f}')}</td>"
                 f"<td>{_num(r.ratio, '{:.2f}x')}</td></tr>")
         parts.append("</table>")
+        if scenario == "redis":
+            parts.append(seed004_html(g))
     bad = run.not_ok
     if len(bad):
         parts.append("<h2>Rows that are not ok</h2><p class='muted'>Never plotted as numbers.</p><table>"
@@ -120,6 +124,24 @@ def html_report(run, cells, figures, verdicts, compare=None):
     if compare is not None:
         parts.append(compare_html(cells, compare))
     parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def seed004_html(cells):
+    """Seed 004's table (the TTL scan by threads and by processes) with this run's numbers beside it."""
+    parts = []
+    for label, rows in seed004_tables(cells):
+        parts.append(f"<h3>Seed 004's table, measured here: redis ttl_scan, {_e(label)}</h3>"
+                     "<table><tr><th>workers</th><th>threads s</th><th>processes s</th><th>threads MiB in all</th>"
+                     "<th>processes MiB in all</th><th>seed: threads s</th><th>seed: processes s</th></tr>")
+        for r in rows:
+            parts.append(f"<tr><td>{r['workers']}</td><td>{_num(r['threads_s'], '{:.3g}')}</td>"
+                         f"<td>{_num(r['processes_s'], '{:.3g}')}</td><td>{_num(r['threads_mib'], '{:.1f}')}</td>"
+                         f"<td>{_num(r['processes_mib'], '{:.1f}')}</td><td>{_num(r['seed_threads_s'], '{:.0f}')}</td>"
+                         f"<td>{_num(r['seed_processes_s'], '{:.0f}')}</td></tr>")
+        parts.append("</table><p class='muted'>Threads are pthread, processes fork; memory is the PSS of every process "
+                     "of the cell. The seed: Python, 235,073 keys against a remote Redis; threads 30-50 MB in all, "
+                     "processes about 25 MB each.</p>")
     return "\n".join(parts)
 
 
@@ -150,6 +172,14 @@ def markdown_report(run, cells, verdicts):
              "## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
     for claim, v in verdicts:
         lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")
+    for label, rows in seed004_tables(cells):
+        lines += ["", f"## Seed 004's table, measured here: redis ttl_scan, {label}", "",
+                  "| workers | threads s | processes s | threads MiB | processes MiB | seed threads s | seed processes s |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for r in rows:
+            lines.append(f"| {r['workers']} | {_num(r['threads_s'])} | {_num(r['processes_s'])} | "
+                         f"{_num(r['threads_mib'], '{:.1f}')} | {_num(r['processes_mib'], '{:.1f}')} | "
+                         f"{_num(r['seed_threads_s'], '{:.0f}')} | {_num(r['seed_processes_s'], '{:.0f}')} |")
     lines += ["", "## Cells", "", "| cell | ok | median ms | ops/s |", "| --- | --- | --- | --- |"]
     for r in cells.itertuples():
         lines.append(f"| {r.cell} | {r.n_ok}/{r.n} | {_num(r.wall_s * 1e3, '{:.2f}')} | {_num(r.ops_per_s, '{:,.0f}')} |")

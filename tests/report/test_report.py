@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import report  # noqa: E402
-from versus_report import claims, data  # noqa: E402
+from versus_report import claims, data, plots_io  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
@@ -30,7 +30,10 @@ class ReportFiles(unittest.TestCase):
         _, figures, _ = report.build(os.path.join(FIXTURES, "run_a"), self.out)
         # selftest has no ok row in the fixture: nothing of it is plotted.
         self.assertEqual(set(figures), {"cpu_speedup", "ipc_throughput", "ipc_latency_4096", "spawn_create_0",
-                                        "spawn_alive", "switch_none_block", "sync_counter_2"})
+                                        "spawn_alive", "switch_none_block", "sync_counter_2",
+                                        "redis_throughput", "redis_latency", "redis_memory", "redis_ttl_scan_0",
+                                        "redis_ttl_scan_1000", "mux_event_cost", "mux_setup", "mux_memory",
+                                        "mux_syscalls"})
         for name in figures:
             png = os.path.join(self.out, "plots", name + ".png")
             with open(png, "rb") as f:
@@ -56,6 +59,19 @@ class ReportFiles(unittest.TestCase):
         self.assertIn("msgsize_max", text)
         self.assertTrue(os.path.exists(os.path.join(self.out, "report.md")))
 
+    def test_seed_004_table_sits_under_redis(self):
+        html_path, _, _ = report.build(os.path.join(FIXTURES, "run_a"), self.out)
+        with open(html_path, encoding="utf-8") as f:
+            text = f.read()
+        redis = text[text.index("<h2>Scenario redis</h2>"):]
+        table = redis[redis.index("Seed 004's table, measured here: redis ttl_scan, delay_us=1000"):]
+        table = table[:table.index("</table>")]
+        # workers 128: pthread 0.23 s, fork 0.226 s, the seed's threads 161 s and no processes figure.
+        self.assertRegex(table, r"<tr><td>128</td><td>0.23</td><td>0.226</td><td>11.7</td><td>201.5</td>"
+                                r"<td>161</td><td></td></tr>")
+        with open(os.path.join(self.out, "report.md"), encoding="utf-8") as f:
+            self.assertIn("| 8 | 2.67 | 2.66 | 3.7 | 15.5 | 855 | 800 |", f.read())
+
     def test_merged_two_machine_file(self):
         html_path, figures, _ = report.build(os.path.join(FIXTURES, "merged"), self.out)
         with open(html_path, encoding="utf-8") as f:
@@ -79,6 +95,68 @@ class ReportFiles(unittest.TestCase):
             data.load_run(self.out)
         with self.assertRaisesRegex(data.ResultsError, "no such file"):
             data.load_run(os.path.join(self.out, "nowhere"))
+
+
+class IoPlots(unittest.TestCase):
+    """What the redis and mux plots draw, read back from the figures."""
+
+    @classmethod
+    def setUpClass(cls):
+        run = data.load_run(os.path.join(FIXTURES, "run_a"))
+        cls.cells, cls.env = data.summarise(run.rows), run.env
+
+    def tearDown(self):
+        plots_io.plt.close("all")
+
+    def lines(self, ax):
+        """{label: the data line} of plain lines and of lines drawn with error bars."""
+        out = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        out.update({c.get_label(): c.lines[0] for c in ax.containers if hasattr(c, "lines")})
+        return out
+
+    def test_runner_variants_are_told_apart(self):
+        self.assertEqual(data.runner_variant("epoll", {"trigger": "edge", "loop_threads": "1"}), "epoll (edge)")
+        self.assertEqual(data.runner_variant("epoll", {"trigger": "level", "loop_threads": "1"}), "epoll")
+        self.assertEqual(data.runner_variant("io_uring", {"uring_wait": "poll"}), "io_uring (poll)")
+        self.assertEqual(data.runner_variant("epoll", {"loop_threads": "2"}), "epoll x2 loops")
+        self.assertEqual(data.runner_variant("fiber", {"fiber_threads": "2", "fiber_poller": "io_uring"}),
+                         "fiber x2 threads (io_uring)")
+
+    def test_mux_event_cost_is_ns_per_event_on_log_axes_with_select_refusals_marked(self):
+        [(_, _, fig)] = plots_io.mux_event_cost(self.cells, self.env)
+        ax = fig.axes[0]
+        self.assertEqual((ax.get_xscale(), ax.get_yscale()), ("log", "log"))
+        self.assertIn("(ns)", ax.get_ylabel())
+        self.assertIn("active=1", ax.get_title())
+        poll = self.lines(ax)["poll"]
+        self.assertEqual(list(poll.get_xdata()), [10, 100, 500, 1000, 10000])
+        self.assertAlmostEqual(poll.get_ydata()[-1], 420000, delta=420000 * 0.01)
+        self.assertEqual(list(self.lines(ax)["select"].get_xdata()), [10, 100, 500])
+        self.assertIn("epoll (edge)", self.lines(ax))
+        marks = [c for c in ax.collections if c.get_label() == "select: not run (x)"]
+        self.assertEqual(sorted(x for x, _ in marks[0].get_offsets()), [1000, 10000])
+
+    def test_ttl_scan_compares_shapes_with_the_seed(self):
+        figs = dict((name, fig) for name, _, fig in plots_io.redis_ttl_scan(self.cells, self.env))
+        time_ax, shape_ax, mem_ax = figs["redis_ttl_scan_1000"].axes
+        seed = self.lines(shape_ax)["threads, seed 004"]
+        self.assertAlmostEqual(seed.get_ydata()[-1], 161 / 855)
+        here = self.lines(shape_ax)["pthread, here"]
+        self.assertAlmostEqual(here.get_ydata()[-1], 0.23 / 2.67, places=2)
+        self.assertAlmostEqual(self.lines(mem_ax)["fork"].get_ydata()[-1], 201.5, delta=0.5)
+
+    def test_redis_memory_per_connection(self):
+        [(_, _, fig)] = plots_io.redis_memory(self.cells, self.env)
+        per = fig.axes[1]
+        self.assertIn("KiB", per.get_ylabel())
+        fork = self.lines(per)["fork"]
+        # fork at 100 connections: 3.1 MiB + 1.55 MiB each, divided by 100.
+        self.assertAlmostEqual(fork.get_ydata()[-1], (3.1 + 155) * 1024 / 100, delta=20)
+
+    def test_no_rows_no_io_plots(self):
+        cells = self.cells[~self.cells["scenario"].isin(["redis", "mux"])]
+        for plot in plots_io.PLOTS_IO:
+            self.assertEqual(plot(cells, self.env), [], plot.__name__)
 
 
 class ClaimVerdicts(unittest.TestCase):
@@ -150,6 +228,79 @@ class ClaimVerdicts(unittest.TestCase):
 
     def test_c11_pool(self):
         self.assertEqual(self.verdict("C11").verdict, "holds")
+
+    def rate(self, scenario, runner, factor, where=None):
+        return self.scaled(scenario, runner, "ops_per_s", factor, where)
+
+    def without(self, rows, mask):
+        return rows[~mask(rows)].reset_index(drop=True)
+
+    def test_c5_ttl_scan(self):
+        v = self.verdict("C5")
+        self.assertEqual(v.verdict, "depends")  # sooner with the server's delay, not without it
+        self.assertIn("delay_us=1000: at 8/16/64/128 workers pthread 2.67/1.35/0.357/0.23 s", v.evidence)
+        self.assertIn("fork 201.5 MiB (1.57 MiB per process)", v.evidence)
+        no_wait = lambda r: (r["scenario"] == "redis") & r["params"].str.contains("op=ttl_scan") & \
+            r["params"].str.contains("delay_us=0;")
+        waiting_only = self.without(self.results.rows, no_wait)
+        self.assertEqual(self.verdict("C5", waiting_only).verdict, "holds")
+        slow = self.scaled("redis", "pthread", "wall_s", 4.0, lambda r: r["workers"] == 128)
+        self.assertEqual(self.verdict("C5", slow).verdict, "does not hold")
+
+    def test_c12_loops_with_few_connections(self):
+        v = self.verdict("C12")
+        # redis: loops no faster at 1 connection; mux: a thread per descriptor loses even at 10.
+        self.assertEqual(v.verdict, "depends")
+        self.assertIn("1.05x at 1 connection (io_uring), 2.56x at 1000", v.evidence)
+        fast_mux_threads = self.rate("mux", "pthread", 6.0)
+        self.assertEqual(self.verdict("C12", fast_mux_threads).verdict, "holds")
+        slow_one = self.rate("redis", "pthread", 0.5, lambda r: r["workers"] == 1)
+        self.assertEqual(self.verdict("C12", slow_one).verdict, "does not hold")
+
+    def test_c13_scan_cost(self):
+        v = self.verdict("C13")
+        self.assertEqual(v.verdict, "holds")
+        self.assertIn("poll 14.5 -> 420.0 µs at 10 -> 10000 fds (29.0x)", v.evidence)
+        self.assertIn("select refused fds=1000", v.evidence)
+        grows = self.rate("mux", "epoll", 0.2, lambda r: r["params"].str.contains("fds=10000;"))
+        self.assertEqual(self.verdict("C13", grows).verdict, "depends")
+        past = copy.deepcopy(self.results.rows)
+        refused = (past["runner"] == "select") & (past["status"] == "unsupported")
+        past.loc[refused, ["status", "message"]] = ["ok", ""]
+        past.loc[refused, "ops_per_s"] = 20000 / 0.3
+        self.assertEqual(self.verdict("C13", past).verdict, "depends")
+        no_scanners = self.without(self.results.rows, lambda r: r["runner"].isin(["select", "poll"]))
+        self.assertEqual(self.verdict("C13", no_scanners).verdict, "no data")
+
+    def test_c14_thread_per_connection(self):
+        v = self.verdict("C14")
+        self.assertEqual(v.verdict, "depends")  # redis with the server's delay: pthread only 1.4x behind
+        self.assertIn("mux active=1 at 10000: pthread takes 9.9x epoll's time per event and 34.6x its memory",
+                      v.evidence)
+        self.assertEqual(self.verdict("C14", self.rate("redis", "pthread", 0.5)).verdict, "holds")
+        everywhere = self.rate("redis", "pthread", 10.0)
+        everywhere.loc[everywhere["runner"] == "pthread", "ops_per_s"] *= 10
+        self.assertEqual(self.verdict("C14", everywhere).verdict, "does not hold")
+        refused = self.rate("redis", "pthread", 0.5)
+        at_limit = (refused["runner"] == "pthread") & refused["params"].str.contains("fds=10000;")
+        refused.loc[at_limit, ["status", "message"]] = ["unsupported", "pthread: 10000 threads past vm.max_map_count"]
+        v = self.verdict("C14", refused)
+        self.assertEqual(v.verdict, "holds")
+        self.assertIn("pthread not run (pthread: 10000 threads past vm.max_map_count)", v.evidence)
+
+    def test_c15_fibers_redis(self):
+        v = self.verdict("C15")
+        self.assertEqual(v.verdict, "holds")
+        self.assertIn("fiber x2 threads 1.21x the replies/s of fibers on one thread", v.evidence)
+        flat = copy.deepcopy(self.results.rows)
+        two = flat["params"].str.contains("fiber_threads=2") & flat["params"].str.contains("delay_us=0;")
+        flat.loc[two, "ops_per_s"] /= 1.21
+        self.assertEqual(self.verdict("C15", flat).verdict, "depends")
+
+    def test_io_claims_without_rows_have_no_data(self):
+        rows = self.without(self.results.rows, lambda r: r["scenario"].isin(["redis", "mux"]))
+        for claim_id in ("C5", "C12", "C13", "C14"):
+            self.assertEqual(self.verdict(claim_id, rows).verdict, "no data", claim_id)
 
     def test_claims_without_data_say_what_would_answer(self):
         cells = data.summarise(self.results.rows)

@@ -1,0 +1,30 @@
+"""What every claim rule shares: the verdict it returns and how it picks the cells it reads."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Verdict:
+    verdict: str          # holds | does not hold | depends | no data
+    evidence: str         # numbers and the cells they come from, or which cells would answer
+
+
+@dataclass
+class Claim:
+    id: str
+    text: str
+    seed: str
+    test: str
+    rule: object = None   # function(cells, env) -> Verdict; None: no scenario measures it yet
+
+
+def _no_data(cells_needed):
+    return Verdict("no data", f"no cells of this run answer it; {cells_needed} would")
+
+
+def _ok(cells, scenario):
+    return cells[(cells["scenario"] == scenario) & (cells["n_ok"] > 0)]
+
+
+def _cores(env):
+    return int(env.get("logical_cores") or 0) or None

@@ -1,0 +1,250 @@
+"""Claim rules over the IO scenarios: redis (connections in flight) and mux (descriptors watched).
+Same contract as claims.py: each rule takes the cell summary and the environment and returns a
+Verdict quoting the numbers."""
+
+import numpy as np
+
+from .claims_base import Verdict, _no_data, _ok
+from .data import RUNNER_PARAMS
+from .seeds import SEED_004, seed004_tables
+
+LOOPS = ("select", "poll", "epoll", "io_uring")
+SCANNERS = ("select", "poll")       # look at every descriptor on each wait
+READY_LISTS = ("epoll", "io_uring")  # hand back only the ready ones
+
+# A runner's time per event "grows" with the descriptors watched past this ratio, largest to
+# smallest set; below it, it is flat. Repetitions on a small VM spread by up to 1.5x.
+GROWS = 1.5
+# Within this ratio, two runners are "no faster" than each other.
+SAME = 1.1
+SELECT_LIMIT = 1024  # FD_SETSIZE: select cannot watch a descriptor numbered past it
+
+
+def _settings(df, without=()):
+    """The scenario's own parameters that the cells carry: cells equal in these are comparable."""
+    return [c for c in df.columns if c.startswith("p_") and c[2:] not in RUNNER_PARAMS and c not in without
+            and df[c].notna().any()]
+
+
+def _groups(df, without=()):
+    cols = _settings(df, without)
+    if not cols:
+        return [("defaults", df)]
+    out = []
+    for key, g in df.groupby(cols if len(cols) > 1 else cols[0], dropna=False, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        varying = [(c, v) for c, v in zip(cols, key) if df[c].nunique(dropna=True) > 1]
+        out.append((", ".join(f"{c[2:]}={v}" for c, v in varying) or "defaults", g))
+    return out
+
+
+def _with_connections(cells, scenario):
+    """Ok cells of redis (connections = workers) or mux (connections = fds), with a `conns` column."""
+    df = _ok(cells, scenario)
+    if df.empty:
+        return df
+    return df.assign(conns=df["p_fds"].astype(int) if scenario == "mux" else df["workers"])
+
+
+def _ms(seconds):
+    return "/".join(f"{s:.3g}" for s in seconds)
+
+
+def c5_ttl_scan(cells, env):
+    tables = seed004_tables(cells)
+    lines, good, labels = [], [], []
+    for label, rows in tables:
+        rows = [r for r in rows if r["threads_s"] == r["threads_s"] and r["processes_s"] == r["processes_s"]]
+        if len(rows) < 2:
+            continue
+        first, last = rows[0], rows[-1]
+        sooner = {k: first[f"{k}_s"] / last[f"{k}_s"] for k in ("threads", "processes")}
+        time_ratio = last["threads_s"] / last["processes_s"]
+        lighter = last["threads_mib"] < last["processes_mib"]
+        good.append(min(sooner.values()) >= 1.5 and time_ratio <= 1.25 and lighter)
+        labels.append(label)
+        ws = "/".join(str(r["workers"]) for r in rows)
+        lines.append(
+            f"{label}: at {ws} workers pthread {_ms(r['threads_s'] for r in rows)} s, fork "
+            f"{_ms(r['processes_s'] for r in rows)} s (speedup from {first['workers']} to {last['workers']} workers: "
+            f"pthread {sooner['threads']:.2f}x, fork {sooner['processes']:.2f}x; pthread/fork time {time_ratio:.2f}); "
+            f"memory at "
+            f"{last['workers']}: pthread {last['threads_mib']:.1f} MiB in all, fork {last['processes_mib']:.1f} MiB "
+            f"({last['processes_mib'] / last['workers']:.2f} MiB per process)")
+    if not lines:
+        return _no_data("redis op=ttl_scan with pthread and fork at two or more worker counts (seed 004: 8/16/64/128)")
+    seed = (f"seed 004: threads {'/'.join(str(v) for v in SEED_004['threads_s'].values())} s, processes "
+            f"{'/'.join(str(v) for v in SEED_004['processes_s'].values())} s at 8/16/64(/128) workers, threads "
+            f"30-50 MB in all, processes about 25 MB each")
+    text = "redis ttl_scan: " + "; ".join(lines) + ". " + seed
+    if all(good):
+        return Verdict("holds", text + ": more workers finish sooner, and threads keep up with processes for far "
+                                       "less memory.")
+    if not any(good):
+        return Verdict("does not hold", text + ".")
+    held = [label for label, ok in zip(labels, good) if ok]
+    return Verdict("depends", text + f": it holds with {', '.join(held)} only; without time spent waiting on the "
+                                     "server, more workers only share the same CPU.")
+
+
+def _loops_vs_threads(df, scenario):
+    """[(label, few, few_ratio, few_loop, many, many_ratio, many_loop)]: the fastest event loop's rate
+    over pthread's, at the fewest and the most connections both were measured at."""
+    out = []
+    for label, g in _groups(df, ("p_fds",) if scenario == "mux" else ()):
+        threads = g[g["variant"] == "pthread"].set_index("conns")["ops_per_s"]
+        loops = g[g["runner"].isin(LOOPS)]
+        common = sorted(set(threads.index) & set(loops["conns"]))
+        if len(common) < 2:
+            continue
+        ends = []
+        for n in (common[0], common[-1]):
+            at = loops[loops["conns"] == n].sort_values("ops_per_s")
+            ends += [n, at["ops_per_s"].iloc[-1] / threads[n], at["variant"].iloc[-1]]
+        out.append((f"{scenario} {label}", *ends))
+    return out
+
+
+def c12_few_connections(cells, env):
+    rows = []
+    for scenario in ("redis", "mux"):
+        df = _with_connections(cells, scenario)
+        if not df.empty:
+            rows += _loops_vs_threads(df, scenario)
+    if not rows:
+        return _no_data("redis or mux with pthread and an event loop (select, poll, epoll, io_uring) at two or more "
+                        "connection counts")
+    unit = {"redis": "connection", "mux": "descriptor pair"}
+    text = "rate of the fastest event loop / pthread's: " + "; ".join(
+        f"{label}: {fr:.2f}x at {f} {unit[label.split()[0]]}{'s' if f > 1 else ''} ({fl}), {mr:.2f}x at {m} ({ml})"
+        for label, f, fr, fl, m, mr, ml in rows[:8])
+    few_ok = [fr <= SAME for _, _, fr, *_ in rows]
+    many_ok = [mr > SAME for *_, mr, _ in rows]
+    if all(few_ok) and all(many_ok):
+        return Verdict("holds", text + ": no faster with few connections, ahead with many.")
+    if not any(few_ok):
+        return Verdict("does not hold", text + ": event loops are faster even with few connections.")
+    return Verdict("depends", text + f": no faster with few in {sum(few_ok)} of {len(rows)} settings, ahead with many "
+                                     f"in {sum(many_ok)}; a thread that waits on its own descriptor still pays a "
+                                     "wake-up per event.")
+
+
+def c13_scan_cost(cells, env):
+    mux = cells[cells["scenario"] == "mux"]
+    ok = _with_connections(cells, "mux")
+    if ok.empty:
+        return _no_data("mux with select or poll and epoll or io_uring at fds from 10 to 1000 or more")
+    checks, lines = [], []
+    for label, g in _groups(ok, ("p_fds",)):
+        parts = []
+        for variant in sorted(g.loc[g["runner"].isin(SCANNERS + READY_LISTS), "variant"].unique()):
+            v = g[g["variant"] == variant].sort_values("conns")
+            if len(v) < 2 or v["conns"].iloc[-1] < 10 * v["conns"].iloc[0]:
+                continue
+            ns = 1e9 / v["ops_per_s"]
+            ratio = ns.iloc[-1] / ns.iloc[0]
+            scans = v["runner"].iloc[0] in SCANNERS
+            checks.append((scans, ratio >= GROWS if scans else ratio < GROWS))
+            parts.append(f"{variant} {ns.iloc[0] / 1e3:.1f} -> {ns.iloc[-1] / 1e3:.1f} µs at {v['conns'].iloc[0]} -> "
+                         f"{v['conns'].iloc[-1]} fds ({ratio:.1f}x)")
+        if parts:
+            lines.append(f"{label}: " + ", ".join(parts))
+    kinds = {scans for scans, _ in checks}
+    if kinds != {True, False}:
+        have = "; ".join(lines) or "none over a tenfold range of fds"
+        return Verdict("no data", f"time per event of {have}; select or poll, and epoll or io_uring, each at fds "
+                                  f"spanning ten times or more, would answer")
+    select = mux[mux["runner"] == "select"].assign(fds=lambda d: d["p_fds"].astype(int))
+    past = select[2 * select["fds"] > SELECT_LIMIT]
+    ran_past = past[past["n_ok"] > 0]
+    refused = past[(past["n_ok"] == 0) & (past["status"] == "unsupported")]
+    limit = ""
+    if len(ran_past):
+        checks.append((True, False))
+        limit = f"; select ran at fds={ran_past['fds'].min()}, past FD_SETSIZE"
+    elif len(refused):
+        limit = f"; select refused fds={refused['fds'].min()}: {refused['message'].iloc[0]}"
+    text = (f"mux, time per event from the fewest to the most descriptors (grows: {GROWS}x or more): "
+            + "; ".join(lines[:4]) + limit)
+    passed = sum(ok for _, ok in checks)
+    if passed == len(checks):
+        return Verdict("holds", text + ": select and poll grow with the set, epoll and io_uring stay flat.")
+    if passed == 0:
+        return Verdict("does not hold", text + ".")
+    return Verdict("depends", text + f": {passed} of {len(checks)} runner settings behave as claimed.")
+
+
+def _thread_vs_epoll(df, scenario, all_cells):
+    """[(label, conns, time ratio or None when pthread was refused, memory ratio, why refused)] at the
+    most connections epoll ran: pthread's time per reply or event over the best epoll's."""
+    out = []
+    everything = all_cells[all_cells["scenario"] == scenario]
+    for label, g in _groups(df, ("p_fds",) if scenario == "mux" else ()):
+        epoll = g[g["runner"] == "epoll"]
+        if epoll.empty:
+            continue
+        n = epoll["conns"].max()
+        best = epoll[epoll["conns"] == n].sort_values("ops_per_s").iloc[-1]
+        threads = g[(g["variant"] == "pthread") & (g["conns"] == n)]
+        if len(threads):
+            t = threads.iloc[0]
+            out.append((f"{scenario} {label}", n, best["ops_per_s"] / t["ops_per_s"],
+                        t["pss_bytes"] / best["pss_bytes"], ""))
+            continue
+        key = "p_fds" if scenario == "mux" else "workers"
+        refused = everything[(everything["variant"] == "pthread") & (everything["n_ok"] == 0)
+                             & (everything[key].astype(str) == str(n))]
+        if len(refused):
+            out.append((f"{scenario} {label}", n, None, np.nan, refused["message"].iloc[0]))
+    return out
+
+
+def c14_thread_per_connection(cells, env):
+    rows = []
+    for scenario in ("mux", "redis"):
+        df = _with_connections(cells, scenario)
+        if not df.empty:
+            rows += _thread_vs_epoll(df, scenario, cells)
+    counted = [r for r in rows if r[1] >= 1000]
+    if not counted:
+        return _no_data("mux with pthread and epoll at fds of 1000 or more, or redis at 1000+ workers")
+
+    def say(label, n, time, mem, why):
+        if time is None:
+            return f"{label} at {n}: pthread not run ({why})"
+        return f"{label} at {n}: pthread takes {time:.1f}x epoll's time per event and {mem:.1f}x its memory"
+    text = "thread per connection against epoll at the most connections measured: " + "; ".join(
+        say(*r) for r in rows[:8])
+    stops = [time is None or time >= 2 for _, _, time, _, _ in counted]
+    if all(stops):
+        return Verdict("holds", text + ".")
+    if not any(stops):
+        return Verdict("does not hold", text + ": at 1000+ connections threads stay within 2x of epoll.")
+    return Verdict("depends", text + f": pthread falls behind (2x or worse, or cannot run) in {sum(stops)} of "
+                                     f"{len(counted)} settings at 1000+ connections.")
+
+
+def redis_fiber_threads(cells):
+    """[(text, as claimed)] for C15: redis with fibers on one thread against several, at the same
+    settings and workers. While the server holds each reply (delay_us > 0) one thread should be
+    enough (concurrency); with no delay, more threads should go faster (parallelism)."""
+    rd = _ok(cells, "redis")
+    out = []
+    if rd.empty:
+        return out
+    fibers = rd[rd["runner"] == "fiber"]
+    for label, g in _groups(fibers):
+        one = g[g["variant"] == "fiber"].set_index("workers")["ops_per_s"]
+        many = g[g["variant"].str.startswith("fiber x")]
+        common = sorted(set(one.index) & set(many["workers"]))
+        if not common:
+            continue
+        w = common[-1]
+        best = many[many["workers"] == w].sort_values("ops_per_s").iloc[-1]
+        gain = best["ops_per_s"] / one[w]
+        waiting = float(g["p_delay_us"].iloc[0] or 0) > 0 if "p_delay_us" in g else False
+        claimed = gain <= 1 / 0.8 if waiting else gain >= 1.2
+        out.append((f"redis {label} x{w}: {best['variant']} {gain:.2f}x the replies/s of fibers on one thread "
+                    f"({'waiting on the server: one thread suffices' if waiting else 'no wait: threads add'}"
+                    f"{'' if claimed else ' not seen'})", claimed))
+    return out

@@ -1,0 +1,54 @@
+"""The seed notes' own numbers, where a claim quotes a table, and this run's numbers in the same shape."""
+
+import numpy as np
+
+# Seed 004: a Redis TTL scan of 235,073 keys by threads and by processes (Python).
+SEED_004 = {
+    "workers": (8, 16, 64, 128),
+    "threads_s": {8: 855, 16: 537, 64: 199, 128: 161},
+    "processes_s": {8: 800, 16: 409, 64: 133},
+    "threads_mb_in_all": (30, 50),
+    "process_mb_each": 25,
+}
+
+
+def ttl_scan_cells(cells):
+    """The ok redis ttl_scan cells, with the settings that split them into separate tables."""
+    rd = cells[(cells["scenario"] == "redis") & (cells["n_ok"] > 0)]
+    if rd.empty or "p_op" not in rd:
+        return rd.iloc[0:0], []
+    rd = rd[rd["p_op"] == "ttl_scan"]
+    split = [c for c in ("p_delay_us", "p_keys", "p_scan_count", "p_server", "p_value_size")
+             if c in rd and rd[c].nunique(dropna=True) > 1]
+    return rd, split
+
+
+def seed004_tables(cells):
+    """[(label, rows)]: per ttl_scan setting, one row per worker count measured or in the seed's table,
+    with pthread's and fork's median time and PSS in all beside the seed's time."""
+    rd, split = ttl_scan_cells(cells)
+    rd = rd[rd["variant"].isin(["pthread", "fork"])]
+    if rd.empty:
+        return []
+    groups = rd.groupby(split if len(split) > 1 else split[0], dropna=False) if split else [((), rd)]
+    tables = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{c[2:]}={v}" for c, v in zip(split, key)) or _defaults_label(g)
+        rows = []
+        for w in sorted(set(g["workers"]) | set(SEED_004["workers"])):
+            row = {"workers": int(w)}
+            for variant, name in (("pthread", "threads"), ("fork", "processes")):
+                m = g[(g["variant"] == variant) & (g["workers"] == w)]
+                row[f"{name}_s"] = float(m["wall_s"].iloc[0]) if len(m) else np.nan
+                row[f"{name}_mib"] = float(m["pss_bytes"].iloc[0]) / 2**20 if len(m) else np.nan
+                row[f"seed_{name}_s"] = SEED_004[f"{name}_s"].get(int(w), np.nan)
+            rows.append(row)
+        tables.append((label, rows))
+    return tables
+
+
+def _defaults_label(g):
+    first = g.iloc[0]
+    parts = [f"{c[2:]}={first[c]}" for c in ("p_delay_us", "p_keys") if c in g and isinstance(first[c], str)]
+    return ", ".join(parts)
