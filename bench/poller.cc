@@ -1,6 +1,8 @@
 // The table of pollers and what they can do here.
 #include "bench/poller.h"
 
+#include <poll.h>
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -50,6 +52,23 @@ std::string option_refused(const PollerEntry& p, const PollerOptions& options) {
 }
 
 }  // namespace
+
+unsigned to_poll_mask(uint32_t events) {
+  unsigned e = 0;
+  if (events & kReadable) e |= POLLIN | POLLRDHUP;
+  if (events & kWritable) e |= POLLOUT;
+  return e;
+}
+
+uint32_t from_poll_mask(unsigned mask) {
+  uint32_t events = 0;
+  if (mask & POLLIN) events |= kReadable;
+  if (mask & POLLOUT) events |= kWritable;
+  if (mask & (POLLHUP | POLLRDHUP)) events |= kHangup;
+  // POLLNVAL: the descriptor was closed while still registered.
+  if (mask & (POLLERR | POLLNVAL)) events |= kError;
+  return events;
+}
 
 std::span<const std::string_view> poller_kinds() {
   static const std::vector<std::string_view> kinds = [] {

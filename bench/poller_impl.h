@@ -21,6 +21,10 @@ std::unique_ptr<Poller> make_uring_poller(const PollerOptions& options);
 std::string select_unsupported(const PollerOptions& options, int64_t max_fd);
 std::string uring_unsupported(const PollerOptions& options, int64_t max_fd);
 
+// PollBits to poll(2)'s event mask and back: the poll poller and io_uring's poll requests speak it.
+unsigned to_poll_mask(uint32_t events);
+uint32_t from_poll_mask(unsigned mask);
+
 // A wait's time limit, so that a wait cut short (EINTR, or a wake-up that brought only stale
 // news) goes on for what is left rather than starting over.
 class WaitLimit {

@@ -13,22 +13,6 @@
 namespace versus {
 namespace {
 
-short to_poll(uint32_t events) {
-  short e = 0;
-  if (events & kReadable) e |= POLLIN | POLLRDHUP;
-  if (events & kWritable) e |= POLLOUT;
-  return e;
-}
-
-uint32_t from_poll(short e) {
-  uint32_t events = 0;
-  if (e & POLLIN) events |= kReadable;
-  if (e & POLLOUT) events |= kWritable;
-  if (e & (POLLHUP | POLLRDHUP)) events |= kHangup;
-  // POLLNVAL: the descriptor was closed while still registered.
-  if (e & (POLLERR | POLLNVAL)) events |= kError;
-  return events;
-}
 
 class PollPoller final : public Poller {
  public:
@@ -46,13 +30,13 @@ class PollPoller final : public Poller {
       throw std::system_error(EEXIST, std::generic_category(), fmt::format("poll: add {}", fd));
     }
     index_[size_t(fd)] = fds_.size();
-    fds_.push_back({fd, to_poll(events), 0});
+    fds_.push_back({fd, short(to_poll_mask(events)), 0});
     tokens_.push_back(token);
   }
 
   void modify(int fd, uint32_t events, uint64_t token) override {
     const size_t i = slot(fd, "modify");
-    fds_[i].events = to_poll(events);
+    fds_[i].events = short(to_poll_mask(events));
     tokens_[i] = token;
   }
 
@@ -80,7 +64,7 @@ class PollPoller final : public Poller {
     if (n < 0) throw std::system_error(errno, std::generic_category(), "poll");
 
     for (size_t i = 0; i < fds_.size() && int(ready.size()) < n; ++i) {
-      if (fds_[i].revents) ready.push_back({fds_[i].fd, from_poll(fds_[i].revents), tokens_[i]});
+      if (fds_[i].revents) ready.push_back({fds_[i].fd, from_poll_mask(unsigned(fds_[i].revents)), tokens_[i]});
     }
     return n;
   }

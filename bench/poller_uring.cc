@@ -43,21 +43,6 @@ uint64_t user_data(int fd, uint32_t generation) { return uint64_t(generation) <<
 constexpr unsigned kMinEntries = 64;
 constexpr unsigned kMaxEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
 
-unsigned to_poll(uint32_t events) {
-  unsigned e = 0;
-  if (events & kReadable) e |= POLLIN | POLLRDHUP;
-  if (events & kWritable) e |= POLLOUT;
-  return e;
-}
-
-uint32_t from_poll(unsigned e) {
-  uint32_t events = 0;
-  if (e & POLLIN) events |= kReadable;
-  if (e & POLLOUT) events |= kWritable;
-  if (e & (POLLHUP | POLLRDHUP)) events |= kHangup;
-  if (e & POLLERR) events |= kError;
-  return events;
-}
 
 [[noreturn]] void fail(int negative_errno, const std::string& what) {
   throw std::system_error(-negative_errno, std::generic_category(), what);
@@ -153,9 +138,9 @@ class UringPoller final : public Poller {
     Entry& e = entries_[size_t(fd)];
     io_uring_sqe* sqe = next_sqe();
     if (multishot_) {
-      io_uring_prep_poll_multishot(sqe, fd, to_poll(e.events));
+      io_uring_prep_poll_multishot(sqe, fd, to_poll_mask(e.events));
     } else {
-      io_uring_prep_poll_add(sqe, fd, to_poll(e.events));
+      io_uring_prep_poll_add(sqe, fd, to_poll_mask(e.events));
     }
     // A global counter, not a per-descriptor one: a descriptor number reused after remove and
     // close must not match a completion meant for the old file.
@@ -212,7 +197,7 @@ class UringPoller final : public Poller {
       }
       if (res == -ECANCELED) continue;  // ended by the kernel, not by us: ask again next wait
       if (res < 0) fail(res, fmt::format("io_uring poll on descriptor {}", fd));
-      const uint32_t events = from_poll(unsigned(res));
+      const uint32_t events = from_poll_mask(unsigned(res));
       if (!events) continue;
       // A multishot request may complete twice before a wait collects it: one event per descriptor.
       if (e.reported_in == wait_serial_) {

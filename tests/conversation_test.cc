@@ -18,6 +18,7 @@
 #include "bench/isolate.h"
 #include "bench/poller.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 
 namespace versus {
 namespace {
@@ -150,20 +151,12 @@ class EchoWork final : public ConversationWork {
   std::unique_ptr<EchoPeer> peer_;
 };
 
-// "fiber/io_uring" is the fiber runner with fiber_poller=io_uring.
 class ConversationTest : public ::testing::TestWithParam<std::string> {
  protected:
   TaskOutcome run(int connections, int batches, int pipeline, size_t size, std::map<std::string, std::string> set = {}) {
-    std::string name = GetParam();
-    if (name == "fiber-io_uring") name = "fiber", set["fiber_poller"] = "io_uring";
-    if (name == "epoll-edge") name = "epoll", set["trigger"] = "edge";
-    const Runner* runner = catalog_.runner(name);
-    if (!runner) {
-      std::printf("runner %s is not in this build\n", name.c_str());
-      std::exit(77);
-    }
+    const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
     Cell cell;
-    cell.runner = name;
+    cell.runner = std::string(runner->name());
     cell.workers = connections;
     for (const auto& p : runner->params()) cell.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
     EchoWork work(connections, batches, pipeline, size);
@@ -200,12 +193,7 @@ TEST_P(ConversationTest, NothingIsLeftRunning) {
 
 INSTANTIATE_TEST_SUITE_P(Each, ConversationTest,
                          ::testing::Values("fork", "pthread", "fiber", "fiber-io_uring", "select", "poll", "epoll",
-                                           "epoll-edge", "io_uring"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) c = (c == '-') ? '_' : c;
-                           return n;
-                         });
+                                           "epoll-edge", "io_uring"), VariantTestName());
 
 }  // namespace
 }  // namespace versus

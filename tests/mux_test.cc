@@ -3,23 +3,17 @@
 // past FD_SETSIZE is `unsupported`; no descriptor is left open after a cell.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 
 #include "bench/isolate.h"
 #include "bench/limits.h"
 #include "bench/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/registry.h"
 
 namespace versus {
 namespace {
-
-size_t open_descriptors() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
 
 // Parameters are runner[-variant]: "epoll-edge", "io_uring-poll", "fiber-io_uring".
 class MuxTest : public ::testing::TestWithParam<std::string> {
@@ -27,18 +21,10 @@ class MuxTest : public ::testing::TestWithParam<std::string> {
   static void SetUpTestSuite() { raise_fd_limit(); }
 
   Record run(std::map<std::string, std::string> set) {
-    std::string name = GetParam();
-    if (name == "epoll-edge") name = "epoll", set["trigger"] = "edge";
-    if (name == "io_uring-poll") name = "io_uring", set["uring_wait"] = "poll";
-    if (name == "fiber-io_uring") name = "fiber", set["fiber_poller"] = "io_uring";
-    const Runner* runner = catalog_.runner(name);
-    if (!runner) {
-      std::printf("runner %s is not in this build\n", name.c_str());
-      std::exit(77);
-    }
+    const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
     Cell c;
     c.scenario = "mux";
-    c.runner = name;
+    c.runner = std::string(runner->name());
     c.workers = 1;
     const Scenario& s = *mux_scenario();
     for (const auto& p : s.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
@@ -90,12 +76,7 @@ TEST_P(MuxTest, BadParametersAreUnsupportedWithTheReason) {
 
 INSTANTIATE_TEST_SUITE_P(Each, MuxTest,
                          ::testing::Values("select", "poll", "epoll", "epoll-edge", "io_uring", "io_uring-poll",
-                                           "pthread", "fiber", "fiber-io_uring"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) c = (c == '-') ? '_' : c;
-                           return n;
-                         });
+                                           "pthread", "fiber", "fiber-io_uring"), VariantTestName());
 
 }  // namespace
 }  // namespace versus

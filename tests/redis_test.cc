@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <thread>
 
 #include "bench/isolate.h"
 #include "bench/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/redis/setup_client.h"
 #include "scenarios/registry.h"
 
@@ -89,29 +89,16 @@ class RealRedis {
   pid_t pid_ = -1;
 };
 
-size_t open_descriptors() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-
 // Parameters are runner[-variant]: "epoll-edge", "fiber-io_uring".
 class RedisTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() { install_interrupt_handlers(); }
 
   Cell cell(int workers, std::map<std::string, std::string> set) {
-    std::string name = GetParam();
-    if (name == "epoll-edge") name = "epoll", set["trigger"] = "edge";
-    if (name == "fiber-io_uring") name = "fiber", set["fiber_poller"] = "io_uring";
-    const Runner* runner = catalog_.runner(name);
-    if (!runner) {
-      std::printf("runner %s is not in this build\n", name.c_str());
-      std::exit(77);
-    }
+    const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
     Cell c;
     c.scenario = "redis";
-    c.runner = name;
+    c.runner = std::string(runner->name());
     c.workers = workers;
     c.timeout_s = 120;
     for (const auto& p : redis_scenario()->params()) {
@@ -192,12 +179,7 @@ TEST_P(RedisTest, ACrashLeavesNoServerNoWorkerNoConnection) {
 
 INSTANTIATE_TEST_SUITE_P(Each, RedisTest,
                          ::testing::Values("fork", "pthread", "fiber", "fiber-io_uring", "select", "poll", "epoll",
-                                           "epoll-edge", "io_uring"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) c = (c == '-') ? '_' : c;
-                           return n;
-                         });
+                                           "epoll-edge", "io_uring"), VariantTestName());
 
 }  // namespace
 }  // namespace versus
