@@ -16,9 +16,14 @@
 // "-ERR Protocol error: ..." and the connection is closed once it is sent. A client that stops
 // reading is not read from while its output holds more than max_output_backlog bytes.
 //
-// EmbeddedServer runs the loop in a child process, so the benchmark's own threads and the server
-// never share a core's worth of scheduling or an allocator. run_server_loop runs it anywhere,
-// e.g. in a thread of a test under a sanitizer.
+// EmbeddedServer runs the loop in a child process, as a real Redis is a process of its own: the
+// benchmark's workers and the server share no address space and no allocator, and the server's
+// CPU time is counted apart. run_server_loop runs the loop anywhere, e.g. in a thread of a test
+// under a sanitizer.
+//
+// Stricter than Redis where the protocol is broken: a bulk string must end in CRLF (Redis skips
+// two bytes unread), arguments are at most max_bulk (64 MiB; Redis: 512 MiB), a request has at
+// most max_args arguments.
 #pragma once
 
 #include <sys/types.h>
