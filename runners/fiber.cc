@@ -38,6 +38,9 @@ Fiber::Fiber(std::function<void()> body, size_t stack_bytes) : body_(std::move(b
 Fiber::~Fiber() {
   // An unfinished fiber is unwound by Boost.Context when self_ is destroyed.
   self_ = {};
+#if VERSUS_ASAN
+  __asan_unpoison_memory_region(stack_bottom_, stack_size_);
+#endif
 #if VERSUS_TSAN
   __tsan_destroy_fiber(tsan_fiber_);
 #endif
@@ -104,6 +107,9 @@ void Fiber::landed_in_fiber() {
 void Fiber::landed_in_caller() {
 #if VERSUS_ASAN
   __sanitizer_finish_switch_fiber(caller_fake_stack_, nullptr, nullptr);
+  // A finished fiber's stack is unmapped with the red zones of its last frames still marked in
+  // the shadow; memory mapped there later would be reported as overflowing them.
+  if (finished_) __asan_unpoison_memory_region(stack_bottom_, stack_size_);
 #endif
 }
 
