@@ -38,6 +38,7 @@ struct CompareOptions {
   std::string baseline, current;  // results.csv files or folders holding one
   std::string threshold = "5%";
   double alpha = 0.01;
+  double noise_floor = 1;
   std::string format = "console";
   std::vector<std::string> measures;  // default: wall_s
   std::string normalize;              // a reference cell id, or empty

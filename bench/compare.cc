@@ -144,7 +144,9 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
   }
   c.change_low = std::exp(interval->low) - 1;
   c.change_high = std::exp(interval->high) - 1;
-  const double limit = std::log1p(ctx.settings.threshold);
+  const double floor = ctx.settings.noise_floor * std::max(interquartile_range(x), interquartile_range(y));
+  const double limit = std::max(std::log1p(ctx.settings.threshold), floor);
+  c.margin = std::expm1(limit);
   const double worse_low = sign > 0 ? interval->low : -interval->high;
   const double worse_high = sign > 0 ? interval->high : -interval->low;
   if (worse_low > limit) c.verdict = Verdict::kRegressed;
@@ -152,6 +154,9 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
   else c.verdict = Verdict::kUnchanged;
   if (c.verdict == Verdict::kUnchanged && worse_high > limit) {
     c.note = fmt::format("not proven: the interval reaches {:+.1f}% worse", 100 * std::expm1(worse_high));
+  }
+  if (floor > std::log1p(ctx.settings.threshold)) {
+    c.note += fmt::format("{}margin {:.1f}%: the cell's own spread", c.note.empty() ? "" : "; ", 100 * *c.margin);
   }
   if (cell == ctx.settings.normalize) c.note = "the normalising reference, judged as measured";
   if (ctx.machines_differ && (c.verdict == Verdict::kRegressed || c.verdict == Verdict::kImproved ||
@@ -201,6 +206,9 @@ void check_settings(const CompareSettings& s) {
   }
   if (!(s.threshold >= 0 && s.threshold < 10)) {
     throw UsageError(fmt::format("--threshold: '{}' is not accepted; accepted: 0% to 1000%", s.threshold));
+  }
+  if (!(s.noise_floor >= 0 && s.noise_floor <= 10)) {
+    throw UsageError(fmt::format("--noise-floor: '{}' is not accepted; accepted: 0 (the threshold alone) to 10", s.noise_floor));
   }
   if (s.measures.empty()) throw UsageError("--measures: give at least one measure (say wall_s)");
   for (const auto& m : s.measures) measure_named(m);

@@ -4,18 +4,23 @@
 //   Let b be the badness of the current run against the baseline in log space: log(current /
 //   baseline) for a measure where lower is better, log(baseline / current) where higher is better.
 //   [lo, hi] is the (1 - alpha) distribution-free confidence interval of the shift in b between the
-//   two samples (Hodges-Lehmann / Moses, from the Mann-Whitney U distribution), and
-//   T = log(1 + threshold).
-//     regressed     lo > T: the whole interval lies past the threshold;
-//     improved      hi < -T;
+//   two samples (Hodges-Lehmann / Moses, from the Mann-Whitney U distribution). The margin is
+//   M = max(log(1 + threshold), F), where the noise floor F is the larger interquartile range of the
+//   cell's log values in either run (times --noise-floor, 1 by default; 0 leaves the threshold).
+//     regressed     lo > M: the whole interval lies past the margin;
+//     improved      hi < -M;
 //     unchanged     otherwise;
 //     incomparable  no interval exists at this alpha (too few repetitions), or the machines differ.
 //
 // An interval that excludes 0 is exactly a rejection by the two-sided U test, so a regression is
 // both significant and, with confidence 1 - alpha, larger than the threshold: a small significant
 // change does not fail a build, and a large one fails it however noisy the cell, once the
-// repetitions pin it down. Rows that are not ok decide before any statistics: a cell that was ok in
-// the baseline and is not ok now is regressed ("failed now").
+// repetitions pin it down. The noise floor is there because repetitions within one run are not
+// independent of that run's machine: on a shared machine a whole run is faster or slower, and by
+// about as much as the spread of its repetitions, which the interval alone does not see (measured
+// back to back on a busy two-core box: without the floor, most comparisons of one build with itself
+// flagged a cell). Rows that are not ok decide before any statistics: a cell that was ok in the
+// baseline and is not ok now is regressed ("failed now").
 #pragma once
 
 #include <cstdio>
@@ -55,6 +60,7 @@ struct CompareSettings {
   double threshold = 0.05;              // minimum effect, as a fraction (0.05 is 5%)
   double alpha = 0.01;                  // confidence level of the interval is 1 - alpha
   std::vector<std::string> measures{"wall_s"};
+  double noise_floor = 1;               // times the larger interquartile range; 0: threshold alone
   std::string normalize;                // a cell id: divide by its median wall_s in each run
   bool ignore_env = false;              // judge even when the machines differ
 };
@@ -71,6 +77,7 @@ struct CellComparison {
   std::optional<double> change;                    // current/baseline - 1 of the medians (normalised)
   std::optional<double> change_low, change_high;   // the confidence interval of that change
   std::optional<double> p_value;                   // two-sided Mann-Whitney U
+  std::optional<double> margin;                    // the change a verdict must exceed, as a fraction
   std::string note;                                // why, when the numbers alone do not say
 };
 

@@ -13,6 +13,7 @@ int compare_command(const CompareOptions& options) {
   CompareSettings settings;
   settings.threshold = parse_threshold(options.threshold);
   settings.alpha = options.alpha;
+  settings.noise_floor = options.noise_floor;
   if (!options.measures.empty()) settings.measures = options.measures;
   settings.normalize = options.normalize;
   settings.ignore_env = options.ignore_env;

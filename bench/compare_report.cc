@@ -59,8 +59,8 @@ std::string counts_text(const Comparison& c) {
 
 std::string settings_text(const Comparison& c) {
   const auto& s = c.settings;
-  return fmt::format("threshold {:g}%, alpha {:g} ({:g}% intervals), measures {}, {}", 100 * s.threshold, s.alpha,
-                     100 * (1 - s.alpha), join(s.measures, ","),
+  return fmt::format("threshold {:g}%, noise floor {:g} x IQR, alpha {:g} ({:g}% intervals), measures {}, {}",
+                     100 * s.threshold, s.noise_floor, s.alpha, 100 * (1 - s.alpha), join(s.measures, ","),
                      s.normalize.empty() ? std::string("not normalised") : "normalised by " + s.normalize);
 }
 
@@ -132,6 +132,7 @@ class JsonReporter final : public ComparisonReporter {
     j["baseline"] = c.baseline;
     j["current"] = c.current;
     j["settings"] = {{"threshold", c.settings.threshold}, {"alpha", c.settings.alpha},
+                     {"noise_floor", c.settings.noise_floor},
                      {"measures", c.settings.measures},
                      {"normalize", c.settings.normalize.empty() ? nlohmann::json() : nlohmann::json(c.settings.normalize)},
                      {"ignore_env", c.settings.ignore_env}};
@@ -149,7 +150,8 @@ class JsonReporter final : public ComparisonReporter {
                             {"baseline_median", optional_json(x.baseline_median)},
                             {"current_median", optional_json(x.current_median)}, {"change", optional_json(x.change)},
                             {"change_low", optional_json(x.change_low)}, {"change_high", optional_json(x.change_high)},
-                            {"p_value", optional_json(x.p_value)}, {"note", x.note}});
+                            {"p_value", optional_json(x.p_value)}, {"margin", optional_json(x.margin)},
+                            {"note", x.note}});
     }
     return j.dump(2) + "\n";
   }

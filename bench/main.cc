@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("current", compare.current, "the run to judge: a results.csv or a folder holding one")->required();
   compare_cmd->add_option("--threshold", compare.threshold, "smallest change that counts, as 5% or 0.05 (default 5%)");
   compare_cmd->add_option("--alpha", compare.alpha, "1 - confidence of the interval of each change (default 0.01)");
+  compare_cmd->add_option("--noise-floor", compare.noise_floor, "times the cell's interquartile range a change must also clear (default 1; 0: the threshold alone)");
   compare_cmd->add_option("--format", compare.format, "console, markdown or json (default console)");
   compare_cmd->add_option("--measures", compare.measures, "columns to compare, comma-separated (default wall_s)")->delimiter(',');
   compare_cmd->add_option("--normalize", compare.normalize, "a cell id: divide each run's times by that cell's median time");

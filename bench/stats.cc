@@ -53,6 +53,18 @@ double median(std::vector<double> values) {
   return (upper + *std::max_element(values.begin(), values.begin() + n / 2)) / 2;
 }
 
+double interquartile_range(std::vector<double> values) {
+  if (values.size() < 2) return 0;
+  std::sort(values.begin(), values.end());
+  auto quantile = [&](double q) {
+    const double at = q * (values.size() - 1);
+    const size_t below = static_cast<size_t>(at);
+    const double frac = at - below;
+    return below + 1 < values.size() ? values[below] * (1 - frac) + values[below + 1] * frac : values[below];
+  };
+  return quantile(0.75) - quantile(0.25);
+}
+
 double mann_whitney_cdf(int n, int m, int u) {
   if (u < 0) return 0;
   const auto counts = u_counts(n, m);

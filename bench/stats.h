@@ -10,6 +10,8 @@
 namespace versus {
 
 double median(std::vector<double> values);  // 0 for an empty sample
+// Upper minus lower quartile (linear interpolation between order statistics); 0 below 2 values.
+double interquartile_range(std::vector<double> values);
 
 struct MannWhitney {
   double u = 0;         // pairs (x, y) with y > x, ties counting one half

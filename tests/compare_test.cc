@@ -115,6 +115,23 @@ TEST_F(CompareTest, NoisyShiftNearTheThresholdIsNotProvenButALargeOneIsCaught) {
   EXPECT_EQ(only(c, "ipc/y").verdict, Verdict::kRegressed);
 }
 
+TEST_F(CompareTest, AShiftWithinTheCellsOwnSpreadIsNotARegression) {
+  // 20 repetitions spread +-15%, 20% slower: significant, the interval clears 5%, but a whole run
+  // of a cell this noisy moves that much on a shared machine.
+  const auto c = compare(write_run("a", {{"sync/x", around(1.0, 0.15, 20)}, {"sync/y", around(1.0, 0.15, 20)}}),
+                         write_run("b", {{"sync/x", around(1.2, 0.15, 20)}, {"sync/y", around(1.8, 0.15, 20)}}));
+  const auto& x = only(c, "sync/x");
+  EXPECT_EQ(x.verdict, Verdict::kUnchanged);
+  EXPECT_GT(*x.change_low, 0.05) << "past the threshold alone";
+  EXPECT_GT(*x.margin, 0.15);
+  EXPECT_NE(x.note.find("the cell's own spread"), std::string::npos) << x.note;
+  EXPECT_EQ(only(c, "sync/y").verdict, Verdict::kRegressed) << "a change past the spread is caught";
+  CompareSettings threshold_alone;
+  threshold_alone.noise_floor = 0;
+  const auto quiet = compare(dir_.string() + "/a", dir_.string() + "/b", threshold_alone);
+  EXPECT_EQ(only(quiet, "sync/x").verdict, Verdict::kRegressed) << "on a quiet machine, --noise-floor 0";
+}
+
 TEST_F(CompareTest, NewAndMissingCells) {
   const auto c = compare(write_run("a", {{"cpu/old", around(1, 0.01)}, {"cpu/kept", around(1, 0.01)}}),
                          write_run("b", {{"cpu/new", around(1, 0.01)}, {"cpu/kept", around(1, 0.01)}}));

@@ -14,6 +14,12 @@ TEST(Stats, MedianOfOddAndEvenSamples) {
   EXPECT_EQ(median({7}), 7);
 }
 
+TEST(Stats, InterquartileRange) {
+  EXPECT_EQ(interquartile_range({1, 2, 3, 4, 5}), 2);  // quartiles 2 and 4
+  EXPECT_EQ(interquartile_range({4, 1, 3, 2}), 1.5);   // 1.75 and 3.25
+  EXPECT_EQ(interquartile_range({9}), 0);
+}
+
 TEST(Stats, NullDistributionOfThreeAgainstThree) {
   // The 20 orderings of two samples of three give U = 0..9 with counts 1 1 2 3 3 3 3 2 1 1.
   const int counts[] = {1, 1, 2, 3, 3, 3, 3, 2, 1, 1};
