@@ -16,6 +16,7 @@ struct Cell {
   int workers = 1;
   Params params;  // every parameter of the scenario and of the runner, with its value
   int repetitions = 1;
+  int warmup = 0;  // discarded repetitions before the first measured one
   double timeout_s = 0;  // limit for each repetition's child process
 
   // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the

@@ -182,7 +182,8 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
   } else {
     plan.spec = spec_from(options, catalog);
     if (!options.shard.empty()) plan.shard = parse_shard(options.shard);
-    plan.benchmark_args = options.benchmark_args;
+    plan.benchmark_args = plan.spec.benchmark_args;
+    plan.benchmark_args.insert(plan.benchmark_args.end(), options.benchmark_args.begin(), options.benchmark_args.end());
     out = options.out.empty()
               ? fs::path(fmt::format("results/run-{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr))))
               : fs::path(options.out);

@@ -34,6 +34,20 @@ struct MergeOptions {
 };
 int merge_command(const MergeOptions& options);
 
+struct CompareOptions {
+  std::string baseline, current;  // results.csv files or folders holding one
+  std::string threshold = "5%";
+  double alpha = 0.01;
+  double noise_floor = 1;
+  std::string format = "console";
+  std::vector<std::string> measures;  // default: wall_s
+  std::string normalize;              // a reference cell id, or empty
+  bool ignore_env = false;
+  std::string markdown;               // also write the Markdown report here
+};
+// bench/compare.h has the decision rule. 0: nothing regressed, 1: something did.
+int compare_command(const CompareOptions& options);
+
 struct ReportOptions {
   std::string results;  // a results folder
   std::string compare;  // another, to set beside it

@@ -117,6 +117,11 @@ class Engine {
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
+      // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
+      // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
+      for (int w = 0; repetition == 0 && w < s.cell->warmup && !interrupt_signal(); ++w) {
+        (void)execute_repetition(catalog_, *s.cell, 0);
+      }
       r = execute_repetition(catalog_, *s.cell, repetition);
     }
     r.host = options_.host;

@@ -1,4 +1,5 @@
-// versus: the command line. `list` shows what can be measured; `run` measures a matrix.
+// versus: the command line. `list` shows what can be measured; `run` measures a matrix; `compare`
+// judges one run against another.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,19 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("inputs", merge.inputs, "results.csv files or folders holding one")->required();
   merge_cmd->add_option("-o,--out", merge.out, "output folder")->required();
 
+  CompareOptions compare;
+  auto* compare_cmd = app.add_subcommand("compare", "compare two runs cell by cell; exit 1 when a cell regressed");
+  compare_cmd->add_option("baseline", compare.baseline, "the baseline: a results.csv or a folder holding one")->required();
+  compare_cmd->add_option("current", compare.current, "the run to judge: a results.csv or a folder holding one")->required();
+  compare_cmd->add_option("--threshold", compare.threshold, "smallest change that counts, as 5% or 0.05 (default 5%)");
+  compare_cmd->add_option("--alpha", compare.alpha, "1 - confidence of the interval of each change (default 0.01)");
+  compare_cmd->add_option("--noise-floor", compare.noise_floor, "times the cell's interquartile range a change must also clear (default 1; 0: the threshold alone)");
+  compare_cmd->add_option("--format", compare.format, "console, markdown or json (default console)");
+  compare_cmd->add_option("--measures", compare.measures, "columns to compare, comma-separated (default wall_s)")->delimiter(',');
+  compare_cmd->add_option("--normalize", compare.normalize, "a cell id: divide each run's times by that cell's median time");
+  compare_cmd->add_flag("--ignore-env", compare.ignore_env, "judge even when the CPU model or core count differ");
+  compare_cmd->add_option("--markdown", compare.markdown, "also write the Markdown report to this file (a CI job summary)");
+
   ReportOptions report;
   auto* report_cmd = app.add_subcommand("report", "plots and a self-contained HTML report (OUT/report.html) from a results folder");
   report_cmd->add_option("results", report.results, "a results folder (results.csv, env.json)")->required();
@@ -68,6 +82,7 @@ int main(int argc, char** argv) {
     if (*list_cmd) return list_command(catalog, list);
     if (*merge_cmd) return merge_command(merge);
     if (*report_cmd) return report_command(report);
+    if (*compare_cmd) return compare_command(compare);
     run.benchmark_args.assign(theirs.begin() + 1, theirs.end());
     return run_command(catalog, run, command_line);
   } catch (const UsageError& e) {

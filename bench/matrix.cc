@@ -161,13 +161,17 @@ nlohmann::json spec_to_json(const MatrixSpec& spec) {
     for (const auto& [k, v] : b.set) set.push_back({{"key", k}, {"values", v}});
     blocks.push_back({{"scenario", b.scenarios}, {"runner", b.runners}, {"workers", b.workers}, {"set", set}});
   }
-  return {{"repetitions", spec.repetitions}, {"cell_timeout", spec.cell_timeout_s}, {"blocks", blocks}};
+  return {{"repetitions", spec.repetitions}, {"warmup", spec.warmup}, {"cell_timeout", spec.cell_timeout_s},
+          {"benchmark_args", spec.benchmark_args}, {"blocks", blocks}};
 }
 
 MatrixSpec spec_from_json(const nlohmann::json& j) {
   MatrixSpec spec;
   spec.repetitions = j.at("repetitions").get<int>();
   spec.cell_timeout_s = j.at("cell_timeout").get<double>();
+  // Folders written before these keys existed resume with neither.
+  spec.warmup = j.value("warmup", 0);
+  spec.benchmark_args = j.value("benchmark_args", std::vector<std::string>{});
   for (const auto& b : j.at("blocks")) {
     MatrixBlock block;
     block.scenarios = b.at("scenario").get<std::vector<std::string>>();
@@ -197,6 +201,9 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
   if (spec.repetitions < 1 || spec.repetitions > 100000) {
     throw UsageError(fmt::format("repetitions: '{}' is not accepted; accepted: an integer from 1 to 100000", spec.repetitions));
   }
+  if (spec.warmup < 0 || spec.warmup > 100) {
+    throw UsageError(fmt::format("warmup: '{}' is not accepted; accepted: an integer from 0 to 100", spec.warmup));
+  }
   if (spec.cell_timeout_s < 0) throw UsageError("cell-timeout: must be a positive number of seconds");
   if (spec.blocks.empty()) throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
   std::vector<Cell> cells;
@@ -217,6 +224,7 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
               c.params = sp;
               for (const auto& [k, v] : rp.values()) c.params.set(k, v);
               c.repetitions = spec.repetitions;
+              c.warmup = spec.warmup;
               c.timeout_s = spec.cell_timeout_s;
               if (ids.insert(c.id()).second) cells.push_back(std::move(c));
             }

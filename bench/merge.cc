@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/commands.h"
+#include "bench/results_files.h"
 #include "bench/schema.h"
 
 namespace fs = std::filesystem;
@@ -15,22 +16,6 @@ namespace fs = std::filesystem;
 namespace versus {
 
 namespace {
-
-// An input is a results.csv or a folder holding one.
-fs::path csv_of(const std::string& input) {
-  const fs::path p(input);
-  return fs::is_directory(p) ? p / "results.csv" : p;
-}
-
-std::optional<nlohmann::json> env_beside(const fs::path& csv) {
-  std::ifstream in(csv.parent_path() / "env.json");
-  if (!in) return std::nullopt;
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  }
-}
 
 std::string machine_of(const nlohmann::json& env) {
   auto get = [&](const char* k) { return env.contains(k) ? env[k].dump() : std::string("?"); };
@@ -50,7 +35,7 @@ int merge_command(const MergeOptions& options) {
   nlohmann::json sources = nlohmann::json::array();
   std::optional<std::string> first_machine;
   for (const auto& input : options.inputs) {
-    const fs::path csv = csv_of(input);
+    const fs::path csv = results_csv_of(input);
     const CsvTable table = read_csv_file(csv.string());
     check_results_header(table, csv.string());
     for (size_t i = 0; i < table.rows.size(); ++i) {

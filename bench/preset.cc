@@ -65,12 +65,27 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
   } catch (const toml::parse_error& e) {
     throw UsageError(fmt::format("{}:{}: {}", origin, e.source().begin.line, e.description()));
   }
-  reject_unknown(root, {"description", "repetitions", "cell_timeout", "matrix"}, origin, "the preset");
+  reject_unknown(root, {"description", "repetitions", "warmup", "cell_timeout", "benchmark_args", "matrix"}, origin,
+                 "the preset");
   MatrixSpec spec;
   if (auto* n = root.get("repetitions")) {
     auto v = n->value<int64_t>();
     if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'repetitions' takes an integer", where(origin, *n)));
     spec.repetitions = static_cast<int>(*v);
+  }
+  if (auto* n = root.get("warmup")) {
+    auto v = n->value<int64_t>();
+    if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'warmup' takes an integer", where(origin, *n)));
+    spec.warmup = static_cast<int>(*v);
+  }
+  if (auto* n = root.get("benchmark_args")) {
+    spec.benchmark_args = strings_of(*n, origin, "benchmark_args");
+    for (const auto& a : spec.benchmark_args) {
+      if (!a.starts_with("--benchmark_")) {
+        throw UsageError(fmt::format("{}: 'benchmark_args' takes Google Benchmark flags (--benchmark_...), not '{}'",
+                                     where(origin, *n), a));
+      }
+    }
   }
   if (auto* n = root.get("cell_timeout")) {
     auto v = n->value<double>();

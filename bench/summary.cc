@@ -1,5 +1,7 @@
 #include "bench/summary.h"
 
+#include "bench/stats.h"
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -7,13 +9,6 @@
 #include <fmt/format.h>
 
 namespace versus {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 namespace {
 

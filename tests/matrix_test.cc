@@ -157,6 +157,24 @@ split = "dynamic"
   EXPECT_EQ(cells[0].params.str("split"), "dynamic");
 }
 
+TEST(Preset, WarmupAndBenchmarkFlagsReachTheCellsAndTheResumedPlan) {
+  const MatrixSpec spec = parse_preset(R"(
+warmup = 2
+benchmark_args = ["--benchmark_enable_random_interleaving=true"]
+[[matrix]]
+scenario = "cpu"
+runner = "serial"
+workers = 1
+)",
+                                       "p.toml");
+  EXPECT_EQ(spec.warmup, 2);
+  EXPECT_EQ(spec.benchmark_args, std::vector<std::string>{"--benchmark_enable_random_interleaving=true"});
+  EXPECT_EQ(expand_matrix(spec, catalog()).at(0).warmup, 2);
+  const MatrixSpec again = spec_from_json(spec_to_json(spec));
+  EXPECT_EQ(again.warmup, 2);
+  EXPECT_EQ(again.benchmark_args, spec.benchmark_args);
+}
+
 std::string preset_error(const std::string& text) {
   try {
     parse_preset(text, "bad.toml");
@@ -174,6 +192,9 @@ TEST(Preset, MalformedPresetsNameFileLineAndExpectation) {
   EXPECT_EQ(preset_error("colour = 1\n").rfind("bad.toml:1: unknown key 'colour' in the preset; accepted: ", 0), 0u);
   EXPECT_EQ(preset_error("repetitions = 1\n"),
             "bad.toml: expected at least one [[matrix]] block with scenario, runner and workers");
+  EXPECT_EQ(preset_error("benchmark_args = [\"--fast\"]\n"),
+            "bad.toml:1: 'benchmark_args' takes Google Benchmark flags (--benchmark_...), not '--fast'");
+  EXPECT_EQ(preset_error("warmup = \"yes\"\n"), "bad.toml:1: 'warmup' takes an integer");
   EXPECT_THROW(load_preset("no-such-preset"), UsageError);
 }
 

@@ -1,0 +1,174 @@
+// `versus compare` as a CI job runs it: exit codes, formats, bad input; and two real runs of one
+// build, back to back, compared clean.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "bench/schema.h"
+
+namespace fs = std::filesystem;
+
+namespace versus {
+namespace {
+
+struct Ran {
+  int code;
+  std::string output;  // stdout and stderr together
+};
+
+Ran versus(const std::string& args) {
+  const std::string cmd = std::string(VERSUS_BINARY) + " " + args + " 2>&1";
+  Ran ran{-1, {}};
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return ran;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) ran.output.append(buf, n);
+  const int st = pclose(p);
+  ran.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return ran;
+}
+
+class CompareCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/versus-compare-cli-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A results folder with cell "cpu/x" at `center` seconds (+-1%) and "cpu/y" at 1 s.
+  std::string run_at(const std::string& name, double center) {
+    const fs::path out = dir_ / name;
+    fs::create_directories(out);
+    ResultsWriter w((out / "results.csv").string());
+    for (const char* cell : {"cpu/x", "cpu/y"}) {
+      for (int i = 0; i < 7; ++i) {
+        Record r;
+        r.cell = cell;
+        r.scenario = "cpu";
+        r.runner = "serial";
+        r.workers = 1;
+        r.repetition = i;
+        r.wall_s = (cell == std::string("cpu/x") ? center : 1.0) * (1 + 0.01 * std::sin(1.3 * i));
+        r.host = "test";
+        w.write(r);
+      }
+    }
+    std::ofstream(out / "env.json") << R"({"cpu_model": "Test CPU", "logical_cores": 2, "physical_cores": 2})";
+    return out.string();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CompareCliTest, ExitCodesFollowTheVerdicts) {
+  const std::string base = run_at("base", 1.0);
+  const Ran same = versus(fmt::format("compare {} {}", base, run_at("same", 1.0)));
+  EXPECT_EQ(same.code, 0) << same.output;
+  EXPECT_NE(same.output.find("ok: 2 unchanged"), std::string::npos) << same.output;
+
+  const std::string slower_run = run_at("slower", 1.3);
+  const Ran slower = versus(fmt::format("compare {} {}", base, slower_run));
+  EXPECT_EQ(slower.code, 1) << slower.output;
+  EXPECT_NE(slower.output.find("REGRESSED: 1 regressed, 1 unchanged"), std::string::npos) << slower.output;
+
+  const Ran faster = versus(fmt::format("compare {} {}/results.csv", base, run_at("faster", 0.7)));
+  EXPECT_EQ(faster.code, 0) << faster.output;
+  EXPECT_NE(faster.output.find("improved"), std::string::npos) << faster.output;
+
+  // A 30% slowdown under a 50% threshold is not a regression.
+  EXPECT_EQ(versus(fmt::format("compare {} {} --threshold 50%", base, slower_run)).code, 0);
+}
+
+TEST_F(CompareCliTest, FormatsAndTheMarkdownFile) {
+  const std::string base = run_at("base", 1.0), slower = run_at("slower", 1.3);
+  const Ran json = versus(fmt::format("compare {} {} --format json", base, slower));
+  EXPECT_EQ(json.code, 1);
+  const auto j = nlohmann::json::parse(json.output);
+  EXPECT_TRUE(j["regressed"].get<bool>());
+  EXPECT_EQ(j["settings"]["threshold"], 0.05);
+  ASSERT_EQ(j["cells"].size(), 2u);
+  EXPECT_EQ(j["cells"][0]["verdict"], "regressed");
+  EXPECT_NEAR(j["cells"][0]["change"].get<double>(), 0.3, 0.02);
+
+  const fs::path summary = dir_ / "summary.md";
+  const Ran md = versus(fmt::format("compare {} {} --format markdown --markdown {}", base, slower, summary.string()));
+  EXPECT_EQ(md.code, 1);
+  EXPECT_EQ(md.output.rfind("## versus compare: regression", 0), 0u) << md.output;
+  std::ifstream in(summary);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(written, md.output);
+}
+
+TEST_F(CompareCliTest, BadInputExitsTwoNamingWhatWasWrong) {
+  const std::string base = run_at("base", 1.0);
+  const fs::path bad = dir_ / "bad" / "results.csv";
+  fs::create_directories(bad.parent_path());
+  {
+    std::ifstream in(fs::path(base) / "results.csv");
+    std::string header, row;
+    std::getline(in, header);
+    std::getline(in, row);
+    std::ofstream(bad) << header << "\n" << row << "\n" << row << ",extra\n";
+  }
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {fmt::format("compare {} {}", base, bad.parent_path().string()), bad.string() + ":3: expected 26 fields"},
+      {fmt::format("compare {} {}/nowhere", base, dir_.string()), "nowhere: no such file or folder"},
+      {fmt::format("compare {} {} --threshold lots", base, base), "--threshold: 'lots' is not accepted"},
+      {fmt::format("compare {} {} --format html", base, base), "accepted: console, markdown, json"},
+      {fmt::format("compare {} {} --measures colour", base, base), "--measures: 'colour' is not accepted"},
+      {fmt::format("compare {} {} --normalize cpu/z", base, base), "--normalize cpu/z: no such cell"},
+      {fmt::format("compare {}", base), "current is required"},
+  };
+  for (const auto& c : cases) {
+    const fs::path md = dir_ / "never.md";
+    const Ran ran = versus(c.args + " --markdown " + md.string());
+    EXPECT_EQ(ran.code, 2) << c.args << "\n" << ran.output;
+    EXPECT_NE(ran.output.find(c.says), std::string::npos) << c.args << "\n" << ran.output;
+    EXPECT_FALSE(fs::exists(md)) << c.args << " wrote a report";
+  }
+}
+
+// Two runs of the same build, one after the other, on whatever else this machine is doing: the
+// gate must stay green. A small matrix of the ci preset's kind (interleaved, a warm-up, enough
+// repetitions); every cell tens of milliseconds or less, so the pair takes well under a minute.
+TEST_F(CompareCliTest, BackToBackRunsOfOneBuildCompareClean) {
+  const fs::path preset = dir_ / "tiny-ci.toml";
+  std::ofstream(preset) << R"(repetitions = 9
+warmup = 1
+benchmark_args = ["--benchmark_enable_random_interleaving=true"]
+[[matrix]]
+scenario = ["cpu"]
+runner = ["serial", "pthread"]
+workers = [1]
+[matrix.set]
+count = [100000]
+[[matrix]]
+scenario = ["sync"]
+runner = ["serial", "fiber"]
+workers = [2]
+[matrix.set]
+increments = [200000]
+)";
+  for (const char* name : {"first", "second"}) {
+    const Ran ran = versus(fmt::format("run --preset {} --quiet --out {}", preset.string(), (dir_ / name).string()));
+    ASSERT_EQ(ran.code, 0) << ran.output;
+  }
+  const Ran cmp = versus(fmt::format("compare {} {}", (dir_ / "first").string(), (dir_ / "second").string()));
+  EXPECT_EQ(cmp.code, 0) << cmp.output;
+  EXPECT_NE(cmp.output.find("ok: "), std::string::npos) << cmp.output;
+  EXPECT_EQ(cmp.output.find("incomparable"), std::string::npos) << "same machine, enough repetitions\n" << cmp.output;
+}
+
+}  // namespace
+}  // namespace versus
