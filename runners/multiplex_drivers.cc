@@ -96,6 +96,7 @@ class PerDescriptorTask final : public TaskWork {
     }
     const int64_t t0 = now_ns();
     setup_s = double(t0 - created_ns) / 1e9;
+    rounds_started_.store(true);
     for (int r = 0; r < work_.rounds(); ++r) {
       // The target rises before the round's first write, so no event can be counted against
       // the round before.
@@ -151,6 +152,8 @@ class PerDescriptorTask final : public TaskWork {
       } else if (n == 0) {
         throw std::runtime_error(fmt::format("descriptor {} was closed before the last round", i));
       } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        // A fiber's first look at its descriptor, before the rounds, registers it: set-up.
+        if (!rounds_started_.load(std::memory_order_relaxed)) --calls;
         ctx.wait_for(fd, kReadable);
       } else if (errno != EINTR) {
         throw_io_error("read");
@@ -161,6 +164,7 @@ class PerDescriptorTask final : public TaskWork {
   MultiplexWork& work_;
   int round_done_ = -1;
   std::atomic<uint64_t> armed_{0};  // workers that reached their descriptor
+  std::atomic<bool> rounds_started_{false};
   std::atomic<uint64_t> target_{0};
   std::atomic<uint64_t> consumed_{0};
 };
