@@ -23,7 +23,10 @@ def _no_data(cells_needed):
 
 
 def _ok(cells, scenario):
-    return cells[(cells["scenario"] == scenario) & (cells["n_ok"] > 0)]
+    ok = cells[(cells["scenario"] == scenario) & (cells["n_ok"] > 0)]
+    # Parameter columns come from every scenario of the run: without rows of this one, none of
+    # them is its own, and a claim asking for one must find it missing (no data), not empty.
+    return ok[[c for c in ok.columns if not c.startswith("p_")]] if ok.empty else ok
 
 
 def _cores(env):

@@ -179,6 +179,14 @@ class ClaimVerdicts(unittest.TestCase):
         rows.loc[mask, column] = rows.loc[mask, column] * factor
         return rows
 
+    def test_claims_without_their_scenario_say_no_data(self):
+        # The quick preset has no sync, spawn or switch rows, but parameters of other scenarios
+        # (ipc's mode) share their names: the claims must still find their own rows missing.
+        rows = self.results.rows
+        quick = rows[rows["scenario"].isin(["cpu", "ipc", "redis", "mux"])]
+        for claim_id in ("C1", "C2", "C9", "C10", "C11"):
+            self.assertEqual(self.verdict(claim_id, quick).verdict, "no data", claim_id)
+
     def test_c4_processes_scale(self):
         v = self.verdict("C4")
         self.assertEqual(v.verdict, "holds")
