@@ -14,6 +14,7 @@
 
 #include "bench/csv.h"
 #include "bench/schema.h"
+#include "versus_binary.h"
 
 namespace fs = std::filesystem;
 
@@ -38,15 +39,7 @@ Ran versus(const std::string& args) {
   return ran;
 }
 
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/versus-cli-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+class CliTest : public ScratchFolderTest {};
 
 TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   const fs::path out = dir_ / "quick";

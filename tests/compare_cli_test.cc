@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/schema.h"
+#include "versus_binary.h"
 
 namespace fs = std::filesystem;
 
@@ -36,14 +37,8 @@ Ran versus(const std::string& args) {
   return ran;
 }
 
-class CompareCliTest : public ::testing::Test {
+class CompareCliTest : public ScratchFolderTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/versus-compare-cli-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A results folder with cell "cpu/x" at `center` seconds (+-1%) and "cpu/y" at 1 s.
   std::string run_at(const std::string& name, double center) {
     const fs::path out = dir_ / name;
@@ -65,8 +60,6 @@ class CompareCliTest : public ::testing::Test {
     std::ofstream(out / "env.json") << R"({"cpu_model": "Test CPU", "logical_cores": 2, "physical_cores": 2})";
     return out.string();
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CompareCliTest, ExitCodesFollowTheVerdicts) {
