@@ -30,7 +30,8 @@ struct TaskOutcome {
 
 // How many workers a task-shaped repetition has, and how they group: a channel-pair scenario
 // runs a producer and a consumer per pair (workers = 2 x pairs, group = 2); a runner keeps a
-// group together where placement matters (two fibers of a pair on one thread).
+// group together where placement matters (two fibers of a pair on one thread). A multiplex
+// scenario run with a worker per descriptor has one per watched descriptor and a driver.
 struct TaskLayout {
   int workers = 1;
   int group = 1;

@@ -63,6 +63,7 @@ void WorkerContext::wait_for(int fd, uint32_t events) {
 }
 
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
+  if (scenario.shape() == kMultiplexShape) return {int(scenario.watched_descriptors(cell)) + 1, 1, 0};
   const int group = scenario.shape() == kChannelShape ? 2 : 1;
   return {cell.workers * group, group, scenario.spawn_rounds(cell)};
 }

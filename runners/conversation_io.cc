@@ -49,7 +49,7 @@ void receive_batch(Conversation& conv, char* buf, WorkerContext& ctx) {
 }
 
 // One worker per connection: it opens its own before the start line and talks until done.
-class ConversationWorkers final : public TaskWork {
+class ConversationWorkers final : public RunnerTask {
  public:
   ConversationWorkers(ConversationWork& work, int count) : work_(work), conversations_(count) {}
 
@@ -71,11 +71,6 @@ class ConversationWorkers final : public TaskWork {
     conv.finish(out);
   }
 
-  std::string check(std::span<const WorkerResult> results) const override { return work_.check(results); }
-  uint64_t answer(std::span<const WorkerResult> results) const override { return work_.answer(results); }
-  void add_measures(std::span<const WorkerResult> results, Record& r) const override {
-    work_.add_measures(results, r);
-  }
 
  private:
   ConversationWork& work_;
@@ -85,7 +80,7 @@ class ConversationWorkers final : public TaskWork {
 
 // A few loop threads, each owning connections i, i + loops, ... Per-connection results are kept
 // here (the loops are threads of this process) and replace the per-loop ones afterwards.
-class ConversationLoops final : public TaskWork {
+class ConversationLoops final : public RunnerTask {
  public:
   ConversationLoops(ConversationWork& work, int connections, int loops, const LoopBody& body)
       : work_(work), body_(body), loops_(loops), conversations_(connections), results_(connections) {}
@@ -108,7 +103,6 @@ class ConversationLoops final : public TaskWork {
     }
   }
 
-  std::string check(std::span<const WorkerResult>) const override { return {}; }
   std::vector<WorkerResult> take_results() { return std::move(results_); }
 
  private:

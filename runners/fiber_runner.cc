@@ -49,9 +49,7 @@ class FiberRunner final : public Runner {
         return "fiber_poller=" + poller + ": " + why;
       }
     }
-    const TaskLayout layout = scenario.shape() == kMultiplexShape
-                                  ? TaskLayout{int(scenario.watched_descriptors(cell)) + 1, 1, 0}
-                                  : layout_of(scenario, cell);
+    const TaskLayout layout = layout_of(scenario, cell);
     const int64_t threads = threads_for(cell, layout);
     if (std::string why = check_tasks(threads, "fiber threads"); !why.empty()) return why;
     return check_stacks(layout.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
@@ -71,12 +69,13 @@ class FiberRunner final : public Runner {
     if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, stack_bytes);
     TaskPhase phase(n, nthreads);
 
-    // Groups (the two peers of a channel pair) go round-robin over the threads, whole. Each fiber
-    // prepares inside itself, so peers can talk while preparing (a warm-up), then waits for the
-    // release of the thread's start line.
     // Each thread's poller, made here so that a kernel's refusal fails the repetition plainly.
     std::vector<std::unique_ptr<Poller>> pollers;
     for (int t = 0; t < nthreads; ++t) pollers.push_back(make_poller(cell.params.str("fiber_poller")));
+
+    // Groups (the two peers of a channel pair) go round-robin over the threads, whole. Each fiber
+    // prepares inside itself, so peers can talk while preparing (a warm-up), then waits for the
+    // release of the thread's start line.
     auto thread_body = [&](int t) {
       FiberScheduler scheduler(stack_bytes, pollers[t].get());
       int mine = 0, prepared = 0;

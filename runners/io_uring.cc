@@ -33,6 +33,16 @@ constexpr size_t kRecvBytes = 16 << 10;
   throw std::system_error(-negative_errno, std::generic_category(), call);
 }
 
+// A submission entry; when the queue is full, what is queued is submitted first (one more
+// system call, counted in `calls` where given).
+io_uring_sqe* free_sqe(io_uring& ring, uint64_t* calls = nullptr) {
+  if (io_uring_sqe* sqe = io_uring_get_sqe(&ring)) return sqe;
+  if (calls) ++*calls;
+  if (const int err = io_uring_submit(&ring); err < 0) throw_uring(err, "io_uring_submit");
+  if (io_uring_sqe* sqe = io_uring_get_sqe(&ring)) return sqe;
+  throw std::runtime_error("io_uring: no submission entry free after submitting");
+}
+
 // One connection: the batch being sent, the buffer being received into, and what is in flight.
 struct Connection {
   Conversation* conversation = nullptr;
@@ -135,16 +145,7 @@ class CompletionLoop {
     c.receiving = true;
   }
 
-  // A submission entry; when the queue is full, what is queued is submitted first.
-  io_uring_sqe* next_sqe() {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (!sqe) {
-      if (const int err = io_uring_submit(&ring_); err < 0) throw_uring(err, "io_uring_submit");
-      sqe = io_uring_get_sqe(&ring_);
-      if (!sqe) throw std::runtime_error("io_uring: no submission entry free after submitting");
-    }
-    return sqe;
-  }
+  io_uring_sqe* next_sqe() { return free_sqe(ring_); }
 
   io_uring ring_{};
   std::vector<Connection> conns_;
@@ -160,13 +161,7 @@ TaskOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
   bool ring_made = false;
   uint64_t calls = 0;
   auto submit_read = [&](size_t i) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-    if (!sqe) {
-      ++calls;
-      if (const int err = io_uring_submit(&ring); err < 0) throw_uring(err, "io_uring_submit");
-      sqe = io_uring_get_sqe(&ring);
-      if (!sqe) throw std::runtime_error("io_uring: no submission entry free after submitting");
-    }
+    io_uring_sqe* sqe = free_sqe(ring, &calls);
     io_uring_prep_read(sqe, work.read_fd(int(i)), &bufs[i * kBytes], kBytes, uint64_t(-1));
     io_uring_sqe_set_data64(sqe, i);
   };

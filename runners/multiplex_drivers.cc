@@ -14,6 +14,7 @@
 #include "bench/measure.h"
 #include "runners/conversation_io.h"
 #include "runners/registry.h"
+#include "runners/task_phase.h"
 
 namespace versus {
 namespace {
@@ -21,7 +22,7 @@ namespace {
 constexpr size_t kReadBytes = 64;
 
 // The whole multiplex on the worker of a one-thread task: set-up in prepare, rounds in run.
-class OneThreadTask final : public TaskWork {
+class OneThreadTask final : public RunnerTask {
  public:
   OneThreadTask(MultiplexWork& work, const SingleThreadMultiplex& driver) : work_(work), driver_(driver) {}
 
@@ -43,7 +44,6 @@ class OneThreadTask final : public TaskWork {
     out.ops = uint64_t(work_.rounds()) * work_.events_per_round();
   }
 
-  std::string check(std::span<const WorkerResult>) const override { return {}; }
 
   double setup_s = 0, rounds_s = 0;
   uint64_t syscalls = 0;
@@ -54,7 +54,7 @@ class OneThreadTask final : public TaskWork {
 };
 
 // A worker per descriptor (workers 1..N) and a driver (worker 0).
-class PerDescriptorTask final : public TaskWork {
+class PerDescriptorTask final : public RunnerTask {
  public:
   explicit PerDescriptorTask(MultiplexWork& work) : work_(work) {
     round_done_ = eventfd(0, EFD_CLOEXEC);
@@ -76,7 +76,6 @@ class PerDescriptorTask final : public TaskWork {
     }
   }
 
-  std::string check(std::span<const WorkerResult>) const override { return {}; }
 
   int64_t created_ns = 0;  // just before the workers were made
   double setup_s = 0, rounds_s = 0;

@@ -22,8 +22,7 @@ class PthreadRunner final : public Runner {
   unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape | kMultiplexShape; }
   // Threads get glibc's default 8 MiB stacks.
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
-    const int64_t n = scenario.shape() == kMultiplexShape ? scenario.watched_descriptors(cell) + 1
-                                                          : layout_of(scenario, cell).workers;
+    const int n = layout_of(scenario, cell).workers;
     if (std::string why = check_tasks(n, "threads"); !why.empty()) return why;
     return check_stacks(n, int64_t{8} << 20, "threads");
   }

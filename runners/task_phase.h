@@ -74,6 +74,13 @@ namespace versus {
 // `before` to now: wall time, this process's CPU use, its memory.
 TaskOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results);
 
+// A task a runner builds around the work of another shape (conversations, multiplexed
+// descriptors) to use the task machinery: the harness checks that work itself, not this.
+class RunnerTask : public TaskWork {
+ public:
+  std::string check(std::span<const WorkerResult>) const override { return {}; }
+};
+
 // Runs `step` (a worker's prepare or run), turning an exception into a failed result, so one
 // worker's error is reported as that worker's and never unwinds through a runner.
 template <typename F>

@@ -19,24 +19,6 @@ namespace fs = std::filesystem;
 namespace versus {
 namespace {
 
-struct Ran {
-  int code;
-  std::string output;  // stdout and stderr together
-};
-
-Ran versus(const std::string& args) {
-  const std::string cmd = std::string(VERSUS_BINARY) + " " + args + " 2>&1";
-  Ran ran{-1, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return ran;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) ran.output.append(buf, n);
-  const int st = pclose(p);
-  ran.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return ran;
-}
-
 class CompareCliTest : public ScratchFolderTest {
  protected:
   // A results folder with cell "cpu/x" at `center` seconds (+-1%) and "cpu/y" at 1 s.

@@ -49,7 +49,7 @@ TEST_P(MuxTest, ConsumesExactlyTheEventsProducedAtFewDescriptors) {
     EXPECT_EQ(r.ops.value(), 200u * 3u * 3u) << pair;
     EXPECT_EQ(r.result.value(), 200u * 3u * 3u) << pair;
     EXPECT_GT(r.syscalls.value(), 0u);
-    EXPECT_GE(r.setup_s.value(), 0.0);
+    EXPECT_GT(r.setup_s.value(), 0.0) << "registering descriptors takes time, measured apart";
   }
   EXPECT_EQ(open_descriptors(), before) << "a descriptor of the cell was left open";
 }

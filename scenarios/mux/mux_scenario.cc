@@ -150,8 +150,8 @@ class MuxScenario final : public Scenario {
     if (cell.workers != 1) return "mux: the descriptors are set by fds; workers must be 1";
     if (c.active > c.fds) return fmt::format("active={} is more than fds={}", c.active, c.fds);
     const int64_t need = 2 * int64_t(c.fds) + 64;
-    if (const int64_t limit = raise_fd_limit(); need > limit) {
-      return fmt::format("fds={} needs about {} descriptors; RLIMIT_NOFILE allows {} (its hard limit)", c.fds, need,
+    if (const int64_t limit = fd_limit(); need > limit) {
+      return fmt::format("fds={} needs about {} descriptors; RLIMIT_NOFILE allows {} (versus raises it to the hard limit)", c.fds, need,
                          limit);
     }
     return {};

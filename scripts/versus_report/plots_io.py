@@ -113,6 +113,14 @@ def _finish(fig, title, env, legend_rows):
     fig.tight_layout(rect=(0, 0.05 + 0.035 * legend_rows, 1, 1))
 
 
+def _label(ax, title, xlabel, ylabel):
+    """One panel's title, axis labels and grid, the same on every IO plot."""
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, which="both")
+
+
 def redis_throughput(cells, env):
     """Replies per second against connections in flight, a line per runner, a panel per setting."""
     rd = _ok(cells, "redis")
@@ -127,10 +135,7 @@ def redis_throughput(cells, env):
         _log_axis(ax, g["workers"])
         if _spans_decades(g["ops_per_s"]):
             _log_axis(ax, None, "y")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("connections in flight (workers)")
-        ax.set_ylabel("replies per second")
-        ax.grid(alpha=0.3, which="both")
+        _label(ax, label, "connections in flight (workers)", "replies per second")
     _legend_below(fig, axes)
     _finish(fig, "redis: replies per second vs connections, per runner", env, 1 + len(_variants(rd)) // 7)
     return [("redis_throughput", "redis replies per second vs connections", fig)]
@@ -152,10 +157,7 @@ def redis_latency(cells, env):
                     linestyle=":")
         _log_axis(ax, g["workers"])
         _log_axis(ax, None, "y")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("connections in flight (workers)")
-        ax.set_ylabel("time of one request (µs)")
-        ax.grid(alpha=0.3, which="both")
+        _label(ax, label, "connections in flight (workers)", "time of one request (µs)")
     keys = [(matplotlib.lines.Line2D([], [], color="k", marker="o", markersize=4), "p50 (solid; dashed: variant)"),
             (matplotlib.lines.Line2D([], [], color="k", marker="v", markersize=4, linestyle=":"), "p99 (dotted)")]
     _legend_below(fig, axes, keys)
@@ -285,10 +287,7 @@ def mux_event_cost(cells, env):
             _not_ok_marks(ax, same, list(dict.fromkeys(variants + _variants(same))))
         _log_axis(ax, set(g["fds"]) | set(same["fds"]))
         _log_axis(ax, None, "y")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("descriptor pairs watched (fds)")
-        ax.set_ylabel("time per event (ns)")
-        ax.grid(alpha=0.3, which="both")
+        _label(ax, label, "descriptor pairs watched (fds)", "time per event (ns)")
     _legend_below(fig, axes)
     _finish(fig, "mux: time per event vs descriptors watched, per runner", env, 1 + len(_variants(ok)) // 7)
     return [("mux_event_cost", "mux time per event vs descriptors", fig)]
@@ -370,10 +369,7 @@ def mux_syscalls(cells, env):
         _log_axis(ax, g["fds"])
         if _spans_decades(g["per_round"]):
             _log_axis(ax, None, "y")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("descriptor pairs watched (fds)")
-        ax.set_ylabel("system calls per round")
-        ax.grid(alpha=0.3, which="both")
+        _label(ax, label, "descriptor pairs watched (fds)", "system calls per round")
     _legend_below(fig, axes)
     _finish(fig, "mux: the runner's system calls per round vs descriptors", env, 1 + len(_variants(ok)) // 7)
     return [("mux_syscalls", "mux system calls per round", fig)]
