@@ -7,6 +7,7 @@
 // `workers` is the number of connections in flight at once, whatever the runner.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,10 @@ class ConversationWork : public Work {
   // Opens connection `index` of `count`, in the process and thread that will drive it, before
   // the start line (untimed). The socket is blocking when returned.
   virtual std::unique_ptr<Conversation> open(int index, int count) = 0;
+  // For a runner that brings its own client instead of calling open() (the py-* runners): what
+  // that client needs to know (redis: host, port, loaded_s), as names and values. Asking hands
+  // it the checks that open()'s conversations make in the scenario's shared state.
+  virtual std::map<std::string, std::string> client_settings() { return {}; }
 };
 
 }  // namespace versus

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "bench/build_info.h"
+#include "bench/python.h"
 
 namespace versus {
 
@@ -88,6 +89,10 @@ nlohmann::json capture_environment(const std::vector<std::string>& command_line)
       {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                     NLOHMANN_JSON_VERSION_PATCH)},
   };
+  const PythonInterpreter& py = python_interpreter();
+  env["python"] = py.path.empty() ? nlohmann::json()
+                                  : nlohmann::json{{"executable", py.path}, {"version", py.version}, {"gil", py.gil},
+                                                   {"redis_py", py.has_redis}};
   env["versus_version"] = build::kVersion;
   env["git_revision"] = build::kGitRevision;
   env["command_line"] = command_line;

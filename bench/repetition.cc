@@ -69,8 +69,15 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
     if (std::string wrong = work->check(out.results); !wrong.empty()) {
       r.status = Status::kInvalid;
       r.message = wrong;
-    } else {
+    } else if (!out.own_measures) {
       work->add_measures(out.results, r);
+    } else {
+      r.bytes = out.bytes;
+      if (out.bytes) r.bytes_per_s = out.wall_s > 0 ? double(*out.bytes) / out.wall_s : 0.0;
+      r.lat_p50_us = out.lat_p50_us;
+      r.lat_p90_us = out.lat_p90_us;
+      r.lat_p99_us = out.lat_p99_us;
+      r.lat_p999_us = out.lat_p999_us;
     }
   } catch (const WorkerCrashed& e) {
     r.status = Status::kCrashed;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "bench/commands.h"
+#include "bench/python.h"
 
 #ifndef VERSUS_SOURCE_DIR
 #define VERSUS_SOURCE_DIR "."
@@ -25,11 +26,6 @@ extern char** environ;
 namespace versus {
 
 namespace {
-
-std::string scripts_folder() {
-  if (const char* env = std::getenv("VERSUS_SCRIPTS"); env && *env) return env;
-  return std::string(VERSUS_SOURCE_DIR) + "/scripts";
-}
 
 // Runs argv, waits, returns its exit status (128 + signal when killed).
 int run_program(const std::vector<std::string>& args, std::string* output = nullptr) {

@@ -26,6 +26,11 @@ struct TaskOutcome {
   Memory memory;                      // every process of the cell, sampled before workers exit
   std::optional<double> setup_s;      // multiplex shape: set-up before the first round
   std::optional<uint64_t> syscalls;   // multiplex shape: system calls the runner made
+  // Set by a runner whose workers ran outside the scenario's instruments (the py-* runners'
+  // Python program): the scenario's add_measures is skipped, these are used instead.
+  bool own_measures = false;
+  std::optional<uint64_t> bytes;
+  std::optional<double> lat_p50_us, lat_p90_us, lat_p99_us, lat_p999_us;
 };
 
 // How many workers a task-shaped repetition has, and how they group: a channel-pair scenario

@@ -14,6 +14,9 @@ std::span<const Runner* const> all_runners() {
 #ifdef VERSUS_HAVE_LIBURING
       io_uring_runner(),
 #endif
+      py_thread_runner(),
+      py_process_runner(),
+      py_asyncio_runner(),
   };
   return kRunners;
 }

@@ -17,6 +17,9 @@ const Runner* epoll_runner();
 #ifdef VERSUS_HAVE_LIBURING
 const Runner* io_uring_runner();
 #endif
+const Runner* py_thread_runner();
+const Runner* py_process_runner();
+const Runner* py_asyncio_runner();
 
 // Every runner of this build, in the order `versus list` shows them.
 std::span<const Runner* const> all_runners();

@@ -1,0 +1,115 @@
+// py-thread, py-process, py-asyncio: the seeds' own tools. The cell's work is done by a Python
+// program (scripts/versus_py) with threading / multiprocessing / concurrent.futures / asyncio,
+// and checked here by the scenario's own check, as the C++ runners' work is. Python runs cpu
+// (primes), ipc (multiprocessing's Pipe, Queue and shared_memory), redis (redis-py) and spawn.
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "bench/isolate.h"
+#include "bench/python.h"
+#include "runners/python_program.h"
+#include "runners/registry.h"
+
+namespace versus {
+namespace {
+
+enum class PyKind { kThread, kProcess, kAsyncio };
+
+const ParamSpec kPoolParam = choice_param(
+    "py_pool", {"pool", "executor"},
+    "pool: multiprocessing.Pool / multiprocessing.pool.ThreadPool (seed 004's); executor: concurrent.futures' "
+    "ProcessPoolExecutor / ThreadPoolExecutor (seeds 001, 003); each with its own default chunking");
+const ParamSpec kStartParam = choice_param(
+    "py_start", {"default", "fork", "spawn", "forkserver"},
+    "multiprocessing start method; default: the platform's (fork on Linux before Python 3.14)");
+const ParamSpec kFaultParam = choice_param(
+    "py_fault", {"none", "raise", "kill"}, "for tests: the first task raises, or its process is killed");
+
+const ParamSpec kThreadParams[] = {kPoolParam, kFaultParam};
+const ParamSpec kProcessParams[] = {kPoolParam, kStartParam, kFaultParam};
+const ParamSpec kAsyncioParams[] = {kFaultParam};
+
+class PythonRunner final : public Runner {
+ public:
+  PythonRunner(PyKind kind, std::string_view name, std::string_view summary, std::span<const ParamSpec> params)
+      : kind_(kind), name_(name), summary_(summary), params_(params) {}
+
+  std::string_view name() const override { return name_; }
+  std::string_view summary() const override { return summary_; }
+  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
+  std::span<const ParamSpec> params() const override { return params_; }
+
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    const std::string_view s = scenario.name();
+    if (s != "cpu" && s != "ipc" && s != "redis" && s != "spawn") {
+      return fmt::format("the Python runners run cpu, ipc, redis and spawn; {} is measured in C++ only", s);
+    }
+    const PythonInterpreter& py = python_interpreter();
+    if (py.path.empty()) return py.problem;
+    const Params& p = cell.params;
+    if (s == "cpu" && p.str("kernel") != "primes") {
+      return "the Python runners run kernel=primes only (a triad in Python measures the interpreter, not memory)";
+    }
+    if (s == "redis" && !py.has_redis) {
+      return fmt::format("redis-py does not import under {}; scripts/setup.sh installs Debian's python3-redis", py.path);
+    }
+    if (s == "ipc") {
+      const std::string& ch = p.str("channel");
+      if (p.str("fault") != "none") return "ipc's fault is injected by the C++ producer; the Python runners use py_fault";
+      if (kind_ == PyKind::kAsyncio && ch != "queue" && ch != "socketpair") {
+        return fmt::format("py-asyncio carries ipc over channel=queue (asyncio.Queue) or socketpair (streams), not {}", ch);
+      }
+      if (ch == "tcp" || ch == "mq") {
+        return fmt::format("the Python runners carry ipc over pipe, socketpair, queue and shm (multiprocessing's "
+                           "Pipe, Queue, shared_memory), not {}", ch);
+      }
+    }
+    return {};
+  }
+
+  TaskOutcome run_task(TaskWork&, const Cell& cell, const TaskLayout& layout) const override {
+    PythonCell py = python_cell(cell, layout.workers);
+    if (cell.scenario == "ipc") py.settings["ipc_name"] = cell_ipc_name("py");  // removed by the harness if left
+    return run_python_cell(py);
+  }
+
+  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+    PythonCell py = python_cell(cell, cell.workers);
+    py.settings = work.client_settings();
+    return run_python_cell(py);
+  }
+
+ private:
+  PythonCell python_cell(const Cell& cell, int workers) const {
+    return PythonCell{std::string(name_), cell.scenario, workers, cell.params, {}};
+  }
+
+  PyKind kind_;
+  std::string_view name_, summary_;
+  std::span<const ParamSpec> params_;
+};
+
+}  // namespace
+
+const Runner* py_thread_runner() {
+  static const PythonRunner runner(PyKind::kThread, "py-thread",
+                                   "Python threads (ThreadPool / ThreadPoolExecutor) under the GIL", kThreadParams);
+  return &runner;
+}
+
+const Runner* py_process_runner() {
+  static const PythonRunner runner(PyKind::kProcess, "py-process",
+                                   "Python processes (multiprocessing.Pool / ProcessPoolExecutor; py_start)",
+                                   kProcessParams);
+  return &runner;
+}
+
+const Runner* py_asyncio_runner() {
+  static const PythonRunner runner(PyKind::kAsyncio, "py-asyncio", "Python coroutines on one asyncio event loop",
+                                   kAsyncioParams);
+  return &runner;
+}
+
+}  // namespace versus

@@ -1,0 +1,190 @@
+#include "runners/python_program.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/python.h"
+
+namespace versus {
+
+namespace {
+
+[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
+
+struct Pipe {
+  int read = -1, write = -1;
+  Pipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
+    read = fds[0];
+    write = fds[1];
+  }
+};
+
+// Everything the program wrote on stdout and stderr, and how it ended.
+struct Ending {
+  std::string out, err;
+  int status = 0;
+};
+
+Ending run_program(const std::string& input) {
+  const PythonInterpreter& py = python_interpreter();
+  if (py.path.empty()) throw std::runtime_error(py.problem);
+  const std::string script = scripts_folder() + "/versus_py/worker.py";
+  Pipe in, out, err;
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(in.read, STDIN_FILENO);
+    dup2(out.write, STDOUT_FILENO);
+    dup2(err.write, STDERR_FILENO);
+    execl(py.path.c_str(), py.path.c_str(), "-u", script.c_str(), static_cast<char*>(nullptr));
+    const std::string why = fmt::format("cannot run {}: {}\n", py.path, std::strerror(errno));
+    (void)!write(STDERR_FILENO, why.data(), why.size());
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  close(in.read);
+  close(out.write);
+  close(err.write);
+  // The cell is small: one write fits the pipe, and the program reads it before anything else.
+  const std::string line = input + "\n";
+  const bool sent = write(in.write, line.data(), line.size()) == ssize_t(line.size());
+  close(in.write);
+
+  Ending end;
+  pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
+  std::string* into[2] = {&end.out, &end.err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("poll");
+    }
+    for (int k = 0; k < 2; ++k) {
+      if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      const ssize_t n = read(fds[k].fd, buf, sizeof buf);
+      if (n > 0) {
+        into[k]->append(buf, size_t(n));
+        if (k == 1 && end.err.size() > (1 << 20)) end.err.erase(0, end.err.size() - (1 << 16));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      close(fds[k].fd);
+      fds[k].fd = -1;
+      --open_fds;
+    }
+  }
+  while (waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
+  }
+  kill(-pid, SIGKILL);  // pool workers, a forkserver, a resource tracker: none outlives the cell
+  if (!sent && WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) {
+    throw std::runtime_error("the Python worker program did not take the cell on its standard input");
+  }
+  return end;
+}
+
+std::string last_line(const std::string& text) {
+  std::string s = text;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  const size_t nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
+void set_measure(TaskOutcome& o, const std::string& name, double v) {
+  if (name == "wall_s") o.wall_s = v;
+  else if (name == "cpu_user_s") o.usage.user_s = v;
+  else if (name == "cpu_sys_s") o.usage.sys_s = v;
+  else if (name == "ctx_voluntary") o.usage.voluntary = int64_t(v);
+  else if (name == "ctx_involuntary") o.usage.involuntary = int64_t(v);
+  else if (name == "rss_peak_bytes") o.memory.rss_peak_bytes = int64_t(v);
+  else if (name == "pss_bytes") o.memory.pss_bytes = int64_t(v);
+  else if (name == "bytes") o.bytes = uint64_t(v);
+  else if (name == "lat_p50_us") o.lat_p50_us = v;
+  else if (name == "lat_p90_us") o.lat_p90_us = v;
+  else if (name == "lat_p99_us") o.lat_p99_us = v;
+  else if (name == "lat_p999_us") o.lat_p999_us = v;
+  // bytes_per_s and anything else derived is recomputed on this side
+}
+
+}  // namespace
+
+TaskOutcome run_python_cell(const PythonCell& cell) {
+  nlohmann::json spec = {{"runner", cell.runner}, {"scenario", cell.scenario}, {"workers", cell.workers},
+                         {"params", cell.params.values()}, {"settings", cell.settings}};
+  const Ending end = run_program(spec.dump());
+  if (WIFSIGNALED(end.status)) {
+    throw WorkerCrashed(fmt::format("the Python program ({}) was killed by signal {} ({})", cell.runner,
+                                    WTERMSIG(end.status), strsignal(WTERMSIG(end.status))));
+  }
+  TaskOutcome o;
+  o.own_measures = true;
+  o.results.resize(size_t(cell.workers));
+  std::vector<bool> seen(size_t(cell.workers), false);
+  bool done = false, has_wall = false;
+  std::istringstream lines(end.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string what;
+    words >> what;
+    std::string rest;
+    std::getline(words >> std::ws, rest);
+    if (what == "failed") throw std::runtime_error(fmt::format("Python {}: {}", cell.runner, rest));
+    if (what == "crashed") throw WorkerCrashed(fmt::format("Python {}: {}", cell.runner, rest));
+    if (what == "done") {
+      done = true;
+    } else if (what == "worker") {
+      std::istringstream f(rest);
+      int64_t i = -1;
+      WorkerResult r;
+      if (!(f >> i >> r.value >> r.ops) || i < 0 || i >= cell.workers || seen[size_t(i)]) {
+        throw std::runtime_error(fmt::format("the Python program wrote a bad worker line: '{}'", line));
+      }
+      std::string message;
+      std::getline(f >> std::ws, message);
+      fmt::format_to_n(r.message, sizeof r.message - 1, "{}", message);
+      o.results[size_t(i)] = r;
+      seen[size_t(i)] = true;
+    } else if (what == "measure") {
+      std::istringstream f(rest);
+      std::string name;
+      double v;
+      if (!(f >> name >> v)) throw std::runtime_error(fmt::format("the Python program wrote a bad measure: '{}'", line));
+      set_measure(o, name, v);
+      has_wall = has_wall || name == "wall_s";
+    } else if (!what.empty()) {
+      throw std::runtime_error(fmt::format("the Python program wrote an unknown line: '{}'", line));
+    }
+  }
+  if (!done) {
+    const std::string why = last_line(end.err);
+    throw std::runtime_error(fmt::format("the Python program ({}) exited with status {} before it was done{}{}",
+                                         cell.runner, WEXITSTATUS(end.status), why.empty() ? "" : ": ", why));
+  }
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (!seen[i]) throw std::runtime_error(fmt::format("the Python program gave no row for worker {}", i));
+  }
+  if (!has_wall) throw std::runtime_error("the Python program gave no wall_s");
+  return o;
+}
+
+}  // namespace versus

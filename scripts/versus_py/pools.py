@@ -1,0 +1,85 @@
+"""The pools the seeds use, behind one small interface: multiprocessing.Pool and its thread twin
+(seed 004's multiprocessing.dummy), or concurrent.futures' executors (seeds 001 and 003). Each is
+filled before the clock starts: every worker exists and has run its initializer."""
+
+import concurrent.futures
+import multiprocessing
+import multiprocessing.pool
+import os
+import threading
+
+import proc_measures
+
+
+class WorkerDied(Exception):
+    """A worker process ended while the pool was working: the cell crashed."""
+
+
+_meeting = None  # the warm-up barrier, in each worker
+_setup = None
+
+
+def _worker_init(barrier, setup, setup_args):
+    global _meeting
+    _meeting = barrier
+    if setup is not None:
+        setup(*setup_args)
+
+
+def _meet(_):
+    _meeting.wait(timeout=120)
+    return os.getpid()
+
+
+class Pool:
+    """`kind` thread or process, `api` pool (multiprocessing) or executor (concurrent.futures),
+    `start` the multiprocessing start method (None: the platform's default). `setup(*args)` runs
+    once in every worker before it takes tasks (a process's redis client)."""
+
+    def __init__(self, kind, api, workers, start=None, setup=None, setup_args=()):
+        self.kind, self.api, self.workers = kind, api, workers
+        ctx = multiprocessing.get_context(start) if kind == "process" else None
+        barrier = ctx.Barrier(workers) if ctx else threading.Barrier(workers)
+        initargs = (barrier, setup, setup_args)
+        if kind == "process" and api == "pool":
+            self._pool = ctx.Pool(workers, initializer=_worker_init, initargs=initargs)
+        elif kind == "process":
+            self._pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                                                initargs=initargs)
+        elif api == "pool":
+            self._pool = multiprocessing.pool.ThreadPool(workers, initializer=_worker_init, initargs=initargs)
+        else:
+            self._pool = concurrent.futures.ThreadPoolExecutor(workers, initializer=_worker_init, initargs=initargs)
+        self._pids = []
+        # One warm-up task per worker, each waiting for all the others: every worker is up.
+        self._pids = sorted(set(self.map(_meet, range(workers), chunksize=1)))
+
+    def pids(self):
+        """The processes of the cell: this one and, for processes, the workers."""
+        return [os.getpid()] + (self._pids if self.kind == "process" else [])
+
+    def map(self, fn, items, chunksize=None):
+        """fn over items, results in order, as each API does it by default (multiprocessing.Pool
+        picks a chunk size; an executor sends one item per task) unless chunksize is given."""
+        if self.api == "executor":
+            try:
+                return list(self._pool.map(fn, items, chunksize=chunksize or 1))
+            except concurrent.futures.process.BrokenProcessPool as e:
+                raise WorkerDied(f"a worker process ended abruptly: {e}") from e
+        pending = self._pool.map_async(fn, items, chunksize)
+        # multiprocessing.Pool replaces a worker that died and waits forever for its tasks, so
+        # the workers seen at warm-up are watched while the results are awaited.
+        while not pending.ready():
+            pending.wait(0.1)
+            if self.kind == "process" and self._pids and not pending.ready():
+                gone = [p for p in self._pids if not proc_measures.alive(p)]
+                if gone:
+                    raise WorkerDied(f"worker process {gone[0]} ended while its tasks were running")
+        return pending.get()
+
+    def close(self):
+        if self.api == "executor":
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            self._pool.terminate()
+            self._pool.join()

@@ -1,0 +1,117 @@
+"""spawn: what a Python worker costs. mode=create: `rounds` times, start `workers` Processes (or
+Threads, or asyncio tasks), each doing a token task, and join them, with the clock running.
+mode=alive: every worker alive at once while the memory of the cell's processes is sampled.
+mode=pool: the same number of token tasks as create, done by a pool made before the clock."""
+
+import asyncio
+import multiprocessing
+import os
+import threading
+
+from cell import Outcome, Share, injure, measured
+from pools import Pool, WorkerDied
+import proc_measures
+
+
+def token(kb, fault):
+    """The token task: touch `kb` KiB of memory and say whether it holds what was written."""
+    if fault != "none":
+        injure(fault)
+    if kb == 0:
+        return 1
+    mine = bytearray(b"\x5a") * (kb * 1024)
+    return 1 if mine[len(mine) // 2] == 0x5A else 0
+
+
+def _token_into(done, slot, kb, fault, meet=None):
+    done[2 * slot] += token(kb, fault)
+    done[2 * slot + 1] += 1
+    if meet is not None:  # alive: stay until the memory has been sampled
+        meet.wait(timeout=120)
+        meet.wait(timeout=120)
+
+
+def _pool_token(task):
+    kb, fault = task
+    return token(kb, fault)
+
+
+def _make(kind, ctx, target, args):
+    if kind == "process":
+        return ctx.Process(target=target, args=args)
+    return threading.Thread(target=target, args=args)
+
+
+def _join(workers, kind):
+    for w in workers:
+        w.join()
+    for w in workers:
+        if kind == "process" and w.exitcode:
+            how = f"was killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exited with status {w.exitcode}"
+            raise WorkerDied(f"worker process {w.pid} {how}")
+
+
+def run_workers(kind, api, start, workers, p, settings):
+    mode, rounds, kb, fault = p["mode"], int(p["rounds"]), int(p["worker_kb"]), p.get("py_fault", "none")
+    heap = bytearray(b"\x01") * (int(p["parent_heap_mb"]) << 20)  # touched before any worker exists
+    ctx = multiprocessing.get_context(start)
+    if mode == "pool":
+        pool = Pool(kind, api, workers, start)
+        tasks = [(kb, fault if k == 0 else "none") for k in range(workers * rounds)]
+        try:
+            results, measures = measured(pool.pids(), lambda: pool.map(_pool_token, tasks))
+        finally:
+            pool.close()
+        shares = [Share(sum(results[i * rounds:(i + 1) * rounds]), rounds) for i in range(workers)]
+        return Outcome(shares, measures)
+
+    done = ctx.Array("q", 2 * workers, lock=False) if kind == "process" else [0] * (2 * workers)
+    if mode == "create":
+        def body():
+            for r in range(rounds):
+                ws = [_make(kind, ctx, _token_into, (done, i, kb, fault if r == 0 and i == 0 else "none"))
+                      for i in range(workers)]
+                for w in ws:
+                    w.start()
+                _join(ws, kind)
+        _, measures = measured([os.getpid()], body)
+    else:  # alive
+        meet = ctx.Barrier(workers + 1) if kind == "process" else threading.Barrier(workers + 1)
+        ws = [_make(kind, ctx, _token_into, (done, i, kb, fault if i == 0 else "none", meet)) for i in range(workers)]
+
+        def body():
+            for w in ws:
+                w.start()
+            meet.wait(timeout=120)  # every worker alive and done with its task
+
+        try:
+            _, measures = measured([os.getpid()], body)
+            pids = [os.getpid()] + ([w.pid for w in ws] if kind == "process" else [])
+            measures.update(proc_measures.memory(pids))
+            meet.wait(timeout=120)
+        except threading.BrokenBarrierError as e:
+            raise WorkerDied("a worker did not reach the start line (it ended first)") from e
+        _join(ws, kind)
+    del heap
+    return Outcome([Share(done[2 * i], done[2 * i + 1]) for i in range(workers)], measures)
+
+
+def run_asyncio(workers, p, settings):
+    mode, rounds, kb, fault = p["mode"], int(p["rounds"]), int(p["worker_kb"]), p.get("py_fault", "none")
+    heap = bytearray(b"\x01") * (int(p["parent_heap_mb"]) << 20)
+    done = [0] * (2 * workers)
+    per_worker = rounds if mode == "pool" else 1
+
+    async def one(slot, first):
+        for t in range(per_worker):
+            done[2 * slot] += token(kb, fault if first and t == 0 else "none")
+            done[2 * slot + 1] += 1
+            await asyncio.sleep(0)
+
+    async def body():
+        for r in range(rounds if mode == "create" else 1):
+            await asyncio.gather(*(asyncio.create_task(one(i, r == 0 and i == 0)) for i in range(workers)))
+
+    _, measures = measured([os.getpid()], lambda: asyncio.run(body()))
+    del heap
+    return Outcome([Share(done[2 * i], done[2 * i + 1]) for i in range(workers)], measures)

@@ -1,0 +1,70 @@
+"""The Python worker program of versus's py-thread, py-process and py-asyncio runners.
+
+versus starts it under Debian's python3 for one repetition of one cell, writes the cell as one
+JSON object on its standard input, and reads its standard output, one line at a time:
+
+    worker INDEX VALUE OPS [MESSAGE]   one per worker row, in index order: its answer, its units
+    measure NAME VALUE                 wall_s, cpu_user_s, ..., pss_bytes, lat_p50_us, bytes, ...
+    failed MESSAGE                     the cell raised: the row is `failed`
+    crashed MESSAGE                    a worker process died: the row is `crashed`
+    done                               the last line of a cell that ran to its end
+
+The input: {"runner": "py-thread", "scenario": "cpu", "workers": 4, "params": {name: value, ...},
+"settings": {...}}, where params holds every scenario and runner parameter as text and settings
+what the C++ side prepared (redis: host, port, loaded_s; ipc: ipc_name). The answers are checked
+on the C++ side, by the same code that checks the C++ runners' (a worker row's VALUE and OPS)."""
+
+import json
+import sys
+import traceback
+
+import importlib
+
+import pools
+
+KINDS = {"py-thread": "thread", "py-process": "process", "py-asyncio": "asyncio"}
+# Each module has run_workers(kind, api, start, workers, params, settings) for threads and
+# processes, and run_asyncio(workers, params, settings).
+SCENARIOS = {"cpu": "cpu", "ipc": "ipc", "redis": "redis_work", "spawn": "spawn"}
+
+
+def run(spec):
+    kind = KINDS[spec["runner"]]
+    p, workers, settings = spec["params"], int(spec["workers"]), spec.get("settings", {})
+    scenario = spec["scenario"]
+    api = p.get("py_pool", "pool")
+    start = None if p.get("py_start", "default") == "default" else p["py_start"]
+    if scenario not in SCENARIOS:
+        raise ValueError(f"the Python runners do not run scenario {scenario}; they run {', '.join(SCENARIOS)}")
+    # Imported on demand: redis-py is needed by the redis cells only.
+    module = importlib.import_module(SCENARIOS[scenario])
+    if kind == "asyncio":
+        return module.run_asyncio(workers, p, settings)
+    return module.run_workers(kind, api, start, workers, p, settings)
+
+
+def one_line(text):
+    return " ".join(str(text).split())
+
+
+def main():
+    out = sys.stdout
+    try:
+        outcome = run(json.loads(sys.stdin.readline()))
+    except pools.WorkerDied as e:
+        print("crashed", one_line(e), file=out, flush=True)
+        return 0
+    except Exception as e:  # noqa: BLE001 - every error becomes the row's message
+        traceback.print_exc(file=sys.stderr)
+        print("failed", one_line(f"{type(e).__name__}: {e}"), file=out, flush=True)
+        return 0
+    for i, s in enumerate(outcome.shares):
+        print("worker", i, int(s.value), int(s.ops), one_line(s.message), file=out)
+    for name, value in outcome.measures.items():
+        print("measure", name, repr(float(value)) if isinstance(value, float) else int(value), file=out)
+    print("done", file=out, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
