@@ -35,6 +35,19 @@ struct Pipe {
   }
 };
 
+// Kills what is left of the program's process group (pool workers, a forkserver, a resource
+// tracker) and reaps it: orphans come to this process, a subreaper, so none is left running or
+// as a zombie for the harness to count. Bounded: a process the kernel cannot kill is left to
+// the harness.
+void end_group(pid_t group) {
+  kill(-group, SIGKILL);
+  for (int spins = 0; spins < 2000 && kill(-group, 0) == 0; ++spins) {
+    while (waitpid(-group, nullptr, WNOHANG) > 0) {
+    }
+    usleep(1000);
+  }
+}
+
 // Everything the program wrote on stdout and stderr, and how it ended.
 struct Ending {
   std::string out, err;
@@ -47,6 +60,7 @@ Ending run_program(const std::string& input) {
   const std::string script = scripts_folder() + "/versus_py/worker.py";
   Pipe in, out, err;
   const pid_t parent = getpid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   const pid_t pid = fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
@@ -96,7 +110,7 @@ Ending run_program(const std::string& input) {
   }
   while (waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
   }
-  kill(-pid, SIGKILL);  // pool workers, a forkserver, a resource tracker: none outlives the cell
+  end_group(pid);
   if (!sent && WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) {
     throw std::runtime_error("the Python worker program did not take the cell on its standard input");
   }
