@@ -10,7 +10,7 @@ packages=(
   libbenchmark-dev libgtest-dev libgmock-dev
   libboost-context-dev libcli11-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
   liburing-dev
-  python3 python3-matplotlib python3-numpy python3-pandas
+  python3 python3-matplotlib python3-numpy python3-pandas python3-redis
 )
 case "${1:-}" in
   --tests) packages+=(chromium fonts-dejavu-core redis-server) ;;
