@@ -19,7 +19,8 @@ NUMERIC = [c for c in COLUMNS[8:] if c not in ("host",)]
 REQUIRED = COLUMNS[:17]
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
-RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn")
+RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
+                 "py_pool", "py_start", "py_fault")
 
 
 class ResultsError(Exception):
@@ -91,7 +92,8 @@ def load_run(path):
 
 def runner_variant(runner, params):
     """The runner as a reader should see it: fiber on several threads is a different thing, and so
-    are an edge-triggered epoll and io_uring waiting by poll. Defaults keep the runner's plain name."""
+    are an edge-triggered epoll, io_uring waiting by poll, and Python processes started by spawn
+    rather than fork. Defaults keep the runner's plain name."""
     name = runner
     threads = params.get("fiber_threads")
     if runner == "fiber" and threads and threads != "1":
@@ -102,10 +104,17 @@ def runner_variant(runner, params):
     how = params.get("spawn")
     if runner == "fork" and how and how != "fork":
         name += f" ({how})"
-    for key, default in (("fiber_poller", "epoll"), ("trigger", "level"), ("uring_wait", "recv")):
+    start = params.get("py_start")
+    if runner == "py-process" and start and start != "default":
+        name += f" ({start})"
+    for key, default in (("fiber_poller", "epoll"), ("trigger", "level"), ("uring_wait", "recv"), ("py_pool", "pool")):
         value = params.get(key)
         if value and value != default:
             name += f" ({value})"
+    # A cell with an injected fault must never be mistaken for the plain runner's numbers.
+    fault = params.get("py_fault")
+    if fault and fault != "none":
+        name += f" (fault={fault})"
     return name
 
 
@@ -127,7 +136,8 @@ def summarise(rows):
         # A cell with no ok row keeps why (unsupported past a limit is itself a result).
         rec["status"] = "ok" if len(ok) else first["status"]
         rec["message"] = "" if len(ok) else first["message"]
-        for col in ("wall_s", "ops", "ops_per_s", "bytes_per_s", "lat_p50_us", "lat_p99_us", "pss_bytes", "rss_peak_bytes",
+        for col in ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us", "lat_p99_us",
+                    "pss_bytes", "rss_peak_bytes",
                     "lost_updates", "setup_s", "syscalls"):
             vals = ok[col].dropna().to_numpy()
             rec[col] = float(np.median(vals)) if len(vals) else np.nan
