@@ -6,13 +6,16 @@ A rule returns a Verdict: `holds`, `does not hold`, `depends` (saying on what), 
 
 import numpy as np
 
-from . import claims_io
+from . import claims_io, claims_py
 from .claims_base import Claim, Verdict, _cores, _no_data, _ok  # noqa: F401
 
 
 def _cpu_speedups(cells):
-    """{(variant, workers): speedup over serial at 1 worker} for the primes kernel."""
+    """{(variant, workers): speedup over serial at 1 worker} for the primes kernel, C++ runners only:
+    the Python runners do other work per prime and have their own reference (claims_py)."""
     cpu = _ok(cells, "cpu")
+    if not cpu.empty:
+        cpu = cpu[~cpu["runner"].isin(claims_py.PYTHON)]
     if "p_kernel" in cpu:
         cpu = cpu[cpu["p_kernel"] == "primes"]
     ref = cpu[(cpu["runner"] == "serial") & (cpu["workers"] == 1)]
@@ -23,6 +26,10 @@ def _cpu_speedups(cells):
 
 
 def c4_cpu_processes_scale(cells, env):
+    return claims_py.combine(_c4_cpp(cells, env), claims_py.c4_python(cells, env), env)
+
+
+def _c4_cpp(cells, env):
     s = _cpu_speedups(cells)
     cores = _cores(env) or 2
     w = min(cores, max((k[1] for k in s), default=0))
@@ -184,7 +191,8 @@ def _spawn(cells, mode):
         return sp.iloc[0:0]
     sp = sp[sp["p_mode"] == mode]
     if "p_parent_heap_mb" in sp:
-        sp = sp[sp["p_parent_heap_mb"] == "0"]
+        # A runner without the parameter (the Python ones may lack it) has no heap to add.
+        sp = sp[(sp["p_parent_heap_mb"] == "0") | sp["p_parent_heap_mb"].isna()]
     return sp
 
 
@@ -232,6 +240,11 @@ def c2_switch_costs(cells, env):
 
 def c3_process_memory(cells, env):
     alive = _spawn(cells, "alive")
+    cpp = _c3_cpp(alive[~alive["runner"].isin(claims_py.PYTHON)])
+    return claims_py.combine(cpp, claims_py.c3_python(alive, env), env)
+
+
+def _c3_cpp(alive):
     rows = []
     for workers, g in alive.groupby("workers"):
         pss = {v: p / workers / 2**20 for v, p in _by_variant(g, "pss_bytes").items()}

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from .data import RUNNER_PARAMS
+
 
 @dataclass
 class Verdict:
@@ -31,3 +33,21 @@ def _ok(cells, scenario):
 
 def _cores(env):
     return int(env.get("logical_cores") or 0) or None
+
+
+def _settings(df, without=()):
+    """The scenario's own parameters that the cells carry: cells equal in these are comparable."""
+    return [c for c in df.columns if c.startswith("p_") and c[2:] not in RUNNER_PARAMS and c not in without
+            and df[c].notna().any()]
+
+
+def _groups(df, without=()):
+    cols = _settings(df, without)
+    if not cols:
+        return [("defaults", df)]
+    out = []
+    for key, g in df.groupby(cols if len(cols) > 1 else cols[0], dropna=False, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        varying = [(c, v) for c, v in zip(cols, key) if df[c].nunique(dropna=True) > 1]
+        out.append((", ".join(f"{c[2:]}={v}" for c, v in varying) or "defaults", g))
+    return out

@@ -4,8 +4,8 @@ Verdict quoting the numbers."""
 
 import numpy as np
 
-from .claims_base import Verdict, _no_data, _ok
-from .data import RUNNER_PARAMS
+from . import claims_py
+from .claims_base import Verdict, _groups, _no_data, _ok
 from .seeds import SEED_004, seed004_tables
 
 LOOPS = ("select", "poll", "epoll", "io_uring")
@@ -20,24 +20,6 @@ SAME = 1.1
 SELECT_LIMIT = 1024  # FD_SETSIZE: select cannot watch a descriptor numbered past it
 
 
-def _settings(df, without=()):
-    """The scenario's own parameters that the cells carry: cells equal in these are comparable."""
-    return [c for c in df.columns if c.startswith("p_") and c[2:] not in RUNNER_PARAMS and c not in without
-            and df[c].notna().any()]
-
-
-def _groups(df, without=()):
-    cols = _settings(df, without)
-    if not cols:
-        return [("defaults", df)]
-    out = []
-    for key, g in df.groupby(cols if len(cols) > 1 else cols[0], dropna=False, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        varying = [(c, v) for c, v in zip(cols, key) if df[c].nunique(dropna=True) > 1]
-        out.append((", ".join(f"{c[2:]}={v}" for c, v in varying) or "defaults", g))
-    return out
-
-
 def _with_connections(cells, scenario):
     """Ok cells of redis (connections = workers) or mux (connections = fds), with a `conns` column."""
     df = _ok(cells, scenario)
@@ -50,33 +32,33 @@ def _ms(seconds):
     return "/".join(f"{s:.3g}" for s in seconds)
 
 
-def c5_ttl_scan(cells, env):
-    tables = seed004_tables(cells)
+def _ttl_scan_verdict(tables, keys, names, head, tail):
+    """The C5 rule over one pair of columns of seed 004's tables (keys: threads', processes'), or
+    None where the pair was not measured at two or more worker counts."""
+    tk, pk = keys
+    tn, pn = names
     lines, good, labels = [], [], []
     for label, rows in tables:
-        rows = [r for r in rows if r["threads_s"] == r["threads_s"] and r["processes_s"] == r["processes_s"]]
+        rows = [r for r in rows if r[f"{tk}_s"] == r[f"{tk}_s"] and r[f"{pk}_s"] == r[f"{pk}_s"]]
         if len(rows) < 2:
             continue
         first, last = rows[0], rows[-1]
-        sooner = {k: first[f"{k}_s"] / last[f"{k}_s"] for k in ("threads", "processes")}
-        time_ratio = last["threads_s"] / last["processes_s"]
-        lighter = last["threads_mib"] < last["processes_mib"]
+        sooner = {k: first[f"{k}_s"] / last[f"{k}_s"] for k in keys}
+        time_ratio = last[f"{tk}_s"] / last[f"{pk}_s"]
+        lighter = last[f"{tk}_mib"] < last[f"{pk}_mib"]
         good.append(min(sooner.values()) >= 1.5 and time_ratio <= 1.25 and lighter)
         labels.append(label)
         ws = "/".join(str(r["workers"]) for r in rows)
         lines.append(
-            f"{label}: at {ws} workers pthread {_ms(r['threads_s'] for r in rows)} s, fork "
-            f"{_ms(r['processes_s'] for r in rows)} s (speedup from {first['workers']} to {last['workers']} workers: "
-            f"pthread {sooner['threads']:.2f}x, fork {sooner['processes']:.2f}x; pthread/fork time {time_ratio:.2f}); "
+            f"{label}: at {ws} workers {tn} {_ms(r[f'{tk}_s'] for r in rows)} s, {pn} "
+            f"{_ms(r[f'{pk}_s'] for r in rows)} s (speedup from {first['workers']} to {last['workers']} workers: "
+            f"{tn} {sooner[tk]:.2f}x, {pn} {sooner[pk]:.2f}x; {tn}/{pn} time {time_ratio:.2f}); "
             f"memory at "
-            f"{last['workers']}: pthread {last['threads_mib']:.1f} MiB in all, fork {last['processes_mib']:.1f} MiB "
-            f"({last['processes_mib'] / last['workers']:.2f} MiB per process)")
+            f"{last['workers']}: {tn} {last[f'{tk}_mib']:.1f} MiB in all, {pn} {last[f'{pk}_mib']:.1f} MiB "
+            f"({last[f'{pk}_mib'] / last['workers']:.2f} MiB per process)")
     if not lines:
-        return _no_data("redis op=ttl_scan with pthread and fork at two or more worker counts (seed 004: 8/16/64/128)")
-    seed = (f"seed 004: threads {'/'.join(str(v) for v in SEED_004['threads_s'].values())} s, processes "
-            f"{'/'.join(str(v) for v in SEED_004['processes_s'].values())} s at 8/16/64(/128) workers, threads "
-            f"30-50 MB in all, processes about 25 MB each")
-    text = "redis ttl_scan: " + "; ".join(lines) + ". " + seed
+        return None
+    text = head + "; ".join(lines) + (". " + tail if tail else "")
     if all(good):
         return Verdict("holds", text + ": more workers finish sooner, and threads keep up with processes for far "
                                        "less memory.")
@@ -85,6 +67,22 @@ def c5_ttl_scan(cells, env):
     held = [label for label, ok in zip(labels, good) if ok]
     return Verdict("depends", text + f": it holds with {', '.join(held)} only; without time spent waiting on the "
                                      "server, more workers only share the same CPU.")
+
+
+def c5_ttl_scan(cells, env):
+    tables = seed004_tables(cells)
+    seed = (f"seed 004: threads {'/'.join(str(v) for v in SEED_004['threads_s'].values())} s, processes "
+            f"{'/'.join(str(v) for v in SEED_004['processes_s'].values())} s at 8/16/64(/128) workers, threads "
+            f"30-50 MB in all, processes about 25 MB each")
+    cpp = _ttl_scan_verdict(tables, ("threads", "processes"), ("pthread", "fork"), "redis ttl_scan: ", seed)
+    # The seed's numbers are quoted once, by whichever part comes first.
+    py = _ttl_scan_verdict(tables, ("py_threads", "py_processes"), ("py-thread", "py-process"),
+                           "redis ttl_scan: ", "" if cpp else seed)
+    if cpp is None and py is None:
+        return _no_data("redis op=ttl_scan with pthread and fork, or py-thread and py-process, at two or more "
+                        "worker counts (seed 004: 8/16/64/128)")
+    none = Verdict("no data", "")
+    return claims_py.combine(cpp or none, py or none, env)
 
 
 def _loops_vs_threads(df, scenario):

@@ -23,11 +23,18 @@ def ttl_scan_cells(cells):
     return rd, split
 
 
+# The columns of seed 004's table measured here: (variant, key prefix). C++ threads and processes,
+# and the seed's own kind, Python's, where the Python runners ran.
+SEED_004_VARIANTS = (("pthread", "threads"), ("fork", "processes"),
+                     ("py-thread", "py_threads"), ("py-process", "py_processes"))
+
+
 def seed004_tables(cells):
     """[(label, rows)]: per ttl_scan setting, one row per worker count measured or in the seed's table,
-    with pthread's and fork's median time and PSS in all beside the seed's time."""
+    with the median time and PSS in all of pthread, fork, py-thread and py-process (NaN where not
+    run) beside the seed's time."""
     rd, split = ttl_scan_cells(cells)
-    rd = rd[rd["variant"].isin(["pthread", "fork"])]
+    rd = rd[rd["variant"].isin([v for v, _ in SEED_004_VARIANTS])]
     if rd.empty:
         return []
     groups = rd.groupby(split if len(split) > 1 else split[0], dropna=False) if split else [((), rd)]
@@ -38,14 +45,20 @@ def seed004_tables(cells):
         rows = []
         for w in sorted(set(g["workers"]) | set(SEED_004["workers"])):
             row = {"workers": int(w)}
-            for variant, name in (("pthread", "threads"), ("fork", "processes")):
+            for variant, name in SEED_004_VARIANTS:
                 m = g[(g["variant"] == variant) & (g["workers"] == w)]
                 row[f"{name}_s"] = float(m["wall_s"].iloc[0]) if len(m) else np.nan
                 row[f"{name}_mib"] = float(m["pss_bytes"].iloc[0]) / 2**20 if len(m) else np.nan
+            for name in ("threads", "processes"):
                 row[f"seed_{name}_s"] = SEED_004[f"{name}_s"].get(int(w), np.nan)
             rows.append(row)
         tables.append((label, rows))
     return tables
+
+
+def has_python(rows):
+    """Whether a seed 004 table holds any Python runner's number (its columns are shown only then)."""
+    return any(r[f"{name}_s"] == r[f"{name}_s"] for r in rows for name in ("py_threads", "py_processes"))
 
 
 def _defaults_label(g):

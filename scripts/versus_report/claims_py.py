@@ -1,0 +1,131 @@
+"""The Python runners' side of the claims the seeds make about Python itself (C3, C4, C5).
+
+The seeds measured Python: the GIL, an interpreter per process. The C++ rules answer by analogue
+(fibers on one thread for the GIL, fork for a process); these answer with py-thread and py-process
+cells where the run has them, and `combine` makes one verdict of the two answers.
+"""
+
+from .claims_base import Verdict, _cores, _groups, _ok
+
+PYTHON = ("py-thread", "py-process", "py-asyncio")
+
+# C4: py-thread "reaches one core only" below this speedup and this many cores kept busy (the
+# seed: about 102% CPU); py-process "uses every core" at this share of the ideal speedup or more,
+# the same share the C++ rule asks of fork.
+ONE_CORE = 1.3
+SCALES = 0.7
+# C3: a process "costs much more" than a thread at this ratio of memory per worker or more (the
+# C++ rule's), and about the same below SAME.
+DEARER = 3.0
+SAME = 1.5
+
+
+def interpreter(env):
+    """The interpreter the Python runners used, as env.json's "python" describes it."""
+    py = env.get("python")
+    if not isinstance(py, dict):
+        return "Python"
+    gil = py.get("gil")
+    how = "" if gil is None else (" with the GIL" if gil else " without the GIL (free-threaded)")
+    return f"Python {py.get('version', '?')}{how}"
+
+
+def combine(cpp, py, env):
+    """One verdict from the C++ rule's and the Python rule's. Either alone stands as it is; when
+    both answered and disagree, the claim depends (on the language), and each says why."""
+    if py.verdict == "no data":
+        if cpp.verdict == "no data":
+            return Verdict("no data", f"{cpp.evidence}; in Python, {py.evidence} would")
+        return cpp
+    if cpp.verdict == "no data":
+        return Verdict(py.verdict, f"{interpreter(env)}: {py.evidence}")
+    verdict = cpp.verdict if cpp.verdict == py.verdict else "depends"
+    return Verdict(verdict, f"C++ ({cpp.verdict}): {cpp.evidence} {interpreter(env)} ({py.verdict}): {py.evidence}")
+
+
+def _python(df):
+    return df[df["runner"].isin(PYTHON)] if not df.empty else df
+
+
+def _cores_busy(r):
+    return (r.cpu_user_s + r.cpu_sys_s) / r.wall_s
+
+
+def _percent(v):
+    return "CPU not measured" if v != v else f"{100 * v:.0f}% CPU"
+
+
+def c4_python(cells, env):
+    """py-thread and py-process against Python with one worker, on the primes kernel."""
+    need = "cpu (primes) with py-thread (or py-process) at 1 worker and both at 2 or more workers"
+    cpu = _python(_ok(cells, "cpu"))
+    if "p_kernel" in cpu:
+        cpu = cpu[cpu["p_kernel"] == "primes"]
+    cores = _cores(env) or 2
+    parts = []
+    for label, g in _groups(cpu) if not cpu.empty else []:
+        at = {(r.variant, int(r.workers)): r for r in g.itertuples()}
+        # One reference for both, as serial is for the C++ runners: the same Python with one worker.
+        base = at.get(("py-thread", 1)) or at.get(("py-process", 1))
+        both = [w for v, w in at if v == "py-thread" and 2 <= w <= cores and ("py-process", w) in at]
+        if base is None or not both:
+            continue
+        w = max(both)
+        thread, proc = at[("py-thread", w)], at[("py-process", w)]
+        parts.append((label, w, base.variant, base.wall_s / thread.wall_s, _cores_busy(thread),
+                      base.wall_s / proc.wall_s, _cores_busy(proc)))
+    if not parts:
+        return Verdict("no data", need)
+    lines = []
+    one_core, every = [], []
+    for label, w, ref, ts, busy, ps, pbusy in parts:
+        one_core.append(ts < ONE_CORE and not busy >= ONE_CORE)
+        every.append(ps >= SCALES * w)
+        where = "" if label == "defaults" else f", {label}"
+        lines.append(f"cpu (primes{where}) at {w} workers on {cores} cores, against {ref} with one worker: "
+                     f"py-thread {ts:.2f}x keeping {_percent(busy)} busy, py-process {ps:.2f}x ({_percent(pbusy)})")
+    text = "; ".join(lines) + "; the seed: threads at about 102% CPU"
+    if all(one_core) and all(every):
+        return Verdict("holds", text + ". Threads stay on one core, processes use them all.")
+    if not any(one_core):
+        py = env.get("python")
+        no_gil = isinstance(py, dict) and py.get("gil") is False
+        why = ": this interpreter has no GIL, and its threads run at once" if no_gil else ""
+        return Verdict("does not hold", text + why + ".")
+    return Verdict("depends", text + ".")
+
+
+def c3_python(alive, env):
+    """Memory per live worker of py-thread and py-process from spawn mode=alive cells (`alive`)."""
+    need = "spawn mode=alive with py-thread and py-process at the same workers"
+    alive = _python(alive)
+    rows = []
+    for workers, g in alive.groupby("workers") if not alive.empty else []:
+        thread = g[g["variant"] == "py-thread"]
+        procs = g[g["runner"] == "py-process"]
+        if thread.empty or procs.empty:
+            continue
+        per = {r.variant: (r.pss_bytes / workers / 2**20, r.rss_peak_bytes / workers / 2**20)
+               for r in [*thread.iloc[:1].itertuples(), *procs.itertuples()]}
+        rows.append((int(workers), per))
+    if not rows:
+        return Verdict("no data", need)
+    text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {pss:.2f} MiB PSS ({rss:.2f} MiB RSS)"
+                                                for v, (pss, rss) in sorted(per.items())) for w, per in rows)
+    text = ("memory of the cell / live workers (py-thread is one interpreter holding every thread; py-process "
+            f"counts its parent too): {text}; the seed: about 25 MB per process, well under 1 MB per thread")
+    # At the most workers the one interpreter of py-thread is shared most thinly: what is left is
+    # what a further thread costs.
+    w, per = rows[-1]
+    thread = per["py-thread"][0]
+    ratios = {v: pss / max(thread, 1e-9) for v, (pss, _) in per.items() if v != "py-thread"}
+    said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
+    text += f". Per worker at {w}, against py-thread: {said}"
+    if min(ratios.values()) >= DEARER:
+        return Verdict("holds", text + ".")
+    if max(ratios.values()) < SAME:
+        return Verdict("does not hold", text + ": a Python process here costs about what a thread does.")
+    cow = "fork shares the parent's interpreter pages until they are written, spawn and forkserver start a fresh one"
+    if max(ratios.values()) >= DEARER:
+        return Verdict("depends", text + f": on the start method; {cow}.")
+    return Verdict("depends", text + f": a process costs more than a thread, but less than {DEARER:g}x; {cow}.")
