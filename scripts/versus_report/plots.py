@@ -20,7 +20,8 @@ def _group_label(params, skip):
 
 
 def cpu_speedup(cells, env):
-    """Speedup over serial with one worker, and parallel efficiency, against workers."""
+    """Speedup over serial with one worker (the Python runners: over py-thread with one), and
+    parallel efficiency, against workers."""
     figs = []
     cpu = cells[(cells["scenario"] == "cpu") & (cells["n_ok"] > 0)]
     if cpu.empty:
@@ -32,12 +33,16 @@ def cpu_speedup(cells, env):
         groups = (((k,), g) for k, g in cpu.groupby(group_cols[0], dropna=False))
     else:
         groups = [((), cpu)]
-    for key, g in groups:
-        ref = g[(g["runner"] == "serial") & (g["workers"] == 1)]
-        if ref.empty:
+    # The Python runners do other work per prime than the C++ runners: each kind has its own
+    # figure and its own reference with one worker.
+    for (key, whole), python in ((kg, py) for kg in groups for py in (False, True)):
+        g = whole[whole["runner"].str.startswith("py-") == python]
+        candidates = ("py-thread", "py-process") if python else ("serial",)
+        reference = next((r for r in candidates if ((g["variant"] == r) & (g["workers"] == 1)).any()), None)
+        if reference is None:
             continue
-        base = ref["wall_s"].iloc[0]
-        label = ", ".join(f"{c[2:]}={v}" for c, v in zip(group_cols, key))
+        base = g[(g["variant"] == reference) & (g["workers"] == 1)]["wall_s"].iloc[0]
+        label = ", ".join([f"{c[2:]}={v}" for c, v in zip(group_cols, key)] + (["Python"] if python else []))
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
         for variant, v in g.groupby("variant"):
             v = v.sort_values("workers")
@@ -58,12 +63,12 @@ def cpu_speedup(cells, env):
                 ax.axvline(cores, color="#999", linestyle=":", linewidth=1)
                 ax.text(cores, ax.get_ylim()[1], f" {cores} cores", va="top", fontsize=8, color="#666")
             ax.grid(alpha=0.3)
-        ax1.set_ylabel("speedup over serial, 1 worker (x)")
+        ax1.set_ylabel(f"speedup over {reference}, 1 worker (x)")
         ax2.set_ylabel("parallel efficiency (%)")
         ax1.legend(fontsize=8)
         fig.suptitle(f"cpu: speedup and efficiency vs workers ({label or 'defaults'})\n{_where(env)}", fontsize=10)
         fig.tight_layout()
-        name = "_".join(["cpu_speedup"] + [str(k) for k in key])
+        name = "_".join(["cpu_speedup"] + [str(k) for k in key] + (["python"] if python else []))
         figs.append((name, f"cpu speedup ({label or 'defaults'})", fig))
     return figs
 

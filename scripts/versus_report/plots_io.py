@@ -212,7 +212,7 @@ def redis_ttl_scan(cells, env):
             v = g[g["variant"] == variant].sort_values("workers")
             _line(time_ax, v["workers"], v["wall_s"], v["wall_s_q1"], v["wall_s_q3"], variant)
             mem_ax.plot(v["workers"], v["pss_bytes"] / 2**20, marker="o", markersize=4, label=variant, **_style(variant))
-            if variant in ("pthread", "fork"):
+            if variant in ("pthread", "fork", "py-thread", "py-process"):
                 base = v["wall_s"].iloc[0]
                 shape_ax.plot(v["workers"], v["wall_s"] / base, marker="o", markersize=4,
                               label=f"{variant}, here", **_style(variant))

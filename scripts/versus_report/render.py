@@ -9,7 +9,7 @@ import numpy as np
 from . import claims as claims_mod
 from .data import RUNNER_PARAMS
 from .plots import colour
-from .seeds import seed004_tables
+from .seeds import has_python, seed004_tables
 
 VERDICT_COLOURS = {"holds": "#2e7d32", "does not hold": "#c62828", "depends": "#ef6c00", "no data": "#757575"}
 
@@ -63,10 +63,20 @@ def env_rows(env):
     rows = [(k, env.get(k)) for k in keys if k in env]
     if "libraries" in env:
         rows.append(("libraries", ", ".join(f"{k} {v}" for k, v in env["libraries"].items())))
+    if "python" in env:
+        rows.append(("python", python_text(env["python"])))
     if "merged_from" in env:
         hosts = sorted({(s.get("env") or {}).get("host", "?") for s in env["merged_from"]})
         rows.append(("merged from", f"{len(env['merged_from'])} results, hosts: {', '.join(hosts)}"))
     return rows
+
+
+def python_text(py):
+    """env.json's "python": the interpreter the Python runners used, or null when there was none."""
+    if not isinstance(py, dict):
+        return "none usable: the Python runners did not run"
+    gil = {True: "GIL on", False: "no GIL (free-threaded)"}.get(py.get("gil"), "GIL unknown")
+    return f"{py.get('version', '?')}, {gil} ({py.get('executable', '?')})"
 
 
 def html_report(run, cells, figures, verdicts, compare=None):
@@ -107,7 +117,7 @@ def html_report(run, cells, figures, verdicts, compare=None):
                 f"<td>{_num(r.ratio, '{:.2f}x')}</td></tr>")
         parts.append("</table>")
         if scenario == "redis":
-            parts.append(seed004_html(g))
+            parts.append(seed004_html(g, run.env))
     bad = run.not_ok
     if len(bad):
         parts.append("<h2>Rows that are not ok</h2><p class='muted'>Never plotted as numbers.</p><table>"
@@ -127,22 +137,35 @@ def html_report(run, cells, figures, verdicts, compare=None):
     return "\n".join(parts)
 
 
-def seed004_html(cells):
+def seed004_html(cells, env):
     """Seed 004's table (the TTL scan by threads and by processes) with this run's numbers beside it."""
     parts = []
     for label, rows in seed004_tables(cells):
+        cols = _seed004_columns(rows)
         parts.append(f"<h3>Seed 004's table, measured here: redis ttl_scan, {_e(label)}</h3>"
-                     "<table><tr><th>workers</th><th>threads s</th><th>processes s</th><th>threads MiB in all</th>"
-                     "<th>processes MiB in all</th><th>seed: threads s</th><th>seed: processes s</th></tr>")
+                     "<table><tr>" + "".join(f"<th>{_e(head)}</th>" for head, _, _ in cols) + "</tr>")
         for r in rows:
-            parts.append(f"<tr><td>{r['workers']}</td><td>{_num(r['threads_s'], '{:.3g}')}</td>"
-                         f"<td>{_num(r['processes_s'], '{:.3g}')}</td><td>{_num(r['threads_mib'], '{:.1f}')}</td>"
-                         f"<td>{_num(r['processes_mib'], '{:.1f}')}</td><td>{_num(r['seed_threads_s'], '{:.0f}')}</td>"
-                         f"<td>{_num(r['seed_processes_s'], '{:.0f}')}</td></tr>")
+            parts.append("<tr>" + "".join(f"<td>{_num(r[key], fmt)}</td>" for _, key, fmt in cols) + "</tr>")
+        python = ""
+        if has_python(rows):
+            on = f", on Python {python_text(env['python'])}" if isinstance(env.get("python"), dict) else ""
+            python = f" py-thread and py-process are the Python runners, the seed's own kind of worker{_e(on)}."
         parts.append("</table><p class='muted'>Threads are pthread, processes fork; memory is the PSS of every process "
-                     "of the cell. The seed: Python, 235,073 keys against a remote Redis; threads 30-50 MB in all, "
-                     "processes about 25 MB each.</p>")
+                     f"of the cell.{python} The seed: Python, 235,073 keys against a remote Redis; threads 30-50 MB in "
+                     "all, processes about 25 MB each.</p>")
     return "\n".join(parts)
+
+
+def _seed004_columns(rows):
+    """[(heading, row key, format)] of a seed 004 table: the Python runners' columns only where they ran."""
+    cols = [("workers", "workers", "{}"), ("threads s", "threads_s", "{:.3g}"),
+            ("processes s", "processes_s", "{:.3g}"),
+            ("threads MiB in all", "threads_mib", "{:.1f}"), ("processes MiB in all", "processes_mib", "{:.1f}")]
+    if has_python(rows):
+        cols += [("py-thread s", "py_threads_s", "{:.3g}"), ("py-process s", "py_processes_s", "{:.3g}"),
+                 ("py-thread MiB in all", "py_threads_mib", "{:.1f}"),
+                 ("py-process MiB in all", "py_processes_mib", "{:.1f}")]
+    return cols + [("seed: threads s", "seed_threads_s", "{:.0f}"), ("seed: processes s", "seed_processes_s", "{:.0f}")]
 
 
 def compare_rows(cells, other_cells):
@@ -166,20 +189,24 @@ def compare_html(cells, other):
 
 
 def markdown_report(run, cells, verdicts):
+    python = ""
+    if "python" in run.env:
+        py = run.env["python"]
+        python = f", Python {python_text(py)}" if isinstance(py, dict) else ", no usable Python"
     lines = [f"# versus report: {run.path}", "",
              f"{run.env.get('cpu_model', 'unknown CPU')}, {run.env.get('logical_cores', '?')} cores, "
-             f"host {run.env.get('host', '?')}; {len(run.rows)} rows, {len(cells)} cells, {len(run.not_ok)} not ok.", "",
+             f"host {run.env.get('host', '?')}{python}; {len(run.rows)} rows, {len(cells)} cells, "
+             f"{len(run.not_ok)} not ok.", "",
              "## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
     for claim, v in verdicts:
         lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")
     for label, rows in seed004_tables(cells):
+        cols = _seed004_columns(rows)
         lines += ["", f"## Seed 004's table, measured here: redis ttl_scan, {label}", "",
-                  "| workers | threads s | processes s | threads MiB | processes MiB | seed threads s | seed processes s |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+                  "| " + " | ".join(head.replace(" in all", "").replace(":", "") for head, _, _ in cols) + " |",
+                  "|" + " --- |" * len(cols)]
         for r in rows:
-            lines.append(f"| {r['workers']} | {_num(r['threads_s'])} | {_num(r['processes_s'])} | "
-                         f"{_num(r['threads_mib'], '{:.1f}')} | {_num(r['processes_mib'], '{:.1f}')} | "
-                         f"{_num(r['seed_threads_s'], '{:.0f}')} | {_num(r['seed_processes_s'], '{:.0f}')} |")
+            lines.append("| " + " | ".join(_num(r[key], fmt) for _, key, fmt in cols) + " |")
     lines += ["", "## Cells", "", "| cell | ok | median ms | ops/s |", "| --- | --- | --- | --- |"]
     for r in cells.itertuples():
         lines.append(f"| {r.cell} | {r.n_ok}/{r.n} | {_num(r.wall_s * 1e3, '{:.2f}')} | {_num(r.ops_per_s, '{:,.0f}')} |")
