@@ -102,9 +102,10 @@ void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
 }
 
 // Default time limit of one repetition: generous, scaled by the expected work (the whole work
-// on one core, which bounds the wall time whatever the runner).
-double default_timeout(const Scenario& scenario, const Cell& cell) {
-  return 30.0 + 20.0 * scenario.expected_seconds(cell);
+// on one core, which bounds the wall time whatever the runner) and by how much slower than C++
+// the runner does the same work.
+double default_timeout(const Scenario& scenario, const Runner& runner, const Cell& cell) {
+  return 30.0 + 20.0 * scenario.expected_seconds(cell) * runner.slowdown();
 }
 
 }  // namespace
@@ -169,7 +170,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
     r.message = why;
     return r;
   }
-  const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, cell);
+  const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, *runner, cell);
   IsolatedEnd end;
   try {
     end = run_isolated([&] { return encode_measures(measure_repetition(*scenario, *runner, cell, repetition)); },

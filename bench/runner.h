@@ -63,6 +63,9 @@ class Runner {
   // False for a runner that runs its workers one after another (serial): workers that wait for
   // each other would wait forever.
   virtual bool concurrent() const { return true; }
+  // Roughly how many times longer than the C++ runners this runner takes for the same work
+  // (an interpreter's loop); it scales the default time limit of a repetition.
+  virtual double slowdown() const { return 1.0; }
   // The runner's own parameters (fiber_threads, ...), part of a cell's identity when present.
   virtual std::span<const ParamSpec> params() const { return {}; }
   // "" when the runner can run this cell here, otherwise why not (an `unsupported` row). It is

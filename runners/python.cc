@@ -40,6 +40,9 @@ class PythonRunner final : public Runner {
   std::string_view summary() const override { return summary_; }
   unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
   std::span<const ParamSpec> params() const override { return params_; }
+  // Seed 001's is_prime in CPython is some 20 to 40 times slower than the C++ loop here, and a
+  // Python process takes tens of milliseconds to start.
+  double slowdown() const override { return 50.0; }
 
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
     const std::string_view s = scenario.name();

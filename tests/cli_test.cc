@@ -30,8 +30,10 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   const CsvTable t = read_csv_file((out / "results.csv").string());
   check_results_header(t, "results.csv");
   // cpu: runners x workers x repetitions; ipc: runners x channels x modes x repetitions; redis:
-  // runners x workers x repetitions; mux: runners x fds x repetitions.
-  ASSERT_EQ(t.rows.size(), 4u * 3u * 3u + 2u * 3u * 2u * 3u + 4u * 2u * 3u + 4u * 2u * 3u);
+  // runners x workers x repetitions; mux: runners x fds x repetitions; Python: cpu runners x
+  // workers x repetitions, spawn runners x repetitions.
+  ASSERT_EQ(t.rows.size(),
+            4u * 3u * 3u + 2u * 3u * 2u * 3u + 4u * 2u * 3u + 4u * 2u * 3u + 3u * 2u * 3u + 2u * 3u);
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const Record r = record_from_row(t, i, "results.csv");
     if (r.runner == "select" && r.params.find("fds=1000;") != std::string::npos) {
@@ -42,8 +44,13 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
     }
     EXPECT_EQ(r.status, Status::kOk) << r.cell << ": " << r.message;
     EXPECT_GT(r.wall_s.value_or(0), 0);
-    if (r.scenario == "cpu") {
+    if (r.scenario == "cpu" && r.runner.starts_with("py-")) {
+      EXPECT_EQ(r.result, 21523u) << "primes in [1000000, 1300000)";
+    } else if (r.scenario == "cpu") {
       EXPECT_EQ(r.result, 84164u) << "primes in [1000000, 2200000)";
+    } else if (r.scenario == "spawn") {
+      EXPECT_EQ(r.ops, 8u) << "every Python worker alive and done with its task";
+      EXPECT_GT(r.pss_bytes.value_or(0), 8 << 20) << "an interpreter and its workers";
     } else if (r.scenario == "mux") {
       EXPECT_EQ(r.result, 500u * 10u) << "rounds x active events, each read once";
       EXPECT_GT(r.syscalls.value_or(0), 0u);

@@ -68,7 +68,7 @@ TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
 #ifdef VERSUS_HAVE_LIBURING
             ", io_uring"
 #endif
-  );
+            ", py-thread, py-process, py-asyncio");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {0}, {}})),
             "workers: '0' is not accepted; accepted: an integer from 1 to 100000");
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"kernel", {"fft"}}}})),
@@ -98,10 +98,11 @@ TEST(Preset, QuickPresetIsTheDocumentedMatrix) {
   const MatrixSpec spec = load_preset(std::string(VERSUS_SOURCE_DIR) + "/reports/presets/quick.toml");
   const auto cells = expand_matrix(spec, catalog());
   // cpu: runners x workers; ipc: runners x channels x modes; redis: runners x workers; mux:
-  // runners x fds.
-  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u + 4u * 2u + 4u * 2u);
+  // runners x fds; Python cpu: runners x workers; Python spawn: runners.
+  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u + 4u * 2u + 4u * 2u + 3u * 2u + 2u);
   EXPECT_EQ(cells.front().scenario, "cpu");
-  EXPECT_EQ(cells.back().scenario, "mux");
+  EXPECT_EQ(cells.back().scenario, "spawn");
+  EXPECT_EQ(cells.back().runner, "py-process");
 }
 
 TEST(Preset, EveryCheckedInPresetExpands) {

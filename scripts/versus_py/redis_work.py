@@ -130,15 +130,28 @@ def ttl(key):  # seed 004's _process_id_list, returning what it got so it can be
 
 
 
-def scan_batches(client, count):
-    """The seed's _scan_iter: batches as SCAN returns them until the cursor is back at 0."""
-    batches, cursor = [], 0
+def scan_batches(client, count, keys):
+    """The seed's _scan_iter: batches as SCAN returns them until the cursor is back at 0. Only the
+    loaded keys are kept, each once (a real Redis may hold other keys under the prefix, and may
+    return a key twice while it rehashes)."""
+    batches, seen, cursor = [], set(), 0
     while True:
-        cursor, keys = client.scan(cursor=cursor, match="versus:key:*", count=count)
-        if keys:
-            batches.append(keys)
+        cursor, names = client.scan(cursor=cursor, match="versus:key:*", count=count)
+        batch = []
+        for name in names:
+            i = key_index(name)
+            if i is not None and i < keys and i not in seen:
+                seen.add(i)
+                batch.append(name)
+        if batch:
+            batches.append(batch)
         if cursor == 0:
             return batches
+
+
+def key_index(name):
+    tail = name[len(b"versus:key:"):]
+    return int(tail) if name.startswith(b"versus:key:") and tail.isdigit() else None
 
 
 def check_ttls(p, settings, batches, replies, workers):
@@ -151,7 +164,7 @@ def check_ttls(p, settings, batches, replies, workers):
     for n, (key, (seconds, _)) in enumerate(zip(flat, replies)):
         share = shares[n * workers // len(flat)]
         share.ops += 1
-        i = int(key.rsplit(b":", 1)[1])
+        i = key_index(key)
         answered[i] += 1
         if ttl_of(i) - elapsed - 1 <= seconds <= ttl_of(i) and answered[i] == 1:
             share.value += 1
@@ -168,7 +181,7 @@ def run_workers(kind, api, start, workers, p, settings):
     host, port = settings["host"], int(settings["port"])
     fault = p.get("py_fault", "none")
     if p["op"] == "ttl_scan":
-        batches = scan_batches(redis.Redis(host=host, port=port), int(p["scan_count"]))
+        batches = scan_batches(redis.Redis(host=host, port=port), int(p["scan_count"]), int(p["keys"]))
         fault_key = batches[0][0] if fault != "none" else None
     else:
         batches, fault_key = None, None
@@ -197,7 +210,7 @@ def run_asyncio(workers, p, settings):
     """One event loop, `workers` coroutines, each its own connection from redis.asyncio's pool."""
     host, port = settings["host"], int(settings["port"])
     fault = p.get("py_fault", "none")
-    batches = scan_batches(redis.Redis(host=host, port=port), int(p["scan_count"])) if p["op"] == "ttl_scan" else None
+    batches = scan_batches(redis.Redis(host=host, port=port), int(p["scan_count"]), int(p["keys"])) if p["op"] == "ttl_scan" else None
 
     async def share(client, index):
         if index == 0 and fault != "none":
