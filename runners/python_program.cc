@@ -88,10 +88,19 @@ Ending run_program(const std::string& input) {
   pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
   std::string* into[2] = {&end.out, &end.err};
   int open_fds = 2;
+  bool exited = false;
+  // Until both pipes close, or the program itself has exited and what it wrote is read: its
+  // workers inherit the pipes, and one stuck beside a dead peer would hold them open.
   while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) {
+    const int ready = poll(fds, 2, 100);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw_errno("poll");
+    }
+    if (ready == 0) {
+      if (exited) break;
+      exited = waitpid(pid, &end.status, WNOHANG) == pid;
+      continue;
     }
     for (int k = 0; k < 2; ++k) {
       if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -108,7 +117,10 @@ Ending run_program(const std::string& input) {
       --open_fds;
     }
   }
-  while (waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
+  for (int k = 0; k < 2; ++k) {
+    if (fds[k].fd >= 0) close(fds[k].fd);
+  }
+  while (!exited && waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
   }
   end_group(pid);
   if (!sent && WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) {

@@ -55,7 +55,7 @@ class PythonRunnerTest : public ::testing::TestWithParam<std::string> {
   // to clean (an ipc cell's shared memory) is cleaned.
   Record run_as_harness(const std::string& scenario, int workers, std::map<std::string, std::string> set) const {
     Cell c = cell(scenario, workers, std::move(set));
-    c.timeout_s = 300;
+    c.timeout_s = 120;
     return execute_repetition(catalog_, c, 0);
   }
 
@@ -163,6 +163,15 @@ TEST_P(PythonRunnerTest, AKilledWorkerCrashesTheRowAndLeavesNothing) {
     EXPECT_EQ(r.status, Status::kCrashed) << pool << ": " << r.message;
     EXPECT_TRUE(descendants().empty()) << pool;
   }
+}
+
+// A peer killed mid-exchange leaves its partner waiting for ever: the row must still say
+// crashed, at once, not wait out the time limit.
+TEST_P(PythonRunnerTest, AKilledIpcPeerCrashesTheRowWithoutWaiting) {
+  const std::string channel = is("py-asyncio") ? "queue" : "pipe";
+  const Record r = run_as_harness("ipc", 1, {{"channel", channel}, {"mode", "pingpong"}, {"round_trips", "2000"},
+                                             {"py_fault", "kill"}});
+  EXPECT_EQ(r.status, Status::kCrashed) << r.message;
 }
 
 TEST_P(PythonRunnerTest, TheEnvironmentNamesTheInterpreterAndItsGil) {

@@ -1,7 +1,6 @@
 """cpu, kernel=primes: the numbers of [start, start+count) tested by seed 001's is_prime, split
 over the workers; the C++ side checks the count against its sieve."""
 
-import asyncio
 import math
 import os
 
@@ -58,6 +57,8 @@ def run_workers(kind, api, start, workers, p, settings):
 
 def run_asyncio(workers, p, settings):
     """Coroutines on one loop, each taking tasks and yielding between them, as a fiber does."""
+    import asyncio  # here: a thread or process cell does not carry it
+
     work = tasks(p, workers)
     results = [None] * len(work)
 

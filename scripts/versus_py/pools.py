@@ -2,7 +2,6 @@
 (seed 004's multiprocessing.dummy), or concurrent.futures' executors (seeds 001 and 003). Each is
 filled before the clock starts: every worker exists and has run its initializer."""
 
-import concurrent.futures
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -44,11 +43,13 @@ class Pool:
         if kind == "process" and api == "pool":
             self._pool = ctx.Pool(workers, initializer=_worker_init, initargs=initargs)
         elif kind == "process":
+            import concurrent.futures  # here: a multiprocessing.Pool cell does not carry it
             self._pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                                                 initargs=initargs)
         elif api == "pool":
             self._pool = multiprocessing.pool.ThreadPool(workers, initializer=_worker_init, initargs=initargs)
         else:
+            import concurrent.futures
             self._pool = concurrent.futures.ThreadPoolExecutor(workers, initializer=_worker_init, initargs=initargs)
         self._pids = []
         # One warm-up task per worker, each waiting for all the others: every worker is up.
@@ -62,9 +63,10 @@ class Pool:
         """fn over items, results in order, as each API does it by default (multiprocessing.Pool
         picks a chunk size; an executor sends one item per task) unless chunksize is given."""
         if self.api == "executor":
+            from concurrent.futures.process import BrokenProcessPool
             try:
                 return list(self._pool.map(fn, items, chunksize=chunksize or 1))
-            except concurrent.futures.process.BrokenProcessPool as e:
+            except BrokenProcessPool as e:
                 raise WorkerDied(f"a worker process ended abruptly: {e}") from e
         pending = self._pool.map_async(fn, items, chunksize)
         # multiprocessing.Pool replaces a worker that died and waits forever for its tasks, so

@@ -6,13 +6,11 @@ scan_count, pool.map of TTL over it, the next batch; every TTL checked, every ke
 rows SCAN before the clock: with few, large batches, as the seed's 50,000, the difference is a
 handful of round trips.)"""
 
-import asyncio
 import os
 import time
 from array import array
 
 import redis
-import redis.asyncio
 
 from cell import Outcome, Share, injure, latency_measures, measured
 from pools import Pool
@@ -201,6 +199,7 @@ class TtlScan:
 
     async def run_async(self, client, workers):
         """The same loop on one event loop: `workers` coroutines share each batch, as a pool would."""
+        import asyncio
         cursor = 0
         while True:
             cursor, names = await client.scan(cursor=cursor, match="versus:key:*", count=self.count)
@@ -252,6 +251,9 @@ def run_workers(kind, api, start, workers, p, settings):
 
 def run_asyncio(workers, p, settings):
     """One event loop, `workers` coroutines, each its own connection from redis.asyncio's pool."""
+    import asyncio  # here: a thread or process cell does not carry it
+
+    import redis.asyncio
     host, port = settings["host"], int(settings["port"])
     fault = p.get("py_fault", "none")
     scan = TtlScan(p, settings, workers) if p["op"] == "ttl_scan" else None

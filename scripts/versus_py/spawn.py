@@ -3,7 +3,6 @@ Threads, or asyncio tasks), each doing a token task, and join them, with the clo
 mode=alive: every worker alive at once while the memory of the cell's processes is sampled.
 mode=pool: the same number of token tasks as create, done by a pool made before the clock."""
 
-import asyncio
 import multiprocessing
 import os
 import threading
@@ -97,6 +96,8 @@ def run_workers(kind, api, start, workers, p, settings):
 
 
 def run_asyncio(workers, p, settings):
+    import asyncio  # here: a thread or process cell does not carry it
+
     mode, rounds, kb, fault = p["mode"], int(p["rounds"]), int(p["worker_kb"]), p.get("py_fault", "none")
     heap = bytearray(b"\x01") * (int(p["parent_heap_mb"]) << 20)
     done = [0] * (2 * workers)

@@ -15,6 +15,7 @@ what the C++ side prepared (redis: host, port, loaded_s; ipc: ipc_name). The ans
 on the C++ side, by the same code that checks the C++ runners' (a worker row's VALUE and OPS)."""
 
 import json
+import os
 import sys
 import traceback
 
@@ -47,17 +48,24 @@ def one_line(text):
     return " ".join(str(text).split())
 
 
+def last_word(line):
+    """Says how the cell ended and leaves at once: a worker left waiting for a dead peer would
+    hold up the interpreter's exit (it joins its threads and child processes), and versus kills
+    the whole process group once this process is gone."""
+    print(line, flush=True)
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def main():
     out = sys.stdout
     try:
         outcome = run(json.loads(sys.stdin.readline()))
     except pools.WorkerDied as e:
-        print("crashed", one_line(e), file=out, flush=True)
-        return 0
+        last_word("crashed " + one_line(e))
     except Exception as e:  # noqa: BLE001 - every error becomes the row's message
         traceback.print_exc(file=sys.stderr)
-        print("failed", one_line(f"{type(e).__name__}: {e}"), file=out, flush=True)
-        return 0
+        last_word("failed " + one_line(f"{type(e).__name__}: {e}"))
     for i, s in enumerate(outcome.shares):
         print("worker", i, int(s.value), int(s.ops), one_line(s.message), file=out)
     for name, value in outcome.measures.items():
