@@ -165,13 +165,15 @@ TEST_P(PythonRunnerTest, AKilledWorkerCrashesTheRowAndLeavesNothing) {
   }
 }
 
-// A peer killed mid-exchange leaves its partner waiting for ever: the row must still say
-// crashed, at once, not wait out the time limit.
-TEST_P(PythonRunnerTest, AKilledIpcPeerCrashesTheRowWithoutWaiting) {
+// A peer that raised or was killed mid-exchange leaves its partner waiting for ever: the row
+// must still say failed or crashed, at once, not wait out the time limit.
+TEST_P(PythonRunnerTest, AFaultyIpcPeerEndsTheRowWithoutWaiting) {
   const std::string channel = is("py-asyncio") ? "queue" : "pipe";
-  const Record r = run_as_harness("ipc", 1, {{"channel", channel}, {"mode", "pingpong"}, {"round_trips", "2000"},
-                                             {"py_fault", "kill"}});
-  EXPECT_EQ(r.status, Status::kCrashed) << r.message;
+  for (const auto& [fault, status] : {std::pair{"raise", Status::kFailed}, std::pair{"kill", Status::kCrashed}}) {
+    const Record r = run_as_harness("ipc", 1, {{"channel", channel}, {"mode", "pingpong"}, {"round_trips", "2000"},
+                                               {"py_fault", fault}});
+    EXPECT_EQ(r.status, status) << fault << ": " << r.message;
+  }
 }
 
 TEST_P(PythonRunnerTest, TheEnvironmentNamesTheInterpreterAndItsGil) {

@@ -109,7 +109,17 @@ def make_channel(kind, ctx, channel, size, name):
 
 def peer(index, end, cfg, start, finish, results):
     """Worker `index`: 2p produces on pair p, 2p+1 consumes. Warm-up, start line, the measured
-    messages, its tally handed back, then it waits until the memory has been sampled."""
+    messages, its tally handed back, then it waits until the memory has been sampled. An error
+    is handed back instead, and the start and finish lines broken, so nobody waits for it."""
+    try:
+        exchange_all(index, end, cfg, start, finish, results)
+    except Exception as e:  # noqa: BLE001 - the row's message
+        results.put((index, None, 0, f"peer {index}: {type(e).__name__}: {e}", []))
+        start.abort()
+        finish.abort()
+
+
+def exchange_all(index, end, cfg, start, finish, results):
     producer = index % 2 == 0
     pingpong, n, warmup = cfg["pingpong"], cfg["messages"], cfg["warmup"]
     patterns = _patterns(cfg["msg_size"])
@@ -174,6 +184,9 @@ def run_workers(kind, api, start_method, workers, p, settings):
         for w in peers:
             w.join()
     except threading.BrokenBarrierError as e:
+        failed = first_error(results)
+        if failed:
+            raise RuntimeError(failed) from e
         raise WorkerDied(dead(peers, kind) or "a peer did not reach the start line") from e
     finally:
         for shm in blocks:
@@ -183,13 +196,29 @@ def run_workers(kind, api, start_method, workers, p, settings):
 
 
 def collect(results, peers, kind):
-    """The next tally; a peer process that died instead is a crash, not a hang."""
+    """The next tally; a peer that raised fails the cell, a peer process that died instead is a
+    crash, not a hang."""
     while True:
         try:
-            return results.get(timeout=0.2)
+            tally = results.get(timeout=0.2)
         except queue.Empty:
             if kind == "process" and (why := dead(peers, kind)):
                 raise WorkerDied(why)
+            continue
+        if tally[1] is None:
+            raise RuntimeError(tally[3])
+        return tally
+
+
+def first_error(results):
+    """The message of a peer that raised, if one did, from what is queued now."""
+    try:
+        while True:
+            tally = results.get(timeout=0.5)
+            if tally[1] is None:
+                return tally[3]
+    except queue.Empty:
+        return ""
 
 
 def dead(peers, kind):
