@@ -151,8 +151,9 @@ def seed004_html(cells, env):
             on = f", on Python {python_text(env['python'])}" if isinstance(env.get("python"), dict) else ""
             python = f" py-thread and py-process are the Python runners, the seed's own kind of worker{_e(on)}."
         parts.append("</table><p class='muted'>Threads are pthread, processes fork; memory is the PSS of every process "
-                     f"of the cell.{python} The seed: Python, 235,073 keys against a remote Redis; threads 30-50 MB in "
-                     "all, processes about 25 MB each.</p>")
+                     "of the cell (shared pages divided among their sharers), and for the Python runners also their "
+                     f"peak resident memory summed, as the seed's figures count it.{python} The seed: Python, 235,073 "
+                     "keys against a remote Redis; threads 30-50 MB in all, processes about 25 MB each.</p>")
     return "\n".join(parts)
 
 
@@ -164,8 +165,12 @@ def _seed004_columns(rows):
     if has_python(rows):
         cols += [("py-thread s", "py_threads_s", "{:.3g}"), ("py-process s", "py_processes_s", "{:.3g}"),
                  ("py-thread MiB in all", "py_threads_mib", "{:.1f}"),
-                 ("py-process MiB in all", "py_processes_mib", "{:.1f}")]
-    return cols + [("seed: threads s", "seed_threads_s", "{:.0f}"), ("seed: processes s", "seed_processes_s", "{:.0f}")]
+                 ("py-process MiB in all", "py_processes_mib", "{:.1f}"),
+                 ("py-thread RSS MiB", "py_threads_rss_mib", "{:.1f}"),
+                 ("py-process RSS MiB", "py_processes_rss_mib", "{:.1f}")]
+    return cols + [("seed: threads s", "seed_threads_s", "{:.0f}"), ("seed: processes s", "seed_processes_s", "{:.0f}"),
+                   ("seed: threads MB", "seed_threads_mb", "{:.0f}"),
+                   ("seed: processes MB", "seed_processes_mb", "{:.0f}")]
 
 
 def compare_rows(cells, other_cells):

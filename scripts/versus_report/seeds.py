@@ -9,6 +9,9 @@ SEED_004 = {
     "processes_s": {8: 800, 16: 409, 64: 133},
     "threads_mb_in_all": (30, 50),
     "process_mb_each": 25,
+    # The memory column of the seed's table, per worker count (resident memory, as top shows it).
+    "threads_mb": {8: 30, 16: 33, 64: 40, 128: 50},
+    "processes_mb": {8: 230, 16: 430, 64: 1630},
 }
 
 
@@ -31,8 +34,8 @@ SEED_004_VARIANTS = (("pthread", "threads"), ("fork", "processes"),
 
 def seed004_tables(cells):
     """[(label, rows)]: per ttl_scan setting, one row per worker count measured or in the seed's table,
-    with the median time and PSS in all of pthread, fork, py-thread and py-process (NaN where not
-    run) beside the seed's time."""
+    with the median time, PSS and peak RSS in all of pthread, fork, py-thread and py-process (NaN
+    where not run) beside the seed's time and memory."""
     rd, split = ttl_scan_cells(cells)
     rd = rd[rd["variant"].isin([v for v, _ in SEED_004_VARIANTS])]
     if rd.empty:
@@ -49,8 +52,11 @@ def seed004_tables(cells):
                 m = g[(g["variant"] == variant) & (g["workers"] == w)]
                 row[f"{name}_s"] = float(m["wall_s"].iloc[0]) if len(m) else np.nan
                 row[f"{name}_mib"] = float(m["pss_bytes"].iloc[0]) / 2**20 if len(m) else np.nan
+                # Resident memory summed over the processes, the measure the seed's figures are in.
+                row[f"{name}_rss_mib"] = float(m["rss_peak_bytes"].iloc[0]) / 2**20 if len(m) else np.nan
             for name in ("threads", "processes"):
                 row[f"seed_{name}_s"] = SEED_004[f"{name}_s"].get(int(w), np.nan)
+                row[f"seed_{name}_mb"] = SEED_004[f"{name}_mb"].get(int(w), np.nan)
             rows.append(row)
         tables.append((label, rows))
     return tables

@@ -68,11 +68,12 @@ class ReportFiles(unittest.TestCase):
         redis = text[text.index("<h2>Scenario redis</h2>"):]
         table = redis[redis.index("Seed 004's table, measured here: redis ttl_scan, delay_us=1000"):]
         table = table[:table.index("</table>")]
-        # workers 128: pthread 0.23 s, fork 0.226 s, the seed's threads 161 s and no processes figure.
+        # workers 128: pthread 0.23 s, fork 0.226 s, the seed's threads 161 s and 50 MB, and no
+        # processes figure.
         self.assertRegex(table, r"<tr><td>128</td><td>0.23</td><td>0.226</td><td>11.7</td><td>201.5</td>"
-                                r"<td>161</td><td></td></tr>")
+                                r"<td>161</td><td></td><td>50</td><td></td></tr>")
         with open(os.path.join(self.out, "report.md"), encoding="utf-8") as f:
-            self.assertIn("| 8 | 2.67 | 2.66 | 3.7 | 15.5 | 855 | 800 |", f.read())
+            self.assertIn("| 8 | 2.67 | 2.66 | 3.7 | 15.5 | 855 | 800 | 30 | 230 |", f.read())
 
     def test_merged_two_machine_file(self):
         html_path, figures, _ = report.build(os.path.join(FIXTURES, "merged"), self.out)
@@ -366,8 +367,8 @@ def alive(thread_mib=(12, 14), process_mib=(100, 212)):
 def ttl_scan(thread_s=(30, 16, 5, 4), process_s=(29, 15, 4.5, 4.2)):
     out = []
     for w, t, p in zip((8, 16, 64, 128), thread_s, process_s):
-        out += py_rows("redis", "py-thread", w, TTL, t, pss_mib=30 + w / 16)
-        out += py_rows("redis", "py-process", w, TTL, p, pss_mib=25 * w + 12)
+        out += py_rows("redis", "py-thread", w, TTL, t, pss_mib=30 + w / 16, rss_mib=34 + w / 16)
+        out += py_rows("redis", "py-process", w, TTL, p, pss_mib=25 * w + 12, rss_mib=26 * w + 20)
     return out
 
 
@@ -495,7 +496,8 @@ class PythonRunners(unittest.TestCase):
         table = table[:table.index("</p>")]
         self.assertIn("<th>py-thread s</th><th>py-process s</th>", table)
         self.assertRegex(table, r"<tr><td>128</td><td>0.23</td><td>0.226</td><td>11.7</td><td>201.5</td><td>4</td>"
-                                r"<td>4.2</td><td>38.0</td><td>3212.0</td><td>161</td><td></td></tr>")
+                                r"<td>4.2</td><td>38.0</td><td>3212.0</td><td>42.0</td><td>3348.0</td><td>161</td>"
+                                r"<td></td><td>50</td><td></td></tr>")
         self.assertIn("on Python 3.11.2, GIL on", table)
         # No Python cells without the server's delay: that table keeps the C++ columns only.
         no_delay = text[text.index("redis ttl_scan, delay_us=0"):]
@@ -503,7 +505,7 @@ class PythonRunners(unittest.TestCase):
         with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
             md = f.read()
         self.assertIn("host alpha, Python 3.11.2, GIL on (/usr/bin/python3);", md)
-        self.assertIn("| 8 | 2.67 | 2.66 | 3.7 | 15.5 | 30 | 29 | 30.5 | 212.0 | 855 | 800 |", md)
+        self.assertIn("| 8 | 2.67 | 2.66 | 3.7 | 15.5 | 30 | 29 | 30.5 | 212.0 | 34.5 | 228.0 | 855 | 800 | 30 | 230 |", md)
 
     def test_cpu_speedup_of_python_against_its_own_one_worker(self):
         run = self.run_with(gil_cpu())
