@@ -44,10 +44,10 @@ class ConversationWork : public Work {
   // Opens connection `index` of `count`, in the process and thread that will drive it, before
   // the start line (untimed). The socket is blocking when returned.
   virtual std::unique_ptr<Conversation> open(int index, int count) = 0;
-  // For a runner that brings its own client instead of calling open() (the py-* runners): what
-  // that client needs to know (redis: host, port, loaded_s), as names and values. Asking hands
-  // it the checks that open()'s conversations make in the scenario's shared state.
-  virtual std::map<std::string, std::string> client_settings() { return {}; }
+  // For a runner that brings its own client instead of calling open() (the py-* runners): hands
+  // that client the checks open()'s conversations make in the scenario's shared state, and
+  // returns what it needs to know (redis: host, port, loaded_s), as names and values.
+  virtual std::map<std::string, std::string> hand_to_own_client() { return {}; }
 };
 
 }  // namespace versus

@@ -74,13 +74,20 @@ class PythonRunner final : public Runner {
 
   TaskOutcome run_task(TaskWork&, const Cell& cell, const TaskLayout& layout) const override {
     PythonCell py = python_cell(cell, layout.workers);
-    if (cell.scenario == "ipc") py.settings["ipc_name"] = cell_ipc_name("py");  // removed by the harness if left
+    if (cell.scenario == "ipc" && cell.params.str("channel") == "shm") {
+      // A block each way per pair, under names the harness removes if the cell leaves them.
+      std::vector<std::string> names;
+      for (int pair = 0; pair < cell.workers; ++pair) {
+        for (const char* way : {"ab", "ba"}) names.push_back(cell_ipc_name(fmt::format("py.{}.{}", pair, way)));
+      }
+      py.settings["shm_names"] = join(names, ",");
+    }
     return run_python_cell(py);
   }
 
   TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     PythonCell py = python_cell(cell, cell.workers);
-    py.settings = work.client_settings();
+    py.settings = work.hand_to_own_client();
     return run_python_cell(py);
   }
 

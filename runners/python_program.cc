@@ -4,10 +4,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -25,15 +27,40 @@ namespace {
 
 [[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
 
-struct Pipe {
-  int read = -1, write = -1;
-  Pipe() {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
-    read = fds[0];
-    write = fds[1];
+// A descriptor closed when it goes out of scope, whatever throws.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
   }
+
+ private:
+  int fd_;
 };
+
+struct Channel {
+  Fd ours, theirs;
+};
+
+Channel make_pipe() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
+  return Channel{Fd(fds[0]), Fd(fds[1])};
+}
+
+// The cell goes in over a socket, so that writing it to a program that already ended is an
+// EPIPE error (MSG_NOSIGNAL), not a SIGPIPE that kills the repetition.
+Channel make_input() {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair");
+  return Channel{Fd(fds[0]), Fd(fds[1])};
+}
 
 // Kills what is left of the program's process group (pool workers, a forkserver, a resource
 // tracker) and reaps it: orphans come to this process, a subreaper, so none is left running or
@@ -48,6 +75,12 @@ void end_group(pid_t group) {
   }
 }
 
+// The program's process group, ended and reaped however run_program leaves.
+struct GroupGuard {
+  pid_t group;
+  ~GroupGuard() { end_group(group); }
+};
+
 // Everything the program wrote on stdout and stderr, and how it ended.
 struct Ending {
   std::string out, err;
@@ -58,7 +91,9 @@ Ending run_program(const std::string& input) {
   const PythonInterpreter& py = python_interpreter();
   if (py.path.empty()) throw std::runtime_error(py.problem);
   const std::string script = scripts_folder() + "/versus_py/worker.py";
-  Pipe in, out, err;
+  // Made before fork: the child only makes async-signal-safe calls until exec.
+  const std::string cannot_run = fmt::format("cannot run {}: ", py.path);
+  Channel in = make_input(), out = make_pipe(), err = make_pipe();
   const pid_t parent = getpid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   const pid_t pid = fork();
@@ -67,25 +102,29 @@ Ending run_program(const std::string& input) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    dup2(in.read, STDIN_FILENO);
-    dup2(out.write, STDOUT_FILENO);
-    dup2(err.write, STDERR_FILENO);
+    dup2(in.theirs.get(), STDIN_FILENO);
+    dup2(out.theirs.get(), STDOUT_FILENO);
+    dup2(err.theirs.get(), STDERR_FILENO);
     execl(py.path.c_str(), py.path.c_str(), "-u", script.c_str(), static_cast<char*>(nullptr));
-    const std::string why = fmt::format("cannot run {}: {}\n", py.path, std::strerror(errno));
-    (void)!write(STDERR_FILENO, why.data(), why.size());
+    const char* why = strerror(errno);
+    (void)!write(STDERR_FILENO, cannot_run.data(), cannot_run.size());
+    (void)!write(STDERR_FILENO, why, strlen(why));
     _exit(127);
   }
   setpgid(pid, pid);
-  close(in.read);
-  close(out.write);
-  close(err.write);
-  // The cell is small: one write fits the pipe, and the program reads it before anything else.
+  GroupGuard guard{pid};
+  in.theirs.reset();
+  out.theirs.reset();
+  err.theirs.reset();
+  // The cell is small: one send fits the socket's buffer, and the program reads it first.
   const std::string line = input + "\n";
-  const bool sent = write(in.write, line.data(), line.size()) == ssize_t(line.size());
-  close(in.write);
+  ssize_t sent;
+  while ((sent = send(in.ours.get(), line.data(), line.size(), MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  in.ours.reset();
 
   Ending end;
-  pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
+  pollfd fds[2] = {{out.ours.get(), POLLIN, 0}, {err.ours.get(), POLLIN, 0}};
   std::string* into[2] = {&end.out, &end.err};
   int open_fds = 2;
   bool exited = false;
@@ -112,21 +151,25 @@ Ending run_program(const std::string& input) {
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      close(fds[k].fd);
       fds[k].fd = -1;
       --open_fds;
     }
   }
-  for (int k = 0; k < 2; ++k) {
-    if (fds[k].fd >= 0) close(fds[k].fd);
-  }
   while (!exited && waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
   }
-  end_group(pid);
-  if (!sent && WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) {
+  if (sent != ssize_t(line.size()) && WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) {
     throw std::runtime_error("the Python worker program did not take the cell on its standard input");
   }
   return end;
+}
+
+// Reads an unsigned decimal number and the space after it (or the end) off the front of `text`.
+bool take_number(std::string_view& text, uint64_t& v) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || (end != text.data() + text.size() && *end != ' ')) return false;
+  text.remove_prefix(size_t(end - text.data()));
+  if (!text.empty()) text.remove_prefix(1);
+  return true;
 }
 
 std::string last_line(const std::string& text) {
@@ -179,17 +222,16 @@ TaskOutcome run_python_cell(const PythonCell& cell) {
     if (what == "done") {
       done = true;
     } else if (what == "worker") {
-      std::istringstream f(rest);
-      int64_t i = -1;
+      uint64_t i = 0;
       WorkerResult r;
-      if (!(f >> i >> r.value >> r.ops) || i < 0 || i >= cell.workers || seen[size_t(i)]) {
+      std::string_view fields = rest;
+      if (!take_number(fields, i) || !take_number(fields, r.value) || !take_number(fields, r.ops) ||
+          i >= uint64_t(cell.workers) || seen[i]) {
         throw std::runtime_error(fmt::format("the Python program wrote a bad worker line: '{}'", line));
       }
-      std::string message;
-      std::getline(f >> std::ws, message);
-      fmt::format_to_n(r.message, sizeof r.message - 1, "{}", message);
-      o.results[size_t(i)] = r;
-      seen[size_t(i)] = true;
+      fmt::format_to_n(r.message, sizeof r.message - 1, "{}", fields);
+      o.results[i] = r;
+      seen[i] = true;
     } else if (what == "measure") {
       std::istringstream f(rest);
       std::string name;

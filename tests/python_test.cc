@@ -142,9 +142,31 @@ TEST_P(PythonRunnerTest, AnswersEveryRedisOpRight) {
 
 TEST_P(PythonRunnerTest, AWrongRedisReplyIsCaught) {
   if (!python_interpreter().has_redis) GTEST_SKIP() << "redis-py does not import (python3-redis)";
-  const Record r = run("redis", 2, {{"op", "get"}, {"keys", "100"}, {"requests", "200"}, {"fault", "wrong"}});
-  EXPECT_EQ(r.status, Status::kInvalid) << r.message;
-  EXPECT_NE(r.message.find("connection 0"), std::string::npos) << r.message;
+  for (const char* op : {"get", "ttl_scan"}) {
+    const Record r = run("redis", 2, {{"op", op}, {"keys", "100"}, {"requests", "200"}, {"scan_count", "30"},
+                                      {"fault", "wrong"}});
+    EXPECT_EQ(r.status, Status::kInvalid) << op << ": " << r.message;
+    EXPECT_NE(r.message.find(std::string(op) == "get" ? "connection 0: " : "TTL versus:key:"), std::string::npos)
+        << r.message;
+  }
+}
+
+TEST_P(PythonRunnerTest, ACrashHalfWayThroughTheScanCrashesTheRow) {
+  if (!python_interpreter().has_redis) GTEST_SKIP() << "redis-py does not import (python3-redis)";
+  const Record r = run("redis", 2, {{"op", "ttl_scan"}, {"keys", "100"}, {"scan_count", "30"}, {"fault", "crash"}});
+  EXPECT_EQ(r.status, Status::kCrashed) << r.message;
+  EXPECT_TRUE(descendants().empty());
+}
+
+TEST_P(PythonRunnerTest, AWorkerThatRaisesOrDiesEndsTheSpawnRow) {
+  for (const char* mode : {"create", "alive"}) {
+    const Record raised = run("spawn", 3, {{"mode", mode}, {"rounds", "2"}, {"py_fault", "raise"}});
+    EXPECT_EQ(raised.status, Status::kFailed) << mode << ": " << raised.message;
+    EXPECT_NE(raised.message.find("raised"), std::string::npos) << raised.message;
+    const Record killed = run("spawn", 3, {{"mode", mode}, {"rounds", "2"}, {"py_fault", "kill"}});
+    EXPECT_EQ(killed.status, Status::kCrashed) << mode << ": " << killed.message;
+  }
+  EXPECT_TRUE(descendants().empty());
 }
 
 TEST_P(PythonRunnerTest, ATaskThatRaisesFailsTheRow) {

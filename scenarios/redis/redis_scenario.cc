@@ -86,7 +86,7 @@ class RedisWork final : public ConversationWork {
 
   // A client of the runner's own (redis-py) checks every TTL and that every key was asked once
   // itself; the per-key tally in shared memory is only kept by open()'s conversations.
-  std::map<std::string, std::string> client_settings() override {
+  std::map<std::string, std::string> hand_to_own_client() override {
     own_client_ = true;
     return {{"host", host_}, {"port", std::to_string(port_)}, {"loaded_s", std::to_string(loaded_s_)}};
   }

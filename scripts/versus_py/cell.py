@@ -2,6 +2,7 @@
 
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -45,6 +46,51 @@ def latency_measures(latencies):
     s = sorted(latencies)
     pick = lambda q: s[min(len(s) - 1, int(q * len(s)))] / 1e3  # noqa: E731
     return {"lat_p50_us": pick(0.5), "lat_p90_us": pick(0.9), "lat_p99_us": pick(0.99), "lat_p999_us": pick(0.999)}
+
+
+class StartLine:
+    """The start of the measured phase for workers that are not a pool: each worker, once ready
+    (started, warmed up), calls arrived() and waits for go; the parent waits for all of them
+    without ever blocking for long, so a worker that died or raised meanwhile ends the cell at
+    once; then opens `go` with the clock, and `leave` once the memory has been sampled."""
+
+    def __init__(self, ctx=None):
+        self.ready = ctx.Semaphore(0) if ctx else threading.Semaphore(0)
+        self.go = ctx.Event() if ctx else threading.Event()
+        self.leave = ctx.Event() if ctx else threading.Event()
+
+    def arrived(self):
+        self.ready.release()
+        self.go.wait(timeout=600)
+
+    def wait_for(self, count, check):
+        """Until `count` workers arrived; check() raises if one has failed or died."""
+        arrived = 0
+        while arrived < count:
+            if self.ready.acquire(timeout=0.05):
+                arrived += 1
+            else:
+                check()
+
+
+class Errors:
+    """What workers raised, for the parent: a list among threads, a queue between processes."""
+
+    def __init__(self, ctx=None):
+        self.queue = ctx.SimpleQueue() if ctx else None
+        self.seen = []
+
+    def add(self, what):
+        if self.queue is not None:
+            self.queue.put(what)
+        else:
+            self.seen.append(what)
+
+    def raise_first(self):
+        if self.queue is not None and not self.queue.empty():
+            self.seen.append(self.queue.get())
+        if self.seen:
+            raise RuntimeError(self.seen[0])
 
 
 def injure(fault):

@@ -13,7 +13,7 @@ import threading
 import time
 from multiprocessing import shared_memory
 
-from cell import Outcome, Share, injure, latency_measures, measured
+from cell import Outcome, Share, StartLine, injure, latency_measures, measured
 from pools import WorkerDied
 
 _SLOTS = 64  # messages a shm ring or a queue holds
@@ -86,8 +86,9 @@ class RingEnd:
         return b
 
 
-def make_channel(kind, ctx, channel, size, name):
-    """(producer end, consumer end, what to release at the end)."""
+def make_channel(kind, ctx, channel, size, names):
+    """(producer end, consumer end, what to release at the end). shm uses `names` (one a way),
+    which versus registered for its harness to remove if the cell leaves them."""
     if channel == "pipe":
         (ab_r, ab_w), (ba_r, ba_w) = ctx.Pipe(duplex=False), ctx.Pipe(duplex=False)
         return ConnEnd(ab_w, ba_r), ConnEnd(ba_w, ab_r), []
@@ -100,26 +101,24 @@ def make_channel(kind, ctx, channel, size, name):
         return QueueEnd(ab, ba), QueueEnd(ba, ab), []
     sem = ctx.Semaphore if kind == "process" else threading.Semaphore
     rings, blocks = [], []
-    for way in ("ab", "ba"):
-        shm = shared_memory.SharedMemory(name=f"{name}.{way}", create=True, size=_SLOTS * size)
+    for name in names:
+        shm = shared_memory.SharedMemory(name=name.lstrip("/"), create=True, size=_SLOTS * size)
         blocks.append(shm)
         rings.append(Ring(shm, size, sem(0), sem(_SLOTS)))
     return RingEnd(rings[0], rings[1]), RingEnd(rings[1], rings[0]), blocks
 
 
-def peer(index, end, cfg, start, finish, results):
+def peer(index, end, cfg, line, results):
     """Worker `index`: 2p produces on pair p, 2p+1 consumes. Warm-up, start line, the measured
-    messages, its tally handed back, then it waits until the memory has been sampled. An error
-    is handed back instead, and the start and finish lines broken, so nobody waits for it."""
+    messages, its tally handed back, then it stays until the memory has been sampled. An error
+    is handed back instead, so the parent ends the cell at once."""
     try:
-        exchange_all(index, end, cfg, start, finish, results)
+        exchange_all(index, end, cfg, line, results)
     except Exception as e:  # noqa: BLE001 - the row's message
         results.put((index, None, 0, f"peer {index}: {type(e).__name__}: {e}", []))
-        start.abort()
-        finish.abort()
 
 
-def exchange_all(index, end, cfg, start, finish, results):
+def exchange_all(index, end, cfg, line, results):
     producer = index % 2 == 0
     pingpong, n, warmup = cfg["pingpong"], cfg["messages"], cfg["warmup"]
     patterns = _patterns(cfg["msg_size"])
@@ -142,7 +141,7 @@ def exchange_all(index, end, cfg, start, finish, results):
 
     for seq in range(warmup):
         exchange(seq, False)
-    start.wait(timeout=300)
+    line.arrived()
     if index == 0 and cfg["fault"] != "none":
         injure(cfg["fault"])
     for seq in range(warmup, warmup + n):
@@ -152,47 +151,55 @@ def exchange_all(index, end, cfg, start, finish, results):
             wrong = f"message {seq} arrived damaged or out of order"
     ops = n if pingpong == producer else 0  # each message counted once, as the C++ rows do
     results.put((index, good, ops, wrong, latency))
-    finish.wait(timeout=300)
+    line.leave.wait(timeout=600)
 
 
 def run_workers(kind, api, start_method, workers, p, settings):
+    """The clock starts once every peer is up and warmed up, as the C++ runners' start line."""
     cfg = config(p)
     ctx = multiprocessing.get_context(start_method)
     pairs = workers // 2
-    Barrier = ctx.Barrier if kind == "process" else threading.Barrier
-    start, finish = Barrier(workers + 1), Barrier(workers + 1)
+    line = StartLine(ctx if kind == "process" else None)
     results = ctx.Queue() if kind == "process" else queue.Queue()
+    names = settings.get("shm_names", "").split(",")
     blocks, peers = [], []
     try:
         for pair in range(pairs):
-            ends = make_channel(kind, ctx, p["channel"], cfg["msg_size"], f"{settings['ipc_name'].lstrip('/')}.{pair}")
+            ends = make_channel(kind, ctx, p["channel"], cfg["msg_size"], names[2 * pair:2 * pair + 2])
             blocks += ends[2]
             for side in (0, 1):
-                args = (2 * pair + side, ends[side], cfg, start, finish, results)
+                args = (2 * pair + side, ends[side], cfg, line, results)
                 peers.append(ctx.Process(target=peer, args=args) if kind == "process"
                              else threading.Thread(target=peer, args=args))
         for w in peers:
             w.start()
         pids = [os.getpid()] + ([w.pid for w in peers] if kind == "process" else [])
+        line.wait_for(len(peers), lambda: early_error(results, peers, kind))
 
         def body():
-            start.wait(timeout=300)
+            line.go.set()
             return [collect(results, peers, kind) for _ in peers]
 
         tallies, measures = measured(pids, body)
-        finish.wait(timeout=300)
+        line.leave.set()
         for w in peers:
             w.join()
-    except threading.BrokenBarrierError as e:
-        failed = first_error(results)
-        if failed:
-            raise RuntimeError(failed) from e
-        raise WorkerDied(dead(peers, kind) or "a peer did not reach the start line") from e
     finally:
         for shm in blocks:
             shm.close()
             shm.unlink()
     return outcome(tallies, workers, cfg, measures)
+
+
+def early_error(results, peers, kind):
+    """Before the start line: a peer that raised or died ends the cell."""
+    try:
+        tally = results.get_nowait()
+    except queue.Empty:
+        if why := dead(peers, kind):
+            raise WorkerDied(why) from None
+        return
+    raise RuntimeError(tally[3] if tally[1] is None else f"peer {tally[0]} finished before the start line")
 
 
 def collect(results, peers, kind):
@@ -202,23 +209,12 @@ def collect(results, peers, kind):
         try:
             tally = results.get(timeout=0.2)
         except queue.Empty:
-            if kind == "process" and (why := dead(peers, kind)):
-                raise WorkerDied(why)
+            if why := dead(peers, kind):
+                raise WorkerDied(why) from None
             continue
         if tally[1] is None:
             raise RuntimeError(tally[3])
         return tally
-
-
-def first_error(results):
-    """The message of a peer that raised, if one did, from what is queued now."""
-    try:
-        while True:
-            tally = results.get(timeout=0.5)
-            if tally[1] is None:
-                return tally[3]
-    except queue.Empty:
-        return ""
 
 
 def dead(peers, kind):

@@ -52,6 +52,7 @@ class Pool:
             import concurrent.futures
             self._pool = concurrent.futures.ThreadPoolExecutor(workers, initializer=_worker_init, initargs=initargs)
         self._pids = []
+        self.broken = False
         # One warm-up task per worker, each waiting for all the others: every worker is up.
         self._pids = sorted(set(self.map(_meet, range(workers), chunksize=1)))
 
@@ -67,6 +68,7 @@ class Pool:
             try:
                 return list(self._pool.map(fn, items, chunksize=chunksize or 1))
             except BrokenProcessPool as e:
+                self.broken = True
                 raise WorkerDied(f"a worker process ended abruptly: {e}") from e
         pending = self._pool.map_async(fn, items, chunksize)
         # multiprocessing.Pool replaces a worker that died and waits forever for its tasks, so
@@ -76,10 +78,15 @@ class Pool:
             if self.kind == "process" and self._pids and not pending.ready():
                 gone = [p for p in self._pids if not proc_measures.alive(p)]
                 if gone:
+                    self.broken = True
                     raise WorkerDied(f"worker process {gone[0]} ended while its tasks were running")
         return pending.get()
 
     def close(self):
+        # After a worker died, shutting the pool down can wait for ever on what it held (a queue's
+        # lock); the program ends at once instead and versus kills what is left.
+        if self.broken:
+            return
         if self.api == "executor":
             self._pool.shutdown(wait=True, cancel_futures=True)
         else:

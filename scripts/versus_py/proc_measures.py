@@ -3,6 +3,7 @@ them (bench/measure.cc): CPU time and context switches over the measured phase, 
 and PSS summed over the processes while the workers are alive."""
 
 import os
+import resource
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -10,8 +11,8 @@ _TICK = os.sysconf("SC_CLK_TCK")
 def _cpu(pid):
     """(user_s, sys_s) of every thread of process `pid` so far, and of its children reaped."""
     with open(f"/proc/{pid}/stat") as f:
-        f = f.read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[13])) / _TICK, (int(f[12]) + int(f[14])) / _TICK
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[13])) / _TICK, (int(fields[12]) + int(fields[14])) / _TICK
 
 
 def _switches(pid):
@@ -32,14 +33,22 @@ def _switches(pid):
 
 
 def usage(pids):
-    """{pid: (user_s, sys_s, voluntary, involuntary)} of the processes still there."""
+    """{pid: (user_s, sys_s, voluntary, involuntary)} of the processes still there. This process
+    is read with getrusage, as the C++ side reads its own: it counts threads that have ended and
+    children reaped, at microsecond resolution; the others from /proc."""
     out = {}
     for pid in pids:
         try:
-            out[pid] = _cpu(pid) + _switches(pid)
+            out[pid] = _own_usage() if pid == os.getpid() else _cpu(pid) + _switches(pid)
         except (FileNotFoundError, ProcessLookupError):
             pass
     return out
+
+
+def _own_usage():
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (me.ru_utime + children.ru_utime, me.ru_stime + children.ru_stime, me.ru_nvcsw + children.ru_nvcsw,
+            me.ru_nivcsw + children.ru_nivcsw)
 
 
 def usage_delta(before, after):

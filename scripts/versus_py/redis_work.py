@@ -95,9 +95,14 @@ class Tally:
 _client = None  # in each process of a process pool; shared by the threads of a thread pool
 
 
-def configure(host, port):
+def configure(host, port, connections=1):
+    """The client of this process, with `connections` connections made now, before the clock (the
+    C++ runners open theirs before it too; redis-py would open them at first use)."""
     global _client
     _client = redis.Redis(host=host, port=port)
+    made = [_client.connection_pool.get_connection("PING") for _ in range(connections)]
+    for c in made:
+        _client.connection_pool.release(c)
 
 
 def connection_share(task):
@@ -147,7 +152,10 @@ class TtlScan:
 
     def __init__(self, p, settings, workers):
         self.keys, self.count, self.workers = int(p["keys"]), int(p["scan_count"]), workers
-        self.fault = p.get("py_fault", "none")
+        self.fault = p.get("py_fault", "none")  # on the first key
+        # The scenario's test fault, half-way as the C++ client has it: the process asking that
+        # key's TTL is killed (crash), or the right reply is expected to be another key's (wrong).
+        self.halfway, self.halfway_fault = self.keys // 2, p.get("fault", "none")
         self.loaded_s = float(settings["loaded_s"])
         self.asked = bytearray(self.keys)
         self.shares = [Share() for _ in range(workers)]
@@ -164,21 +172,30 @@ class TtlScan:
                 batch.append(name)
         return batch
 
+    def faults(self, batch):
+        """The fault each key of the batch about to be asked carries, or None when none does."""
+        out = ["none"] * len(batch)
+        if self.fault != "none":
+            out[0], self.fault = self.fault, "none"
+        if self.halfway_fault == "crash" and self.n <= self.halfway < self.n + len(batch):
+            out[self.halfway - self.n] = "kill"
+        return out if any(f != "none" for f in out) else None
+
     def tasks(self, batch):
-        """What pool.map is given: the keys, or for a test the first key with its fault."""
-        if self.fault == "none":
-            return ttl, batch
-        first, self.fault = self.fault, "none"
-        return ttl_or_fault, [(k, first if j == 0 else "none") for j, k in enumerate(batch)]
+        """What pool.map is given: the keys, or for a test each key with its fault."""
+        faults = self.faults(batch)
+        return (ttl, batch) if faults is None else (ttl_or_fault, list(zip(batch, faults)))
 
     def tally(self, batch, replies):
         elapsed = time.monotonic() - self.loaded_s + 1
         for key, (seconds, ns) in zip(batch, replies):
-            share = self.shares[min(self.n * self.workers // self.keys, self.workers - 1)]
-            self.n += 1
+            position, self.n = self.n, self.n + 1
+            share = self.shares[min(position * self.workers // self.keys, self.workers - 1)]
             share.ops += 1
             self.latency.append(ns)
-            full = ttl_of(key_index(key))
+            i = key_index(key)
+            wrong = self.halfway_fault == "wrong" and position == self.halfway
+            full = ttl_of(i ^ 1 if wrong else i)
             if full - elapsed - 1 <= seconds <= full:
                 share.value += 1
             elif not share.message:
@@ -205,14 +222,14 @@ class TtlScan:
             cursor, names = await client.scan(cursor=cursor, match="versus:key:*", count=self.count)
             batch = self.take(names)
             if batch:
-                fault, self.fault = self.fault, "none"
+                faults = self.faults(batch)
                 replies = [None] * len(batch)
                 unclaimed = iter(enumerate(batch))  # one thread: taking the next key needs no lock
 
                 async def worker():
                     for j, key in unclaimed:
-                        if j == 0 and fault != "none":
-                            injure(fault)
+                        if faults is not None:
+                            injure(faults[j])
                         t0 = time.perf_counter_ns()
                         replies[j] = (await client.ttl(key), time.perf_counter_ns() - t0)
 
@@ -233,7 +250,7 @@ class TtlScan:
 def run_workers(kind, api, start, workers, p, settings):
     host, port = settings["host"], int(settings["port"])
     # Threads share one client and its connection pool, as the seed's do; processes make their own.
-    configure(host, port)
+    configure(host, port, workers if kind == "thread" else 1)
     setup = (configure, (host, port)) if kind == "process" else (None, ())
     pool = Pool(kind, api, workers, start, *setup)
     try:

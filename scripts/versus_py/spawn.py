@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import threading
 
-from cell import Outcome, Share, injure, measured
+from cell import Errors, Outcome, Share, StartLine, injure, measured
 from pools import Pool, WorkerDied
 import proc_measures
 
@@ -22,12 +22,18 @@ def token(kb, fault):
     return 1 if mine[len(mine) // 2] == 0x5A else 0
 
 
-def _token_into(done, slot, kb, fault, meet=None):
-    done[2 * slot] += token(kb, fault)
-    done[2 * slot + 1] += 1
-    if meet is not None:  # alive: stay until the memory has been sampled
-        meet.wait(timeout=120)
-        meet.wait(timeout=120)
+def _token_into(done, slot, kb, fault, errors, line=None):
+    """A worker of create and alive: its task into its slot; a raise goes to `errors`, so the
+    row is failed with it (not a thread's traceback lost, not a process's exit status)."""
+    try:
+        done[2 * slot] += token(kb, fault)
+        done[2 * slot + 1] += 1
+    except Exception as e:  # noqa: BLE001 - the row's message
+        errors.add(f"worker {slot}: {type(e).__name__}: {e}")
+        return
+    if line is not None:  # alive: stay until the memory has been sampled
+        line.ready.release()
+        line.leave.wait(timeout=600)
 
 
 def _pool_token(task):
@@ -41,9 +47,15 @@ def _make(kind, ctx, target, args):
     return threading.Thread(target=target, args=args)
 
 
-def _join(workers, kind):
+def _join(workers, kind, errors):
     for w in workers:
         w.join()
+    _check(workers, kind, errors)
+
+
+def _check(workers, kind, errors):
+    """Raises for a worker that raised (failed) or a process that ended badly (crashed)."""
+    errors.raise_first()
     for w in workers:
         if kind == "process" and w.exitcode:
             how = f"was killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exited with status {w.exitcode}"
@@ -65,32 +77,30 @@ def run_workers(kind, api, start, workers, p, settings):
         return Outcome(shares, measures)
 
     done = ctx.Array("q", 2 * workers, lock=False) if kind == "process" else [0] * (2 * workers)
+    errors = Errors(ctx if kind == "process" else None)
     if mode == "create":
         def body():
             for r in range(rounds):
-                ws = [_make(kind, ctx, _token_into, (done, i, kb, fault if r == 0 and i == 0 else "none"))
+                ws = [_make(kind, ctx, _token_into, (done, i, kb, fault if r == 0 and i == 0 else "none", errors))
                       for i in range(workers)]
                 for w in ws:
                     w.start()
-                _join(ws, kind)
+                _join(ws, kind, errors)
         _, measures = measured([os.getpid()], body)
-    else:  # alive
-        meet = ctx.Barrier(workers + 1) if kind == "process" else threading.Barrier(workers + 1)
-        ws = [_make(kind, ctx, _token_into, (done, i, kb, fault if i == 0 else "none", meet)) for i in range(workers)]
+    else:  # alive: the clock covers making them until all are alive and done with their task
+        line = StartLine(ctx if kind == "process" else None)
+        ws = [_make(kind, ctx, _token_into, (done, i, kb, fault if i == 0 else "none", errors, line))
+              for i in range(workers)]
 
         def body():
             for w in ws:
                 w.start()
-            meet.wait(timeout=120)  # every worker alive and done with its task
+            line.wait_for(workers, lambda: _check(ws, kind, errors))
 
-        try:
-            _, measures = measured([os.getpid()], body)
-            pids = [os.getpid()] + ([w.pid for w in ws] if kind == "process" else [])
-            measures.update(proc_measures.memory(pids))
-            meet.wait(timeout=120)
-        except threading.BrokenBarrierError as e:
-            raise WorkerDied("a worker did not reach the start line (it ended first)") from e
-        _join(ws, kind)
+        _, measures = measured([os.getpid()], body)
+        measures.update(proc_measures.memory([os.getpid()] + ([w.pid for w in ws] if kind == "process" else [])))
+        line.leave.set()
+        _join(ws, kind, errors)
     del heap
     return Outcome([Share(done[2 * i], done[2 * i + 1]) for i in range(workers)], measures)
 

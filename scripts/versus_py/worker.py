@@ -11,7 +11,7 @@ JSON object on its standard input, and reads its standard output, one line at a 
 
 The input: {"runner": "py-thread", "scenario": "cpu", "workers": 4, "params": {name: value, ...},
 "settings": {...}}, where params holds every scenario and runner parameter as text and settings
-what the C++ side prepared (redis: host, port, loaded_s; ipc: ipc_name). The answers are checked
+what the C++ side prepared (redis: host, port, loaded_s; ipc shm: shm_names). The answers are checked
 on the C++ side, by the same code that checks the C++ runners' (a worker row's VALUE and OPS)."""
 
 import json
@@ -45,7 +45,9 @@ def run(spec):
 
 
 def one_line(text):
-    return " ".join(str(text).split())
+    """A message on one line of ASCII: what cannot be shown as ASCII is escaped, so any locale
+    reads it and the CSV holds valid text."""
+    return " ".join(str(text).split()).encode("ascii", "backslashreplace").decode("ascii")
 
 
 def last_word(line):
@@ -70,8 +72,7 @@ def main():
         print("worker", i, int(s.value), int(s.ops), one_line(s.message), file=out)
     for name, value in outcome.measures.items():
         print("measure", name, repr(float(value)) if isinstance(value, float) else int(value), file=out)
-    print("done", file=out, flush=True)
-    return 0
+    last_word("done")
 
 
 if __name__ == "__main__":
