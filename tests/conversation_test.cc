@@ -4,53 +4,49 @@
 // sends and receives come in pieces), over one and over several loop threads.
 #include <gtest/gtest.h>
 
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <map>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "bench/conversation.h"
 #include "bench/isolate.h"
 #include "bench/poller.h"
+#include "bench/process.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 
 namespace versus {
 namespace {
 
-// The far ends of the socketpairs, served by one thread that buffers what it cannot write yet
-// (as a server does), so a client that sends a large batch before reading never deadlocks.
+// The far ends of the socketpairs, served by a process of its own that buffers what it cannot
+// write yet (as a server does), so a client that sends a large batch before reading never
+// deadlocks. A process, as the embedded Redis server is, not a thread: the fork runner's
+// children are then forked from a single-threaded test, as they are from a cell.
 class EchoPeer {
  public:
-  explicit EchoPeer(std::vector<int> ends) : ends_(std::move(ends)), pending_(ends_.size()) {
-    stop_ = eventfd(0, EFD_CLOEXEC);
-    thread_ = std::thread([this] { serve(); });
+  explicit EchoPeer(const std::vector<int>& ends) {
+    peer_.spawn([&ends] {
+      serve(ends);
+      return 0;
+    });
   }
-  ~EchoPeer() {
-    const uint64_t one = 1;
-    EXPECT_EQ(write(stop_, &one, sizeof one), ssize_t(sizeof one));
-    thread_.join();
-    close(stop_);
-  }
+  // ~ChildSet kills and reaps the peer.
 
  private:
-  void serve() {
+  [[noreturn]] static void serve(const std::vector<int>& ends) {
     std::unique_ptr<Poller> poller = make_poller("epoll");
-    poller->add(stop_, kReadable, ends_.size());
-    for (size_t i = 0; i < ends_.size(); ++i) poller->add(ends_[i], kReadable, i);
+    std::vector<std::string> pending(ends.size());
+    for (size_t i = 0; i < ends.size(); ++i) poller->add(ends[i], kReadable, i);
     std::vector<PollEvent> ready;
     std::vector<char> buf(64 << 10);
     for (;;) {
       poller->wait(ready, -1);
       for (const PollEvent& ev : ready) {
-        if (ev.token == ends_.size()) return;
-        const int fd = ends_[ev.token];
-        std::string& out = pending_[ev.token];
+        const int fd = ends[ev.token];
+        std::string& out = pending[ev.token];
         const ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
         if (n > 0) out.append(buf.data(), size_t(n));
         if (n == 0) {
@@ -64,10 +60,7 @@ class EchoPeer {
     }
   }
 
-  std::vector<int> ends_;
-  std::vector<std::string> pending_;
-  int stop_ = -1;
-  std::thread thread_;
+  ChildSet peer_;
 };
 
 // Batches of `pipeline` numbered messages of `size` bytes; every answer must equal its batch.
@@ -123,13 +116,12 @@ class EchoWork final : public ConversationWork {
       near_.push_back(sv[0]);
       far.push_back(sv[1]);
     }
-    far_ = far;
-    peer_ = std::make_unique<EchoPeer>(std::move(far));
+    peer_ = std::make_unique<EchoPeer>(far);
+    for (int fd : far) close(fd);  // the peer's now
   }
   ~EchoWork() override {
     peer_.reset();
     for (int fd : near_) close(fd);
-    for (int fd : far_) close(fd);
   }
 
   std::unique_ptr<Conversation> open(int index, int) override {
@@ -147,7 +139,7 @@ class EchoWork final : public ConversationWork {
  private:
   int batches_, pipeline_;
   size_t size_;
-  std::vector<int> near_, far_;
+  std::vector<int> near_;
   std::unique_ptr<EchoPeer> peer_;
 };
 
