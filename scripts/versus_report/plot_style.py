@@ -18,7 +18,9 @@ def colour(variant):
     if variant in RUNNER_COLOURS:
         return RUNNER_COLOURS[variant]
     base = variant.split(" ")[0]
-    shade = _EXTRA[hash(variant) % len(_EXTRA)]
+    # A stable sum, not hash(): Python salts str hashes per process, and a variant must keep its
+    # colour from one report to the next.
+    shade = _EXTRA[sum(map(ord, variant)) % len(_EXTRA)]
     return shade if base not in RUNNER_COLOURS else _darker(RUNNER_COLOURS[base], variant)
 
 

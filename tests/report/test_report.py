@@ -115,6 +115,16 @@ class IoPlots(unittest.TestCase):
         out.update({c.get_label(): c.lines[0] for c in ax.containers if hasattr(c, "lines")})
         return out
 
+    def test_a_variant_keeps_its_colour_across_interpreters(self):
+        # Python salts str hashes per process: a colour taken from hash() changes between reports.
+        import subprocess
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); from versus_report import plot_style; "
+                "print(plot_style.colour('uring-sqpoll x3'), plot_style.colour('fiber x2 threads'))")
+        seen = {subprocess.run([sys.executable, "-c", code, os.path.join(ROOT, "scripts")], check=True,
+                               capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED=seed)).stdout
+                for seed in ("1", "2", "3", "4")}
+        self.assertEqual(len(seen), 1, seen)
+
     def test_runner_variants_are_told_apart(self):
         self.assertEqual(data.runner_variant("epoll", {"trigger": "edge", "loop_threads": "1"}), "epoll (edge)")
         self.assertEqual(data.runner_variant("epoll", {"trigger": "level", "loop_threads": "1"}), "epoll")
