@@ -4,9 +4,15 @@
 // sends and receives come in pieces), over one and over several loop threads.
 #include <gtest/gtest.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
@@ -143,8 +149,67 @@ class EchoWork final : public ConversationWork {
   std::unique_ptr<EchoPeer> peer_;
 };
 
+// A case that is not done in a minute is stuck: say where every process of the test is waiting
+// (its state, kernel wait channel and system call) and end, rather than sit out ctest's limit
+// silently. Files are read with read(2) and written with write(2), as a signal handler may; the
+// children die with us (PR_SET_PDEATHSIG).
+constexpr unsigned kStuckS = 60;
+
+void say(const char* text) { (void)!write(STDERR_FILENO, text, strlen(text)); }
+
+void show_file(const char* path) {
+  char buf[512];
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = 0;
+  say(path);
+  say(": ");
+  say(buf);
+  say("\n");
+}
+
+void show_process(const char* pid) {
+  char path[400];
+  for (const char* what : {"stat", "wchan", "syscall"}) {
+    snprintf(path, sizeof path, "/proc/%s/%s", pid, what);
+    show_file(path);
+  }
+}
+
+void on_stuck(int) {
+  say("conversation_test: a case is stuck; where each thread and child process of it waits:\n");
+  // The other threads of this process (this one is in the handler); opendir may allocate, a
+  // risk taken only on the way out.
+  if (DIR* tasks = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(tasks)) {
+      if (e->d_name[0] == '.' || atoi(e->d_name) == gettid()) continue;
+      char task[300];
+      snprintf(task, sizeof task, "self/task/%s", e->d_name);
+      show_process(task);
+    }
+    closedir(tasks);
+  }
+  char path[64], kids[4096];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", getpid(), getpid());
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  const ssize_t n = fd < 0 ? 0 : read(fd, kids, sizeof kids - 1);
+  if (fd >= 0) close(fd);
+  kids[n > 0 ? n : 0] = 0;
+  for (char* pid = strtok(kids, " "); pid; pid = strtok(nullptr, " ")) show_process(pid);
+  _exit(1);
+}
+
 class ConversationTest : public ::testing::TestWithParam<std::string> {
  protected:
+  void SetUp() override {
+    signal(SIGALRM, on_stuck);
+    alarm(kStuckS);
+  }
+  void TearDown() override { alarm(0); }
+
   TaskOutcome run(int connections, int batches, int pipeline, size_t size, std::map<std::string, std::string> set = {}) {
     const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
     Cell cell;
