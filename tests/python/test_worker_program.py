@@ -101,9 +101,9 @@ class RedisChecks(unittest.TestCase):
     def test_a_ttl_off_what_was_loaded_is_wrong(self):
         s = self.scan()
         batch = s.take([redis_work.key_name(i).encode() for i in range(10)])
-        replies = [(redis_work.ttl_of(i), 1000) for i in range(10)]
-        replies[3] = (redis_work.ttl_of(3) + 1, 1000)  # longer than it was set with
-        replies[8] = (redis_work.ttl_of(8) - 600, 1000)  # ten minutes gone in a second
+        replies = [redis_work.packed(redis_work.ttl_of(i), 1000) for i in range(10)]
+        replies[3] = redis_work.packed(redis_work.ttl_of(3) + 1, 1000)  # longer than it was set with
+        replies[8] = redis_work.packed(redis_work.ttl_of(8) - 600, 1000)  # ten minutes gone in a second
         s.tally(batch, replies)
         out = s.outcome({})
         self.assertEqual([sh.ops for sh in out.shares], [5, 5])
@@ -111,10 +111,26 @@ class RedisChecks(unittest.TestCase):
         self.assertIn("versus:key:3", out.shares[0].message)
         self.assertIn("versus:key:8", out.shares[1].message)
 
+    def test_a_packed_reply_gives_back_its_ttl_and_latency(self):
+        for seconds in (-2, -1, 0, 1, 3600, 2 * 86400 + 3600):
+            for ns in (0, 1, 123456789):
+                self.assertEqual(redis_work.unpacked(redis_work.packed(seconds, ns)), (seconds, ns))
+        self.assertEqual(redis_work.unpacked(redis_work.packed(5, 1 << 50)), (5, (1 << 40) - 1))
+        # Not an integer: kept as it came, so the check names it.
+        self.assertEqual(redis_work.unpacked(redis_work.packed(None, 7)), (None, 7))
+
+    def test_a_reply_that_is_not_a_ttl_is_wrong(self):
+        s = self.scan(keys=2, workers=1)
+        batch = s.take([redis_work.key_name(i).encode() for i in range(2)])
+        s.tally(batch, [redis_work.packed(redis_work.ttl_of(0), 5), redis_work.packed(b"OK", 5)])
+        out = s.outcome({})
+        self.assertEqual(out.shares[0].value, 1)
+        self.assertIn("answered b'OK'", out.shares[0].message)
+
     def test_keys_scan_never_saw_fail_the_first_share(self):
         s = self.scan()
         batch = s.take([redis_work.key_name(i).encode() for i in range(9)])
-        s.tally(batch, [(redis_work.ttl_of(i), 1) for i in range(9)])
+        s.tally(batch, [redis_work.packed(redis_work.ttl_of(i), 1) for i in range(9)])
         out = s.outcome({})
         self.assertEqual(out.shares[0].value, 0)
         self.assertIn("1 of the 10 keys", out.shares[0].message)
