@@ -159,12 +159,19 @@ def key_index(name):
     return int(tail) if name.startswith(b"versus:key:") and tail.isdigit() else None
 
 
+# What TtlScan.got holds for a key before its reply does; a packed reply is never below -2 << 40.
+_UNASKED = -(1 << 62)  # not yet taken from a SCAN reply
+_ASKED = _UNASKED + 1  # taken and sent to the pool, no reply stored
+_ODD = _UNASKED + 2  # answered with what packs into no 64-bit int (kept in TtlScan.odd)
+
+
 class TtlScan:
     """seed 004's loop, with the clock running as the seed's did: SCAN a batch of scan_count,
     pool.map the TTLs over it, SCAN the next. Only the loaded keys are asked, each once (a real
     Redis may hold other keys under the prefix, and may return a key twice while it rehashes).
-    Replies are tallied as each batch comes back, so no more than a batch is held, as in the
-    seed: every TTL must be the one loaded less the time since, every key answered once."""
+    On the clock a reply is only stored, packed with its latency, in one int a key; outcome()
+    checks them all once the clock has stopped, so between batches this process does little more
+    than the seed's does: every TTL must be the one loaded less the time since, every key answered."""
 
     def __init__(self, p, settings, workers):
         self.keys, self.count, self.workers = int(p["keys"]), int(p["scan_count"]), workers
@@ -172,21 +179,23 @@ class TtlScan:
         # The scenario's test fault, half-way as the C++ client has it: the process asking that
         # key's TTL is killed (crash), or the right reply is expected to be another key's (wrong).
         self.halfway, self.halfway_fault = self.keys // 2, p.get("fault", "none")
+        self.wrong_key = None
         self.loaded_s = float(settings["loaded_s"])
-        self.asked = bytearray(self.keys)
-        self.shares = [Share() for _ in range(workers)]
-        self.latency = array("q")
-        self.n = 0
+        self.got = array("q", [_UNASKED]) * self.keys
+        self.odd = {}
+        self.short = ""
+        self.n = 0  # keys whose replies are stored
 
     def take(self, names):
-        """The part of a SCAN reply to ask the TTL of."""
-        batch = []
+        """The part of a SCAN reply to ask the TTL of: (names, their key numbers)."""
+        batch, index, got = [], array("q"), self.got
         for name in names:
             i = key_index(name)
-            if i is not None and i < self.keys and not self.asked[i]:
-                self.asked[i] = 1
+            if i is not None and i < self.keys and got[i] == _UNASKED:
+                got[i] = _ASKED
                 batch.append(name)
-        return batch
+                index.append(i)
+        return batch, index
 
     def faults(self, batch):
         """The fault each key of the batch about to be asked carries, or None when none does."""
@@ -202,32 +211,29 @@ class TtlScan:
         faults = self.faults(batch)
         return (ttl, batch) if faults is None else (ttl_or_fault, list(zip(batch, faults)))
 
-    def tally(self, batch, replies):
-        elapsed = time.monotonic() - self.loaded_s + 1
-        for key, reply in zip(batch, replies):
-            seconds, ns = unpacked(reply)
-            position, self.n = self.n, self.n + 1
-            share = self.shares[min(position * self.workers // self.keys, self.workers - 1)]
-            share.ops += 1
-            self.latency.append(ns)
-            i = key_index(key)
-            wrong = self.halfway_fault == "wrong" and position == self.halfway
-            full = ttl_of(i ^ 1 if wrong else i)
-            if isinstance(seconds, int) and full - elapsed - 1 <= seconds <= full:
-                share.value += 1
-            elif not share.message:
-                share.message = f"TTL {key.decode()} answered {seconds}, loaded with {full} {elapsed:.0f} s ago"
-        if len(replies) != len(batch):
-            self.shares[0].message = f"{len(replies)} replies to a batch of {len(batch)} keys"
+    def record(self, index, replies):
+        """Stores a batch's replies by key number."""
+        if self.halfway_fault == "wrong" and self.n <= self.halfway < self.n + len(index):
+            self.wrong_key = index[self.halfway - self.n]
+        self.n += len(index)
+        got = self.got
+        for i, reply in zip(index, replies):
+            try:
+                got[i] = reply
+            except (TypeError, OverflowError):
+                got[i] = _ODD
+                self.odd[i] = reply
+        if len(replies) != len(index) and not self.short:
+            self.short = f"{len(replies)} replies to a batch of {len(index)} keys"
 
     def run(self, client, pool):
         cursor = 0
         while True:
             cursor, names = client.scan(cursor=cursor, match="versus:key:*", count=self.count)
-            batch = self.take(names)
+            batch, index = self.take(names)
             if batch:
                 fn, items = self.tasks(batch)
-                self.tally(batch, pool.map(fn, items))
+                self.record(index, pool.map(fn, items))
             if cursor == 0:
                 return
 
@@ -237,7 +243,7 @@ class TtlScan:
         cursor = 0
         while True:
             cursor, names = await client.scan(cursor=cursor, match="versus:key:*", count=self.count)
-            batch = self.take(names)
+            batch, index = self.take(names)
             if batch:
                 faults = self.faults(batch)
                 replies = [None] * len(batch)
@@ -251,17 +257,39 @@ class TtlScan:
                         replies[j] = packed(await client.ttl(key), time.perf_counter_ns() - t0)
 
                 await asyncio.gather(*(worker() for _ in range(workers)))
-                self.tally(batch, replies)
+                self.record(index, replies)
             if cursor == 0:
                 return
 
     def outcome(self, measures):
-        missing = self.keys - sum(self.asked)
-        if missing:
-            self.shares[0].value = 0
-            self.shares[0].message = f"{missing} of the {self.keys} keys were never seen by SCAN"
-        measures.update(latency_measures(self.latency))
-        return Outcome(self.shares, measures)
+        """Checks every key's reply, with the clock stopped: key i's in worker row i * workers // keys."""
+        elapsed = time.monotonic() - self.loaded_s + 1
+        shares = [Share() for _ in range(self.workers)]
+        latency = array("q")
+        unseen = unanswered = 0
+        for i, reply in enumerate(self.got):
+            if reply == _UNASKED or reply == _ASKED:
+                unseen += reply == _UNASKED
+                unanswered += reply == _ASKED
+                continue
+            seconds, ns = unpacked(self.odd[i] if reply == _ODD else reply)
+            share = shares[min(i * self.workers // self.keys, self.workers - 1)]
+            share.ops += 1
+            latency.append(ns)
+            full = ttl_of(i ^ 1 if i == self.wrong_key else i)
+            if isinstance(seconds, int) and full - elapsed - 1 <= seconds <= full:
+                share.value += 1
+            elif not share.message:
+                share.message = f"TTL {key_name(i)} answered {seconds!r}, loaded with {full} {elapsed:.0f} s ago"
+        first = shares[0]
+        if self.short:
+            first.message = self.short
+        if unanswered:
+            first.value, first.message = 0, f"{unanswered} of the {self.keys} keys were asked but never answered"
+        if unseen:
+            first.value, first.message = 0, f"{unseen} of the {self.keys} keys were never seen by SCAN"
+        measures.update(latency_measures(latency))
+        return Outcome(shares, measures)
 
 
 def run_workers(kind, api, start, workers, p, settings):

@@ -94,22 +94,48 @@ class RedisChecks(unittest.TestCase):
 
     def test_foreign_and_repeated_keys_are_not_asked(self):
         s = self.scan()
-        first = s.take([b"versus:key:1", b"versus:key:2", b"other:key:3", b"versus:key:x", b"versus:key:99"])
+        first, index = s.take([b"versus:key:1", b"versus:key:2", b"other:key:3", b"versus:key:x", b"versus:key:99"])
         self.assertEqual(first, [b"versus:key:1", b"versus:key:2"])
-        self.assertEqual(s.take([b"versus:key:2", b"versus:key:3"]), [b"versus:key:3"])
+        self.assertEqual(list(index), [1, 2])
+        self.assertEqual(s.take([b"versus:key:2", b"versus:key:3"])[0], [b"versus:key:3"])
+
+    def answer(self, s, keys, reply):
+        """Takes keys 0..keys-1 from one SCAN reply and stores reply(i) for each."""
+        batch, index = s.take([redis_work.key_name(i).encode() for i in range(keys)])
+        s.record(index, [reply(i) for i in index])
 
     def test_a_ttl_off_what_was_loaded_is_wrong(self):
         s = self.scan()
-        batch = s.take([redis_work.key_name(i).encode() for i in range(10)])
-        replies = [redis_work.packed(redis_work.ttl_of(i), 1000) for i in range(10)]
-        replies[3] = redis_work.packed(redis_work.ttl_of(3) + 1, 1000)  # longer than it was set with
-        replies[8] = redis_work.packed(redis_work.ttl_of(8) - 600, 1000)  # ten minutes gone in a second
-        s.tally(batch, replies)
+        off = {3: 1, 8: -600}  # longer than it was set with; ten minutes gone in a second
+        self.answer(s, 10, lambda i: redis_work.packed(redis_work.ttl_of(i) + off.get(i, 0), 1000))
         out = s.outcome({})
         self.assertEqual([sh.ops for sh in out.shares], [5, 5])
         self.assertEqual([sh.value for sh in out.shares], [4, 4])
         self.assertIn("versus:key:3", out.shares[0].message)
         self.assertIn("versus:key:8", out.shares[1].message)
+        self.assertEqual(out.measures["lat_p50_us"], 1.0)
+
+    def test_keys_scan_never_saw_fail_the_first_share(self):
+        s = self.scan()
+        self.answer(s, 9, lambda i: redis_work.packed(redis_work.ttl_of(i), 1))
+        out = s.outcome({})
+        self.assertEqual(out.shares[0].value, 0)
+        self.assertIn("1 of the 10 keys", out.shares[0].message)
+
+    def test_keys_asked_but_never_answered_fail_the_first_share(self):
+        s = self.scan(keys=4, workers=1)
+        batch, index = s.take([redis_work.key_name(i).encode() for i in range(4)])
+        s.record(index, [redis_work.packed(redis_work.ttl_of(i), 1) for i in index[:3]])
+        out = s.outcome({})
+        self.assertEqual(out.shares[0].value, 0)
+        self.assertIn("1 of the 4 keys were asked but never answered", out.shares[0].message)
+
+    def test_the_wrong_fault_expects_another_keys_ttl_half_way(self):
+        s = redis_work.TtlScan({"keys": "10", "scan_count": "5", "fault": "wrong"}, {"loaded_s": str(time.monotonic())}, 1)
+        self.answer(s, 10, lambda i: redis_work.packed(redis_work.ttl_of(i), 1))
+        out = s.outcome({})
+        self.assertEqual(out.shares[0].value, 9)
+        self.assertIn("versus:key:5", out.shares[0].message)
 
     def test_a_packed_reply_gives_back_its_ttl_and_latency(self):
         for seconds in (-2, -1, 0, 1, 3600, 2 * 86400 + 3600):
@@ -120,20 +146,12 @@ class RedisChecks(unittest.TestCase):
         self.assertEqual(redis_work.unpacked(redis_work.packed(None, 7)), (None, 7))
 
     def test_a_reply_that_is_not_a_ttl_is_wrong(self):
-        s = self.scan(keys=2, workers=1)
-        batch = s.take([redis_work.key_name(i).encode() for i in range(2)])
-        s.tally(batch, [redis_work.packed(redis_work.ttl_of(0), 5), redis_work.packed(b"OK", 5)])
-        out = s.outcome({})
-        self.assertEqual(out.shares[0].value, 1)
-        self.assertIn("answered b'OK'", out.shares[0].message)
-
-    def test_keys_scan_never_saw_fail_the_first_share(self):
-        s = self.scan()
-        batch = s.take([redis_work.key_name(i).encode() for i in range(9)])
-        s.tally(batch, [redis_work.packed(redis_work.ttl_of(i), 1) for i in range(9)])
-        out = s.outcome({})
-        self.assertEqual(out.shares[0].value, 0)
-        self.assertIn("1 of the 10 keys", out.shares[0].message)
+        for odd in (b"OK", 1 << 40):  # not an integer; an integer too large to pack in 64 bits
+            s = self.scan(keys=2, workers=1)
+            self.answer(s, 2, lambda i: redis_work.packed(redis_work.ttl_of(0) if i == 0 else odd, 5))
+            out = s.outcome({})
+            self.assertEqual(out.shares[0].value, 1, odd)
+            self.assertIn(f"versus:key:1 answered {odd!r}", out.shares[0].message)
 
     def test_requests_split_over_connections_and_mixed_reads_what_it_wrote(self):
         p = {"op": "mixed", "keys": "10", "value_size": "16", "requests": "11", "pipeline": "1"}
