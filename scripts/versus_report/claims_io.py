@@ -37,7 +37,7 @@ def _ttl_scan_verdict(tables, keys, names, head, tail):
     None where the pair was not measured at two or more worker counts."""
     tk, pk = keys
     tn, pn = names
-    lines, good, labels = [], [], []
+    lines, good, labels, whys = [], [], [], []
     for label, rows in tables:
         rows = [r for r in rows if r[f"{tk}_s"] == r[f"{tk}_s"] and r[f"{pk}_s"] == r[f"{pk}_s"]]
         if len(rows) < 2:
@@ -48,6 +48,7 @@ def _ttl_scan_verdict(tables, keys, names, head, tail):
         lighter = last[f"{tk}_mib"] < last[f"{pk}_mib"]
         good.append(min(sooner.values()) >= 1.5 and time_ratio <= 1.25 and lighter)
         labels.append(label)
+        whys.append(_why_not_c5(sooner, time_ratio, lighter, keys, names, first["workers"], last["workers"]))
         ws = "/".join(str(r["workers"]) for r in rows)
         lines.append(
             f"{label}: at {ws} workers {tn} {_ms(r[f'{tk}_s'] for r in rows)} s, {pn} "
@@ -63,10 +64,27 @@ def _ttl_scan_verdict(tables, keys, names, head, tail):
         return Verdict("holds", text + ": more workers finish sooner, and threads keep up with processes for far "
                                        "less memory.")
     if not any(good):
-        return Verdict("does not hold", text + ".")
+        return Verdict("does not hold", text + ": " + "; ".join(f"{label}: {why}" for label, why in zip(labels, whys))
+                       + ".")
     held = [label for label, ok in zip(labels, good) if ok]
     return Verdict("depends", text + f": it holds with {', '.join(held)} only; without time spent waiting on the "
                                      "server, more workers only share the same CPU.")
+
+
+def _why_not_c5(sooner, time_ratio, lighter, keys, names, first, last):
+    """What part of C5 one table fails, in words."""
+    parts = []
+    slow = [n for k, n in zip(keys, names) if sooner[k] < 1.5]
+    if slow:
+        parts.append(f"{' and '.join(slow)} gain{'s' if len(slow) == 1 else ''} less than 1.5x from {first} to {last} "
+                     f"workers")
+    if time_ratio > 1.25:
+        gil = " (one interpreter, one GIL: its threads take turns at the Python between the calls)" \
+            if names[0] == "py-thread" else ""
+        parts.append(f"{names[0]} takes {time_ratio:.2f}x {names[1]}'s time at {last}{gil}")
+    if not lighter:
+        parts.append(f"{names[0]} holds no less memory than {names[1]}")
+    return ", ".join(parts) or "see the numbers"
 
 
 def c5_ttl_scan(cells, env):

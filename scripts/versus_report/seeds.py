@@ -69,5 +69,8 @@ def has_python(rows):
 
 def _defaults_label(g):
     first = g.iloc[0]
-    parts = [f"{c[2:]}={first[c]}" for c in ("p_delay_us", "p_keys") if c in g and isinstance(first[c], str)]
+    # delay_us is the embedded server's; against another server its delay is that server's own.
+    external = "p_server" in g and isinstance(first["p_server"], str) and first["p_server"] != "embedded"
+    names = ("p_server", "p_keys") if external else ("p_delay_us", "p_keys")
+    parts = [f"{c[2:]}={first[c]}" for c in names if c in g and isinstance(first[c], str)]
     return ", ".join(parts)

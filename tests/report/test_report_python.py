@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import report  # noqa: E402
-from versus_report import claims, data, plots, plots_io, render  # noqa: E402
+from versus_report import claims, data, plots, plots_io, render, seeds  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
@@ -180,6 +180,17 @@ class PythonRunners(unittest.TestCase):
         self.assertIn("seed 004: threads 855/537/199/161 s", only.evidence)
         flat = self.verdict("C5", self.run_with(ttl_scan(thread_s=(30, 29, 29, 29)), keep=no_cpp))
         self.assertEqual(flat.verdict, "does not hold")
+        # It says which part failed: threads that gain nothing and fall behind the processes.
+        self.assertIn("py-thread gains less than 1.5x from 8 to 128 workers, py-thread takes 6.90x py-process's "
+                      "time at 128 (one interpreter, one GIL", flat.evidence)
+
+    def test_seed_table_against_another_server_names_it_not_the_embedded_delay(self):
+        elsewhere = [dict(r, cell=r["cell"].replace("server=embedded", "server=10.0.0.7:6379"),
+                          params=r["params"].replace("server=embedded", "server=10.0.0.7:6379"))
+                     for r in ttl_scan()]
+        no_cpp = lambda r: r["scenario"] != "redis"
+        tables = seeds.seed004_tables(data.summarise(self.run_with(elsewhere, keep=no_cpp).rows))
+        self.assertEqual([label for label, _ in tables], ["server=10.0.0.7:6379, keys=20000"])
 
     def test_report_shows_python_in_the_seed_table_and_the_environment(self):
         out = os.path.join(self.dir, "out")
