@@ -129,11 +129,17 @@ _NS_BITS = 40  # the latency of one TTL call, up to some 18 minutes
 _NS_MASK = (1 << _NS_BITS) - 1
 
 
+_PACKED_TTL = range(-2, 1 << 22)  # what Redis answers (-2: no key, -1: no expiry), up to 48 days
+
+
 def packed(seconds, ns):
     """A TTL reply and its latency as one int. The seed's map returns None for every key; a batch
     of 50,000 (seconds, ns) tuples would hold some 4 MiB more than its script does, and memory is
-    half of what seed 004's table compares. A reply that is not an integer stays as it came."""
-    return (seconds << _NS_BITS) | min(ns, _NS_MASK) if isinstance(seconds, int) else (seconds, ns)
+    half of what seed 004's table compares. A reply outside _PACKED_TTL stays as it came, so every
+    packed value lies in [-2 << 40, 1 << 62), clear of TtlScan's markers."""
+    if isinstance(seconds, int) and seconds in _PACKED_TTL:
+        return (seconds << _NS_BITS) | min(ns, _NS_MASK)
+    return seconds, ns
 
 
 def unpacked(reply):
@@ -159,10 +165,10 @@ def key_index(name):
     return int(tail) if name.startswith(b"versus:key:") and tail.isdigit() else None
 
 
-# What TtlScan.got holds for a key before its reply does; a packed reply is never below -2 << 40.
+# What TtlScan.got holds for a key before its reply does, below any packed reply.
 _UNASKED = -(1 << 62)  # not yet taken from a SCAN reply
 _ASKED = _UNASKED + 1  # taken and sent to the pool, no reply stored
-_ODD = _UNASKED + 2  # answered with what packs into no 64-bit int (kept in TtlScan.odd)
+_ODD = _UNASKED + 2  # answered with what packed() left unpacked (kept in TtlScan.odd)
 
 
 class TtlScan:
@@ -218,9 +224,9 @@ class TtlScan:
         self.n += len(index)
         got = self.got
         for i, reply in zip(index, replies):
-            try:
+            if type(reply) is int:
                 got[i] = reply
-            except (TypeError, OverflowError):
+            else:
                 got[i] = _ODD
                 self.odd[i] = reply
         if len(replies) != len(index) and not self.short:

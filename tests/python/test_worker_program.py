@@ -146,7 +146,8 @@ class RedisChecks(unittest.TestCase):
         self.assertEqual(redis_work.unpacked(redis_work.packed(None, 7)), (None, 7))
 
     def test_a_reply_that_is_not_a_ttl_is_wrong(self):
-        for odd in (b"OK", 1 << 40):  # not an integer; an integer too large to pack in 64 bits
+        # Not an integer; integers no Redis gives as a TTL, one of them where a marker would be.
+        for odd in (b"OK", 1 << 40, -(1 << 22), -3):
             s = self.scan(keys=2, workers=1)
             self.answer(s, 2, lambda i: redis_work.packed(redis_work.ttl_of(0) if i == 0 else odd, 5))
             out = s.outcome({})
