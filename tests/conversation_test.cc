@@ -27,47 +27,33 @@
 namespace versus {
 namespace {
 
-// The far ends of the socketpairs, served by a process of its own that buffers what it cannot
-// write yet (as a server does), so a client that sends a large batch before reading never
-// deadlocks. A process, as the embedded Redis server is, not a thread: the fork runner's
-// children are then forked from a single-threaded test, as they are from a cell.
-class EchoPeer {
- public:
-  explicit EchoPeer(const std::vector<int>& ends) {
-    peer_.spawn([&ends] {
-      serve(ends);
-      return 0;
-    });
-  }
-  // ~ChildSet kills and reaps the peer.
-
- private:
-  [[noreturn]] static void serve(const std::vector<int>& ends) {
-    std::unique_ptr<Poller> poller = make_poller("epoll");
-    std::vector<std::string> pending(ends.size());
-    for (size_t i = 0; i < ends.size(); ++i) poller->add(ends[i], kReadable, i);
-    std::vector<PollEvent> ready;
-    std::vector<char> buf(64 << 10);
-    for (;;) {
-      poller->wait(ready, -1);
-      for (const PollEvent& ev : ready) {
-        const int fd = ends[ev.token];
-        std::string& out = pending[ev.token];
-        const ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-        if (n > 0) out.append(buf.data(), size_t(n));
-        if (n == 0) {
-          poller->remove(fd);  // this end is done; the test's copy keeps it open
-          continue;
-        }
-        const ssize_t w = out.empty() ? 0 : send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (w > 0) out.erase(0, size_t(w));
-        poller->modify(fd, out.empty() ? kReadable : kReadable | kWritable, ev.token);
+// The far ends of the socketpairs, served in a process of their own (EchoWork's) that buffers
+// what it cannot write yet (as a server does), so a client that sends a large batch before
+// reading never deadlocks. A process, as the embedded Redis server is, not a thread: the fork
+// runner's children are then forked from a single-threaded test, as they are from a cell.
+[[noreturn]] void serve_echo(const std::vector<int>& ends) {
+  std::unique_ptr<Poller> poller = make_poller("epoll");
+  std::vector<std::string> pending(ends.size());
+  for (size_t i = 0; i < ends.size(); ++i) poller->add(ends[i], kReadable, i);
+  std::vector<PollEvent> ready;
+  std::vector<char> buf(64 << 10);
+  for (;;) {
+    poller->wait(ready, -1);
+    for (const PollEvent& ev : ready) {
+      const int fd = ends[ev.token];
+      std::string& out = pending[ev.token];
+      const ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n > 0) out.append(buf.data(), size_t(n));
+      if (n == 0) {
+        poller->remove(fd);  // this end is done; the test's copy keeps it open
+        continue;
       }
+      const ssize_t w = out.empty() ? 0 : send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (w > 0) out.erase(0, size_t(w));
+      poller->modify(fd, out.empty() ? kReadable : kReadable | kWritable, ev.token);
     }
   }
-
-  ChildSet peer_;
-};
+}
 
 // Batches of `pipeline` numbered messages of `size` bytes; every answer must equal its batch.
 class EchoConversation final : public Conversation {
@@ -122,13 +108,12 @@ class EchoWork final : public ConversationWork {
       near_.push_back(sv[0]);
       far.push_back(sv[1]);
     }
-    peer_ = std::make_unique<EchoPeer>(far);
+    peer_.spawn([&far]() -> int { serve_echo(far); });
     for (int fd : far) close(fd);  // the peer's now
   }
   ~EchoWork() override {
-    peer_.reset();
     for (int fd : near_) close(fd);
-  }
+  }  // then ~ChildSet kills and reaps the peer
 
   std::unique_ptr<Conversation> open(int index, int) override {
     return std::make_unique<EchoConversation>(dup(near_[index]), index, batches_, pipeline_, size_);
@@ -146,7 +131,7 @@ class EchoWork final : public ConversationWork {
   int batches_, pipeline_;
   size_t size_;
   std::vector<int> near_;
-  std::unique_ptr<EchoPeer> peer_;
+  ChildSet peer_;
 };
 
 // A case that is not done in a minute is stuck: say where every process of the test is waiting

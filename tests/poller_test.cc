@@ -10,9 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -21,6 +19,7 @@
 
 #include "bench/limits.h"
 #include "bench/poller.h"
+#include "runner_variants.h"
 
 namespace versus {
 
@@ -85,11 +84,7 @@ class PollerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (const std::string why = poller_unsupported(GetParam(), {}, 0); !why.empty()) {
-      // Run alone (as ctest does), the whole process is this kind's verdict: skipped.
-      if (GTEST_FLAG_GET(filter) == "*/" + GetParam()) {
-        std::cout << "poller " << GetParam() << " cannot run here: " << why << std::endl;
-        std::exit(77);
-      }
+      exit_skipped_if_alone(GetParam(), why);
       GTEST_SKIP() << why;
     }
     fds_before_ = open_fds();

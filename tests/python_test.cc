@@ -4,8 +4,6 @@
 // Skips, saying why, only where no Python 3 runs here (exit 77: ctest counts it skipped).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <iostream>
 #include <map>
 
 #include "bench/env.h"
@@ -13,6 +11,7 @@
 #include "bench/python.h"
 #include "bench/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/cpu/cpu.h"
 #include "scenarios/registry.h"
 
@@ -25,13 +24,7 @@ class PythonRunnerTest : public ::testing::TestWithParam<std::string> {
 
   void SetUp() override {
     if (python_interpreter().path.empty()) {
-      // Run alone (as ctest runs each runner), the whole process is the verdict: skipped (77).
-      std::string name = GetParam();
-      name[2] = '_';
-      if (GTEST_FLAG_GET(filter) == "*/" + name) {
-        std::cout << "the Python runners cannot run here: " << python_interpreter().problem << std::endl;
-        std::exit(77);
-      }
+      exit_skipped_if_alone(variant_test_name(GetParam()), python_interpreter().problem);
       GTEST_SKIP() << python_interpreter().problem;
     }
   }
@@ -218,11 +211,7 @@ TEST_P(PythonRunnerTest, TheEnvironmentNamesTheInterpreterAndItsGil) {
 }
 
 INSTANTIATE_TEST_SUITE_P(, PythonRunnerTest, ::testing::Values("py-thread", "py-process", "py-asyncio"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           n[2] = '_';
-                           return n;
-                         });
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

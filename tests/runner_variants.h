@@ -1,7 +1,9 @@
-// What the per-runner suites over the IO runners share: a runner variant named in the suite's
-// parameter ("epoll-edge" is epoll with trigger=edge), the test name it gets, and a count of
-// this process's open descriptors to show that a cell left none behind.
+// What the per-runner suites share: a runner variant named in the suite's parameter
+// ("epoll-edge" is epoll with trigger=edge), the test name it gets, a whole suite's skip, and a
+// count of this process's open descriptors to show that a cell left none behind.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,15 +38,29 @@ inline const Runner& runner_of_variant(const Catalog& catalog, const std::string
   return *runner;
 }
 
-// "epoll-edge" -> "epoll_edge": what ctest's per-runner entries filter on.
+// "epoll-edge" -> "epoll_edge", "py-thread" -> "py_thread": what ctest's per-runner entries
+// filter on.
+inline std::string variant_test_name(std::string variant) {
+  for (auto& c : variant) c = (c == '-') ? '_' : c;
+  return variant;
+}
+
 struct VariantTestName {
   template <typename Info>
   std::string operator()(const Info& info) const {
-    std::string n = info.param;
-    for (auto& c : n) c = (c == '-') ? '_' : c;
-    return n;
+    return variant_test_name(info.param);
   }
 };
+
+// Where the suite's parameter `name` cannot run here: run alone (as ctest runs each entry), the
+// whole process is the verdict, skipped (exit 77, `why` printed); among others, the caller
+// skips just its case (GTEST_SKIP).
+inline void exit_skipped_if_alone(const std::string& name, const std::string& why) {
+  if (GTEST_FLAG_GET(filter) == "*/" + name) {
+    std::printf("%s cannot run here: %s\n", name.c_str(), why.c_str());
+    std::exit(77);
+  }
+}
 
 inline size_t open_descriptors() {
   size_t n = 0;

@@ -127,18 +127,17 @@ def connection_share(task):
 
 _NS_BITS = 40  # the latency of one TTL call, up to some 18 minutes
 _NS_MASK = (1 << _NS_BITS) - 1
-
-
-_PACKED_TTL = range(-2, 1 << 22)  # what Redis answers (-2: no key, -1: no expiry), up to 48 days
+_TTL_LIMIT = 1 << 22  # a packed TTL is below it (48 days); Redis answers -2 (no key), -1 (no expiry)
 
 
 def packed(seconds, ns):
     """A TTL reply and its latency as one int. The seed's map returns None for every key; a batch
     of 50,000 (seconds, ns) tuples would hold some 4 MiB more than its script does, and memory is
-    half of what seed 004's table compares. A reply outside _PACKED_TTL stays as it came, so every
-    packed value lies in [-2 << 40, 1 << 62), clear of TtlScan's markers."""
-    if isinstance(seconds, int) and seconds in _PACKED_TTL:
-        return (seconds << _NS_BITS) | min(ns, _NS_MASK)
+    half of what seed 004's table compares. A reply that is not an int from -2 to _TTL_LIMIT stays
+    as it came, so every packed value lies in [-2 << 40, 1 << 62), clear of TtlScan's markers.
+    It runs in the workers on the clock, once a key: plain comparisons, no calls."""
+    if type(seconds) is int and -2 <= seconds < _TTL_LIMIT:
+        return (seconds << _NS_BITS) | (ns if ns < _NS_MASK else _NS_MASK)
     return seconds, ns
 
 
