@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/poller.h"
+#include "bench/poller/poller.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/conversation.h"
-#include "bench/runner.h"
+#include "bench/api/conversation.h"
+#include "bench/api/runner.h"
 
 namespace versus {
 

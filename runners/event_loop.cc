@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/limits.h"
+#include "bench/sys/limits.h"
 #include "runners/conversation_io.h"
 #include "runners/multiplex_drivers.h"
 

@@ -7,8 +7,8 @@
 #include <span>
 #include <string_view>
 
-#include "bench/poller.h"
-#include "bench/runner.h"
+#include "bench/poller/poller.h"
+#include "bench/api/runner.h"
 
 namespace versus {
 

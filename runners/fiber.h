@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "bench/poller.h"
+#include "bench/poller/poller.h"
 
 namespace versus {
 

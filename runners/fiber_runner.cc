@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <thread>
 
-#include "bench/limits.h"
-#include "bench/poller.h"
+#include "bench/sys/limits.h"
+#include "bench/poller/poller.h"
 #include "runners/conversation_io.h"
 #include "runners/event_loop.h"
 #include "runners/fiber.h"

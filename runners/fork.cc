@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/limits.h"
-#include "bench/process.h"
+#include "bench/sys/limits.h"
+#include "bench/sys/process.h"
 #include "runners/conversation_io.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"

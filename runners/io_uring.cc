@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/limits.h"
+#include "bench/sys/limits.h"
 #include "runners/conversation_io.h"
 #include "runners/event_loop.h"
 #include "runners/multiplex_drivers.h"

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/measure.h"
+#include "bench/sys/measure.h"
 #include "runners/conversation_io.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"

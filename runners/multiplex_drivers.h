@@ -11,9 +11,9 @@
 #include <functional>
 #include <string_view>
 
-#include "bench/multiplex.h"
-#include "bench/poller.h"
-#include "bench/runner.h"
+#include "bench/api/multiplex.h"
+#include "bench/poller/poller.h"
+#include "bench/api/runner.h"
 
 namespace versus {
 

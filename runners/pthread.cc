@@ -6,7 +6,7 @@
 #include <system_error>
 #include <thread>
 
-#include "bench/limits.h"
+#include "bench/sys/limits.h"
 #include "runners/conversation_io.h"
 #include "runners/multiplex_drivers.h"
 #include "runners/registry.h"

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/isolate.h"
-#include "bench/python.h"
+#include "bench/sys/cell_names.h"
+#include "bench/sys/python_interpreter.h"
 #include "runners/python_program.h"
 #include "runners/registry.h"
 

@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "bench/python.h"
+#include "bench/sys/python_interpreter.h"
 
 namespace versus {
 

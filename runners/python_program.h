@@ -8,8 +8,8 @@
 #include <map>
 #include <string>
 
-#include "bench/cell.h"
-#include "bench/runner.h"
+#include "bench/api/cell.h"
+#include "bench/api/runner.h"
 
 namespace versus {
 

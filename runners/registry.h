@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "bench/runner.h"
+#include "bench/api/runner.h"
 
 namespace versus {
 

@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <functional>
 
-#include "bench/futex.h"
-#include "bench/measure.h"
-#include "bench/runner.h"
-#include "bench/scenario.h"
-#include "bench/shared_mapping.h"
+#include "bench/sys/futex.h"
+#include "bench/sys/measure.h"
+#include "bench/api/runner.h"
+#include "bench/api/scenario.h"
+#include "bench/sys/shared_mapping.h"
 
 namespace versus {
 

@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "bench/scenario.h"
+#include "bench/api/scenario.h"
 
 namespace versus {
 

@@ -12,8 +12,8 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
-#include "bench/csv.h"
-#include "bench/schema.h"
+#include "bench/results/csv.h"
+#include "bench/results/schema.h"
 #include "versus_binary.h"
 
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "bench/schema.h"
+#include "bench/results/schema.h"
 #include "versus_binary.h"
 
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <map>
 
-#include "bench/compare.h"
-#include "bench/schema.h"
+#include "bench/compare/compare.h"
+#include "bench/results/schema.h"
 
 namespace fs = std::filesystem;
 

@@ -17,10 +17,10 @@
 
 #include <fmt/format.h>
 
-#include "bench/conversation.h"
-#include "bench/isolate.h"
-#include "bench/poller.h"
-#include "bench/process.h"
+#include "bench/api/conversation.h"
+#include "bench/harness/isolate.h"
+#include "bench/poller/poller.h"
+#include "bench/sys/process.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 

@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/csv.h"
-#include "bench/schema.h"
+#include "bench/results/csv.h"
+#include "bench/results/schema.h"
 
 namespace versus {
 namespace {

@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "bench/histogram.h"
+#include "bench/sys/histogram.h"
 
 namespace versus {
 namespace {

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <map>
 
-#include "bench/isolate.h"
-#include "bench/repetition.h"
+#include "bench/harness/isolate.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "bench/isolate.h"
-#include "bench/repetition.h"
+#include "bench/harness/isolate.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 

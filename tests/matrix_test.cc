@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <set>
 
-#include "bench/matrix.h"
+#include "bench/harness/matrix.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 

@@ -5,9 +5,9 @@
 
 #include <map>
 
-#include "bench/isolate.h"
-#include "bench/limits.h"
-#include "bench/repetition.h"
+#include "bench/harness/isolate.h"
+#include "bench/sys/limits.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/registry.h"

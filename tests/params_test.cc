@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "bench/params.h"
+#include "bench/api/params.h"
 
 namespace versus {
 namespace {

@@ -17,8 +17,8 @@
 #include <thread>
 #include <utility>
 
-#include "bench/limits.h"
-#include "bench/poller.h"
+#include "bench/sys/limits.h"
+#include "bench/poller/poller.h"
 #include "runner_variants.h"
 
 namespace versus {

@@ -6,10 +6,10 @@
 
 #include <map>
 
-#include "bench/env.h"
-#include "bench/isolate.h"
-#include "bench/python.h"
-#include "bench/repetition.h"
+#include "bench/harness/env.h"
+#include "bench/harness/isolate.h"
+#include "bench/sys/python_interpreter.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/cpu/cpu.h"

@@ -16,8 +16,8 @@
 #include <map>
 #include <thread>
 
-#include "bench/isolate.h"
-#include "bench/repetition.h"
+#include "bench/harness/isolate.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/redis/setup_client.h"

@@ -5,9 +5,9 @@
 
 #include <set>
 
-#include "bench/isolate.h"
-#include "bench/repetition.h"
-#include "bench/shared_mapping.h"
+#include "bench/harness/isolate.h"
+#include "bench/harness/repetition.h"
+#include "bench/sys/shared_mapping.h"
 #include "runners/registry.h"
 #include "scenarios/cpu/cpu.h"
 #include "scenarios/registry.h"

@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "bench/runner.h"
+#include "bench/api/runner.h"
 
 namespace versus {
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "bench/stats.h"
+#include "bench/compare/stats.h"
 
 namespace versus {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "bench/isolate.h"
-#include "bench/repetition.h"
+#include "bench/harness/isolate.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "bench/scenario.h"
+#include "bench/api/scenario.h"
 
 namespace versus::cpu {
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/shared_mapping.h"
+#include "bench/sys/shared_mapping.h"
 #include "scenarios/cpu/cpu.h"
 
 namespace versus::cpu {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "bench/scenario.h"
+#include "bench/api/scenario.h"
 
 namespace versus::ipc {
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/isolate.h"
+#include "bench/sys/cell_names.h"
 #include "scenarios/ipc/channel.h"
 
 namespace versus::ipc {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <memory>
 
-#include "bench/shared_mapping.h"
+#include "bench/sys/shared_mapping.h"
 #include "scenarios/ipc/channel.h"
 
 namespace versus::ipc {

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <memory>
 
-#include "bench/shared_mapping.h"
-#include "bench/futex.h"
-#include "bench/measure.h"
+#include "bench/sys/shared_mapping.h"
+#include "bench/sys/futex.h"
+#include "bench/sys/measure.h"
 #include "scenarios/ipc/channel.h"
 
 namespace versus::ipc {

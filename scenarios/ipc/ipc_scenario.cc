@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "bench/histogram.h"
-#include "bench/measure.h"
-#include "bench/shared_mapping.h"
+#include "bench/sys/histogram.h"
+#include "bench/sys/measure.h"
+#include "bench/sys/shared_mapping.h"
 #include "scenarios/ipc/channel.h"
 #include "scenarios/ipc/message.h"
 #include "scenarios/registry.h"

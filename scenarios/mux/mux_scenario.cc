@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/limits.h"
-#include "bench/multiplex.h"
+#include "bench/sys/limits.h"
+#include "bench/api/multiplex.h"
 #include "scenarios/registry.h"
 
 namespace versus {

@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "bench/conversation.h"
-#include "bench/measure.h"
-#include "bench/shared_mapping.h"
+#include "bench/api/conversation.h"
+#include "bench/sys/measure.h"
+#include "bench/sys/shared_mapping.h"
 #include "scenarios/redis/server.h"
 #include "scenarios/redis/setup_client.h"
 #include "scenarios/redis/workload.h"

@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/process.h"
+#include "bench/sys/process.h"
 
 namespace versus::redis {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/poller.h"
+#include "bench/poller/poller.h"
 #include "scenarios/redis/commands.h"
 #include "scenarios/redis/request_parser.h"
 #include "scenarios/redis/resp.h"

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/measure.h"
+#include "bench/sys/measure.h"
 
 namespace versus::redis {
 namespace {

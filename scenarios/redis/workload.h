@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/conversation.h"
-#include "bench/histogram.h"
+#include "bench/api/conversation.h"
+#include "bench/sys/histogram.h"
 #include "scenarios/redis/resp.h"
 
 namespace versus::redis {

@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/isolate.h"
+#include "bench/sys/cell_names.h"
 #include "scenarios/registry.h"
 
 namespace versus {

@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
-#include "bench/futex.h"
-#include "bench/measure.h"
-#include "bench/shared_mapping.h"
+#include "bench/sys/futex.h"
+#include "bench/sys/measure.h"
+#include "bench/sys/shared_mapping.h"
 #include "scenarios/registry.h"
 
 namespace versus {

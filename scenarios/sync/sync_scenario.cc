@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/futex.h"
-#include "bench/shared_mapping.h"
+#include "bench/sys/futex.h"
+#include "bench/sys/shared_mapping.h"
 #include "scenarios/registry.h"
 
 namespace versus {

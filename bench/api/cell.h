@@ -1,0 +1,67 @@
+// A cell: one point of the matrix, and the repetition record it produces.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "bench/api/params.h"
+
+namespace versus {
+
+struct Cell {
+  std::string scenario;
+  std::string runner;
+  int workers = 1;
+  Params params;  // every parameter of the scenario and of the runner, with its value
+  int repetitions = 1;
+  int warmup = 0;  // discarded repetitions before the first measured one
+  double timeout_s = 0;  // limit for each repetition's child process
+
+  // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the
+  // name the benchmark engine knows the cell by (so --benchmark_filter selects cells).
+  std::string id() const;
+};
+
+enum class Status { kOk, kUnsupported, kInvalid, kFailed, kCrashed, kTimeout };
+const char* status_name(Status s);
+std::optional<Status> parse_status(std::string_view name);
+inline std::ostream& operator<<(std::ostream& os, Status s) { return os << status_name(s); }
+
+// One row of results.csv: one repetition of one cell. Measures that a repetition did not
+// produce (a row that is not ok) stay empty (nullopt) and are written as empty fields.
+struct Record {
+  std::string cell;
+  std::string scenario;
+  std::string runner;
+  int workers = 0;
+  std::string params;
+  int repetition = 0;
+  Status status = Status::kOk;
+  std::string message;
+  std::optional<double> wall_s;
+  std::optional<uint64_t> ops;
+  std::optional<double> ops_per_s;
+  std::optional<double> cpu_user_s;
+  std::optional<double> cpu_sys_s;
+  std::optional<int64_t> ctx_voluntary;
+  std::optional<int64_t> ctx_involuntary;
+  std::optional<int64_t> rss_peak_bytes;
+  std::optional<int64_t> pss_bytes;
+  std::optional<uint64_t> bytes;       // payload bytes moved (channels, connections)
+  std::optional<double> bytes_per_s;
+  std::optional<double> lat_p50_us;    // per-operation latency percentiles
+  std::optional<double> lat_p90_us;
+  std::optional<double> lat_p99_us;
+  std::optional<double> lat_p999_us;
+  std::optional<uint64_t> lost_updates;  // sync counter: increments lost without a lock
+  std::optional<double> setup_s;         // mux: registering descriptors before the first round
+  std::optional<uint64_t> syscalls;      // mux: system calls made in the measured phase
+  std::optional<uint64_t> result;  // the scenario's checked answer (e.g. the prime count)
+  std::string host;
+};
+
+Record record_for(const Cell& cell, int repetition);
+
+}  // namespace versus

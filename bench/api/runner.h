@@ -1,0 +1,104 @@
+// The Runner interface: *how* concurrency is made and how waiting is done. A runner knows
+// nothing of primes or protocols: it creates the workers, releases them together, times the
+// measured phase and collects what they hand back (bench/scenario.h).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench/api/cell.h"
+#include "bench/api/conversation.h"
+#include "bench/sys/measure.h"
+#include "bench/api/multiplex.h"
+#include "bench/api/params.h"
+#include "bench/api/scenario.h"
+
+namespace versus {
+
+// What a runner measured in one repetition of a task-shaped cell.
+struct TaskOutcome {
+  double wall_s = 0;                  // start barrier released -> last worker done
+  std::vector<WorkerResult> results;  // one per worker, in worker order
+  Usage usage;                        // CPU and context switches of the measured phase
+  Memory memory;                      // every process of the cell, sampled before workers exit
+  std::optional<double> setup_s;      // multiplex shape: set-up before the first round
+  std::optional<uint64_t> syscalls;   // multiplex shape: system calls the runner made
+  // Set by a runner whose workers ran outside the scenario's instruments (the py-* runners'
+  // Python program): the scenario's add_measures is skipped, these are used instead.
+  bool own_measures = false;
+  std::optional<uint64_t> bytes;
+  std::optional<double> lat_p50_us, lat_p90_us, lat_p99_us, lat_p999_us;
+};
+
+// How many workers a task-shaped repetition has, and how they group: a channel-pair scenario
+// runs a producer and a consumer per pair (workers = 2 x pairs, group = 2); a runner keeps a
+// group together where placement matters (two fibers of a pair on one thread). A multiplex
+// scenario run with a worker per descriptor has one per watched descriptor and a driver.
+struct TaskLayout {
+  int workers = 1;
+  int group = 1;
+  // When > 0, creation is what is measured: `spawn_rounds` times, the runner creates the workers,
+  // each runs work.run once (results accumulate), and all are waited for and destroyed; the
+  // clock covers all of it and there is no start barrier (bench/scenario.h, spawn_rounds).
+  int spawn_rounds = 0;
+};
+TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
+
+// A worker process of the runner died from a signal: the repetition is `crashed`.
+class WorkerCrashed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  // The shapes (Shape bits) this runner drives.
+  virtual unsigned shapes() const = 0;
+  // False for a runner that runs its workers one after another (serial): workers that wait for
+  // each other would wait forever.
+  virtual bool concurrent() const { return true; }
+  // Roughly how many times longer than the C++ runners this runner takes for the same work
+  // (an interpreter's loop); it scales the default time limit of a repetition.
+  virtual double slowdown() const { return 1.0; }
+  // The runner's own parameters (fiber_threads, ...), part of a cell's identity when present.
+  virtual std::span<const ParamSpec> params() const { return {}; }
+  // "" when the runner can run this cell here, otherwise why not (an `unsupported` row). It is
+  // asked in the harness before the cell's process starts, so it must be cheap and must not
+  // leave anything behind.
+  virtual std::string unsupported(const Scenario& scenario, const Cell& cell) const {
+    (void)scenario;
+    (void)cell;
+    return {};
+  }
+  // Runs one repetition with layout.workers workers: each worker calls work.prepare(i), waits
+  // at the start barrier, runs work.run(ctx, results[i]). The task and channel shapes both come
+  // here (bench/scenario.h). Throws WorkerCrashed when a worker process died from a signal,
+  // std::exception on other errors.
+  virtual TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const;
+  // Runs one repetition of a conversation-shaped cell: cell.workers connections, each opened
+  // with work.open before the start line and driven until its conversation is over. Results
+  // come back one per connection. Throws as run_task does.
+  virtual TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const;
+  // Runs one repetition of a multiplex-shaped cell (bench/multiplex.h): waits on every read end,
+  // consumes each event, drives the rounds. wall_s covers the rounds only; setup_s and syscalls
+  // are filled.
+  virtual TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const;
+};
+
+// The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the
+// harness together.
+struct Catalog {
+  std::span<const Scenario* const> scenarios;
+  std::span<const Runner* const> runners;
+
+  const Scenario* scenario(std::string_view name) const;
+  const Runner* runner(std::string_view name) const;
+};
+
+}  // namespace versus

@@ -1,0 +1,64 @@
+#include "bench/api/scenario.h"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "bench/api/conversation.h"
+#include "bench/api/multiplex.h"
+#include "bench/poller/poller.h"
+
+namespace versus {
+
+const char* shape_name(Shape s) {
+  switch (s) {
+    case kTaskShape: return "task";
+    case kConversationShape: return "conversation";
+    case kChannelShape: return "channel";
+    case kMultiplexShape: return "multiplex";
+  }
+  return "?";
+}
+
+void WorkerResult::fail(std::string_view why) {
+  failed = 1;
+  const size_t n = std::min(why.size(), sizeof(message) - 1);
+  std::memcpy(message, why.data(), n);
+  message[n] = '\0';
+}
+
+uint64_t Work::answer(std::span<const WorkerResult> results) const {
+  uint64_t sum = 0;
+  for (const auto& r : results) sum += r.value;
+  return sum;
+}
+
+std::unique_ptr<TaskWork> Scenario::make_task(const Cell&) const {
+  throw std::logic_error(fmt::format("scenario {} has no task shape", name()));
+}
+
+std::unique_ptr<ConversationWork> Scenario::make_conversations(const Cell&) const {
+  throw std::logic_error(fmt::format("scenario {} has no conversation shape", name()));
+}
+
+std::unique_ptr<MultiplexWork> Scenario::make_multiplex(const Cell&) const {
+  throw std::logic_error(fmt::format("scenario {} has no multiplex shape", name()));
+}
+
+void WorkerContext::wait_for(int fd, uint32_t events) {
+  pollfd p{fd, 0, 0};
+  if (events & kReadable) p.events |= POLLIN;
+  if (events & kWritable) p.events |= POLLOUT;
+  while (poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+  }
+}
+
+}  // namespace versus

@@ -1,0 +1,61 @@
+// The subcommands behind the command line, callable from tests.
+#pragma once
+
+#include "bench/harness/layer.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/api/runner.h"
+
+namespace versus {
+
+struct ListOptions {
+  bool all = false;
+};
+int list_command(const Catalog& catalog, const ListOptions& options);
+
+struct RunOptions {
+  std::vector<std::string> scenarios, runners, sets, workers;
+  std::optional<int> repetitions;
+  std::string preset;
+  std::string out;
+  std::optional<double> cell_timeout;
+  std::string shard;   // "K/N"
+  std::string resume;  // an output folder to complete
+  bool quiet = false;
+  std::vector<std::string> benchmark_args;  // --benchmark_* flags, for Google Benchmark
+};
+// Throws UsageError on bad input before anything is written.
+int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line);
+
+struct MergeOptions {
+  std::vector<std::string> inputs;
+  std::string out;
+};
+int merge_command(const MergeOptions& options);
+
+struct CompareOptions {
+  std::string baseline, current;  // results.csv files or folders holding one
+  std::string threshold = "5%";
+  double alpha = 0.01;
+  double noise_floor = 1;
+  std::string format = "console";
+  std::vector<std::string> measures;  // default: wall_s
+  std::string normalize;              // a reference cell id, or empty
+  bool ignore_env = false;
+  std::string markdown;               // also write the Markdown report here
+};
+// bench/compare.h has the decision rule. 0: nothing regressed, 1: something did.
+int compare_command(const CompareOptions& options);
+
+struct ReportOptions {
+  std::string results;  // a results folder
+  std::string compare;  // another, to set beside it
+  std::string out;      // where report.html goes (default: the results folder)
+};
+// Runs scripts/report.py under a Python that has matplotlib, numpy and pandas; its exit status.
+int report_command(const ReportOptions& options);
+
+}  // namespace versus

@@ -1,0 +1,206 @@
+#include "bench/cli/commands.h"
+
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <benchmark/benchmark.h>
+
+#include "bench/harness/engine.h"
+#include "bench/sys/limits.h"
+#include "bench/harness/resume.h"
+#include "bench/harness/env.h"
+#include "bench/harness/isolate.h"
+#include "bench/harness/matrix.h"
+#include "bench/harness/repetition.h"
+#include "bench/results/schema.h"
+#include "bench/results/summary.h"
+
+namespace fs = std::filesystem;
+
+namespace versus {
+
+namespace {
+
+// Adds the --set overrides to every preset block where some scenario or runner declares the key.
+void apply_overrides(MatrixSpec& spec, const std::vector<std::string>& sets, const Catalog& catalog) {
+  for (const auto& text : sets) {
+    auto [key, values] = parse_set(text);
+    bool used = false;
+    for (auto& block : spec.blocks) {
+      bool declared = false;
+      for (const auto& s : block.scenarios) {
+        if (const Scenario* sc = catalog.scenario(s)) {
+          for (const auto& p : sc->params()) declared = declared || p.name == key;
+        }
+      }
+      for (const auto& r : block.runners) {
+        if (const Runner* rn = catalog.runner(r)) {
+          for (const auto& p : rn->params()) declared = declared || p.name == key;
+        }
+      }
+      if (!declared) continue;
+      used = true;
+      std::erase_if(block.set, [&](const auto& kv) { return kv.first == key; });
+      block.set.emplace_back(key, values);
+    }
+    if (!used) throw UsageError(fmt::format("unknown parameter '{}': no scenario or runner of the preset declares it", key));
+  }
+}
+
+MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
+  MatrixSpec spec;
+  if (!o.preset.empty()) {
+    if (!o.scenarios.empty() || !o.runners.empty() || !o.workers.empty()) {
+      throw UsageError("--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
+                       "--workers, or drop --preset (--set, --repetitions and --cell-timeout may go with a preset)");
+    }
+    spec = load_preset(o.preset);
+    apply_overrides(spec, o.sets, catalog);
+  } else {
+    MatrixBlock block{o.scenarios, o.runners, {}, {}};
+    for (const auto& w : o.workers) block.workers.push_back(parse_workers(w));
+    for (const auto& s : o.sets) block.set.push_back(parse_set(s));
+    spec.blocks.push_back(block);
+  }
+  if (o.repetitions) spec.repetitions = *o.repetitions;
+  if (o.cell_timeout) {
+    if (*o.cell_timeout <= 0) throw UsageError(fmt::format("--cell-timeout: '{}' is not accepted; accepted: seconds > 0", *o.cell_timeout));
+    spec.cell_timeout_s = *o.cell_timeout;
+  }
+  return spec;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+}
+
+}  // namespace
+
+namespace {
+
+// Hands Google Benchmark its flags; refuses what it does not know.
+void init_benchmark(const std::vector<std::string>& args) {
+  // Google Benchmark keeps argv[0] for its banner: the strings must outlive the run.
+  static std::vector<std::string> storage;
+  storage = {"versus"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+  if (argc > 1) {
+    std::vector<std::string> unknown(argv.begin() + 1, argv.begin() + argc);
+    throw UsageError(fmt::format("unknown Google Benchmark flag(s): {}", join(unknown, " ")));
+  }
+}
+
+bool any_matrix_option(const RunOptions& o) {
+  return !o.scenarios.empty() || !o.runners.empty() || !o.workers.empty() || !o.sets.empty() || o.repetitions ||
+         !o.preset.empty() || !o.out.empty() || o.cell_timeout || !o.shard.empty() || !o.benchmark_args.empty();
+}
+
+// Notes a resumption in env.json, keeping what the first start recorded.
+void record_resume(const fs::path& env_path, const std::vector<std::string>& command_line) {
+  nlohmann::json env = nlohmann::json::object();
+  if (std::ifstream in(env_path); in) {
+    try {
+      env = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  const nlohmann::json now = capture_environment(command_line);
+  env["resumed"].push_back({{"start_time", now["start_time"]}, {"command_line", command_line}, {"host", now["host"]}});
+  write_file(env_path, env.dump(2) + "\n");
+}
+
+}  // namespace
+
+int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
+  const bool resuming = !options.resume.empty();
+  RunPlan plan;
+  fs::path out;
+  if (resuming) {
+    if (any_matrix_option(options)) {
+      throw UsageError("--resume OUT runs the matrix recorded in OUT/matrix.json: give no other matrix options "
+                       "(--quiet is the only one that goes with it)");
+    }
+    out = options.resume;
+    plan = load_plan(out.string());
+  } else {
+    plan.spec = spec_from(options, catalog);
+    if (!options.shard.empty()) plan.shard = parse_shard(options.shard);
+    plan.benchmark_args = plan.spec.benchmark_args;
+    plan.benchmark_args.insert(plan.benchmark_args.end(), options.benchmark_args.begin(), options.benchmark_args.end());
+    out = options.out.empty()
+              ? fs::path(fmt::format("results/run-{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr))))
+              : fs::path(options.out);
+  }
+  std::vector<Cell> cells = expand_matrix(plan.spec, catalog);
+  if (plan.shard) cells = select_shard(cells, *plan.shard);
+  init_benchmark(plan.benchmark_args);
+
+  const fs::path csv = out / "results.csv";
+  std::vector<Record> earlier;
+  if (resuming) {
+    ResumeState state = prepare_resume(csv.string(), cells);
+    if (state.dropped_rows > 0) {
+      fmt::print("versus: removed {} rows of cells cut short; they run again whole\n", state.dropped_rows);
+    }
+    fmt::print("versus: resuming {}: {} of {} cells complete\n", out.string(), cells.size() - state.todo.size(),
+               cells.size());
+    cells = std::move(state.todo);
+    earlier = std::move(state.kept);
+  } else {
+    if (fs::exists(csv)) {
+      throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
+                                   "overwritten, or --resume {} to complete it", out.string(), out.string()));
+    }
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) throw UsageError(fmt::format("cannot create the output folder {}: {}", out.string(), ec.message()));
+  }
+
+  int rows = 0;
+  for (const auto& c : cells) rows += c.repetitions;
+  try {
+    if (resuming) {
+      record_resume(out / "env.json", command_line);
+    } else {
+      write_file(out / "env.json", capture_environment(command_line).dump(2) + "\n");
+      save_plan(out.string(), plan);
+    }
+    raise_fd_limit();
+    install_interrupt_handlers();
+    ResultsWriter writer(csv.string());
+    fmt::print("versus: {} cells{}, {} repetitions in all; writing {}\n", cells.size(),
+               plan.shard ? " in shard " + plan.shard->str() : "", rows, csv.string());
+    std::fflush(stdout);
+    EngineResult result = run_cells(cells, catalog, writer, {!options.quiet, !options.quiet, host_name()});
+    earlier.insert(earlier.end(), result.records.begin(), result.records.end());
+    print_summary(earlier, catalog, stdout);
+    fmt::print("\nresults: {} ({} rows)\nenvironment: {}\n", csv.string(), earlier.size(), (out / "env.json").string());
+    if (result.interrupted_by) {
+      const char* abbrev = sigabbrev_np(result.interrupted_by);
+      fmt::print(stderr,
+                 "versus: interrupted by SIG{}: the cell in flight was stopped and its processes killed; {} finished "
+                 "rows are in {}; `versus run --resume {}` runs the rest\n",
+                 abbrev ? abbrev : "?", earlier.size(), csv.string(), out.string());
+      return 128 + result.interrupted_by;
+    }
+  } catch (const std::system_error& e) {
+    fmt::print(stderr, "versus: {} (rows written so far are kept in {})\n", e.what(), csv.string());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace versus

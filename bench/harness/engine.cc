@@ -1,0 +1,225 @@
+#include "bench/harness/engine.h"
+
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "bench/harness/isolate.h"
+#include "bench/harness/progress.h"
+#include "bench/harness/repetition.h"
+
+namespace versus {
+
+namespace {
+
+// What the engine knows of one cell while Google Benchmark runs it.
+struct CellState {
+  const Cell* cell = nullptr;
+  int next_repetition = 0;
+  std::vector<Record> pending;  // measured, not yet reported
+  std::string stopped;          // set once a repetition crashed or hung: the rest are not run
+  Status stopped_status = Status::kOk;
+  bool interrupted = false;
+  int number = 0;               // 1-based, in the order cells start
+  int ok = 0;
+};
+
+class Engine {
+ public:
+  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options, int cells, int repetitions)
+      : catalog_(catalog), writer_(writer), options_(options), progress_(cells, repetitions, options.progress) {}
+
+  Progress& progress() { return progress_; }
+
+  void add(const Cell& cell) {
+    auto state = std::make_unique<CellState>();
+    state->cell = &cell;
+    CellState* s = state.get();
+    by_name_[cell.id()] = s;
+    states_.push_back(std::move(state));
+    benchmark::RegisterBenchmark(cell.id().c_str(), [this, s](benchmark::State& st) { run_one(*s, st); })
+        ->Iterations(1)
+        ->Repetitions(cell.repetitions)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+
+  // Writes the rows of the cell Google Benchmark has just reported. A cell cut short by an
+  // interrupt writes nothing: it will be run again whole.
+  void report(const std::string& name) {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return;
+    CellState& s = *it->second;
+    if (s.interrupted) {
+      s.pending.clear();
+      return;
+    }
+    if (s.pending.empty()) return;
+    for (Record& r : s.pending) {
+      writer_.write(r);
+      result_.records.push_back(std::move(r));
+    }
+    s.pending.clear();
+    progress_.cell_finished(display_name(name), s.number, s.ok, s.cell->repetitions);
+  }
+
+  // The console shows a cell without the parameters left at their defaults.
+  std::string display_name(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return name;
+    const Cell& c = *it->second->cell;
+    std::vector<std::string> changed;
+    auto keep_changed = [&](std::span<const ParamSpec> specs) {
+      for (const auto& p : specs) {
+        const std::string& v = c.params.str(p.name);
+        if (v != p.canonical(p.default_value)) changed.push_back(p.name + "=" + v);
+      }
+    };
+    keep_changed(catalog_.scenario(c.scenario)->params());
+    keep_changed(catalog_.runner(c.runner)->params());
+    std::sort(changed.begin(), changed.end());
+    std::string shown = fmt::format("{}/{}/workers:{}", c.scenario, c.runner, c.workers);
+    return changed.empty() ? shown : shown + "/" + join(changed, ";");
+  }
+
+  bool interrupted_cell(const std::string& name) const {
+    auto it = by_name_.find(name);
+    return it != by_name_.end() && it->second->interrupted;
+  }
+
+  EngineResult finish() {
+    for (auto& s : states_) report(s->cell->id());  // anything Google Benchmark did not report
+    result_.interrupted_by = interrupt_signal();
+    return std::move(result_);
+  }
+
+ private:
+  void run_one(CellState& s, benchmark::State& st) {
+    const int repetition = s.next_repetition++;
+    if (interrupt_signal() || s.interrupted) {
+      s.interrupted = true;
+      st.SkipWithError("interrupted");
+      return;
+    }
+    if (s.number == 0) s.number = ++cells_started_;
+    progress_.repetition_started(display_name(s.cell->id()), s.number, repetition, s.cell->repetitions);
+    Record r;
+    if (!s.stopped.empty()) {
+      r = record_for(*s.cell, repetition);
+      r.status = s.stopped_status;
+      r.message = "not run: " + s.stopped;
+    } else {
+      // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
+      // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
+      for (int w = 0; repetition == 0 && w < s.cell->warmup && !interrupt_signal(); ++w) {
+        (void)execute_repetition(catalog_, *s.cell, 0);
+      }
+      r = execute_repetition(catalog_, *s.cell, repetition);
+    }
+    r.host = options_.host;
+    if (interrupt_signal()) {
+      s.interrupted = true;
+      st.SkipWithError("interrupted");
+      return;
+    }
+    if (s.stopped.empty() && (r.status == Status::kCrashed || r.status == Status::kTimeout)) {
+      s.stopped = fmt::format("repetition {} ended {}", repetition, status_name(r.status));
+      s.stopped_status = r.status;
+    }
+    s.pending.push_back(r);
+    progress_.repetition_done();
+    if (r.status == Status::kOk) ++s.ok;
+    if (r.status != Status::kOk) {
+      st.SkipWithError(fmt::format("{}: {}", status_name(r.status), r.message).c_str());
+      return;
+    }
+    for (auto _ : st) st.SetIterationTime(std::max(*r.wall_s, 1e-9));
+    st.counters["ops_per_s"] = benchmark::Counter(r.ops_per_s.value_or(0));
+    st.counters["cpu_util"] = benchmark::Counter((*r.cpu_user_s + *r.cpu_sys_s) / std::max(*r.wall_s, 1e-9));
+    st.counters["pss_MiB"] = benchmark::Counter(double(r.pss_bytes.value_or(0)) / (1 << 20));
+  }
+
+  const Catalog& catalog_;
+  ResultsWriter& writer_;
+  EngineOptions options_;
+  std::vector<std::unique_ptr<CellState>> states_;
+  std::map<std::string, CellState*> by_name_;
+  EngineResult result_;
+  Progress progress_;
+  int cells_started_ = 0;
+};
+
+// Google Benchmark's console table for people, and our rows, written as each cell is reported.
+class TeeReporter final : public benchmark::BenchmarkReporter {
+ public:
+  TeeReporter(Engine& engine, bool console, size_t name_width)
+      : engine_(engine),
+        console_(console),
+        name_width_(name_width),
+        console_reporter_(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
+                                                : benchmark::ConsoleReporter::OO_Tabular) {}
+
+  bool ReportContext(const Context& context) override {
+    if (!console_) return true;
+    Context shown = context;
+    shown.name_field_width = name_width_;  // the short names, not the registered ones
+    return console_reporter_.ReportContext(shown);
+  }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    std::vector<Run> shown;
+    for (const Run& run : runs) {
+      const std::string name = run.run_name.function_name;
+      if (engine_.interrupted_cell(name)) continue;
+      if (run.run_type == Run::RT_Iteration) engine_.report(name);
+      shown.push_back(run);
+      shown.back().run_name.function_name = engine_.display_name(name);
+      shown.back().run_name.repetitions.clear();
+      shown.back().run_name.time_type.clear();
+      shown.back().run_name.iterations.clear();
+    }
+    if (console_ && !shown.empty()) {
+      engine_.progress().clear();
+      console_reporter_.ReportRuns(shown);
+      std::cout.flush();
+      engine_.progress().redraw();
+    }
+  }
+
+  void Finalize() override {
+    if (console_) console_reporter_.Finalize();
+  }
+
+ private:
+  Engine& engine_;
+  bool console_;
+  size_t name_width_;
+  benchmark::ConsoleReporter console_reporter_;
+};
+
+}  // namespace
+
+EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, ResultsWriter& writer,
+                       const EngineOptions& options) {
+  int repetitions = 0;
+  for (const Cell& c : cells) repetitions += c.repetitions;
+  Engine engine(catalog, writer, options, static_cast<int>(cells.size()), repetitions);
+  for (const Cell& c : cells) engine.add(c);
+  size_t width = 10;
+  for (const Cell& c : cells) width = std::max(width, engine.display_name(c.id()).size() + 7);  // + "_median"
+  TeeReporter reporter(engine, options.console, width);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();
+  engine.progress().clear();
+  return engine.finish();
+}
+
+}  // namespace versus

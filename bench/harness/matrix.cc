@@ -1,0 +1,239 @@
+#include "bench/harness/matrix.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace versus {
+
+namespace {
+
+constexpr int kMaxWorkers = 100000;
+
+std::string known_scenarios(const Catalog& catalog) {
+  std::vector<std::string> names;
+  for (const Scenario* s : catalog.scenarios) {
+    names.push_back(std::string(s->name()) + (s->internal() ? " (internal)" : ""));
+  }
+  return join(names, ", ");
+}
+
+std::string known_runners(const Catalog& catalog) {
+  std::vector<std::string> names;
+  for (const Runner* r : catalog.runners) names.emplace_back(r->name());
+  return join(names, ", ");
+}
+
+const ParamSpec* find_param(std::span<const ParamSpec> specs, const std::string& name) {
+  for (const auto& p : specs) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+// Every combination of the value lists, in order (the last key varies fastest).
+std::vector<Params> product(const std::vector<std::pair<const ParamSpec*, std::vector<std::string>>>& axes) {
+  std::vector<Params> out{Params{}};
+  for (const auto& [spec, values] : axes) {
+    std::vector<Params> next;
+    for (const Params& base : out) {
+      for (const auto& v : values) {
+        Params p = base;
+        p.set(spec->name, spec->canonical(v));
+        next.push_back(std::move(p));
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+// The value lists for `specs`: from --set where given, else the default.
+std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> axes_for(std::span<const ParamSpec> specs,
+                                                                           const MatrixBlock& block) {
+  std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> axes;
+  for (const auto& spec : specs) {
+    std::vector<std::string> values{spec.default_value};
+    for (const auto& [key, list] : block.set) {
+      if (key == spec.name) values = list;
+    }
+    axes.emplace_back(&spec, values);
+  }
+  return axes;
+}
+
+void validate_block(const MatrixBlock& block, const Catalog& catalog) {
+  if (block.scenarios.empty()) {
+    throw UsageError(fmt::format("no scenario given: use --scenario (known: {}) or --preset", known_scenarios(catalog)));
+  }
+  if (block.runners.empty()) {
+    throw UsageError(fmt::format("no runner given: use --runner (known: {})", known_runners(catalog)));
+  }
+  if (block.workers.empty()) throw UsageError("no worker count given: use --workers, say --workers 1,2,4");
+  for (const auto& s : block.scenarios) {
+    if (!catalog.scenario(s)) {
+      throw UsageError(fmt::format("unknown scenario '{}'; known scenarios: {}", s, known_scenarios(catalog)));
+    }
+  }
+  for (const auto& r : block.runners) {
+    if (!catalog.runner(r)) throw UsageError(fmt::format("unknown runner '{}'; known runners: {}", r, known_runners(catalog)));
+  }
+  for (int w : block.workers) {
+    if (w < 1 || w > kMaxWorkers) {
+      throw UsageError(fmt::format("workers: '{}' is not accepted; accepted: an integer from 1 to {}", w, kMaxWorkers));
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& [key, values] : block.set) {
+    if (!seen.insert(key).second) throw UsageError(fmt::format("parameter '{}' is set twice", key));
+    std::vector<const ParamSpec*> specs;
+    std::set<std::string> accepted;
+    for (const auto& s : block.scenarios) {
+      for (const auto& p : catalog.scenario(s)->params()) accepted.insert(p.name);
+      if (auto* p = find_param(catalog.scenario(s)->params(), key)) specs.push_back(p);
+    }
+    for (const auto& r : block.runners) {
+      for (const auto& p : catalog.runner(r)->params()) accepted.insert(p.name);
+      if (auto* p = find_param(catalog.runner(r)->params(), key)) specs.push_back(p);
+    }
+    if (specs.empty()) {
+      throw UsageError(fmt::format("unknown parameter '{}' for scenario {} with runner {}; accepted: {}", key,
+                                   join(block.scenarios, ", "), join(block.runners, ", "),
+                                   accepted.empty() ? std::string("none") : join({accepted.begin(), accepted.end()}, ", ")));
+    }
+    if (values.empty()) throw UsageError(fmt::format("parameter '{}' is given no value", key));
+    for (const auto* spec : specs) {
+      for (const auto& v : values) {
+        if (std::string why = spec->validate(v); !why.empty()) throw UsageError(why);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int parse_workers(const std::string& text) {
+  const int cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (text == "cores") return cores;
+  if (text.ends_with("*cores")) {
+    return static_cast<int>(parse_integer(text.substr(0, text.size() - 6), "workers")) * cores;
+  }
+  try {
+    return static_cast<int>(parse_integer(text, "workers"));
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("workers: '{}' is not accepted; accepted: an integer, 'cores' or 'K*cores'", text));
+  }
+}
+
+std::string Shard::str() const { return fmt::format("{}/{}", index, count); }
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard s;
+  try {
+    if (slash == std::string::npos) throw UsageError("");
+    s.index = static_cast<int>(parse_integer(text.substr(0, slash), "shard"));
+    s.count = static_cast<int>(parse_integer(text.substr(slash + 1), "shard"));
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("--shard '{}': expected K/N, say 2/4", text));
+  }
+  if (s.count < 1 || s.index < 1 || s.index > s.count) {
+    throw UsageError(fmt::format("--shard '{}': K must be from 1 to N, and N at least 1", text));
+  }
+  return s;
+}
+
+std::vector<Cell> select_shard(const std::vector<Cell>& cells, const Shard& shard) {
+  std::vector<Cell> out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (int(i % size_t(shard.count)) == shard.index - 1) out.push_back(cells[i]);
+  }
+  return out;
+}
+
+nlohmann::json spec_to_json(const MatrixSpec& spec) {
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const auto& b : spec.blocks) {
+    nlohmann::json set = nlohmann::json::array();
+    for (const auto& [k, v] : b.set) set.push_back({{"key", k}, {"values", v}});
+    blocks.push_back({{"scenario", b.scenarios}, {"runner", b.runners}, {"workers", b.workers}, {"set", set}});
+  }
+  return {{"repetitions", spec.repetitions}, {"warmup", spec.warmup}, {"cell_timeout", spec.cell_timeout_s},
+          {"benchmark_args", spec.benchmark_args}, {"blocks", blocks}};
+}
+
+MatrixSpec spec_from_json(const nlohmann::json& j) {
+  MatrixSpec spec;
+  spec.repetitions = j.at("repetitions").get<int>();
+  spec.cell_timeout_s = j.at("cell_timeout").get<double>();
+  // Folders written before these keys existed resume with neither.
+  spec.warmup = j.value("warmup", 0);
+  spec.benchmark_args = j.value("benchmark_args", std::vector<std::string>{});
+  for (const auto& b : j.at("blocks")) {
+    MatrixBlock block;
+    block.scenarios = b.at("scenario").get<std::vector<std::string>>();
+    block.runners = b.at("runner").get<std::vector<std::string>>();
+    block.workers = b.at("workers").get<std::vector<int>>();
+    for (const auto& kv : b.at("set")) {
+      block.set.emplace_back(kv.at("key").get<std::string>(), kv.at("values").get<std::vector<std::string>>());
+    }
+    spec.blocks.push_back(std::move(block));
+  }
+  return spec;
+}
+
+std::pair<std::string, std::vector<std::string>> parse_set(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw UsageError(fmt::format("--set '{}': expected key=value or key=v1,v2 (say --set count=100000)", text));
+  }
+  auto values = split(text.substr(eq + 1), ',');
+  for (const auto& v : values) {
+    if (v.empty()) throw UsageError(fmt::format("--set '{}': an empty value", text));
+  }
+  return {text.substr(0, eq), values};
+}
+
+std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) {
+  if (spec.repetitions < 1 || spec.repetitions > 100000) {
+    throw UsageError(fmt::format("repetitions: '{}' is not accepted; accepted: an integer from 1 to 100000", spec.repetitions));
+  }
+  if (spec.warmup < 0 || spec.warmup > 100) {
+    throw UsageError(fmt::format("warmup: '{}' is not accepted; accepted: an integer from 0 to 100", spec.warmup));
+  }
+  if (spec.cell_timeout_s < 0) throw UsageError("cell-timeout: must be a positive number of seconds");
+  if (spec.blocks.empty()) throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
+  std::vector<Cell> cells;
+  std::set<std::string> ids;
+  for (const auto& block : spec.blocks) {
+    validate_block(block, catalog);
+    for (const auto& sname : block.scenarios) {
+      const Scenario* scenario = catalog.scenario(sname);
+      for (const Params& sp : product(axes_for(scenario->params(), block))) {
+        for (const auto& rname : block.runners) {
+          const Runner* runner = catalog.runner(rname);
+          for (const Params& rp : product(axes_for(runner->params(), block))) {
+            for (int w : block.workers) {
+              Cell c;
+              c.scenario = sname;
+              c.runner = rname;
+              c.workers = w;
+              c.params = sp;
+              for (const auto& [k, v] : rp.values()) c.params.set(k, v);
+              c.repetitions = spec.repetitions;
+              c.warmup = spec.warmup;
+              c.timeout_s = spec.cell_timeout_s;
+              if (ids.insert(c.id()).second) cells.push_back(std::move(c));
+            }
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+}  // namespace versus

@@ -1,0 +1,27 @@
+// One repetition of one cell, from the harness's side: decide whether it can run, run it in an
+// isolated child process, and turn whatever happened into a Record with the right status.
+#pragma once
+
+#include "bench/harness/layer.h"
+
+#include "bench/api/cell.h"
+#include "bench/api/runner.h"
+
+namespace versus {
+
+// Runs repetition `repetition` (0-based) of `cell` and returns its row. Never throws for what
+// happens inside the cell: crashes, hangs, errors and wrong answers become statuses.
+Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetition);
+
+// The part that runs inside the repetition's process: make the work, let the runner run it,
+// check the answer. Exposed for tests that run a repetition without a child process.
+Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& cell, int repetition);
+
+// Why `runner` cannot run `cell` of `scenario` here, or "" when it can.
+std::string why_unsupported(const Scenario& scenario, const Runner& runner, const Cell& cell);
+
+// The measured part of a Record as one JSON line, and back (the child -> harness message).
+std::string encode_measures(const Record& r);
+void decode_measures(const std::string& text, Record& r);
+
+}  // namespace versus

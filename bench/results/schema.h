@@ -1,0 +1,48 @@
+// The columns of results.csv, in one table: name, unit and meaning, and how each is read from and
+// written to a Record. reports/SCHEMA.md documents the same list (a test keeps them in step).
+#pragma once
+
+#include "bench/harness/layer.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench/api/cell.h"
+#include "bench/results/csv.h"
+
+namespace versus {
+
+struct Column {
+  const char* name;
+  const char* unit;
+  const char* meaning;
+};
+
+const std::vector<Column>& result_columns();
+std::vector<std::string> result_header();
+std::vector<std::string> record_fields(const Record& r);
+// Reads row `i` of a results table with the documented header; throws UsageError naming the
+// origin and line when a field is malformed.
+Record record_from_row(const CsvTable& table, size_t i, const std::string& origin);
+// Checks that `table` has exactly the documented columns, in order.
+void check_results_header(const CsvTable& table, const std::string& origin);
+
+// OUT/results.csv, appended one row at a time and flushed after each, so a row written is a row
+// kept whatever happens next. Throws std::system_error (with the path) when a write fails.
+class ResultsWriter {
+ public:
+  explicit ResultsWriter(const std::string& path);  // writes the header when the file is new
+  ~ResultsWriter();
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
+  void write(const Record& r);
+  const std::string& path() const { return path_; }
+
+ private:
+  void put(const std::string& text);
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace versus
