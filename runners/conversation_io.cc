@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 #include "bench/poller/poller.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
@@ -26,7 +28,7 @@ void send_all(int fd, std::string_view bytes, WorkerContext& ctx) {
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       ctx.wait_for(fd, kWritable);
     } else if (errno != EINTR) {
-      throw_io_error("send");
+      throw_errno("send");
     }
   }
 }
@@ -43,7 +45,7 @@ void receive_batch(Conversation& conv, char* buf, WorkerContext& ctx) {
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       ctx.wait_for(fd, kReadable);
     } else if (errno != EINTR) {
-      throw_io_error("recv");
+      throw_errno("recv");
     }
   }
 }
@@ -130,13 +132,6 @@ TaskOutcome run_conversations_on_loops(ConversationWork& work, const Cell& cell,
   out.results = task.take_results();
   return out;
 }
-
-void set_nonblocking(int fd) {
-  const int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_io_error("fcntl(O_NONBLOCK)");
-}
-
-void throw_io_error(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
 
 void throw_peer_closed(int fd) {
   throw std::runtime_error(fmt::format("the server closed connection (fd {}) before the responses were complete", fd));

@@ -29,9 +29,7 @@ using LoopBody = std::function<void(std::span<Conversation* const> conversations
 // Results come back one per connection.
 TaskOutcome run_conversations_on_loops(ConversationWork& work, const Cell& cell, int loops, const LoopBody& body);
 
-// The byte moving, with errors reported as "send: Connection reset by peer".
-void set_nonblocking(int fd);
-[[noreturn]] void throw_io_error(const char* call);
+// The peer hung up before a conversation's responses were complete.
 [[noreturn]] void throw_peer_closed(int fd);
 
 }  // namespace versus

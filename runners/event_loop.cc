@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 #include "bench/sys/limits.h"
 #include "runners/conversation_io.h"
 #include "runners/multiplex_drivers.h"
@@ -80,7 +82,7 @@ class ReadinessLoop {
         if (!c.watching_writes) watch_writes(c, true);
         return;
       } else if (errno != EINTR) {
-        throw_io_error("send");
+        throw_errno("send");
       }
     }
     if (c.watching_writes) watch_writes(c, false);
@@ -105,7 +107,7 @@ class ReadinessLoop {
       } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return true;
       } else if (errno != EINTR) {
-        throw_io_error("recv");
+        throw_errno("recv");
       }
     }
   }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "bench/sys/limits.h"
+#include "bench/sys/uring.h"
 #include "runners/conversation_io.h"
 #include "runners/event_loop.h"
 #include "runners/multiplex_drivers.h"
@@ -28,20 +29,6 @@ const ParamSpec kParams[] = {
 };
 
 constexpr size_t kRecvBytes = 16 << 10;
-
-[[noreturn]] void throw_uring(int negative_errno, const char* call) {
-  throw std::system_error(-negative_errno, std::generic_category(), call);
-}
-
-// A submission entry; when the queue is full, what is queued is submitted first (one more
-// system call, counted in `calls` where given).
-io_uring_sqe* free_sqe(io_uring& ring, uint64_t* calls = nullptr) {
-  if (io_uring_sqe* sqe = io_uring_get_sqe(&ring)) return sqe;
-  if (calls) ++*calls;
-  if (const int err = io_uring_submit(&ring); err < 0) throw_uring(err, "io_uring_submit");
-  if (io_uring_sqe* sqe = io_uring_get_sqe(&ring)) return sqe;
-  throw std::runtime_error("io_uring: no submission entry free after submitting");
-}
 
 // One connection: the batch being sent, the buffer being received into, and what is in flight.
 struct Connection {
@@ -66,7 +53,7 @@ class CompletionLoop {
     // At most a send and a receive in flight per connection.
     unsigned entries = 64;
     while (entries < 2 * conns_.size()) entries *= 2;
-    if (const int err = io_uring_queue_init(entries, &ring_, 0); err < 0) throw_uring(err, "io_uring_queue_init");
+    if (const int err = io_uring_queue_init(entries, &ring_, 0); err < 0) throw_error(err, "io_uring_queue_init");
   }
   ~CompletionLoop() { io_uring_queue_exit(&ring_); }
   CompletionLoop(const CompletionLoop&) = delete;
@@ -79,7 +66,7 @@ class CompletionLoop {
     }
     while (active > 0) {
       if (const int err = io_uring_submit_and_wait(&ring_, 1); err < 0 && err != -EINTR) {
-        throw_uring(err, "io_uring_submit_and_wait");
+        throw_error(err, "io_uring_submit_and_wait");
       }
       unsigned head, seen = 0;
       io_uring_cqe* cqe;
@@ -115,14 +102,14 @@ class CompletionLoop {
 
   void on_sent(Connection& c, int res) {
     c.sending = false;
-    if (res < 0) throw_uring(res, "send");
+    if (res < 0) throw_error(res, "send");
     c.sent += size_t(res);
     if (c.sent < c.out.size()) submit_send(c);  // a short send: the rest
   }
 
   void on_received(Connection& c, int res) {
     c.receiving = false;
-    if (res < 0) throw_uring(res, "recv");
+    if (res < 0) throw_error(res, "recv");
     if (res == 0) throw_peer_closed(c.conversation->fd());
     if (c.conversation->received({c.in.data(), size_t(res)})) {
       c.complete = true;
@@ -173,12 +160,12 @@ TaskOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
     params.flags = IORING_SETUP_CQSIZE;
     params.cq_entries = unsigned(std::min<size_t>(std::max<size_t>(2 * n, 128), 65536));
     if (const int err = io_uring_queue_init_params(entries, &ring, &params); err < 0) {
-      throw_uring(err, "io_uring_queue_init_params");
+      throw_error(err, "io_uring_queue_init_params");
     }
     ring_made = true;
     for (size_t i = 0; i < n; ++i) submit_read(i);
     ++calls;
-    if (const int err = io_uring_submit(&ring); err < 0) throw_uring(err, "io_uring_submit");
+    if (const int err = io_uring_submit(&ring); err < 0) throw_error(err, "io_uring_submit");
     return 0;
   };
   driver.consume = [&](uint64_t target) -> uint64_t {
@@ -187,14 +174,14 @@ TaskOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
     while (consumed < target) {
       ++calls;
       if (const int err = io_uring_submit_and_wait(&ring, 1); err < 0 && err != -EINTR) {
-        throw_uring(err, "io_uring_submit_and_wait");
+        throw_error(err, "io_uring_submit_and_wait");
       }
       unsigned head, seen = 0;
       io_uring_cqe* cqe;
       io_uring_for_each_cqe(&ring, head, cqe) {
         ++seen;
         const size_t i = size_t(io_uring_cqe_get_data64(cqe));
-        if (cqe->res < 0) throw_uring(cqe->res, "read");
+        if (cqe->res < 0) throw_error(cqe->res, "read");
         if (cqe->res == 0) throw std::runtime_error(fmt::format("descriptor {} was closed before the last round", i));
         for (int k = 0; k < cqe->res; ++k) calls += forward_event(work, int(i), bufs[i * kBytes + size_t(k)]);
         consumed += uint64_t(cqe->res);

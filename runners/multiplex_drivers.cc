@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 #include "bench/sys/measure.h"
 #include "runners/conversation_io.h"
 #include "runners/registry.h"
@@ -58,7 +60,7 @@ class PerDescriptorTask final : public RunnerTask {
  public:
   explicit PerDescriptorTask(MultiplexWork& work) : work_(work) {
     round_done_ = eventfd(0, EFD_CLOEXEC);
-    if (round_done_ < 0) throw_io_error("eventfd");
+    if (round_done_ < 0) throw_errno("eventfd");
   }
   ~PerDescriptorTask() override { close(round_done_); }
 
@@ -109,7 +111,7 @@ class PerDescriptorTask final : public RunnerTask {
     const pid_t self = getpid();
     memory = sample_memory({&self, 1});
     for (int i = 0; i < work_.descriptors(); ++i) {
-      if (write(work_.write_fd(i), &kMultiplexStopByte, 1) != 1) throw_io_error("write");
+      if (write(work_.write_fd(i), &kMultiplexStopByte, 1) != 1) throw_errno("write");
     }
   }
 
@@ -122,7 +124,7 @@ class PerDescriptorTask final : public RunnerTask {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         ctx.wait_for(round_done_, kReadable);
       } else if (n < 0 && errno != EINTR) {
-        throw_io_error("read(eventfd)");
+        throw_errno("read(eventfd)");
       }
     }
   }
@@ -145,7 +147,7 @@ class PerDescriptorTask final : public RunnerTask {
           if (consumed_.fetch_add(1) + 1 == target_.load()) {
             const uint64_t one = 1;
             ++calls;
-            if (write(round_done_, &one, sizeof one) != sizeof one) throw_io_error("write(eventfd)");
+            if (write(round_done_, &one, sizeof one) != sizeof one) throw_errno("write(eventfd)");
           }
         }
       } else if (n == 0) {
@@ -155,7 +157,7 @@ class PerDescriptorTask final : public RunnerTask {
         if (!rounds_started_.load(std::memory_order_relaxed)) --calls;
         ctx.wait_for(fd, kReadable);
       } else if (errno != EINTR) {
-        throw_io_error("read");
+        throw_errno("read");
       }
     }
   }
@@ -178,7 +180,7 @@ uint64_t forward_event(MultiplexWork& work, int i, uint8_t b) {
   do {
     n = write(work.write_fd(next), &hop, 1);
   } while (n < 0 && errno == EINTR);
-  if (n != 1) throw_io_error("write");
+  if (n != 1) throw_errno("write");
   return 1;
 }
 
@@ -227,7 +229,7 @@ TaskOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::stri
           } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             break;
           } else if (errno != EINTR) {
-            throw_io_error("read");
+            throw_errno("read");
           }
         }
       }

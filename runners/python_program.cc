@@ -20,38 +20,21 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/sys/python_interpreter.h"
+#include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 
 namespace versus {
 
 namespace {
 
-[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
-
-// A descriptor closed when it goes out of scope, whatever throws.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 struct Channel {
-  Fd ours, theirs;
+  UniqueFd ours, theirs;
 };
 
 Channel make_pipe() {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
-  return Channel{Fd(fds[0]), Fd(fds[1])};
+  return Channel{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 // The cell goes in over a socket, so that writing it to a program that already ended is an
@@ -59,7 +42,7 @@ Channel make_pipe() {
 Channel make_input() {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair");
-  return Channel{Fd(fds[0]), Fd(fds[1])};
+  return Channel{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 // Kills what is left of the program's process group (pool workers, a forkserver, a resource

@@ -14,6 +14,7 @@
 #include "bench/api/conversation.h"
 #include "bench/api/multiplex.h"
 #include "bench/poller/poller.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 
@@ -57,7 +58,7 @@ void WorkerContext::wait_for(int fd, uint32_t events) {
   if (events & kReadable) p.events |= POLLIN;
   if (events & kWritable) p.events |= POLLOUT;
   while (poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+    if (errno != EINTR) throw_errno("poll");
   }
 }
 

@@ -24,6 +24,7 @@
 #include "bench/sys/cell_names.h"
 #include "bench/sys/measure.h"
 #include "bench/sys/process.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 
@@ -39,8 +40,6 @@ void on_interrupt(int sig) {
     [[maybe_unused]] auto n = write(g_wake_pipe[1], &byte, 1);
   }
 }
-
-[[noreturn]] void fail(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
 
 // Children of `pid` as the kernel lists them, over all its threads.
 std::vector<pid_t> children_of(pid_t pid) {
@@ -98,7 +97,7 @@ std::string IsolatedEnd::describe() const {
 }
 
 void install_interrupt_handlers() {
-  if (g_wake_pipe[0] < 0 && pipe2(g_wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) fail("pipe2");
+  if (g_wake_pipe[0] < 0 && pipe2(g_wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) throw_errno("pipe2");
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
@@ -136,13 +135,13 @@ int kill_descendants() {
 
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
   int out_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) fail("pipe2");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(out_pipe[0]);
     close(out_pipe[1]);
-    fail("fork");
+    throw_errno("fork");
   }
   if (pid == 0) {
     setpgid(0, 0);
@@ -186,7 +185,7 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
     // Wake now and then to ask waitpid as well: without a pidfd that is the only way to learn
     // of the child's end.
     const int wait_ms = int(std::min<int64_t>(left_ms, pidfd >= 0 ? 100 : 20));
-    if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) fail("poll");
+    if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) throw_errno("poll");
     if (open && (fds[0].revents & (POLLIN | POLLHUP))) open = drain(out_pipe[0], end.output);
     if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
   }

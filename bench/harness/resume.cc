@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "bench/results/schema.h"
+#include "bench/sys/errors.h"
 
 namespace fs = std::filesystem;
 
@@ -25,7 +26,7 @@ void save_plan(const std::string& out_dir, const RunPlan& plan) {
   std::ofstream out(path);
   out << j.dump(2) << "\n";
   out.flush();
-  if (!out) throw std::system_error(errno, std::generic_category(), "write " + path.string());
+  if (!out) throw_errno("write " + path.string());
 }
 
 RunPlan load_plan(const std::string& out_dir) {

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "bench/poller/backends.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -31,7 +32,7 @@ class EpollPoller final : public Poller {
  public:
   explicit EpollPoller(const PollerOptions& options) : edge_(options.edge_triggered) {
     epfd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    if (epfd_ < 0) throw_errno("epoll_create1");
     batch_.resize(options.capacity ? options.capacity : 1);
   }
   ~EpollPoller() override { close(epfd_); }
@@ -46,18 +47,19 @@ class EpollPoller final : public Poller {
   void modify(int fd, uint32_t events, uint64_t token) override { control(EPOLL_CTL_MOD, fd, events, token); }
   void remove(int fd) override {
     if (epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr) < 0) {
-      throw std::system_error(errno, std::generic_category(), "epoll_ctl(EPOLL_CTL_DEL)");
+      throw_errno("epoll_ctl(EPOLL_CTL_DEL)");
     }
     --count_;
   }
 
   int wait(std::vector<PollEvent>& ready, int timeout_ms) override {
     ready.clear();
+    const WaitLimit limit(timeout_ms);
     int n;
     do {
-      n = epoll_wait(epfd_, batch_.data(), static_cast<int>(batch_.size()), timeout_ms);
+      n = epoll_wait(epfd_, batch_.data(), static_cast<int>(batch_.size()), limit.remaining_ms());
     } while (n < 0 && errno == EINTR);
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "epoll_wait");
+    if (n < 0) throw_errno("epoll_wait");
     for (int i = 0; i < n; ++i) {
       const int fd = batch_[i].data.fd;
       ready.push_back({fd, from_epoll(batch_[i].events), tokens_[size_t(fd)]});
@@ -73,8 +75,7 @@ class EpollPoller final : public Poller {
     ev.events = to_epoll(events, edge_);
     ev.data.fd = fd;
     if (epoll_ctl(epfd_, op, fd, &ev) < 0) {
-      throw std::system_error(errno, std::generic_category(),
-                              op == EPOLL_CTL_ADD ? "epoll_ctl(EPOLL_CTL_ADD)" : "epoll_ctl(EPOLL_CTL_MOD)");
+      throw_errno(op == EPOLL_CTL_ADD ? "epoll_ctl(EPOLL_CTL_ADD)" : "epoll_ctl(EPOLL_CTL_MOD)");
     }
     if (size_t(fd) >= tokens_.size()) tokens_.resize(size_t(fd) + 1);
     tokens_[size_t(fd)] = token;

@@ -31,6 +31,7 @@
 #include <fmt/format.h>
 
 #include "bench/poller/backends.h"
+#include "bench/sys/uring.h"
 
 namespace versus {
 namespace {
@@ -44,25 +45,21 @@ constexpr unsigned kMinEntries = 64;
 constexpr unsigned kMaxEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
 
 
-[[noreturn]] void fail(int negative_errno, const std::string& what) {
-  throw std::system_error(-negative_errno, std::generic_category(), what);
-}
-
 class UringPoller final : public Poller {
  public:
   explicit UringPoller(const PollerOptions& options) : multishot_(options.multishot) {
     const unsigned entries = std::bit_ceil(std::clamp(options.capacity, kMinEntries, kMaxEntries));
-    if (const int r = io_uring_queue_init(entries, &ring_, 0); r < 0) fail(r, "io_uring_queue_init");
+    if (const int r = io_uring_queue_init(entries, &ring_, 0); r < 0) throw_error(r, "io_uring_queue_init");
   }
   ~UringPoller() override { io_uring_queue_exit(&ring_); }
 
   std::string_view name() const override { return "io_uring"; }
 
   void add(int fd, uint32_t events, uint64_t token) override {
-    if (fd < 0) fail(-EBADF, fmt::format("io_uring: add {}", fd));
+    if (fd < 0) throw_error(-EBADF, fmt::format("io_uring: add {}", fd));
     if (size_t(fd) >= entries_.size()) entries_.resize(size_t(fd) + 1);
     Entry& e = entries_[size_t(fd)];
-    if (e.registered) fail(-EEXIST, fmt::format("io_uring: add {}", fd));
+    if (e.registered) throw_error(-EEXIST, fmt::format("io_uring: add {}", fd));
     e = {.registered = true, .events = events, .token = token};
     ++count_;
     arm(fd);
@@ -106,7 +103,7 @@ class UringPoller final : public Poller {
         io_uring_cqe* first = nullptr;
         r = io_uring_submit_and_wait_timeout(&ring_, &first, 1, left < 0 ? nullptr : &ts, nullptr);
       }
-      if (r < 0 && r != -ETIME && r != -EINTR) fail(r, "io_uring_submit_and_wait_timeout");
+      if (r < 0 && r != -ETIME && r != -EINTR) throw_error(r, "io_uring_submit_and_wait_timeout");
       drain(ready);
       if (!ready.empty() || r == -ETIME || limit.expired()) break;
     }
@@ -128,7 +125,7 @@ class UringPoller final : public Poller {
 
   Entry& registered(int fd, const char* what) {
     if (fd < 0 || size_t(fd) >= entries_.size() || !entries_[size_t(fd)].registered) {
-      fail(-ENOENT, fmt::format("io_uring: {} {}", what, fd));
+      throw_error(-ENOENT, fmt::format("io_uring: {} {}", what, fd));
     }
     return entries_[size_t(fd)];
   }
@@ -158,20 +155,14 @@ class UringPoller final : public Poller {
     e.armed = false;  // from now on its completion, whatever it says, is stale
   }
 
-  // A free submission slot; when the queue is full, what is in it goes to the kernel first.
-  io_uring_sqe* next_sqe() {
-    if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
-    submit();
-    if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
-    fail(-EBUSY, "io_uring_get_sqe");
-  }
+  io_uring_sqe* next_sqe() { return free_sqe(ring_); }
 
   void submit() {
     int r;
     do {
       r = io_uring_submit(&ring_);
     } while (r == -EINTR);
-    if (r < 0) fail(r, "io_uring_submit");
+    if (r < 0) throw_error(r, "io_uring_submit");
   }
 
   // Takes every completion there is, including those the kernel kept aside when the completion
@@ -185,7 +176,7 @@ class UringPoller final : public Poller {
       io_uring_cqe_seen(&ring_, cqe);
       if (data == kCancelData) {
         // ENOENT, EALREADY: the request had completed already; its completion is stale anyway.
-        if (res < 0 && res != -ENOENT && res != -EALREADY) fail(res, "io_uring poll remove");
+        if (res < 0 && res != -ENOENT && res != -EALREADY) throw_error(res, "io_uring poll remove");
         continue;
       }
       const int fd = int(uint32_t(data));
@@ -196,7 +187,7 @@ class UringPoller final : public Poller {
         reported_.push_back(fd);  // armed again by the next wait
       }
       if (res == -ECANCELED) continue;  // ended by the kernel, not by us: ask again next wait
-      if (res < 0) fail(res, fmt::format("io_uring poll on descriptor {}", fd));
+      if (res < 0) throw_error(res, fmt::format("io_uring poll on descriptor {}", fd));
       const uint32_t events = from_poll_mask(unsigned(res));
       if (!events) continue;
       // A multishot request may complete twice before a wait collects it: one event per descriptor.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "bench/poller/backends.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -61,7 +62,7 @@ class PollPoller final : public Poller {
     do {
       n = poll(fds_.data(), fds_.size(), limit.remaining_ms());
     } while (n < 0 && errno == EINTR);
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "poll");
+    if (n < 0) throw_errno("poll");
 
     for (size_t i = 0; i < fds_.size() && int(ready.size()) < n; ++i) {
       if (fds_[i].revents) ready.push_back({fds_[i].fd, from_poll_mask(unsigned(fds_[i].revents)), tokens_[i]});

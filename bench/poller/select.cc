@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "bench/poller/backends.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -72,7 +73,7 @@ class SelectPoller final : public Poller {
       // Linux writes the time left back into `limit`, so a retry waits only for the rest.
       n = select(max_fd_ + 1, &readable, &writable, nullptr, timeout_ms < 0 ? nullptr : &limit);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "select");
+    if (n < 0) throw_errno("select");
 
     // n counts set bits, a descriptor readable and writable twice; stop once all are found.
     for (int fd = 0, bits_left = n; fd <= max_fd_ && bits_left > 0; ++fd) {

@@ -1,4 +1,5 @@
 #include "bench/results/schema.h"
+#include "bench/sys/errors.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -160,7 +161,7 @@ ResultsWriter::ResultsWriter(const std::string& path) : path_(path) {
   struct stat st {};
   const bool fresh = stat(path.c_str(), &st) != 0 || st.st_size == 0;
   file_ = std::fopen(path.c_str(), "a");
-  if (!file_) throw std::system_error(errno, std::generic_category(), "open " + path);
+  if (!file_) throw_errno("open " + path);
   if (fresh) put(csv_line(result_header()));
 }
 
@@ -172,7 +173,7 @@ void ResultsWriter::write(const Record& r) { put(csv_line(record_fields(r))); }
 
 void ResultsWriter::put(const std::string& text) {
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0) {
-    throw std::system_error(errno, std::generic_category(), "write " + path_);
+    throw_errno("write " + path_);
   }
 }
 

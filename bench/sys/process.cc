@@ -1,4 +1,5 @@
 #include "bench/sys/process.h"
+#include "bench/sys/errors.h"
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -32,7 +33,7 @@ ChildSet::~ChildSet() {
 pid_t ChildSet::spawn(const std::function<int()>& child_main) {
   const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid < 0) throw_errno("fork");
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(71);  // the parent died before we could ask

@@ -1,4 +1,5 @@
 #include "bench/sys/shared_mapping.h"
+#include "bench/sys/errors.h"
 
 #include <sys/mman.h>
 
@@ -12,7 +13,7 @@ SharedMapping::SharedMapping(size_t bytes) : size_(bytes) {
   data_ = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (data_ == MAP_FAILED) {
     data_ = nullptr;
-    throw std::system_error(errno, std::generic_category(), "mmap(MAP_SHARED|MAP_ANONYMOUS)");
+    throw_errno("mmap(MAP_SHARED|MAP_ANONYMOUS)");
   }
 }
 

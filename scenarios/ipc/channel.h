@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/sys/errors.h"
 #include "bench/api/scenario.h"
 
 namespace versus::ipc {
@@ -41,8 +42,5 @@ Channel make_queue_channel(size_t msg_size);
 // mq: "" when `pairs` pairs of queues for messages of `msg_size` fit this system's limits,
 // else which limit, with its value.
 std::string mq_unsupported(size_t msg_size, int pairs);
-
-// The errno text of a failed call, as an exception: "write: Broken pipe".
-[[noreturn]] void throw_errno(const char* call);
 
 }  // namespace versus::ipc

@@ -14,39 +14,25 @@
 #include <fmt/format.h>
 
 #include "scenarios/ipc/channel.h"
+#include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 
 namespace versus::ipc {
 
-void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
-
 namespace {
-
-// Closes its descriptor. Under fork every child holds copies of all of them; each process
-// closes its own at exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 class FdEndpoint final : public Endpoint {
  public:
   FdEndpoint(int read_fd, int write_fd) : in_(read_fd), out_(write_fd) {}
 
   void set_cooperative() override {
-    for (int fd : {in_.fd, out_.fd}) {
-      const int flags = fcntl(fd, F_GETFL);
-      if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_errno("fcntl(O_NONBLOCK)");
-    }
+    set_nonblocking(in_.get());
+    set_nonblocking(out_.get());
   }
 
   void send(const std::byte* data, size_t n, WorkerContext& ctx) override {
     while (n > 0) {
-      const ssize_t w = write(out_.fd, data, n);
+      const ssize_t w = write(out_.get(), data, n);
       if (w > 0) {
         data += w;
         n -= size_t(w);
@@ -60,7 +46,7 @@ class FdEndpoint final : public Endpoint {
 
   void recv(std::byte* data, size_t n, WorkerContext& ctx) override {
     while (n > 0) {
-      const ssize_t r = read(in_.fd, data, n);
+      const ssize_t r = read(in_.get(), data, n);
       if (r > 0) {
         data += r;
         n -= size_t(r);
@@ -75,7 +61,7 @@ class FdEndpoint final : public Endpoint {
   }
 
  private:
-  Fd in_, out_;
+  UniqueFd in_, out_;
 };
 
 void set_nodelay(int fd) {
@@ -106,23 +92,23 @@ Channel make_socketpair_channel() {
 }
 
 Channel make_tcp_channel() {
-  Fd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (listener.fd < 0) throw_errno("socket");
+  UniqueFd listener(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (listener.get() < 0) throw_errno("socket");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // never beyond loopback
   addr.sin_port = 0;
   socklen_t len = sizeof addr;
-  if (bind(listener.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) throw_errno("bind(127.0.0.1)");
-  if (listen(listener.fd, 1) < 0) throw_errno("listen");
-  if (getsockname(listener.fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0) throw_errno("getsockname");
+  if (bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) throw_errno("bind(127.0.0.1)");
+  if (listen(listener.get(), 1) < 0) throw_errno("listen");
+  if (getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) < 0) throw_errno("getsockname");
   const int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (client < 0) throw_errno("socket");
   if (connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
     close(client);
     throw_errno("connect(127.0.0.1)");
   }
-  const int server = accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  const int server = accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
   if (server < 0) {
     close(client);
     throw_errno("accept");

@@ -17,6 +17,7 @@
 #include "bench/sys/limits.h"
 #include "bench/api/multiplex.h"
 #include "scenarios/registry.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -49,8 +50,7 @@ class MuxWork final : public MultiplexWork {
       const int rc = c.pipes ? pipe2(fds, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
       if (rc < 0) {
         close_all();
-        throw std::system_error(errno, std::generic_category(),
-                                fmt::format("{} (pair {} of {})", c.pipes ? "pipe2" : "socketpair", i, c.fds));
+        throw_errno(fmt::format("{} (pair {} of {})", c.pipes ? "pipe2" : "socketpair", i, c.fds));
       }
       ends_[size_t(2 * i)] = fds[0];
       ends_[size_t(2 * i + 1)] = fds[1];
@@ -77,7 +77,7 @@ class MuxWork final : public MultiplexWork {
       do {
         n = write(write_fd(i), &hops, 1);
       } while (n < 0 && errno == EINTR);
-      if (n != 1) throw std::system_error(errno, std::generic_category(), "write");
+      if (n != 1) throw_errno("write");
     }
   }
 

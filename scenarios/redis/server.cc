@@ -21,11 +21,10 @@
 #include <fmt/format.h>
 
 #include "bench/sys/process.h"
+#include "bench/sys/errors.h"
 
 namespace versus::redis {
 namespace {
-
-[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
 
 bool write_all(int fd, std::string_view s) {
   while (!s.empty()) {

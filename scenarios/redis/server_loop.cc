@@ -20,6 +20,8 @@
 #include "scenarios/redis/request_parser.h"
 #include "scenarios/redis/resp.h"
 #include "scenarios/redis/server.h"
+#include "bench/sys/errors.h"
+#include "bench/sys/measure.h"
 
 namespace versus::redis {
 namespace {
@@ -28,14 +30,6 @@ constexpr uint64_t kListenerToken = 0;
 constexpr uint64_t kTimerToken = 1;
 constexpr size_t kReadSize = 64 << 10;
 constexpr size_t kCompactAt = 64 << 10;  // drop consumed bytes from a buffer's front past this
-
-[[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
-
-int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 // Written with write(2): the child of a multithreaded parent keeps away from stdio's locks.
 void log_error(const std::string& text) {
@@ -124,7 +118,7 @@ ServerLoop::ServerLoop(const ServerOptions& options, int listen_fd)
   sockaddr_in addr{};
   socklen_t len = sizeof addr;
   if (getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0) throw_errno("getsockname");
-  now_ns_ = monotonic_ns();
+  now_ns_ = now_ns();
   ctx_.port = ntohs(addr.sin_port);
   ctx_.started_ms = ctx_.now_ms = now_ns_ / 1'000'000;
 
@@ -146,7 +140,7 @@ ServerLoop::~ServerLoop() {
 void ServerLoop::run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
     poller_->wait(ready_, 50);
-    now_ns_ = monotonic_ns();
+    now_ns_ = now_ns();
     ctx_.now_ms = now_ns_ / 1'000'000;
     for (const PollEvent& ev : ready_) {
       if (ev.token == kListenerToken) {

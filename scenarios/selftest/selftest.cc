@@ -18,6 +18,7 @@
 
 #include "bench/sys/cell_names.h"
 #include "scenarios/registry.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -64,10 +65,10 @@ class SelftestWork final : public TaskWork {
 
   static void litter() {
     const int shm = shm_open(cell_ipc_name("litter").c_str(), O_CREAT | O_RDWR, 0600);
-    if (shm < 0) throw std::system_error(errno, std::generic_category(), "shm_open");
+    if (shm < 0) throw_errno("shm_open");
     close(shm);
     const mqd_t mq = mq_open(cell_ipc_name("litter").c_str(), O_CREAT | O_RDWR, 0600, nullptr);
-    if (mq == mqd_t(-1)) throw std::system_error(errno, std::generic_category(), "mq_open");
+    if (mq == mqd_t(-1)) throw_errno("mq_open");
     mq_close(mq);
     const char* tmp = std::getenv("TMPDIR");
     std::ofstream(std::string(tmp ? tmp : "/tmp") + "/litter") << "left behind\n";

@@ -18,6 +18,7 @@
 #include "bench/sys/measure.h"
 #include "bench/sys/shared_mapping.h"
 #include "scenarios/registry.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -32,8 +33,6 @@ const ParamSpec kParams[] = {
     choice_param("wait", {"block", "spin"}, "block: sleep in the kernel at once; spin: spin up to spin_us first"),
     int_param("spin_us", 50, 0, 1000000, "wait=spin: microseconds spent spinning before sleeping"),
 };
-
-[[noreturn]] void fail(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
 
 // One pair's token and what carries it. Shared by both sides (a shared mapping and descriptors
 // made before the peers exist).
@@ -69,12 +68,12 @@ class SwitchWork final : public TaskWork {
         int* f = &fds_[size_t(4 * p + 2 * side)];
         if (c.via == "pipe") {
           int pf[2];
-          if (pipe2(pf, O_CLOEXEC | O_NONBLOCK) < 0) fail("pipe2");
+          if (pipe2(pf, O_CLOEXEC | O_NONBLOCK) < 0) throw_errno("pipe2");
           f[0] = pf[0];
           f[1] = pf[1];
         } else if (c.via == "eventfd") {
           f[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-          if (f[0] < 0) fail("eventfd");
+          if (f[0] < 0) throw_errno("eventfd");
           f[1] = dup(f[0]);
         }
       }
@@ -93,7 +92,7 @@ class SwitchWork final : public TaskWork {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) < 0) fail("sched_setaffinity");
+    if (sched_setaffinity(0, sizeof set, &set) < 0) throw_errno("sched_setaffinity");
   }
 
   void run(WorkerContext& ctx, WorkerResult& out) override {
@@ -155,7 +154,7 @@ class SwitchWork final : public TaskWork {
       while (b.turn.load(std::memory_order_acquire) != me) {
         if (drain(fd)) continue;
         pollfd pfd{fd, POLLIN, 0};
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) fail("poll");
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) throw_errno("poll");
       }
     }
   }
@@ -179,7 +178,7 @@ class SwitchWork final : public TaskWork {
       const uint64_t one = 1;
       const size_t n = c_.via == "pipe" ? 1 : sizeof one;
       while (write(wake_fd(pair, other), &one, n) < 0) {
-        if (errno != EINTR) fail("write");
+        if (errno != EINTR) throw_errno("write");
       }
     }
   }
@@ -189,7 +188,7 @@ class SwitchWork final : public TaskWork {
     uint64_t buf;
     const ssize_t n = read(fd, &buf, sizeof buf);
     if (n > 0) return true;
-    if (n < 0 && errno != EAGAIN && errno != EINTR) fail("read");
+    if (n < 0 && errno != EAGAIN && errno != EINTR) throw_errno("read");
     return false;
   }
 

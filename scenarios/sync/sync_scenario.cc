@@ -13,6 +13,7 @@
 #include "bench/sys/futex.h"
 #include "bench/sys/shared_mapping.h"
 #include "scenarios/registry.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 namespace {
@@ -58,7 +59,7 @@ struct Shared {
     pthread_rwlockattr_setpshared(&ra, PTHREAD_PROCESS_SHARED);
     must(pthread_rwlock_init(&rwlock, &ra), "pthread_rwlock_init");
     pthread_rwlockattr_destroy(&ra);
-    if (sem_init(&sem, 1, 1) != 0) throw std::system_error(errno, std::generic_category(), "sem_init");
+    if (sem_init(&sem, 1, 1) != 0) throw_errno("sem_init");
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
