@@ -1,4 +1,4 @@
-// What the runners share to drive conversations (bench/conversation.h): the byte-moving loops
+// What the runners share to drive conversations (bench/api/conversation.h): the byte-moving loops
 // of a worker that owns one connection, and the adapters that run connections as the workers
 // of a task (fork, pthread, fiber: one worker per connection) or as the loops of a few threads
 // (select, poll, epoll, io_uring: many connections per loop).

@@ -1,5 +1,5 @@
 // The readiness-loop runners (select, poll, epoll): each loop thread drives many non-blocking
-// connections as state machines over one poller (bench/poller.h). The runners differ only in
+// connections as state machines over one poller (bench/poller/poller.h). The runners differ only in
 // the poller and its options, so they share this class; each has its own small file that names
 // it and declares its parameters.
 #pragma once

@@ -1,4 +1,4 @@
-// How the runners drive the multiplex shape (bench/multiplex.h). Two ways, shared:
+// How the runners drive the multiplex shape (bench/api/multiplex.h). Two ways, shared:
 //  - one thread waits on every descriptor through a readiness poller (select, poll, epoll, and
 //    io_uring's poll requests), consuming what is ready and starting each round itself;
 //  - a worker per descriptor (a thread, or a fiber parked on its scheduler's poller) blocks on its

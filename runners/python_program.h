@@ -1,5 +1,5 @@
 // One run of the py-* runners' worker program (scripts/versus_py/worker.py) under the Python
-// interpreter of bench/python.h: the cell goes in as one JSON line on its standard input, its
+// interpreter of bench/sys/python_interpreter.h: the cell goes in as one JSON line on its standard input, its
 // worker rows and measures come back as lines on its standard output (the format is documented
 // at the top of worker.py). The program runs in a process group of its own, which is killed
 // once it is done, so no pool worker outlives the repetition.

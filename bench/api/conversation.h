@@ -1,4 +1,4 @@
-// The conversation shape: request and response over connected descriptors (DESIGN.md). The
+// The conversation shape: request and response over connected descriptors (README.md, Architecture). The
 // scenario opens each connection and speaks the protocol: what to send next, whether the
 // responses to it are complete, whether they are right. The runner owns every byte of IO: a
 // blocking worker per connection (fork, pthread), a fiber per connection parked on a poller

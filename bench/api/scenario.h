@@ -13,7 +13,7 @@
 
 namespace versus {
 
-// The workload shapes of DESIGN.md. A runner states which shapes it drives (Runner::shapes),
+// The workload shapes (README.md, Architecture). A runner states which shapes it drives (Runner::shapes),
 // a scenario which shape it has; a pair whose shapes do not meet is `unsupported`.
 enum Shape : unsigned {
   kTaskShape = 1u << 0,          // each worker runs a function over its share of the work

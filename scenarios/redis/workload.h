@@ -1,5 +1,5 @@
 // What the redis scenario asks and what it expects back: the names, values and TTLs of the keys
-// it loads, and one connection's side of the conversation (bench/conversation.h), which checks
+// it loads, and one connection's side of the conversation (bench/api/conversation.h), which checks
 // every reply as it arrives.
 #pragma once
 

@@ -1,5 +1,5 @@
 """What a Python cell measures of its own processes, read from /proc as versus's C++ side reads
-them (bench/measure.cc): CPU time and context switches over the measured phase, peak RSS (VmHWM)
+them (bench/sys/measure.cc): CPU time and context switches over the measured phase, peak RSS (VmHWM)
 and PSS summed over the processes while the workers are alive."""
 
 import os
