@@ -1,196 +1,151 @@
-#include "runners/fiber.h"
+// fiber: one fiber per worker (Boost.Context), spread round-robin over `fiber_threads` OS
+// threads, each running its fibers with a round-robin scheduler. With one thread this is the
+// coroutine picture of the seed notes: many workers, one core at a time, like Python under the
+// GIL. A fiber runs until it yields (WorkerContext::yield) or finishes.
+#include <unistd.h>
 
-#include <boost/context/preallocated.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
+#include <algorithm>
+#include <thread>
 
-#include <stdexcept>
-#include <utility>
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define VERSUS_ASAN 1
-#endif
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
-#define VERSUS_TSAN 1
-#endif
-
-namespace ctx = boost::context;
+#include "bench/sys/limits.h"
+#include "bench/poller/poller.h"
+#include "runners/conversation_io.h"
+#include "runners/event_loop.h"
+#include "runners/fiber_scheduler.h"
+#include "runners/multiplex_drivers.h"
+#include "runners/registry.h"
+#include "runners/task_phase.h"
 
 namespace versus {
-
 namespace {
-thread_local Fiber* t_current = nullptr;
-}
 
-Fiber::Fiber(std::function<void()> body, size_t stack_bytes) : body_(std::move(body)) {
-  ctx::protected_fixedsize_stack allocator(stack_bytes);
-  ctx::stack_context stack = allocator.allocate();
-  stack_size_ = stack.size;
-  stack_bottom_ = static_cast<char*>(stack.sp) - stack.size;
-  self_ = ctx::fiber(std::allocator_arg, ctx::preallocated(stack.sp, stack.size, stack), allocator,
-                     [this](ctx::fiber&& caller) { return entry(std::move(caller)); });
-#if VERSUS_TSAN
-  tsan_fiber_ = __tsan_create_fiber(0);
-#endif
-}
+class FiberContext final : public WorkerContext {
+ public:
+  using WorkerContext::WorkerContext;
+  void yield() override { Fiber::yield(); }
+  bool cooperative() const override { return true; }
+  void wait_for(int fd, uint32_t events) override { FiberScheduler::wait_for(fd, events); }
+};
 
-Fiber::~Fiber() {
-  // An unfinished fiber is unwound by Boost.Context when self_ is destroyed.
-  self_ = {};
-#if VERSUS_ASAN
-  __asan_unpoison_memory_region(stack_bottom_, stack_size_);
-#endif
-#if VERSUS_TSAN
-  __tsan_destroy_fiber(tsan_fiber_);
-#endif
-}
+const ParamSpec kParams[] = {
+    int_param("fiber_threads", 1, 1, 1024, "OS threads the fibers are spread over"),
+    int_param("fiber_stack_kb", 256, 16, 65536, "stack size of each fiber in KiB (plus a guard page)"),
+    choice_param("fiber_poller", {"epoll", "io_uring"},
+                 "what a thread waits on when its fibers are parked on descriptors (conversations)"),
+};
 
-Fiber* Fiber::current() { return t_current; }
+class FiberRunner final : public Runner {
+ public:
+  std::string_view name() const override { return "fiber"; }
+  std::string_view summary() const override {
+    return "one fiber per worker (Boost.Context) on fiber_threads OS threads";
+  }
+  unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape | kMultiplexShape; }
+  std::span<const ParamSpec> params() const override { return kParams; }
+  std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
+    if (scenario.shape() == kConversationShape || scenario.shape() == kMultiplexShape) {
+      const std::string& poller = cell.params.str("fiber_poller");
+      if (std::string why = poller_unsupported(poller, PollerOptions{}, highest_fd_for(scenario, cell)); !why.empty()) {
+        return "fiber_poller=" + poller + ": " + why;
+      }
+    }
+    const TaskLayout layout = layout_of(scenario, cell);
+    const int64_t threads = threads_for(cell, layout);
+    if (std::string why = check_tasks(threads, "fiber threads"); !why.empty()) return why;
+    return check_stacks(layout.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
+  }
 
-bool Fiber::resume() {
-  if (finished_) return false;
-  Fiber* outer = std::exchange(t_current, this);
-  switch_in();
-  self_ = std::move(self_).resume();
-  landed_in_caller();
-  t_current = outer;
-  return !finished_;
-}
+  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+    return run_conversations_as_workers(*this, work, cell);
+  }
+  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+    return multiplex_per_descriptor(*this, work, cell);
+  }
 
-void Fiber::yield() {
-  Fiber* self = t_current;
-  if (!self) return;
-  self->switch_out(false);
-  self->caller_ = std::move(self->caller_).resume();
-  self->landed_in_fiber();
-}
+  TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
+    const int n = layout.workers;
+    const int nthreads = threads_for(cell, layout);
+    const size_t stack_bytes = size_t(cell.params.integer("fiber_stack_kb")) * 1024;
+    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, stack_bytes);
+    TaskPhase phase(n, nthreads);
 
-ctx::fiber Fiber::entry(ctx::fiber&& caller) {
-  caller_ = std::move(caller);
-  landed_in_fiber();
-  body_();
-  finished_ = true;
-  switch_out(true);
-  return std::move(caller_);
-}
+    // Each thread's poller, made here so that a kernel's refusal fails the repetition plainly.
+    std::vector<std::unique_ptr<Poller>> pollers;
+    for (int t = 0; t < nthreads; ++t) pollers.push_back(make_poller(cell.params.str("fiber_poller")));
 
-// Sanitizer bookkeeping around each switch: before leaving a stack say where we go, after
-// arriving say so. The thread's own stack bounds are learnt on the first arrival in the fiber.
-void Fiber::switch_in() {
-#if VERSUS_ASAN
-  __sanitizer_start_switch_fiber(&caller_fake_stack_, stack_bottom_, stack_size_);
-#endif
-#if VERSUS_TSAN
-  tsan_caller_ = __tsan_get_current_fiber();
-  __tsan_switch_to_fiber(tsan_fiber_, 0);
-#endif
-}
+    // Groups (the two peers of a channel pair) go round-robin over the threads, whole. Each fiber
+    // prepares inside itself, so peers can talk while preparing (a warm-up), then waits for the
+    // release of the thread's start line.
+    auto thread_body = [&](int t) {
+      FiberScheduler scheduler(stack_bytes, pollers[t].get());
+      int mine = 0, prepared = 0;
+      bool released = false;
+      for (int i = 0; i < n; ++i) {
+        if ((i / layout.group) % nthreads != t) continue;
+        ++mine;
+        scheduler.spawn([&, i] {
+          FiberContext ctx(i, n);
+          WorkerResult& result = phase.result(i);
+          const bool ok = run_guarded(result, [&] { work.prepare(ctx); });
+          ++prepared;
+          while (!released) Fiber::yield();
+          if (ok && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
+          phase.mark_finished(i);
+        });
+      }
+      scheduler.run_until([&] { return prepared == mine; });
+      phase.arrive_and_wait_start();
+      released = true;
+      scheduler.run();
+      phase.arrive_done_and_wait_leave();
+    };
 
-void Fiber::switch_out(bool finishing) {
-#if VERSUS_ASAN
-  __sanitizer_start_switch_fiber(finishing ? nullptr : &fiber_fake_stack_, caller_bottom_, caller_size_);
-#else
-  (void)finishing;
-#endif
-#if VERSUS_TSAN
-  __tsan_switch_to_fiber(tsan_caller_, 0);
-#endif
-}
+    std::vector<std::thread> threads;
+    try {
+      for (int t = 0; t < nthreads; ++t) threads.emplace_back(thread_body, t);
+    } catch (...) {
+      phase.abort();
+      for (auto& th : threads) th.join();
+      throw;
+    }
+    const pid_t self = getpid();
+    TaskOutcome out = phase.measure({&self, 1});
+    for (auto& th : threads) th.join();
+    return out;
+  }
 
-void Fiber::landed_in_fiber() {
-#if VERSUS_ASAN
-  __sanitizer_finish_switch_fiber(fiber_fake_stack_, &caller_bottom_, &caller_size_);
-#endif
-}
+ private:
+  // Fibers created (stack and context), run to the end and destroyed, round after round, on the
+  // calling thread, with the clock running.
+  static TaskOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
+    std::vector<WorkerResult> results(n);
+    const Usage before = usage_of_self();
+    const int64_t start = now_ns();
+    for (int round = 0; round < rounds; ++round) {
+      FiberScheduler scheduler(stack_bytes);
+      for (int i = 0; i < n; ++i) {
+        scheduler.spawn([&, i] {
+          FiberContext ctx(i, n);
+          run_guarded(results[i], [&] { work.run(ctx, results[i]); });
+        });
+      }
+      scheduler.run();
+    }
+    return outcome_since(start, before, std::move(results));
+  }
 
-void Fiber::landed_in_caller() {
-#if VERSUS_ASAN
-  __sanitizer_finish_switch_fiber(caller_fake_stack_, nullptr, nullptr);
-  // A finished fiber's stack is unmapped with the red zones of its last frames still marked in
-  // the shadow; memory mapped there later would be reported as overflowing them.
-  if (finished_) __asan_unpoison_memory_region(stack_bottom_, stack_size_);
-#endif
-}
+  // A thread without a group of fibers would have nothing to do.
+  static int threads_for(const Cell& cell, const TaskLayout& layout) {
+    const int groups = layout.workers / layout.group;
+    return static_cast<int>(std::min<int64_t>(cell.params.integer("fiber_threads"), groups));
+  }
+};
 
-namespace {
-thread_local FiberScheduler* t_scheduler = nullptr;
-// While parked fibers wait, a scheduler with runnable fibers still asks the poller (without
-// waiting) every this many switches, so a busy fiber cannot starve the parked ones.
-constexpr int kSwitchesBetweenPolls = 64;
 }  // namespace
 
-void FiberScheduler::spawn(std::function<void()> body) {
-  ready_.push_back(std::make_unique<Fiber>(std::move(body), stack_bytes_));
-}
-
-void FiberScheduler::run() {
-  run_until([] { return false; });
-}
-
-void FiberScheduler::run_until(const std::function<bool()>& done) {
-  FiberScheduler* outer = std::exchange(t_scheduler, this);
-  int switches = 0;
-  while ((!ready_.empty() || parked_count_ > 0) && !done()) {
-    if (ready_.empty()) {
-      wake_ready(-1);
-      continue;
-    }
-    if (parked_count_ > 0 && ++switches % kSwitchesBetweenPolls == 0) wake_ready(0);
-    std::unique_ptr<Fiber> next = std::move(ready_.front());
-    ready_.pop_front();
-    if (!next->resume()) continue;
-    if (park_fd_ >= 0) {
-      const int fd = std::exchange(park_fd_, -1);
-      parked_[size_t(fd)] = std::move(next);
-      ++parked_count_;
-    } else {
-      ready_.push_back(std::move(next));
-    }
-  }
-  t_scheduler = outer;
-}
-
-void FiberScheduler::wait_for(int fd, uint32_t events) {
-  FiberScheduler* self = t_scheduler;
-  if (!self || !self->poller_ || !Fiber::current()) {
-    throw std::logic_error("FiberScheduler::wait_for outside a fiber of a scheduler with a poller");
-  }
-  self->park_current(fd, events);
-  Fiber::yield();
-}
-
-// Registers what the fiber waits for; the scheduler parks it when it has switched back.
-void FiberScheduler::park_current(int fd, uint32_t events) {
-  const size_t i = size_t(fd);
-  if (i >= parked_.size()) {
-    parked_.resize(i + 1);
-    registered_.resize(i + 1, UINT32_MAX);  // never registered
-  }
-  if (parked_[i]) throw std::logic_error("two fibers wait on one descriptor");
-  if (registered_[i] == UINT32_MAX) {
-    poller_->add(fd, events, i);
-  } else if (registered_[i] != events) {
-    poller_->modify(fd, events, i);
-  }
-  registered_[i] = events;
-  park_fd_ = fd;
-}
-
-// Moves the fibers whose descriptors are ready to the run queue. A report for a descriptor no
-// fiber waits on (data that came while its fiber was running) stops it being watched until a
-// fiber waits on it again, so a level-triggered poller does not report it on every wait.
-void FiberScheduler::wake_ready(int timeout_ms) {
-  poller_->wait(events_, timeout_ms);
-  for (const PollEvent& ev : events_) {
-    if (auto& fiber = parked_[ev.token]) {
-      ready_.push_back(std::move(fiber));
-      --parked_count_;
-    } else if (registered_[ev.token] != 0) {
-      poller_->modify(ev.fd, 0, ev.token);
-      registered_[ev.token] = 0;
-    }
-  }
+const Runner* fiber_runner() {
+  static const FiberRunner runner;
+  return &runner;
 }
 
 }  // namespace versus
