@@ -98,20 +98,32 @@ TEST_P(RunnerTest, WorkersRunWhereTheRunnerSays) {
     tids.insert(work.ids_[i].second);
   }
   const pid_t self = getpid(), self_tid = static_cast<pid_t>(syscall(SYS_gettid));
-  const std::string name = GetParam();
-  if (name == "serial") {
-    EXPECT_EQ(pids, std::set<pid_t>{self});
-    EXPECT_EQ(tids, std::set<pid_t>{self_tid});
-  } else if (name == "fork") {
-    EXPECT_EQ(pids.size(), size_t(n));
-    EXPECT_EQ(pids.count(self), 0u);
-  } else if (name == "pthread") {
-    EXPECT_EQ(pids, std::set<pid_t>{self});
-    EXPECT_EQ(tids.size(), size_t(n));
-  } else if (name == "fiber") {  // one fiber thread by default: every fiber on it
-    EXPECT_EQ(pids, std::set<pid_t>{self});
-    EXPECT_EQ(tids.size(), 1u);
-    EXPECT_EQ(tids.count(self_tid), 0u);
+  switch (runner().placement()) {
+    case Placement::kCallingThread:
+      EXPECT_EQ(pids, std::set<pid_t>{self});
+      EXPECT_EQ(tids, std::set<pid_t>{self_tid});
+      break;
+    case Placement::kProcessEach:
+      EXPECT_EQ(pids.size(), size_t(n));
+      EXPECT_EQ(pids.count(self), 0u);
+      break;
+    case Placement::kThreadEach:
+      EXPECT_EQ(pids, std::set<pid_t>{self});
+      EXPECT_EQ(tids.size(), size_t(n));
+      break;
+    case Placement::kSharedThreads:
+      EXPECT_EQ(pids, std::set<pid_t>{self});
+      EXPECT_LT(tids.size(), size_t(n)) << "no two workers shared a thread";
+      EXPECT_EQ(tids.count(self_tid), 0u);
+      break;
+    case Placement::kOwnProgram:
+      ADD_FAILURE() << "runner " << GetParam() << " runs a program of its own, which never calls WhoRuns: "
+                    << "the suite should have left it out";
+      break;
+    case Placement::kUndeclared:
+      ADD_FAILURE() << "runner " << GetParam() << " drives the task shape but does not say where its workers run "
+                    << "(Runner::placement)";
+      break;
   }
 }
 
