@@ -9,6 +9,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/registry.h"
 
 namespace versus {
@@ -124,8 +125,8 @@ TEST_P(IsolationTest, WrongAnswerIsInvalid) {
   EXPECT_EQ(r.message, "worker 1 answered 2, expected 1");
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, IsolationTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, IsolationTest, ::testing::ValuesIn(runners_driving(all_runners(), kTaskShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

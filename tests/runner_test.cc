@@ -1,4 +1,5 @@
-// The same cases under every runner; ctest runs them once per runner (runner.<name>).
+// The same cases under every runner of the registry that drives the task shape; ctest runs them
+// once per runner (runner.<name>).
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "bench/harness/repetition.h"
 #include "bench/sys/shared_mapping.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/cpu/cpu.h"
 #include "scenarios/registry.h"
 
@@ -134,8 +136,8 @@ TEST_P(RunnerTest, NoChildOfOursOutlivesTheRepetition) {
   EXPECT_TRUE(descendants().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, RunnerTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, RunnerTest, ::testing::ValuesIn(runners_driving(all_runners(), kTaskShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

@@ -7,6 +7,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/registry.h"
 
 namespace versus {
@@ -119,8 +120,8 @@ TEST_P(WorkersTest, EventAndBarrierCountTheirRounds) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, WorkersTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, WorkersTest, ::testing::ValuesIn(runners_driving(all_runners(), kTaskShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus
