@@ -234,8 +234,8 @@ TEST_P(ConversationTest, NothingIsLeftRunning) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Each, ConversationTest,
-                         ::testing::Values("fork", "pthread", "fiber", "fiber-io_uring", "select", "poll", "epoll",
-                                           "epoll-edge", "io_uring"), VariantTestName());
+                         ::testing::ValuesIn(runners_and_variants_driving(all_runners(), kConversationShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

@@ -8,6 +8,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/registry.h"
 
 namespace versus {
@@ -91,8 +92,8 @@ TEST_P(IpcTest, NothingOutlivesTheCell) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, IpcTest, ::testing::Values("fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, IpcTest, ::testing::ValuesIn(runners_driving(all_runners(), kChannelShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

@@ -9,6 +9,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/registry.h"
 
 namespace versus {
@@ -75,7 +76,7 @@ TEST_P(IsolationTest, CrashIsCrashedNamingTheSignal) {
   const Record r = run("crash");
   EXPECT_EQ(r.status, Status::kCrashed);
   EXPECT_NE(r.message.find("killed by signal SIGSEGV"), std::string::npos) << r.message;
-  if (GetParam() == "fork") {
+  if (catalog_.runner(GetParam())->placement() == Placement::kProcessEach) {
     EXPECT_EQ(r.message.rfind("worker 1 (pid ", 0), 0u) << r.message;
   }
 }
@@ -124,8 +125,8 @@ TEST_P(IsolationTest, WrongAnswerIsInvalid) {
   EXPECT_EQ(r.message, "worker 1 answered 2, expected 1");
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, IsolationTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, IsolationTest, ::testing::ValuesIn(runners_driving(all_runners(), kTaskShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

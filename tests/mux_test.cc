@@ -75,8 +75,8 @@ TEST_P(MuxTest, BadParametersAreUnsupportedWithTheReason) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Each, MuxTest,
-                         ::testing::Values("select", "poll", "epoll", "epoll-edge", "io_uring", "io_uring-poll",
-                                           "pthread", "fiber", "fiber-io_uring"), VariantTestName());
+                         ::testing::ValuesIn(runners_and_variants_driving(all_runners(), kMultiplexShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

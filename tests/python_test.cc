@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "bench/harness/env.h"
 #include "bench/harness/isolate.h"
@@ -210,8 +212,16 @@ TEST_P(PythonRunnerTest, TheEnvironmentNamesTheInterpreterAndItsGil) {
   EXPECT_TRUE(env["python"]["gil"].is_boolean());
 }
 
-INSTANTIATE_TEST_SUITE_P(, PythonRunnerTest, ::testing::Values("py-thread", "py-process", "py-asyncio"),
-                         VariantTestName());
+// The py-* runners of the registry: those whose own program is the Python one.
+std::vector<std::string> python_runners() {
+  std::vector<std::string> names;
+  for (const Runner* r : all_runners()) {
+    if (r->name().starts_with("py-")) names.emplace_back(r->name());
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(, PythonRunnerTest, ::testing::ValuesIn(python_runners()), VariantTestName());
 
 }  // namespace
 }  // namespace versus

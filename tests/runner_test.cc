@@ -1,4 +1,5 @@
-// The same cases under every runner; ctest runs them once per runner (runner.<name>).
+// The same cases under every runner of the registry that drives the task shape; ctest runs them
+// once per runner (runner.<name>).
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "bench/harness/repetition.h"
 #include "bench/sys/shared_mapping.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/cpu/cpu.h"
 #include "scenarios/registry.h"
 
@@ -98,20 +100,32 @@ TEST_P(RunnerTest, WorkersRunWhereTheRunnerSays) {
     tids.insert(work.ids_[i].second);
   }
   const pid_t self = getpid(), self_tid = static_cast<pid_t>(syscall(SYS_gettid));
-  const std::string name = GetParam();
-  if (name == "serial") {
-    EXPECT_EQ(pids, std::set<pid_t>{self});
-    EXPECT_EQ(tids, std::set<pid_t>{self_tid});
-  } else if (name == "fork") {
-    EXPECT_EQ(pids.size(), size_t(n));
-    EXPECT_EQ(pids.count(self), 0u);
-  } else if (name == "pthread") {
-    EXPECT_EQ(pids, std::set<pid_t>{self});
-    EXPECT_EQ(tids.size(), size_t(n));
-  } else if (name == "fiber") {  // one fiber thread by default: every fiber on it
-    EXPECT_EQ(pids, std::set<pid_t>{self});
-    EXPECT_EQ(tids.size(), 1u);
-    EXPECT_EQ(tids.count(self_tid), 0u);
+  switch (runner().placement()) {
+    case Placement::kCallingThread:
+      EXPECT_EQ(pids, std::set<pid_t>{self});
+      EXPECT_EQ(tids, std::set<pid_t>{self_tid});
+      break;
+    case Placement::kProcessEach:
+      EXPECT_EQ(pids.size(), size_t(n));
+      EXPECT_EQ(pids.count(self), 0u);
+      break;
+    case Placement::kThreadEach:
+      EXPECT_EQ(pids, std::set<pid_t>{self});
+      EXPECT_EQ(tids.size(), size_t(n));
+      break;
+    case Placement::kSharedThreads:
+      EXPECT_EQ(pids, std::set<pid_t>{self});
+      EXPECT_LT(tids.size(), size_t(n)) << "no two workers shared a thread";
+      EXPECT_EQ(tids.count(self_tid), 0u);
+      break;
+    case Placement::kOwnProgram:
+      ADD_FAILURE() << "runner " << GetParam() << " runs a program of its own, which never calls WhoRuns: "
+                    << "the suite should have left it out";
+      break;
+    case Placement::kUndeclared:
+      ADD_FAILURE() << "runner " << GetParam() << " drives the task shape but does not say where its workers run "
+                    << "(Runner::placement)";
+      break;
   }
 }
 
@@ -122,8 +136,8 @@ TEST_P(RunnerTest, NoChildOfOursOutlivesTheRepetition) {
   EXPECT_TRUE(descendants().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, RunnerTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, RunnerTest, ::testing::ValuesIn(runners_driving(all_runners(), kTaskShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

@@ -1,6 +1,7 @@
-// What the per-runner suites share: a runner variant named in the suite's parameter
-// ("epoll-edge" is epoll with trigger=edge), the test name it gets, a whole suite's skip, and a
-// count of this process's open descriptors to show that a cell left none behind.
+// What the per-runner suites share: the runners a suite runs, taken from the registry so that a
+// runner added there is tested without editing the suites; a runner variant named in the suite's
+// parameter ("epoll-edge" is epoll with trigger=edge); the test name it gets; a whole suite's
+// skip; and a count of this process's open descriptors to show that a cell left none behind.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,32 +10,68 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <span>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "bench/api/runner.h"
 
 namespace versus {
 
-// The runner of `variant`, with the variant's parameters put into `set`. A runner missing from
-// this build (io_uring without liburing) skips the whole suite: exit 77, which ctest counts as
-// skipped.
+// A runner with one parameter set, which the suites of `shapes` run as if it were a runner of
+// its own: the parameter changes how the runner waits in those shapes, and nowhere else.
+struct RunnerVariant {
+  std::string_view name;
+  std::string_view runner;
+  std::string_view param;
+  std::string_view value;
+  unsigned shapes;
+};
+
+inline constexpr RunnerVariant kRunnerVariants[] = {
+    {"epoll-edge", "epoll", "trigger", "edge", kConversationShape | kMultiplexShape},
+    {"io_uring-poll", "io_uring", "uring_wait", "poll", kMultiplexShape},
+    {"fiber-io_uring", "fiber", "fiber_poller", "io_uring", kConversationShape | kMultiplexShape},
+};
+
+// The names of the `runners` (the registry's) that drive `shape` with the scenario's work
+// objects, in the registry's order. A runner whose work is done by a program of its own (py-*)
+// is left out: it never calls the objects these suites hand it, and has a suite of its own.
+inline std::vector<std::string> runners_driving(std::span<const Runner* const> runners, Shape shape) {
+  std::vector<std::string> names;
+  for (const Runner* r : runners) {
+    if ((r->shapes() & shape) && r->placement() != Placement::kOwnProgram) names.emplace_back(r->name());
+  }
+  return names;
+}
+
+// The same, each runner followed by its variants for `shape`.
+inline std::vector<std::string> runners_and_variants_driving(std::span<const Runner* const> runners, Shape shape) {
+  std::vector<std::string> names;
+  for (const std::string& runner : runners_driving(runners, shape)) {
+    names.push_back(runner);
+    for (const RunnerVariant& v : kRunnerVariants) {
+      if (v.runner == runner && (v.shapes & shape)) names.emplace_back(v.name);
+    }
+  }
+  return names;
+}
+
+// The runner of `variant`, with the variant's parameter put into `set`.
 inline const Runner& runner_of_variant(const Catalog& catalog, const std::string& variant,
                                        std::map<std::string, std::string>& set) {
-  static const std::map<std::string, std::pair<std::string, std::pair<std::string, std::string>>> kVariants = {
-      {"epoll-edge", {"epoll", {"trigger", "edge"}}},
-      {"io_uring-poll", {"io_uring", {"uring_wait", "poll"}}},
-      {"fiber-io_uring", {"fiber", {"fiber_poller", "io_uring"}}},
-  };
-  std::string name = variant;
-  if (auto it = kVariants.find(variant); it != kVariants.end()) {
-    name = it->second.first;
-    set[it->second.second.first] = it->second.second.second;
+  std::string_view name = variant;
+  for (const RunnerVariant& v : kRunnerVariants) {
+    if (v.name == variant) {
+      name = v.runner;
+      set[std::string(v.param)] = v.value;
+    }
   }
   const Runner* runner = catalog.runner(name);
-  if (!runner) {
-    std::printf("runner %s is not in this build\n", name.c_str());
-    std::exit(77);
-  }
+  // The suites' parameters come from the same registry: a miss is a suite built wrongly.
+  if (!runner) throw std::logic_error("no runner named " + std::string(name));
   return *runner;
 }
 

@@ -7,6 +7,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
+#include "runner_variants.h"
 #include "scenarios/registry.h"
 
 namespace versus {
@@ -19,7 +20,7 @@ class WorkersTest : public ::testing::TestWithParam<std::string> {
     c.scenario = std::string(s.name());
     c.runner = GetParam();
     c.workers = workers;
-    const Runner& r = *catalog_.runner(GetParam());
+    const Runner& r = runner();
     for (const auto& p : s.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
     for (const auto& p : r.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
     if (std::string why = why_unsupported(s, r, c); !why.empty()) {
@@ -30,7 +31,7 @@ class WorkersTest : public ::testing::TestWithParam<std::string> {
     }
     return measure_repetition(s, r, c, 0);
   }
-  bool channel_runner() const { return GetParam() != "serial"; }
+  const Runner& runner() const { return *catalog_.runner(GetParam()); }
   Catalog catalog_{all_scenarios(), all_runners()};
 };
 
@@ -66,7 +67,7 @@ TEST_P(WorkersTest, SwitchCountsEveryHandOver) {
   for (const char* via : {"futex", "pipe", "eventfd", "condvar"}) {
     for (const char* wait : {"block", "spin"}) {
       const Record r = run(*switch_scenario(), 2, {{"via", via}, {"wait", wait}, {"handovers", "2000"}, {"spin_us", "5"}});
-      if (!channel_runner()) {
+      if (!runner().concurrent()) {
         EXPECT_EQ(r.status, Status::kUnsupported);
         continue;
       }
@@ -93,7 +94,7 @@ TEST_P(WorkersTest, SyncCountIsExactForEveryPrimitiveButNone) {
 // Under fork the lock must live in shared memory: a private copy per process would let the
 // processes' increments collide, and the count would come out short.
 TEST_P(WorkersTest, ProcessSharedLocksAreReallyShared) {
-  if (GetParam() != "fork") GTEST_SKIP() << "one process: nothing to share across";
+  if (runner().placement() != Placement::kProcessEach) GTEST_SKIP() << "one process: nothing to share across";
   const uint64_t each = 2000000;
   // First make sure the two processes do collide here: without a lock updates are lost. On a
   // machine too busy to run them at once the check below could not fail, so it is skipped.
@@ -110,7 +111,7 @@ TEST_P(WorkersTest, ProcessSharedLocksAreReallyShared) {
 TEST_P(WorkersTest, EventAndBarrierCountTheirRounds) {
   for (const char* mode : {"event", "barrier"}) {
     const Record r = run(*sync_scenario(), 3, {{"mode", mode}, {"rounds", "300"}});
-    if (GetParam() == "serial") {
+    if (!runner().concurrent()) {
       EXPECT_EQ(r.status, Status::kUnsupported) << "serial workers cannot wait for each other";
       continue;
     }
@@ -119,8 +120,8 @@ TEST_P(WorkersTest, EventAndBarrierCountTheirRounds) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, WorkersTest, ::testing::Values("serial", "fork", "pthread", "fiber"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Each, WorkersTest, ::testing::ValuesIn(runners_driving(all_runners(), kTaskShape)),
+                         VariantTestName());
 
 }  // namespace
 }  // namespace versus

@@ -47,6 +47,19 @@ struct TaskLayout {
 };
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
 
+// Where a runner's workers run, as getpid() and gettid() inside a worker show it. A runner
+// with the task shape says which, and tests/runner_test.cc holds it to its word; one whose work
+// is done by a program of its own says so whatever its shapes, since the scenario's work objects
+// are then never called in this process and the suites built on them cannot run it.
+enum class Placement {
+  kUndeclared,     // the default, left by runners without the task shape
+  kCallingThread,  // one after another, in the thread that called the runner (serial)
+  kProcessEach,    // a child process each (fork)
+  kThreadEach,     // an OS thread each, in the calling process (pthread)
+  kSharedThreads,  // several to a thread, on threads the runner starts for them (fiber)
+  kOwnProgram,     // in a program of the runner's own, which is handed the cell (py-*)
+};
+
 // A worker process of the runner died from a signal: the repetition is `crashed`.
 class WorkerCrashed : public std::runtime_error {
  public:
@@ -63,6 +76,7 @@ class Runner {
   // False for a runner that runs its workers one after another (serial): workers that wait for
   // each other would wait forever.
   virtual bool concurrent() const { return true; }
+  virtual Placement placement() const { return Placement::kUndeclared; }
   // Roughly how many times longer than the C++ runners this runner takes for the same work
   // (an interpreter's loop); it scales the default time limit of a repetition.
   virtual double slowdown() const { return 1.0; }
