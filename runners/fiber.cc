@@ -41,7 +41,7 @@ class FiberRunner final : public Runner {
     return "one fiber per worker (Boost.Context) on fiber_threads OS threads";
   }
   unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape | kMultiplexShape; }
-  Placement placement() const override { return Placement::kSharedThreads; }
+  WorkerHost worker_host() const override { return WorkerHost::kSharedThreads; }
   std::span<const ParamSpec> params() const override { return kParams; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
     if (scenario.shape() == kConversationShape || scenario.shape() == kMultiplexShape) {

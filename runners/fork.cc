@@ -31,7 +31,7 @@ class ForkRunner final : public Runner {
   std::string_view name() const override { return "fork"; }
   std::string_view summary() const override { return "one child process per worker (fork)"; }
   unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
-  Placement placement() const override { return Placement::kProcessEach; }
+  WorkerHost worker_host() const override { return WorkerHost::kProcessEach; }
   std::span<const ParamSpec> params() const override { return kParams; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
     const TaskLayout layout = layout_of(scenario, cell);

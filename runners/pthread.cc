@@ -20,7 +20,7 @@ class PthreadRunner final : public Runner {
   std::string_view name() const override { return "pthread"; }
   std::string_view summary() const override { return "one OS thread per worker, in one process"; }
   unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape | kMultiplexShape; }
-  Placement placement() const override { return Placement::kThreadEach; }
+  WorkerHost worker_host() const override { return WorkerHost::kThreadEach; }
   // Threads get glibc's default 8 MiB stacks.
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
     const int n = layout_of(scenario, cell).workers;

@@ -39,7 +39,7 @@ class PythonRunner final : public Runner {
   std::string_view name() const override { return name_; }
   std::string_view summary() const override { return summary_; }
   unsigned shapes() const override { return kTaskShape | kChannelShape | kConversationShape; }
-  Placement placement() const override { return Placement::kOwnProgram; }
+  WorkerHost worker_host() const override { return WorkerHost::kOwnProgram; }
   std::span<const ParamSpec> params() const override { return params_; }
   // Seed 001's is_prime in CPython is some 20 to 40 times slower than the C++ loop here, and a
   // Python process takes tens of milliseconds to start.

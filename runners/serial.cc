@@ -16,7 +16,7 @@ class SerialRunner final : public Runner {
   }
   unsigned shapes() const override { return kTaskShape; }
   bool concurrent() const override { return false; }
-  Placement placement() const override { return Placement::kCallingThread; }
+  WorkerHost worker_host() const override { return WorkerHost::kCallingThread; }
 
   TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
     const int n = layout.workers;

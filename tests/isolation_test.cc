@@ -76,7 +76,7 @@ TEST_P(IsolationTest, CrashIsCrashedNamingTheSignal) {
   const Record r = run("crash");
   EXPECT_EQ(r.status, Status::kCrashed);
   EXPECT_NE(r.message.find("killed by signal SIGSEGV"), std::string::npos) << r.message;
-  if (catalog_.runner(GetParam())->placement() == Placement::kProcessEach) {
+  if (catalog_.runner(GetParam())->worker_host() == WorkerHost::kProcessEach) {
     EXPECT_EQ(r.message.rfind("worker 1 (pid ", 0), 0u) << r.message;
   }
 }

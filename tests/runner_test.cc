@@ -100,31 +100,31 @@ TEST_P(RunnerTest, WorkersRunWhereTheRunnerSays) {
     tids.insert(work.ids_[i].second);
   }
   const pid_t self = getpid(), self_tid = static_cast<pid_t>(syscall(SYS_gettid));
-  switch (runner().placement()) {
-    case Placement::kCallingThread:
+  switch (runner().worker_host()) {
+    case WorkerHost::kCallingThread:
       EXPECT_EQ(pids, std::set<pid_t>{self});
       EXPECT_EQ(tids, std::set<pid_t>{self_tid});
       break;
-    case Placement::kProcessEach:
+    case WorkerHost::kProcessEach:
       EXPECT_EQ(pids.size(), size_t(n));
       EXPECT_EQ(pids.count(self), 0u);
       break;
-    case Placement::kThreadEach:
+    case WorkerHost::kThreadEach:
       EXPECT_EQ(pids, std::set<pid_t>{self});
       EXPECT_EQ(tids.size(), size_t(n));
       break;
-    case Placement::kSharedThreads:
+    case WorkerHost::kSharedThreads:
       EXPECT_EQ(pids, std::set<pid_t>{self});
       EXPECT_LT(tids.size(), size_t(n)) << "no two workers shared a thread";
       EXPECT_EQ(tids.count(self_tid), 0u);
       break;
-    case Placement::kOwnProgram:
+    case WorkerHost::kOwnProgram:
       ADD_FAILURE() << "runner " << GetParam() << " runs a program of its own, which never calls WhoRuns: "
                     << "the suite should have left it out";
       break;
-    case Placement::kUndeclared:
+    case WorkerHost::kUndeclared:
       ADD_FAILURE() << "runner " << GetParam() << " drives the task shape but does not say where its workers run "
-                    << "(Runner::placement)";
+                    << "(Runner::worker_host)";
       break;
   }
 }

@@ -42,7 +42,7 @@ inline constexpr RunnerVariant kRunnerVariants[] = {
 inline std::vector<std::string> runners_driving(std::span<const Runner* const> runners, Shape shape) {
   std::vector<std::string> names;
   for (const Runner* r : runners) {
-    if ((r->shapes() & shape) && r->placement() != Placement::kOwnProgram) names.emplace_back(r->name());
+    if ((r->shapes() & shape) && r->worker_host() != WorkerHost::kOwnProgram) names.emplace_back(r->name());
   }
   return names;
 }

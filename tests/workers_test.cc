@@ -94,7 +94,7 @@ TEST_P(WorkersTest, SyncCountIsExactForEveryPrimitiveButNone) {
 // Under fork the lock must live in shared memory: a private copy per process would let the
 // processes' increments collide, and the count would come out short.
 TEST_P(WorkersTest, ProcessSharedLocksAreReallyShared) {
-  if (runner().placement() != Placement::kProcessEach) GTEST_SKIP() << "one process: nothing to share across";
+  if (runner().worker_host() != WorkerHost::kProcessEach) GTEST_SKIP() << "one process: nothing to share across";
   const uint64_t each = 2000000;
   // First make sure the two processes do collide here: without a lock updates are lost. On a
   // machine too busy to run them at once the check below could not fail, so it is skipped.

@@ -1,6 +1,6 @@
 // The Runner interface: *how* concurrency is made and how waiting is done. A runner knows
 // nothing of primes or protocols: it creates the workers, releases them together, times the
-// measured phase and collects what they hand back (bench/scenario.h).
+// measured phase and collects what they hand back (bench/api/scenario.h).
 #pragma once
 
 #include <optional>
@@ -42,7 +42,7 @@ struct TaskLayout {
   int group = 1;
   // When > 0, creation is what is measured: `spawn_rounds` times, the runner creates the workers,
   // each runs work.run once (results accumulate), and all are waited for and destroyed; the
-  // clock covers all of it and there is no start barrier (bench/scenario.h, spawn_rounds).
+  // clock covers all of it and there is no start barrier (bench/api/scenario.h, spawn_rounds).
   int spawn_rounds = 0;
 };
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
@@ -51,7 +51,7 @@ TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
 // with the task shape says which, and tests/runner_test.cc holds it to its word; one whose work
 // is done by a program of its own says so whatever its shapes, since the scenario's work objects
 // are then never called in this process and the suites built on them cannot run it.
-enum class Placement {
+enum class WorkerHost {
   kUndeclared,     // the default, left by runners without the task shape
   kCallingThread,  // one after another, in the thread that called the runner (serial)
   kProcessEach,    // a child process each (fork)
@@ -76,7 +76,7 @@ class Runner {
   // False for a runner that runs its workers one after another (serial): workers that wait for
   // each other would wait forever.
   virtual bool concurrent() const { return true; }
-  virtual Placement placement() const { return Placement::kUndeclared; }
+  virtual WorkerHost worker_host() const { return WorkerHost::kUndeclared; }
   // Roughly how many times longer than the C++ runners this runner takes for the same work
   // (an interpreter's loop); it scales the default time limit of a repetition.
   virtual double slowdown() const { return 1.0; }
@@ -92,14 +92,14 @@ class Runner {
   }
   // Runs one repetition with layout.workers workers: each worker calls work.prepare(i), waits
   // at the start barrier, runs work.run(ctx, results[i]). The task and channel shapes both come
-  // here (bench/scenario.h). Throws WorkerCrashed when a worker process died from a signal,
+  // here (bench/api/scenario.h). Throws WorkerCrashed when a worker process died from a signal,
   // std::exception on other errors.
   virtual TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const;
   // Runs one repetition of a conversation-shaped cell: cell.workers connections, each opened
   // with work.open before the start line and driven until its conversation is over. Results
   // come back one per connection. Throws as run_task does.
   virtual TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const;
-  // Runs one repetition of a multiplex-shaped cell (bench/multiplex.h): waits on every read end,
+  // Runs one repetition of a multiplex-shaped cell (bench/api/multiplex.h): waits on every read end,
   // consumes each event, drives the rounds. wall_s covers the rounds only; setup_s and syscalls
   // are filled.
   virtual TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const;

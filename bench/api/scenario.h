@@ -1,5 +1,5 @@
 // The Scenario interface: *what* work is done. A scenario never creates processes, threads or
-// fibers and never waits on descriptors itself: that is the runner's part (bench/runner.h).
+// fibers and never waits on descriptors itself: that is the runner's part (bench/api/runner.h).
 #pragma once
 
 #include <cstdint>
@@ -49,7 +49,7 @@ class WorkerContext {
   // True when workers share an OS thread and must never block in the kernel: they use
   // descriptors non-blocking and yield() where they would wait (fibers).
   virtual bool cooperative() const { return false; }
-  // Waits until `fd` is ready for `events` (PollBits of bench/poller.h), or has hung up. A fiber
+  // Waits until `fd` is ready for `events` (PollBits of bench/poller/poller.h), or has hung up. A fiber
   // parks on its thread's poller so the others run; elsewhere this blocks in poll(2).
   virtual void wait_for(int fd, uint32_t events);
 
@@ -87,8 +87,8 @@ class TaskWork : public Work {
   virtual void run(WorkerContext& ctx, WorkerResult& out) = 0;
 };
 
-class ConversationWork;  // bench/conversation.h
-class MultiplexWork;     // bench/multiplex.h
+class ConversationWork;  // bench/api/conversation.h
+class MultiplexWork;     // bench/api/multiplex.h
 
 class Scenario {
  public:

@@ -47,7 +47,7 @@ struct CompareOptions {
   bool ignore_env = false;
   std::string markdown;               // also write the Markdown report here
 };
-// bench/compare.h has the decision rule. 0: nothing regressed, 1: something did.
+// bench/compare/compare.h has the decision rule. 0: nothing regressed, 1: something did.
 int compare_command(const CompareOptions& options);
 
 struct ReportOptions {

@@ -1,7 +1,7 @@
 // The benchmark engine: every cell becomes one Google Benchmark benchmark (manual time, one
 // iteration per repetition, `repetitions` repetitions), so --benchmark_filter, interleaving and
 // the console report work as Google Benchmark users expect. Each repetition runs isolated
-// (bench/repetition.h); a reporter writes our CSV rows as Google Benchmark reports the runs.
+// (bench/harness/repetition.h); a reporter writes our CSV rows as Google Benchmark reports the runs.
 #pragma once
 
 #include "bench/harness/layer.h"
