@@ -21,6 +21,7 @@
 #include "bench/sys/limits.h"
 #include "bench/poller/poller.h"
 #include "runner_variants.h"
+#include "bench/sys/errors.h"
 
 namespace versus {
 
@@ -34,7 +35,7 @@ namespace {
 // Entries in /proc/self/fd (the directory's own descriptor counts every time alike).
 int open_fds() {
   DIR* dir = opendir("/proc/self/fd");
-  if (!dir) throw std::system_error(errno, std::generic_category(), "opendir /proc/self/fd");
+  if (!dir) throw_errno("opendir /proc/self/fd");
   int n = 0;
   while (const dirent* d = readdir(dir)) n += d->d_name[0] != '.';
   closedir(dir);
@@ -47,12 +48,12 @@ struct Pair {
 
   static Pair sockets() {
     int fds[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) throw std::system_error(errno, std::generic_category(), "socketpair");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) throw_errno("socketpair");
     return Pair(fds);
   }
   static Pair pipe() {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (pipe2(fds, O_CLOEXEC) < 0) throw_errno("pipe2");
     return Pair(fds);
   }
   Pair(Pair&& o) noexcept : a(std::exchange(o.a, -1)), b(std::exchange(o.b, -1)) {}

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "scenarios/redis/resp.h"
+#include "bench/sys/errors.h"
 
 namespace versus::redis {
 
@@ -30,7 +31,7 @@ inline const RespValue kOk = simple("OK");
 
 inline int connect_loopback(uint16_t port, int timeout_s = 10) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+  if (fd < 0) throw_errno("socket");
   // A server that stops answering fails the test instead of hanging it.
   timeval tv{timeout_s, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -64,7 +65,7 @@ class TestClient {
     while (!bytes.empty()) {
       const ssize_t w = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) throw std::system_error(errno, std::generic_category(), "send");
+      if (w < 0) throw_errno("send");
       bytes.remove_prefix(size_t(w));
     }
   }
@@ -88,7 +89,7 @@ class TestClient {
       pending_.resize(r > 0 ? size_t(r) : 0);
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) throw std::runtime_error("recv: the server closed the connection");
-      if (r < 0) throw std::system_error(errno, std::generic_category(), "recv");
+      if (r < 0) throw_errno("recv");
     }
   }
 
