@@ -8,6 +8,8 @@ import numpy as np
 
 from . import claims_io, claims_py
 from .claims_base import Claim, Verdict, _cores, _no_data, _ok  # noqa: F401
+from .thresholds import (ASSUMED_CORES, BATCHING_GAIN, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE,
+                         FIBER_THREADS_SPEEDUP, MEMORY_DEARER, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
 
 
 def _cpu_speedups(cells):
@@ -31,19 +33,19 @@ def c4_cpu_processes_scale(cells, env):
 
 def _c4_cpp(cells, env):
     s = _cpu_speedups(cells)
-    cores = _cores(env) or 2
+    cores = _cores(env) or ASSUMED_CORES
     w = min(cores, max((k[1] for k in s), default=0))
     need = [("fork", w), ("pthread", w), ("fiber", w)]
     if w < 2 or any(k not in s for k in need):
         return _no_data("cpu with serial at 1 worker and fork, pthread and fiber at 2 or more workers")
     fork, thread, fiber = (s[k] for k in need)
-    scale = 0.7 * w
+    scale = EVERY_CORE * w
     text = (f"cpu (primes) at {w} workers on {cores} cores: fork {fork:.2f}x, pthread {thread:.2f}x, "
             f"fiber on one thread {fiber:.2f}x the speed of serial with one worker")
-    if fork >= scale and thread >= scale and fiber < 1.3:
+    if fork >= scale and thread >= scale and fiber < ONE_CORE:
         return Verdict("holds", text + ". Processes use every core; so do C++ threads, which have no GIL; "
                                        "fibers on one thread, the GIL's analogue, do not.")
-    if fork >= scale and fiber < 1.3:
+    if fork >= scale and fiber < ONE_CORE:
         return Verdict("depends", text + ": threads did not scale here.")
     return Verdict("does not hold", text + ".")
 
@@ -58,10 +60,10 @@ def _c15_cpu(cells):
     best_single = max(single.items(), key=lambda kv: kv[1])
     text = f"cpu: {len(single)} fiber cells on one thread, best speedup {best_single[1]:.2f}x ({best_single[0][1]} workers)"
     if not multi:
-        return text + "; no cells with fiber_threads > 1 to show parallelism coming back", best_single[1] < 1.3
+        return text + "; no cells with fiber_threads > 1 to show parallelism coming back", best_single[1] < ONE_CORE
     best_multi = max(multi.items(), key=lambda kv: kv[1])
     text += f"; on several threads up to {best_multi[1]:.2f}x ({best_multi[0][0]}, {best_multi[0][1]} workers)"
-    return text, best_single[1] < 1.3 and best_multi[1] > 1.5
+    return text, best_single[1] < ONE_CORE and best_multi[1] > FIBER_THREADS_SPEEDUP
 
 
 def c15_fibers_one_thread(cells, env):
@@ -92,7 +94,7 @@ def c17_plateau_at_cores(cells, env):
     if not rows:
         return _no_data(f"cpu with fork or pthread at {cores} workers and at more than {cores}")
     text = "; ".join(f"{r}: {a:.2f}x at {cores} workers, {v:.2f}x at {w}" for r, a, w, v in rows)
-    if all(v <= 1.15 * a for _, a, _, v in rows):
+    if all(v <= PLATEAU * a for _, a, _, v in rows):
         return Verdict("holds", f"cpu on {cores} cores: {text}: more workers than cores add nothing.")
     return Verdict("does not hold", f"cpu on {cores} cores: {text}.")
 
@@ -114,14 +116,14 @@ def c6_processes_pay_more(cells, env):
     if not pairs:
         return _no_data("ipc throughput with the same channel under fork and pthread")
     ratios = np.array([p[2] for p in pairs])
-    slower = int((ratios < 0.9).sum())
-    same = int(((ratios >= 0.9) & (ratios <= 1.1)).sum())
+    slower = int((ratios < SLOWER).sum())
+    same = int(((ratios >= SLOWER) & (ratios <= SAME_SPEED)).sum())
     detail = ", ".join(f"{c} {s} B: {r:.2f}" for c, s, r in pairs[:8])
     text = (f"ipc throughput of processes / threads over the same channel (1.00 = equal): {detail}; "
             f"median {np.median(ratios):.2f} over {len(pairs)} cells")
     if slower > len(pairs) / 2:
         return Verdict("holds", text + ".")
-    if same + int((ratios > 1.1).sum()) == len(pairs):
+    if same + int((ratios > SAME_SPEED).sum()) == len(pairs):
         return Verdict("does not hold", text + ": the kernel copies the same bytes for processes and threads; the "
                                                "cost is the channel, not the kind of peer.")
     return Verdict("depends", text + ": it depends on the channel and message size.")
@@ -174,9 +176,9 @@ def c8_batching(cells, env):
         return _no_data("ipc throughput at two or more message sizes")
     gains = np.array([r[4] for r in rows])
     text = "; ".join(f"{c} {v}: {a} B -> {b} B moves {g:.1f}x the bytes per second" for c, v, a, b, g in rows[:8])
-    if (gains > 1.2).all():
+    if (gains > BATCHING_GAIN).all():
         return Verdict("holds", text + ".")
-    if (gains > 1.2).any():
+    if (gains > BATCHING_GAIN).any():
         return Verdict("depends", text + ": larger messages help some channels and not others.")
     return Verdict("does not hold", text + ".")
 
@@ -209,9 +211,9 @@ def c1_process_creation(cells, env):
     text = "; ".join(f"{w} at once: " + ", ".join(f"{v} {t:.1f} µs" for v, t in sorted(us.items(), key=lambda kv: kv[1]))
                      for w, us in rows)
     text = f"spawn (create, run, reap one worker): {text}; fork / pthread = " + ", ".join(f"{r:.1f}x" for r in ratios)
-    if min(ratios) >= 2:
+    if min(ratios) >= CREATE_FAR_DEARER:
         return Verdict("holds", text + ".")
-    if max(ratios) < 1.2:
+    if max(ratios) < CREATE_NO_DEARER:
         return Verdict("does not hold", text + ".")
     return Verdict("depends", text + ": on the number made at once.")
 
@@ -228,7 +230,7 @@ def c2_switch_costs(cells, env):
     text = "; ".join(f"{via}, pin={pin}, wait={wait}: fork {ns['fork']:.0f} ns, pthread {ns['pthread']:.0f} ns, "
                      f"fiber {ns['fiber']:.0f} ns" for (via, pin, wait), ns in rows[:6])
     fiber_cheapest = all(ns["fiber"] < min(ns["fork"], ns["pthread"]) for _, ns in rows)
-    proc_dearer = [ns["fork"] > 1.1 * ns["pthread"] for _, ns in rows]
+    proc_dearer = [ns["fork"] > SAME_SPEED * ns["pthread"] for _, ns in rows]
     if fiber_cheapest and all(proc_dearer):
         return Verdict("holds", f"switch, one hand-over: {text}.")
     if fiber_cheapest:
@@ -255,7 +257,7 @@ def _c3_cpp(alive):
     text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {m:.2f} MiB" for v, m in sorted(pss.items())) for w, pss in rows)
     text = f"PSS per live worker (C++ workers doing nothing; a Python process carries an interpreter): {text}"
     ratio = min(p["fork"] / max(p["pthread"], 1e-9) for _, p in rows)
-    if ratio >= 3:
+    if ratio >= MEMORY_DEARER:
         return Verdict("holds", text + f": a process costs {ratio:.1f}x a thread at the least.")
     return Verdict("depends", text + ": copy-on-write shares the parent's pages, so a C++ process costs little more "
                                      "than a thread; the 25 MB is the Python interpreter's own.")
@@ -298,7 +300,7 @@ def c10_shared_sync(cells, env):
         return _no_data("sync counter with the same primitive under fork and pthread")
     text = "sync, increments/s of processes / threads with the same primitive: " + "; ".join(
         f"{p} x{w}: {r:.2f}" for p, w, r in rows[:8])
-    slower = sum(r < 0.9 for _, _, r in rows)
+    slower = sum(r < SLOWER for _, _, r in rows)
     if slower == len(rows):
         return Verdict("holds", text + ".")
     if slower == 0:
@@ -318,7 +320,7 @@ def c11_pool(cells, env):
         return _no_data("spawn mode=create and mode=pool with the same runner and workers")
     text = "tasks per second, a pool of workers / a worker made per task: " + "; ".join(
         f"{v} x{w}: {g:.0f}x" for v, w, g in rows)
-    if all(g > 2 for *_, g in rows):
+    if all(g > POOL_GAIN for *_, g in rows):
         return Verdict("holds", text + ".")
     return Verdict("depends", text + ".")
 

@@ -7,21 +7,12 @@ import numpy as np
 from . import claims_py
 from .claims_base import Verdict, _groups, _no_data, _ok
 from .seeds import SEED_004, seed004_tables
+from .thresholds import (FALLS_BEHIND, FIBER_THREADS_ADD, GROWS, KEEPS_UP, MANY_CONNECTIONS, ONE_THREAD_SHARE,
+                         SAME_SPEED, SELECT_LIMIT, SOONER, TENFOLD)
 
 LOOPS = ("select", "poll", "epoll", "io_uring")
 SCANNERS = ("select", "poll")       # look at every descriptor on each wait
 READY_LISTS = ("epoll", "io_uring")  # hand back only the ready ones
-
-# A runner's time per event "grows" with the descriptors watched past this ratio, largest to
-# smallest set; below it, it is flat. Repetitions on a small VM spread by up to 1.5x.
-GROWS = 1.5
-# Within this ratio, two runners are "no faster" than each other.
-SAME = 1.1
-SELECT_LIMIT = 1024  # FD_SETSIZE: select cannot watch a descriptor numbered past it
-# C5: more workers "finish sooner" at this speedup from the fewest to the most; threads "keep up"
-# with processes within this ratio of their time.
-SOONER = 1.5
-KEEPS_UP = 1.25
 
 
 def _with_connections(cells, scenario):
@@ -139,8 +130,8 @@ def c12_few_connections(cells, env):
     text = "rate of the fastest event loop / pthread's: " + "; ".join(
         f"{label}: {fr:.2f}x at {f} {unit[label.split()[0]]}{'s' if f > 1 else ''} ({fl}), {mr:.2f}x at {m} ({ml})"
         for label, f, fr, fl, m, mr, ml in rows[:8])
-    few_ok = [fr <= SAME for _, _, fr, *_ in rows]
-    many_ok = [mr > SAME for *_, mr, _ in rows]
+    few_ok = [fr <= SAME_SPEED for _, _, fr, *_ in rows]
+    many_ok = [mr > SAME_SPEED for *_, mr, _ in rows]
     if all(few_ok) and all(many_ok):
         return Verdict("holds", text + ": no faster with few connections, ahead with many.")
     if not any(few_ok):
@@ -160,7 +151,7 @@ def c13_scan_cost(cells, env):
         parts = []
         for variant in sorted(g.loc[g["runner"].isin(SCANNERS + READY_LISTS), "variant"].unique()):
             v = g[g["variant"] == variant].sort_values("conns")
-            if len(v) < 2 or v["conns"].iloc[-1] < 10 * v["conns"].iloc[0]:
+            if len(v) < 2 or v["conns"].iloc[-1] < TENFOLD * v["conns"].iloc[0]:
                 continue
             ns = 1e9 / v["ops_per_s"]
             ratio = ns.iloc[-1] / ns.iloc[0]
@@ -226,9 +217,10 @@ def c14_thread_per_connection(cells, env):
         df = _with_connections(cells, scenario)
         if not df.empty:
             rows += _thread_vs_epoll(df, scenario, cells)
-    counted = [r for r in rows if r[1] >= 1000]
+    counted = [r for r in rows if r[1] >= MANY_CONNECTIONS]
     if not counted:
-        return _no_data("mux with pthread and epoll at fds of 1000 or more, or redis at 1000+ workers")
+        return _no_data(f"mux with pthread and epoll at fds of {MANY_CONNECTIONS} or more, or redis at "
+                        f"{MANY_CONNECTIONS}+ workers")
 
     def say(label, n, time, mem, why):
         if time is None:
@@ -236,13 +228,14 @@ def c14_thread_per_connection(cells, env):
         return f"{label} at {n}: pthread takes {time:.1f}x epoll's time per event and {mem:.1f}x its memory"
     text = "thread per connection against epoll at the most connections measured: " + "; ".join(
         say(*r) for r in rows[:8])
-    stops = [time is None or time >= 2 for _, _, time, _, _ in counted]
+    stops = [time is None or time >= FALLS_BEHIND for _, _, time, _, _ in counted]
     if all(stops):
         return Verdict("holds", text + ".")
     if not any(stops):
-        return Verdict("does not hold", text + ": at 1000+ connections threads stay within 2x of epoll.")
-    return Verdict("depends", text + f": pthread falls behind (2x or worse, or cannot run) in {sum(stops)} of "
-                                     f"{len(counted)} settings at 1000+ connections.")
+        return Verdict("does not hold", text + f": at {MANY_CONNECTIONS}+ connections threads stay within "
+                                               f"{FALLS_BEHIND:g}x of epoll.")
+    return Verdict("depends", text + f": pthread falls behind ({FALLS_BEHIND:g}x or worse, or cannot run) in "
+                                     f"{sum(stops)} of {len(counted)} settings at {MANY_CONNECTIONS}+ connections.")
 
 
 def redis_fiber_threads(cells):
@@ -264,7 +257,7 @@ def redis_fiber_threads(cells):
         best = many[many["workers"] == w].sort_values("ops_per_s").iloc[-1]
         gain = best["ops_per_s"] / one[w]
         waiting = float(g["p_delay_us"].iloc[0] or 0) > 0 if "p_delay_us" in g else False
-        claimed = gain <= 1 / 0.8 if waiting else gain >= 1.2
+        claimed = gain <= 1 / ONE_THREAD_SHARE if waiting else gain >= FIBER_THREADS_ADD
         out.append((f"redis {label} x{w}: {best['variant']} {gain:.2f}x the replies/s of fibers on one thread "
                     f"({'waiting on the server: one thread suffices' if waiting else 'no wait: threads add'}"
                     f"{'' if claimed else ' not seen'})", claimed))

@@ -6,18 +6,9 @@ cells where the run has them, and `combine` makes one verdict of the two answers
 """
 
 from .claims_base import Verdict, _cores, _groups, _ok
+from .thresholds import ASSUMED_CORES, EVERY_CORE, MEMORY_DEARER, ONE_CORE, SAME_MEMORY
 
 PYTHON = ("py-thread", "py-process", "py-asyncio")
-
-# C4: py-thread "reaches one core only" below this speedup and this many cores kept busy (the
-# seed: about 102% CPU); py-process "uses every core" at this share of the ideal speedup or more,
-# the same share the C++ rule asks of fork.
-ONE_CORE = 1.3
-SCALES = 0.7
-# C3: a process "costs much more" than a thread at this ratio of memory per worker or more (the
-# C++ rule's), and about the same below SAME.
-DEARER = 3.0
-SAME = 1.5
 
 
 def interpreter(env):
@@ -61,7 +52,7 @@ def c4_python(cells, env):
     cpu = _python(_ok(cells, "cpu"))
     if "p_kernel" in cpu:
         cpu = cpu[cpu["p_kernel"] == "primes"]
-    cores = _cores(env) or 2
+    cores = _cores(env) or ASSUMED_CORES
     parts = []
     for label, g in _groups(cpu) if not cpu.empty else []:
         at = {(r.variant, int(r.workers)): r for r in g.itertuples()}
@@ -80,7 +71,7 @@ def c4_python(cells, env):
     one_core, every = [], []
     for label, w, ref, ts, busy, ps, pbusy in parts:
         one_core.append(ts < ONE_CORE and not busy >= ONE_CORE)
-        every.append(ps >= SCALES * w)
+        every.append(ps >= EVERY_CORE * w)
         where = "" if label == "defaults" else f", {label}"
         lines.append(f"cpu (primes{where}) at {w} workers on {cores} cores, against {ref} with one worker: "
                      f"py-thread {ts:.2f}x keeping {_percent(busy)} busy, py-process {ps:.2f}x ({_percent(pbusy)})")
@@ -121,11 +112,11 @@ def c3_python(alive, env):
     ratios = {v: pss / max(thread, 1e-9) for v, (pss, _) in per.items() if v != "py-thread"}
     said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
     text += f". Per worker at {w}, against py-thread: {said}"
-    if min(ratios.values()) >= DEARER:
+    if min(ratios.values()) >= MEMORY_DEARER:
         return Verdict("holds", text + ".")
-    if max(ratios.values()) < SAME:
+    if max(ratios.values()) < SAME_MEMORY:
         return Verdict("does not hold", text + ": a Python process here costs about what a thread does.")
     cow = "fork shares the parent's interpreter pages until they are written, spawn and forkserver start a fresh one"
-    if max(ratios.values()) >= DEARER:
+    if max(ratios.values()) >= MEMORY_DEARER:
         return Verdict("depends", text + f": on the start method; {cow}.")
-    return Verdict("depends", text + f": a process costs more than a thread, but less than {DEARER:g}x; {cow}.")
+    return Verdict("depends", text + f": a process costs more than a thread, but less than {MEMORY_DEARER:g}x; {cow}.")

@@ -1,0 +1,80 @@
+"""Every number a claim rule decides by, named once.
+
+The rules in claims.py, claims_io.py and claims_py.py read these names and write no threshold of
+their own; a number that means the same in the C++ and the Python rules is one constant here.
+Each comes with what it decides and why that value. Ratios are of the medians of a cell's
+repetitions. Where a claim says "far more" or "much more" and gives no figure, the comment says
+which words the value stands for: it is the rule's reading of them, not a measured bound.
+"""
+
+# Cores and speedups: C4, C15, C17.
+
+# C4: the cores taken when env.json gives none; the fewest that tell one core from every core.
+ASSUMED_CORES = 2
+# C4: work "uses every core" at this share of the ideal speedup (the workers) or more; fork, C++
+# threads and py-process are held to the same share.
+EVERY_CORE = 0.7
+# C4, C15: work "reaches one core only" below this speedup over one worker (fibers on one thread,
+# py-thread), and py-thread below this many cores kept busy (the seed: about 102% CPU).
+ONE_CORE = 1.3
+# C15 (cpu): fibers on several threads bring parallelism back above this speedup, clear of ONE_CORE.
+FIBER_THREADS_SPEEDUP = 1.5
+# C17: more workers than cores "add nothing" while their speedup stays within 15% of that at the cores.
+PLATEAU = 1.15
+
+# Rates of processes against threads: C2, C6, C10, C12.
+
+# C2, C6, C12: two rates or times are "the same" within 10%; past this ratio one is faster (C6,
+# C12: the event loop "no faster" at or below it) or dearer (C2: a process switch over a thread's).
+SAME_SPEED = 1.1
+# C6, C10: below this ratio of rates (processes / threads) processes are "slower": the low side of
+# SAME_SPEED's 10%.
+SLOWER = 0.9
+
+# Creating workers: C1, C11.
+
+# C1: creating a process costs "far more" than a thread at twice pthread's time or more, at every
+# count made at once.
+CREATE_FAR_DEARER = 2
+# C1: and no more than a thread below 1.2x at every count; in between, it depends on the count.
+CREATE_NO_DEARER = 1.2
+# C11: a reused pool "pays" where it runs more than twice the tasks per second of a worker made per task.
+POOL_GAIN = 2
+
+# Memory: C3.
+
+# C3: a process costs "much more" memory than a thread at this ratio of PSS per worker or more, in
+# C++ (fork / pthread) and in Python (py-process / py-thread) alike.
+MEMORY_DEARER = 3.0
+# C3 (Python): below this ratio of PSS per worker a process costs "about what a thread does".
+SAME_MEMORY = 1.5
+
+# IPC: C8.
+
+# C8: larger messages "lower the cost" where the largest moves more than 1.2x the smallest's bytes/s.
+BATCHING_GAIN = 1.2
+
+# The Redis TTL scan: C5.
+
+# C5: more workers "finish sooner" at this speedup or more, from the fewest workers to the most.
+SOONER = 1.5
+# C5: threads "keep up" with processes at this ratio of their time or less, at the most workers.
+KEEPS_UP = 1.25
+
+# Event loops against threads: C12 (SAME_SPEED), C13, C14, C15.
+
+# C13: a runner's time per event "grows" with the descriptors watched past this ratio, largest set
+# to smallest; below it, it is flat. Repetitions on a small VM spread by up to 1.5x.
+GROWS = 1.5
+# C13: a runner's growth is judged only where its descriptors span this factor, fewest to most.
+TENFOLD = 10
+# C13: FD_SETSIZE, a fact and not a choice: select cannot watch a descriptor numbered past it.
+SELECT_LIMIT = 1024
+# C14: "thousands of connections": only settings at this many connections or more count.
+MANY_CONNECTIONS = 1000
+# C14: thread per connection "stops scaling" at twice epoll's time per event or worse (or not running).
+FALLS_BEHIND = 2
+# C15 (redis, server waiting): one fiber thread "suffices" at this share of several threads' replies/s.
+ONE_THREAD_SHARE = 0.8
+# C15 (redis, no wait): more fiber threads "add" parallelism at this ratio of one thread's replies/s.
+FIBER_THREADS_ADD = 1.2
