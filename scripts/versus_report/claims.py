@@ -1,13 +1,13 @@
 """The seed notes' claims and, one small rule each, what this run's numbers say about them.
 
-A rule returns a Verdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
+A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
 (saying which cells would answer). Evidence quotes the numbers and the cells they come from.
 """
 
 import numpy as np
 
 from . import claims_io, claims_py
-from .claims_base import Claim, Verdict, _cores, _no_data, _ok  # noqa: F401
+from .claims_base import Claim, ClaimVerdict, _cores, _no_data, _ok  # noqa: F401
 from .thresholds import (ASSUMED_CORES, BATCHING_GAIN, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE,
                          FIBER_THREADS_SPEEDUP, MEMORY_DEARER, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
 
@@ -43,11 +43,11 @@ def _c4_cpp(cells, env):
     text = (f"cpu (primes) at {w} workers on {cores} cores: fork {fork:.2f}x, pthread {thread:.2f}x, "
             f"fiber on one thread {fiber:.2f}x the speed of serial with one worker")
     if fork >= scale and thread >= scale and fiber < ONE_CORE:
-        return Verdict("holds", text + ". Processes use every core; so do C++ threads, which have no GIL; "
+        return ClaimVerdict("holds", text + ". Processes use every core; so do C++ threads, which have no GIL; "
                                        "fibers on one thread, the GIL's analogue, do not.")
     if fork >= scale and fiber < ONE_CORE:
-        return Verdict("depends", text + ": threads did not scale here.")
-    return Verdict("does not hold", text + ".")
+        return ClaimVerdict("depends", text + ": threads did not scale here.")
+    return ClaimVerdict("does not hold", text + ".")
 
 
 def _c15_cpu(cells):
@@ -73,10 +73,10 @@ def c15_fibers_one_thread(cells, env):
         return _no_data("cpu with fiber at 2+ workers, or redis with fiber_threads=1 and 2+ at the same workers")
     text = "; ".join(t for t, _ in parts) + " (one blocking call stalling them all is not measured)"
     if all(ok for _, ok in parts):
-        return Verdict("holds", text + ": concurrency on one thread, parallelism only with more threads.")
+        return ClaimVerdict("holds", text + ": concurrency on one thread, parallelism only with more threads.")
     if not any(ok for _, ok in parts):
-        return Verdict("does not hold", text + ".")
-    return Verdict("depends", text + ".")
+        return ClaimVerdict("does not hold", text + ".")
+    return ClaimVerdict("depends", text + ".")
 
 
 def c17_plateau_at_cores(cells, env):
@@ -95,8 +95,8 @@ def c17_plateau_at_cores(cells, env):
         return _no_data(f"cpu with fork or pthread at {cores} workers and at more than {cores}")
     text = "; ".join(f"{r}: {a:.2f}x at {cores} workers, {v:.2f}x at {w}" for r, a, w, v in rows)
     if all(v <= PLATEAU * a for _, a, _, v in rows):
-        return Verdict("holds", f"cpu on {cores} cores: {text}: more workers than cores add nothing.")
-    return Verdict("does not hold", f"cpu on {cores} cores: {text}.")
+        return ClaimVerdict("holds", f"cpu on {cores} cores: {text}: more workers than cores add nothing.")
+    return ClaimVerdict("does not hold", f"cpu on {cores} cores: {text}.")
 
 
 def _ipc(cells, mode):
@@ -122,11 +122,11 @@ def c6_processes_pay_more(cells, env):
     text = (f"ipc throughput of processes / threads over the same channel (1.00 = equal): {detail}; "
             f"median {np.median(ratios):.2f} over {len(pairs)} cells")
     if slower > len(pairs) / 2:
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if same + int((ratios > SAME_SPEED).sum()) == len(pairs):
-        return Verdict("does not hold", text + ": the kernel copies the same bytes for processes and threads; the "
+        return ClaimVerdict("does not hold", text + ": the kernel copies the same bytes for processes and threads; the "
                                                "cost is the channel, not the kind of peer.")
-    return Verdict("depends", text + ": it depends on the channel and message size.")
+    return ClaimVerdict("depends", text + ": it depends on the channel and message size.")
 
 
 def c7_shm_fastest(cells, env):
@@ -155,10 +155,10 @@ def c7_shm_fastest(cells, env):
     all_shm = shm_wins == len(groups)
     pipe_ok = compared == 0 or pipe_beats_queue == compared
     if all_shm and pipe_ok:
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if shm_wins == 0 and compared and pipe_beats_queue == 0:
-        return Verdict("does not hold", text + ".")
-    return Verdict("depends", text + ": it depends on the runner and message size.")
+        return ClaimVerdict("does not hold", text + ".")
+    return ClaimVerdict("depends", text + ": it depends on the runner and message size.")
 
 
 def c8_batching(cells, env):
@@ -177,10 +177,10 @@ def c8_batching(cells, env):
     gains = np.array([r[4] for r in rows])
     text = "; ".join(f"{c} {v}: {a} B -> {b} B moves {g:.1f}x the bytes per second" for c, v, a, b, g in rows[:8])
     if (gains > BATCHING_GAIN).all():
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if (gains > BATCHING_GAIN).any():
-        return Verdict("depends", text + ": larger messages help some channels and not others.")
-    return Verdict("does not hold", text + ".")
+        return ClaimVerdict("depends", text + ": larger messages help some channels and not others.")
+    return ClaimVerdict("does not hold", text + ".")
 
 
 def _by_variant(df, value):
@@ -212,10 +212,10 @@ def c1_process_creation(cells, env):
                      for w, us in rows)
     text = f"spawn (create, run, reap one worker): {text}; fork / pthread = " + ", ".join(f"{r:.1f}x" for r in ratios)
     if min(ratios) >= CREATE_FAR_DEARER:
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if max(ratios) < CREATE_NO_DEARER:
-        return Verdict("does not hold", text + ".")
-    return Verdict("depends", text + ": on the number made at once.")
+        return ClaimVerdict("does not hold", text + ".")
+    return ClaimVerdict("depends", text + ": on the number made at once.")
 
 
 def c2_switch_costs(cells, env):
@@ -232,12 +232,12 @@ def c2_switch_costs(cells, env):
     fiber_cheapest = all(ns["fiber"] < min(ns["fork"], ns["pthread"]) for _, ns in rows)
     proc_dearer = [ns["fork"] > SAME_SPEED * ns["pthread"] for _, ns in rows]
     if fiber_cheapest and all(proc_dearer):
-        return Verdict("holds", f"switch, one hand-over: {text}.")
+        return ClaimVerdict("holds", f"switch, one hand-over: {text}.")
     if fiber_cheapest:
-        return Verdict("depends", f"switch, one hand-over: {text}. Fibers are cheapest everywhere; processes cost "
+        return ClaimVerdict("depends", f"switch, one hand-over: {text}. Fibers are cheapest everywhere; processes cost "
                                   f"more than threads in {sum(proc_dearer)} of {len(rows)} settings: the wake-up "
                                   "(futex, scheduler) dominates, not the page tables.")
-    return Verdict("does not hold", f"switch, one hand-over: {text}.")
+    return ClaimVerdict("does not hold", f"switch, one hand-over: {text}.")
 
 
 def c3_process_memory(cells, env):
@@ -258,8 +258,8 @@ def _c3_cpp(alive):
     text = f"PSS per live worker (C++ workers doing nothing; a Python process carries an interpreter): {text}"
     ratio = min(p["fork"] / max(p["pthread"], 1e-9) for _, p in rows)
     if ratio >= MEMORY_DEARER:
-        return Verdict("holds", text + f": a process costs {ratio:.1f}x a thread at the least.")
-    return Verdict("depends", text + ": copy-on-write shares the parent's pages, so a C++ process costs little more "
+        return ClaimVerdict("holds", text + f": a process costs {ratio:.1f}x a thread at the least.")
+    return ClaimVerdict("depends", text + ": copy-on-write shares the parent's pages, so a C++ process costs little more "
                                      "than a thread; the 25 MB is the Python interpreter's own.")
 
 
@@ -280,10 +280,10 @@ def c9_lost_updates(cells, env):
             rates.append(f"{r.variant} x{r.workers}: {r.ops_per_s / m['ops_per_s'].iloc[0]:.1f}x faster without it")
     text += ("; the mutex's count is exact, and it costs: " + "; ".join(rates)) if rates else ""
     if (lost > 0).all():
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if (lost > 0).any():
-        return Verdict("depends", text + ": updates are lost only when the workers really run at once.")
-    return Verdict("does not hold", text + ".")
+        return ClaimVerdict("depends", text + ": updates are lost only when the workers really run at once.")
+    return ClaimVerdict("does not hold", text + ".")
 
 
 def c10_shared_sync(cells, env):
@@ -302,11 +302,11 @@ def c10_shared_sync(cells, env):
         f"{p} x{w}: {r:.2f}" for p, w, r in rows[:8])
     slower = sum(r < SLOWER for _, _, r in rows)
     if slower == len(rows):
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if slower == 0:
-        return Verdict("does not hold", text + ": a process-shared lock in shared memory is the same futex "
+        return ClaimVerdict("does not hold", text + ": a process-shared lock in shared memory is the same futex "
                                               "underneath; the kernel is entered only on contention either way.")
-    return Verdict("depends", text + ".")
+    return ClaimVerdict("depends", text + ".")
 
 
 def c11_pool(cells, env):
@@ -321,8 +321,8 @@ def c11_pool(cells, env):
     text = "tasks per second, a pool of workers / a worker made per task: " + "; ".join(
         f"{v} x{w}: {g:.0f}x" for v, w, g in rows)
     if all(g > POOL_GAIN for *_, g in rows):
-        return Verdict("holds", text + ".")
-    return Verdict("depends", text + ".")
+        return ClaimVerdict("holds", text + ".")
+    return ClaimVerdict("depends", text + ".")
 
 
 CLAIMS = [
@@ -369,7 +369,7 @@ def judge(cells, env):
     out = []
     for claim in CLAIMS:
         if claim.rule is None:
-            out.append((claim, Verdict("no data", f"not measured by this build yet; to come: {claim.test}")))
+            out.append((claim, ClaimVerdict("no data", f"not measured by this build yet; to come: {claim.test}")))
         else:
             out.append((claim, claim.rule(cells, env)))
     return out

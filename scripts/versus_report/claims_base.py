@@ -1,10 +1,10 @@
 """What every claim rule shares: the verdict it returns and how it picks the cells it reads.
 
-A claim's Verdict is what this run's numbers say about one claim of the seed notes, in one of four
+A ClaimVerdict is what this run's numbers say about one claim of the seed notes, in one of four
 words: `holds` (the numbers bear the claim out, as its rule reads it), `does not hold` (they
 contradict it), `depends` (they bear it out in some settings, or in one language, and not in
 others; the evidence says on what), or `no data` (no cells of this run answer it; the evidence says
-which would). The thresholds that decide between them are in thresholds.py. A Verdict judges a
+which would). The thresholds that decide between them are in thresholds.py. A ClaimVerdict judges a
 claim within one run: it is not the verdict of `versus compare` (regressed, improved, unchanged,
 ...), which sets a cell of one run against the same cell of another.
 """
@@ -15,7 +15,7 @@ from .data import RUNNER_PARAMS
 
 
 @dataclass
-class Verdict:
+class ClaimVerdict:
     verdict: str          # holds | does not hold | depends | no data: whether the claim stands, not a change
     evidence: str         # numbers and the cells they come from, or which cells would answer
 
@@ -26,11 +26,11 @@ class Claim:
     text: str
     seed: str
     test: str
-    rule: object = None   # function(cells, env) -> Verdict; None: no scenario measures it yet
+    rule: object = None   # function(cells, env) -> ClaimVerdict; None: no scenario measures it yet
 
 
 def _no_data(cells_needed):
-    return Verdict("no data", f"no cells of this run answer it; {cells_needed} would")
+    return ClaimVerdict("no data", f"no cells of this run answer it; {cells_needed} would")
 
 
 def _ok(cells, scenario):

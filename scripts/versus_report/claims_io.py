@@ -1,11 +1,11 @@
 """Claim rules over the IO scenarios: redis (connections in flight) and mux (descriptors watched).
 Same contract as claims.py: each rule takes the cell summary and the environment and returns a
-Verdict quoting the numbers."""
+ClaimVerdict quoting the numbers."""
 
 import numpy as np
 
 from . import claims_py
-from .claims_base import Verdict, _groups, _no_data, _ok
+from .claims_base import ClaimVerdict, _groups, _no_data, _ok
 from .seeds import SEED_004, seed004_tables
 from .thresholds import (FALLS_BEHIND, FIBER_THREADS_ADD, GROWS, KEEPS_UP, MANY_CONNECTIONS, ONE_THREAD_SHARE,
                          SAME_SPEED, SELECT_LIMIT, SOONER, TENFOLD)
@@ -57,13 +57,13 @@ def _ttl_scan_verdict(tables, keys, names, head, tail):
         return None
     text = head + "; ".join(lines) + (". " + tail if tail else "")
     if all(good):
-        return Verdict("holds", text + ": more workers finish sooner, and threads keep up with processes for far "
+        return ClaimVerdict("holds", text + ": more workers finish sooner, and threads keep up with processes for far "
                                        "less memory.")
     if not any(good):
-        return Verdict("does not hold", text + ": " + "; ".join(f"{label}: {why}" for label, why in zip(labels, whys))
+        return ClaimVerdict("does not hold", text + ": " + "; ".join(f"{label}: {why}" for label, why in zip(labels, whys))
                        + ".")
     held = [label for label, ok in zip(labels, good) if ok]
-    return Verdict("depends", text + f": it holds with {', '.join(held)} only; without time spent waiting on the "
+    return ClaimVerdict("depends", text + f": it holds with {', '.join(held)} only; without time spent waiting on the "
                                      "server, more workers only share the same CPU.")
 
 
@@ -95,7 +95,7 @@ def c5_ttl_scan(cells, env):
     if cpp is None and py is None:
         return _no_data("redis op=ttl_scan with pthread and fork, or py-thread and py-process, at two or more "
                         "worker counts (seed 004: 8/16/64/128)")
-    none = Verdict("no data", "")
+    none = ClaimVerdict("no data", "")
     return claims_py.combine(cpp or none, py or none, env)
 
 
@@ -133,10 +133,10 @@ def c12_few_connections(cells, env):
     few_ok = [fr <= SAME_SPEED for _, _, fr, *_ in rows]
     many_ok = [mr > SAME_SPEED for *_, mr, _ in rows]
     if all(few_ok) and all(many_ok):
-        return Verdict("holds", text + ": no faster with few connections, ahead with many.")
+        return ClaimVerdict("holds", text + ": no faster with few connections, ahead with many.")
     if not any(few_ok):
-        return Verdict("does not hold", text + ": event loops are faster even with few connections.")
-    return Verdict("depends", text + f": no faster with few in {sum(few_ok)} of {len(rows)} settings, ahead with many "
+        return ClaimVerdict("does not hold", text + ": event loops are faster even with few connections.")
+    return ClaimVerdict("depends", text + f": no faster with few in {sum(few_ok)} of {len(rows)} settings, ahead with many "
                                      f"in {sum(many_ok)}; a thread that waits on its own descriptor still pays a "
                                      "wake-up per event.")
 
@@ -164,7 +164,7 @@ def c13_scan_cost(cells, env):
     kinds = {scans for scans, _ in checks}
     if kinds != {True, False}:
         have = "; ".join(lines) or "none over a tenfold range of fds"
-        return Verdict("no data", f"time per event of {have}; select or poll, and epoll or io_uring, each at fds "
+        return ClaimVerdict("no data", f"time per event of {have}; select or poll, and epoll or io_uring, each at fds "
                                   f"spanning ten times or more, would answer")
     select = mux[mux["runner"] == "select"].assign(fds=lambda d: d["p_fds"].astype(int))
     past = select[2 * select["fds"] > SELECT_LIMIT]
@@ -180,10 +180,10 @@ def c13_scan_cost(cells, env):
             + "; ".join(lines[:4]) + limit)
     passed = sum(ok for _, ok in checks)
     if passed == len(checks):
-        return Verdict("holds", text + ": select and poll grow with the set, epoll and io_uring stay flat.")
+        return ClaimVerdict("holds", text + ": select and poll grow with the set, epoll and io_uring stay flat.")
     if passed == 0:
-        return Verdict("does not hold", text + ".")
-    return Verdict("depends", text + f": {passed} of {len(checks)} runner settings behave as claimed.")
+        return ClaimVerdict("does not hold", text + ".")
+    return ClaimVerdict("depends", text + f": {passed} of {len(checks)} runner settings behave as claimed.")
 
 
 def _thread_vs_epoll(df, scenario, all_cells):
@@ -230,11 +230,11 @@ def c14_thread_per_connection(cells, env):
         say(*r) for r in rows[:8])
     stops = [time is None or time >= FALLS_BEHIND for _, _, time, _, _ in counted]
     if all(stops):
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if not any(stops):
-        return Verdict("does not hold", text + f": at {MANY_CONNECTIONS}+ connections threads stay within "
+        return ClaimVerdict("does not hold", text + f": at {MANY_CONNECTIONS}+ connections threads stay within "
                                                f"{FALLS_BEHIND:g}x of epoll.")
-    return Verdict("depends", text + f": pthread falls behind ({FALLS_BEHIND:g}x or worse, or cannot run) in "
+    return ClaimVerdict("depends", text + f": pthread falls behind ({FALLS_BEHIND:g}x or worse, or cannot run) in "
                                      f"{sum(stops)} of {len(counted)} settings at {MANY_CONNECTIONS}+ connections.")
 
 

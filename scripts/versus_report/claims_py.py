@@ -5,7 +5,7 @@ The seeds measured Python: the GIL, an interpreter per process. The C++ rules an
 cells where the run has them, and `combine` makes one verdict of the two answers.
 """
 
-from .claims_base import Verdict, _cores, _groups, _ok
+from .claims_base import ClaimVerdict, _cores, _groups, _ok
 from .thresholds import ASSUMED_CORES, EVERY_CORE, MEMORY_DEARER, ONE_CORE, SAME_MEMORY
 
 PYTHON = ("py-thread", "py-process", "py-asyncio")
@@ -26,12 +26,12 @@ def combine(cpp, py, env):
     both answered and disagree, the claim depends (on the language), and each says why."""
     if py.verdict == "no data":
         if cpp.verdict == "no data":
-            return Verdict("no data", f"{cpp.evidence}; in Python, {py.evidence} would")
+            return ClaimVerdict("no data", f"{cpp.evidence}; in Python, {py.evidence} would")
         return cpp
     if cpp.verdict == "no data":
-        return Verdict(py.verdict, f"{interpreter(env)}: {py.evidence}")
+        return ClaimVerdict(py.verdict, f"{interpreter(env)}: {py.evidence}")
     verdict = cpp.verdict if cpp.verdict == py.verdict else "depends"
-    return Verdict(verdict, f"C++ ({cpp.verdict}): {cpp.evidence} {interpreter(env)} ({py.verdict}): {py.evidence}")
+    return ClaimVerdict(verdict, f"C++ ({cpp.verdict}): {cpp.evidence} {interpreter(env)} ({py.verdict}): {py.evidence}")
 
 
 def _python(df):
@@ -66,7 +66,7 @@ def c4_python(cells, env):
         parts.append((label, w, base.variant, base.wall_s / thread.wall_s, _cores_busy(thread),
                       base.wall_s / proc.wall_s, _cores_busy(proc)))
     if not parts:
-        return Verdict("no data", need)
+        return ClaimVerdict("no data", need)
     lines = []
     one_core, every = [], []
     for label, w, ref, ts, busy, ps, pbusy in parts:
@@ -77,13 +77,13 @@ def c4_python(cells, env):
                      f"py-thread {ts:.2f}x keeping {_percent(busy)} busy, py-process {ps:.2f}x ({_percent(pbusy)})")
     text = "; ".join(lines) + "; the seed: threads at about 102% CPU"
     if all(one_core) and all(every):
-        return Verdict("holds", text + ". Threads stay on one core, processes use them all.")
+        return ClaimVerdict("holds", text + ". Threads stay on one core, processes use them all.")
     if not any(one_core):
         py = env.get("python")
         no_gil = isinstance(py, dict) and py.get("gil") is False
         why = ": this interpreter has no GIL, and its threads run at once" if no_gil else ""
-        return Verdict("does not hold", text + why + ".")
-    return Verdict("depends", text + ".")
+        return ClaimVerdict("does not hold", text + why + ".")
+    return ClaimVerdict("depends", text + ".")
 
 
 def c3_python(alive, env):
@@ -100,7 +100,7 @@ def c3_python(alive, env):
                for r in [*thread.iloc[:1].itertuples(), *procs.itertuples()]}
         rows.append((int(workers), per))
     if not rows:
-        return Verdict("no data", need)
+        return ClaimVerdict("no data", need)
     text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {pss:.2f} MiB PSS ({rss:.2f} MiB RSS)"
                                                 for v, (pss, rss) in sorted(per.items())) for w, per in rows)
     text = ("memory of the cell / live workers (py-thread is one interpreter holding every thread; py-process "
@@ -113,10 +113,10 @@ def c3_python(alive, env):
     said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
     text += f". Per worker at {w}, against py-thread: {said}"
     if min(ratios.values()) >= MEMORY_DEARER:
-        return Verdict("holds", text + ".")
+        return ClaimVerdict("holds", text + ".")
     if max(ratios.values()) < SAME_MEMORY:
-        return Verdict("does not hold", text + ": a Python process here costs about what a thread does.")
+        return ClaimVerdict("does not hold", text + ": a Python process here costs about what a thread does.")
     cow = "fork shares the parent's interpreter pages until they are written, spawn and forkserver start a fresh one"
     if max(ratios.values()) >= MEMORY_DEARER:
-        return Verdict("depends", text + f": on the start method; {cow}.")
-    return Verdict("depends", text + f": a process costs more than a thread, but less than {MEMORY_DEARER:g}x; {cow}.")
+        return ClaimVerdict("depends", text + f": on the start method; {cow}.")
+    return ClaimVerdict("depends", text + f": a process costs more than a thread, but less than {MEMORY_DEARER:g}x; {cow}.")
