@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <type_traits>
 #include <variant>
@@ -57,18 +59,93 @@ TEST(Schema, HeaderHasTheDocumentedLeadingColumns) {
   EXPECT_TRUE(std::equal(required.begin(), required.end(), header.begin()));
 }
 
-TEST(Schema, SchemaMdDocumentsEveryColumnInOrder) {
-  std::ifstream in(std::string(VERSUS_SOURCE_DIR) + "/reports/SCHEMA.md");
-  ASSERT_TRUE(in) << "reports/SCHEMA.md is missing";
-  // The column table's rows look like: | `name` | unit | meaning |
-  std::vector<std::string> documented;
+// A column of reports/SCHEMA.md's table: | `name` | unit | meaning |
+struct DocumentedColumn {
+  std::string name, unit;
+};
+
+std::vector<DocumentedColumn> read_schema_md(std::istream& in) {
+  std::vector<DocumentedColumn> out;
   std::string line;
   while (std::getline(in, line) && line != "Statuses:") {
     if (line.rfind("| `", 0) != 0) continue;
     const size_t end = line.find('`', 3);
-    if (end != std::string::npos) documented.push_back(line.substr(3, end - 3));
+    const size_t bar = line.find('|', end);
+    const size_t next = line.find('|', bar + 1);
+    if (end == std::string::npos || bar == std::string::npos || next == std::string::npos) continue;
+    std::string unit = line.substr(bar + 1, next - bar - 1);
+    unit.erase(0, unit.find_first_not_of(' '));
+    unit.erase(unit.find_last_not_of(' ') + 1);
+    out.push_back({line.substr(3, end - 3), unit});
   }
-  EXPECT_EQ(documented, result_header());
+  return out;
+}
+
+// Every way SCHEMA.md and the field table disagree, one line each, naming the column and the side
+// that lacks it; empty when they agree.
+std::vector<std::string> schema_md_differences(const std::vector<DocumentedColumn>& documented,
+                                               std::span<const RecordField> table) {
+  std::vector<std::string> out;
+  auto documented_named = [&](std::string_view name) {
+    return std::find_if(documented.begin(), documented.end(), [&](const auto& d) { return d.name == name; });
+  };
+  auto in_table = [&](std::string_view name) {
+    return std::any_of(table.begin(), table.end(), [&](const auto& f) { return name == f.name; });
+  };
+  std::vector<std::string> both_md, both_table;
+  for (const auto& f : table) {
+    const auto d = documented_named(f.name);
+    if (d == documented.end()) {
+      out.push_back(fmt::format("column {} is in the field table but missing from reports/SCHEMA.md", f.name));
+      continue;
+    }
+    both_table.emplace_back(f.name);
+    if (d->unit != f.unit) {
+      out.push_back(fmt::format("column {}: unit '{}' in reports/SCHEMA.md, '{}' in the field table", f.name, d->unit,
+                                f.unit));
+    }
+  }
+  for (const auto& d : documented) {
+    if (!in_table(d.name)) {
+      out.push_back(fmt::format("column {} is in reports/SCHEMA.md but missing from the field table", d.name));
+    } else {
+      both_md.push_back(d.name);
+    }
+  }
+  if (both_md != both_table) {
+    out.push_back(fmt::format("the columns are in another order: reports/SCHEMA.md has {}; the field table has {}",
+                              join(both_md, ","), join(both_table, ",")));
+  }
+  return out;
+}
+
+TEST(Schema, SchemaMdDocumentsEveryColumnInOrder) {
+  std::ifstream in(std::string(VERSUS_SOURCE_DIR) + "/reports/SCHEMA.md");
+  ASSERT_TRUE(in) << "reports/SCHEMA.md is missing";
+  const auto differences = schema_md_differences(read_schema_md(in), kRecordFields);
+  EXPECT_TRUE(differences.empty()) << join(differences, "\n");
+}
+
+TEST(Schema, SchemaMdCheckNamesTheSideThatLacksAColumn) {
+  std::istringstream md(
+      "| column | unit | meaning |\n"
+      "| --- | --- | --- |\n"
+      "| `cell` | | identity |\n"
+      "| `wall_s` | ms | wall time |\n"
+      "| `colour` | | not a column |\n"
+      "Statuses:\n"
+      "| `ok` | | never read |\n");
+  const RecordField table[] = {{"cell", "", "", &Record::cell},
+                               {"scenario", "", "", &Record::scenario},
+                               {"wall_s", "s", "", &Record::wall_s}};
+  EXPECT_EQ(schema_md_differences(read_schema_md(md), table),
+            (std::vector<std::string>{"column scenario is in the field table but missing from reports/SCHEMA.md",
+                                      "column wall_s: unit 'ms' in reports/SCHEMA.md, 's' in the field table",
+                                      "column colour is in reports/SCHEMA.md but missing from the field table"}));
+  const std::vector<DocumentedColumn> swapped = {{"wall_s", "s"}, {"cell", ""}, {"scenario", ""}};
+  EXPECT_EQ(schema_md_differences(swapped, table),
+            (std::vector<std::string>{"the columns are in another order: reports/SCHEMA.md has wall_s,cell,scenario; "
+                                      "the field table has cell,scenario,wall_s"}));
 }
 
 TEST(Schema, RecordRoundTripsThroughCsv) {
