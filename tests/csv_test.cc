@@ -49,16 +49,6 @@ TEST(Csv, ErrorsNameFileLineAndExpectation) {
   EXPECT_THROW(parse_csv("", "empty.csv"), UsageError);
 }
 
-TEST(Schema, HeaderHasTheDocumentedLeadingColumns) {
-  const std::vector<std::string> required = {"cell", "scenario", "runner", "workers", "params", "repetition",
-                                             "status", "message", "wall_s", "ops", "ops_per_s", "cpu_user_s",
-                                             "cpu_sys_s", "ctx_voluntary", "ctx_involuntary", "rss_peak_bytes",
-                                             "pss_bytes"};
-  const auto header = result_header();
-  ASSERT_GE(header.size(), required.size());
-  EXPECT_TRUE(std::equal(required.begin(), required.end(), header.begin()));
-}
-
 // A column of reports/SCHEMA.md's table: | `name` | unit | meaning |
 struct DocumentedColumn {
   std::string name, unit;
