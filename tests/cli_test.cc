@@ -5,15 +5,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
+#include <string_view>
+#include <vector>
 #include <nlohmann/json.hpp>
 
+#include "bench/api/params.h"
+#include "bench/api/scenario.h"
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
+#include "runners/registry.h"
+#include "scenarios/registry.h"
 #include "versus_binary.h"
 
 namespace fs = std::filesystem;
@@ -114,12 +122,89 @@ TEST_F(CliTest, BenchmarkFilterSelectsCells) {
   for (const auto& row : t.rows) EXPECT_EQ(row[t.column("runner")], "fork");
 }
 
-TEST_F(CliTest, ListShowsScenariosRunnersParamsAndPairs) {
+// The entries of one section of `versus list` ("Runners", ...): its lines indented by two spaces
+// (parameters are indented further), each split into its first words and the rest of the line.
+std::vector<std::vector<std::string>> list_section(const std::string& output, std::string_view heading, int words) {
+  std::vector<std::vector<std::string>> out;
+  std::istringstream lines(output);
+  bool inside = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(' ')) {
+      inside = line.starts_with(heading);
+      continue;
+    }
+    if (!inside || line.starts_with("   ")) continue;
+    std::vector<std::string> entry;
+    std::string_view rest = line;
+    for (int i = 0; i < words; ++i) {
+      rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
+      const size_t end = std::min(rest.find(' '), rest.size());
+      entry.emplace_back(rest.substr(0, end));
+      rest.remove_prefix(end);
+    }
+    rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
+    entry.emplace_back(rest);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+TEST_F(CliTest, ListShowsEachRunnersShapesAndEveryPair) {
   const Ran ran = versus("list");
   ASSERT_EQ(ran.code, 0) << ran.output;
-  for (const char* s : {"cpu", "serial", "fork", "pthread", "fiber", "fiber_threads", "kernel", "split", "supported"}) {
-    EXPECT_NE(ran.output.find(s), std::string::npos) << s;
+
+  std::vector<const Scenario*> listed;
+  for (const Scenario* s : all_scenarios()) {
+    if (!s->internal()) listed.push_back(s);
   }
+  const auto scenarios = list_section(ran.output, "Scenarios", 1);
+  ASSERT_EQ(scenarios.size(), listed.size()) << ran.output;
+  for (size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_EQ(scenarios[i][0], listed[i]->name());
+    EXPECT_EQ(scenarios[i][1], fmt::format("[{}] {}", shape_name(listed[i]->shape()), listed[i]->summary()));
+  }
+
+  // Each runner with exactly the shapes it declares, from the one table of shapes.
+  const auto runners = list_section(ran.output, "Runners", 1);
+  ASSERT_EQ(runners.size(), all_runners().size()) << ran.output;
+  std::map<std::string, std::string> shapes_of;
+  for (size_t i = 0; i < runners.size(); ++i) {
+    const Runner* r = all_runners()[i];
+    std::vector<std::string> shapes;
+    for (const auto& sh : kShapes) {
+      if (r->shapes() & sh.bit) shapes.emplace_back(sh.name);
+    }
+    EXPECT_EQ(runners[i][0], r->name());
+    EXPECT_EQ(runners[i][1], fmt::format("[{}] {}", join(shapes, ", "), r->summary()));
+    shapes_of[runners[i][0]] = runners[i][1].substr(0, runners[i][1].find(']') + 1);
+  }
+  EXPECT_EQ(shapes_of["epoll"], "[conversation, multiplex]");
+  EXPECT_EQ(shapes_of["pthread"], "[task, conversation, channel, multiplex]");
+  EXPECT_EQ(shapes_of["serial"], "[task]");
+
+  // One line per pair, saying exactly `supported` or `unsupported: why`.
+  const auto pairs = list_section(ran.output, "Pairs", 2);
+  ASSERT_EQ(pairs.size(), listed.size() * all_runners().size()) << ran.output;
+  size_t i = 0;
+  for (const Scenario* s : listed) {
+    for (const Runner* r : all_runners()) {
+      const auto& pair = pairs[i++];
+      ASSERT_EQ(pair[0], s->name());
+      ASSERT_EQ(pair[1], r->name());
+      const std::string& verdict = pair[2];
+      if (!(r->shapes() & s->shape())) {
+        EXPECT_EQ(verdict, fmt::format("unsupported: runner {} does not drive the {} shape of scenario {}", r->name(),
+                                       shape_name(s->shape()), s->name()));
+      } else if (verdict != "supported") {
+        EXPECT_TRUE(verdict.starts_with("unsupported: ") && verdict.size() > 13) << s->name() << " " << r->name()
+                                                                                   << ": " << verdict;
+      }
+    }
+  }
+  const auto cpu_serial = std::find_if(pairs.begin(), pairs.end(), [](const auto& p) { return p[0] == "cpu" && p[1] == "serial"; });
+  ASSERT_NE(cpu_serial, pairs.end());
+  EXPECT_EQ((*cpu_serial)[2], "supported");
+
   EXPECT_EQ(ran.output.find("selftest"), std::string::npos) << "internal scenarios only with --all";
   EXPECT_NE(versus("list --all").output.find("selftest"), std::string::npos);
 }

@@ -1,8 +1,17 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <span>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/api/record_fields.h"
+#include "bench/harness/repetition.h"
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
 
@@ -40,28 +49,93 @@ TEST(Csv, ErrorsNameFileLineAndExpectation) {
   EXPECT_THROW(parse_csv("", "empty.csv"), UsageError);
 }
 
-TEST(Schema, HeaderHasTheDocumentedLeadingColumns) {
-  const std::vector<std::string> required = {"cell", "scenario", "runner", "workers", "params", "repetition",
-                                             "status", "message", "wall_s", "ops", "ops_per_s", "cpu_user_s",
-                                             "cpu_sys_s", "ctx_voluntary", "ctx_involuntary", "rss_peak_bytes",
-                                             "pss_bytes"};
-  const auto header = result_header();
-  ASSERT_GE(header.size(), required.size());
-  EXPECT_TRUE(std::equal(required.begin(), required.end(), header.begin()));
+// A column of reports/SCHEMA.md's table: | `name` | unit | meaning |
+struct DocumentedColumn {
+  std::string name, unit;
+};
+
+std::vector<DocumentedColumn> read_schema_md(std::istream& in) {
+  std::vector<DocumentedColumn> out;
+  std::string line;
+  while (std::getline(in, line) && line != "Statuses:") {
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t end = line.find('`', 3);
+    const size_t bar = line.find('|', end);
+    const size_t next = line.find('|', bar + 1);
+    if (end == std::string::npos || bar == std::string::npos || next == std::string::npos) continue;
+    std::string unit = line.substr(bar + 1, next - bar - 1);
+    unit.erase(0, unit.find_first_not_of(' '));
+    unit.erase(unit.find_last_not_of(' ') + 1);
+    out.push_back({line.substr(3, end - 3), unit});
+  }
+  return out;
+}
+
+// Every way SCHEMA.md and the field table disagree, one line each, naming the column and the side
+// that lacks it; empty when they agree.
+std::vector<std::string> schema_md_differences(const std::vector<DocumentedColumn>& documented,
+                                               std::span<const RecordField> table) {
+  std::vector<std::string> out;
+  auto documented_named = [&](std::string_view name) {
+    return std::find_if(documented.begin(), documented.end(), [&](const auto& d) { return d.name == name; });
+  };
+  auto in_table = [&](std::string_view name) {
+    return std::any_of(table.begin(), table.end(), [&](const auto& f) { return name == f.name; });
+  };
+  std::vector<std::string> both_md, both_table;
+  for (const auto& f : table) {
+    const auto d = documented_named(f.name);
+    if (d == documented.end()) {
+      out.push_back(fmt::format("column {} is in the field table but missing from reports/SCHEMA.md", f.name));
+      continue;
+    }
+    both_table.emplace_back(f.name);
+    if (d->unit != f.unit) {
+      out.push_back(fmt::format("column {}: unit '{}' in reports/SCHEMA.md, '{}' in the field table", f.name, d->unit,
+                                f.unit));
+    }
+  }
+  for (const auto& d : documented) {
+    if (!in_table(d.name)) {
+      out.push_back(fmt::format("column {} is in reports/SCHEMA.md but missing from the field table", d.name));
+    } else {
+      both_md.push_back(d.name);
+    }
+  }
+  if (both_md != both_table) {
+    out.push_back(fmt::format("the columns are in another order: reports/SCHEMA.md has {}; the field table has {}",
+                              join(both_md, ","), join(both_table, ",")));
+  }
+  return out;
 }
 
 TEST(Schema, SchemaMdDocumentsEveryColumnInOrder) {
   std::ifstream in(std::string(VERSUS_SOURCE_DIR) + "/reports/SCHEMA.md");
   ASSERT_TRUE(in) << "reports/SCHEMA.md is missing";
-  // The column table's rows look like: | `name` | unit | meaning |
-  std::vector<std::string> documented;
-  std::string line;
-  while (std::getline(in, line) && line != "Statuses:") {
-    if (line.rfind("| `", 0) != 0) continue;
-    const size_t end = line.find('`', 3);
-    if (end != std::string::npos) documented.push_back(line.substr(3, end - 3));
-  }
-  EXPECT_EQ(documented, result_header());
+  const auto differences = schema_md_differences(read_schema_md(in), kRecordFields);
+  EXPECT_TRUE(differences.empty()) << join(differences, "\n");
+}
+
+TEST(Schema, SchemaMdCheckNamesTheSideThatLacksAColumn) {
+  std::istringstream md(
+      "| column | unit | meaning |\n"
+      "| --- | --- | --- |\n"
+      "| `cell` | | identity |\n"
+      "| `wall_s` | ms | wall time |\n"
+      "| `colour` | | not a column |\n"
+      "Statuses:\n"
+      "| `ok` | | never read |\n");
+  const RecordField table[] = {{"cell", "", "", &Record::cell},
+                               {"scenario", "", "", &Record::scenario},
+                               {"wall_s", "s", "", &Record::wall_s}};
+  EXPECT_EQ(schema_md_differences(read_schema_md(md), table),
+            (std::vector<std::string>{"column scenario is in the field table but missing from reports/SCHEMA.md",
+                                      "column wall_s: unit 'ms' in reports/SCHEMA.md, 's' in the field table",
+                                      "column colour is in reports/SCHEMA.md but missing from the field table"}));
+  const std::vector<DocumentedColumn> swapped = {{"wall_s", "s"}, {"cell", ""}, {"scenario", ""}};
+  EXPECT_EQ(schema_md_differences(swapped, table),
+            (std::vector<std::string>{"the columns are in another order: reports/SCHEMA.md has wall_s,cell,scenario; "
+                                      "the field table has cell,scenario,wall_s"}));
 }
 
 TEST(Schema, RecordRoundTripsThroughCsv) {
@@ -78,7 +152,7 @@ TEST(Schema, RecordRoundTripsThroughCsv) {
   r.ops = 5;
   r.pss_bytes = 4096;
   r.host = "h";
-  const std::string text = csv_line(result_header()) + csv_line(record_fields(r));
+  const std::string text = csv_line(result_header()) + csv_line(record_row(r));
   const CsvTable t = parse_csv(text, "t.csv");
   check_results_header(t, "t.csv");
   const Record back = record_from_row(t, 0, "t.csv");
@@ -90,6 +164,57 @@ TEST(Schema, RecordRoundTripsThroughCsv) {
   EXPECT_FALSE(back.cpu_user_s.has_value());
   EXPECT_EQ(*back.pss_bytes, 4096);
   EXPECT_EQ(back.repetition, 3);
+}
+
+// A Record with every field set, each to a value of its own, filled through the table so that a
+// new column is covered without an edit here.
+Record every_field_set() {
+  Record r;
+  int i = 0;
+  for (const auto& f : kRecordFields) {
+    ++i;
+    std::visit(
+        [&](auto m) {
+          using T = std::remove_reference_t<decltype(r.*m)>;
+          if constexpr (std::is_same_v<T, std::string>) r.*m = fmt::format("{}, \"{}\"", f.name, i);
+          else if constexpr (std::is_same_v<T, Status>) r.*m = Status::kInvalid;
+          else if constexpr (std::is_same_v<T, std::optional<double>>) r.*m = i + 1.0 / 3;
+          else r.*m = i;
+        },
+        f.member);
+  }
+  return r;
+}
+
+TEST(Schema, EveryFieldRoundTripsThroughCsvAndTheRepetitionMessage) {
+  const Record r = every_field_set();
+  const std::vector<std::string> row = record_row(r);
+  ASSERT_EQ(row.size(), std::size(kRecordFields));
+  for (size_t i = 0; i < row.size(); ++i) EXPECT_FALSE(row[i].empty()) << kRecordFields[i].name;
+  const CsvTable t = parse_csv(csv_line(result_header()) + csv_line(row), "t.csv");
+  EXPECT_EQ(record_row(record_from_row(t, 0, "t.csv")), row);
+  // The message between processes keeps every bit, where the CSV keeps 9 digits.
+  const Record back = decode_record(encode_record(r));
+  EXPECT_EQ(encode_record(back), encode_record(r));
+  EXPECT_EQ(back.wall_s, r.wall_s);
+  EXPECT_EQ(record_row(back), row);
+}
+
+TEST(Schema, RepetitionMessageLeavesOutOnlyEmptyMeasures) {
+  Record r;
+  r.cell = "c";
+  r.wall_s = 0.5;
+  const nlohmann::json j = nlohmann::json::parse(encode_record(r));
+  EXPECT_TRUE(j.contains("cell"));
+  EXPECT_TRUE(j.contains("status"));
+  EXPECT_TRUE(j.contains("wall_s"));
+  EXPECT_FALSE(j.contains("ops"));
+  const Record back = decode_record(j.dump());
+  EXPECT_EQ(back.cell, "c");
+  EXPECT_FALSE(back.ops.has_value());
+  nlohmann::json no_status = j;
+  no_status.erase("status");
+  EXPECT_ANY_THROW(decode_record(no_status.dump()));
 }
 
 TEST(Schema, MalformedRowsAreRefusedWithTheirLine) {

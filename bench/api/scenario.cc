@@ -19,11 +19,8 @@
 namespace versus {
 
 const char* shape_name(Shape s) {
-  switch (s) {
-    case kTaskShape: return "task";
-    case kConversationShape: return "conversation";
-    case kChannelShape: return "channel";
-    case kMultiplexShape: return "multiplex";
+  for (const auto& info : kShapes) {
+    if (info.bit == s) return info.name;
   }
   return "?";
 }

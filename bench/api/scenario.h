@@ -22,6 +22,18 @@ enum Shape : unsigned {
                                  // with two workers per pair, 2p the producer, 2p+1 the consumer
   kMultiplexShape = 1u << 3,     // many descriptors, few active: events consumed round by round
 };
+
+// Every shape and its name, in the order lists show them: loop over this, never over the enum.
+struct ShapeInfo {
+  Shape bit;
+  const char* name;
+};
+inline constexpr ShapeInfo kShapes[] = {
+    {kTaskShape, "task"},
+    {kConversationShape, "conversation"},
+    {kChannelShape, "channel"},
+    {kMultiplexShape, "multiplex"},
+};
 const char* shape_name(Shape s);
 
 // What one worker hands back. Trivially copyable and fixed in size: under fork it crosses the

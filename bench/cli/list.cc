@@ -39,8 +39,8 @@ int list_command(const Catalog& catalog, const ListOptions& options) {
   fmt::print("\nRunners (how workers are made and how they wait):\n");
   for (const Runner* r : catalog.runners) {
     std::vector<std::string> shapes;
-    for (Shape sh : {kTaskShape, kConversationShape, kChannelShape}) {
-      if (r->shapes() & sh) shapes.emplace_back(shape_name(sh));
+    for (const auto& sh : kShapes) {
+      if (r->shapes() & sh.bit) shapes.emplace_back(sh.name);
     }
     fmt::print("  {:<10} [{}] {}\n", r->name(), join(shapes, ", "), r->summary());
     print_params(r->params());

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -15,12 +16,6 @@
 namespace versus {
 
 namespace {
-
-template <auto Field>
-std::optional<double> as_double(const Record& r) {
-  const auto& v = r.*Field;
-  return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
-}
 
 // Measures that scale with the machine's speed are the ones a reference cell can normalise.
 bool scales_with_speed(std::string_view column) {
@@ -110,7 +105,7 @@ struct Context {
 // Judges one measure of a cell both runs have, from its ok rows.
 std::optional<CellComparison> judge_samples(const std::string& cell, const Group& base, const Group& cur,
                                             const Measure& m, const Context& ctx) {
-  CellComparison c = make_comparison(cell, m.column, Verdict::kUnchanged);
+  CellComparison c = make_comparison(cell, m.column(), Verdict::kUnchanged);
   std::vector<double> x = samples(base, m), y = samples(cur, m);
   c.baseline_n = static_cast<int>(x.size());
   c.current_n = static_cast<int>(y.size());
@@ -119,7 +114,7 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
   if (!y.empty()) c.current_median = median(y);
   c.verdict = Verdict::kIncomparable;
   if (x.empty() || y.empty()) {
-    c.note = fmt::format("{} only in the {} run", m.column, x.empty() ? "current" : "baseline");
+    c.note = fmt::format("{} only in the {} run", m.column(), x.empty() ? "current" : "baseline");
     return c;
   }
   const auto positive = [](double v) { return v > 0; };
@@ -128,7 +123,7 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
     return c;
   }
   // Normalising divides times by the run's reference time and multiplies rates by it.
-  const bool normalised = !ctx.settings.normalize.empty() && cell != ctx.settings.normalize && scales_with_speed(m.column);
+  const bool normalised = !ctx.settings.normalize.empty() && cell != ctx.settings.normalize && scales_with_speed(m.column());
   const double sign = m.better == Better::kLower ? 1 : -1;
   const double base_scale = normalised ? std::pow(ctx.baseline_speed, -sign) : 1;
   const double cur_scale = normalised ? std::pow(ctx.current_speed, -sign) : 1;
@@ -171,7 +166,7 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
 std::vector<CellComparison> judge_cell(const std::string& cell, const Group& base, const Group& cur, const Context& ctx) {
   const Measure& primary = measure_named(ctx.settings.measures.front());
   auto by_status = [&](Verdict v, std::string note) {
-    CellComparison c = make_comparison(cell, primary.column, v);
+    CellComparison c = make_comparison(cell, primary.column(), v);
     c.baseline_n = static_cast<int>(samples(base, primary).size());
     c.current_n = static_cast<int>(samples(cur, primary).size());
     c.note = std::move(note);
@@ -218,27 +213,39 @@ void check_settings(const CompareSettings& s) {
 
 const std::vector<Measure>& comparable_measures() {
   static const std::vector<Measure> table = {
-      {"wall_s", Better::kLower, as_double<&Record::wall_s>},
-      {"ops_per_s", Better::kHigher, as_double<&Record::ops_per_s>},
-      {"bytes_per_s", Better::kHigher, as_double<&Record::bytes_per_s>},
-      {"lat_p50_us", Better::kLower, as_double<&Record::lat_p50_us>},
-      {"lat_p90_us", Better::kLower, as_double<&Record::lat_p90_us>},
-      {"lat_p99_us", Better::kLower, as_double<&Record::lat_p99_us>},
-      {"lat_p999_us", Better::kLower, as_double<&Record::lat_p999_us>},
-      {"cpu_user_s", Better::kLower, as_double<&Record::cpu_user_s>},
-      {"cpu_sys_s", Better::kLower, as_double<&Record::cpu_sys_s>},
-      {"rss_peak_bytes", Better::kLower, as_double<&Record::rss_peak_bytes>},
-      {"pss_bytes", Better::kLower, as_double<&Record::pss_bytes>},
+      {&record_field("wall_s"), Better::kLower},
+      {&record_field("ops_per_s"), Better::kHigher},
+      {&record_field("bytes_per_s"), Better::kHigher},
+      {&record_field("lat_p50_us"), Better::kLower},
+      {&record_field("lat_p90_us"), Better::kLower},
+      {&record_field("lat_p99_us"), Better::kLower},
+      {&record_field("lat_p999_us"), Better::kLower},
+      {&record_field("cpu_user_s"), Better::kLower},
+      {&record_field("cpu_sys_s"), Better::kLower},
+      {&record_field("rss_peak_bytes"), Better::kLower},
+      {&record_field("pss_bytes"), Better::kLower},
   };
   return table;
 }
 
+std::optional<double> Measure::read(const Record& r) const {
+  return std::visit(
+      [&r](auto member) -> std::optional<double> {
+        const auto& v = r.*member;
+        if constexpr (requires { v.has_value(); }) {
+          if (v) return static_cast<double>(*v);
+        }
+        return std::nullopt;
+      },
+      field->member);
+}
+
 const Measure& measure_named(std::string_view column) {
   for (const auto& m : comparable_measures()) {
-    if (m.column == column) return m;
+    if (m.column() == column) return m;
   }
   std::vector<std::string> names;
-  for (const auto& m : comparable_measures()) names.emplace_back(m.column);
+  for (const auto& m : comparable_measures()) names.emplace_back(m.column());
   throw UsageError(fmt::format("--measures: '{}' is not accepted; accepted: {}", column, join(names, ", ")));
 }
 

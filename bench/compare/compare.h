@@ -35,15 +35,17 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/api/cell.h"
+#include "bench/api/record_fields.h"
 
 namespace versus {
 
 // Which way is better, per measure: the one table compare reads directions from.
 enum class Better { kLower, kHigher };
 struct Measure {
-  const char* column;
+  const RecordField* field;  // the column compared, and where it lives in a Record
   Better better;
-  std::optional<double> (*read)(const Record&);
+  const char* column() const { return field->name; }
+  std::optional<double> read(const Record& r) const;  // empty for an empty field
 };
 const std::vector<Measure>& comparable_measures();
 const Measure& measure_named(std::string_view column);  // throws UsageError listing the accepted

@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <system_error>
+#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/api/record_fields.h"
 #include "bench/harness/isolate.h"
 
 namespace versus {
@@ -91,11 +93,25 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
 
 namespace {
 
+// A member in the repetition's message and back. Only an empty optional is left out; everything
+// else is always written and so required when read.
+template <typename T>
+void put(nlohmann::json& j, const char* key, const T& v) {
+  j[key] = v;
+}
+void put(nlohmann::json& j, const char* key, Status v) { j[key] = status_name(v); }
 template <typename T>
 void put(nlohmann::json& j, const char* key, const std::optional<T>& v) {
   if (v) j[key] = *v;
 }
 
+template <typename T>
+void get(const nlohmann::json& j, const char* key, T& v) {
+  v = j.at(key).get<T>();
+}
+void get(const nlohmann::json& j, const char* key, Status& v) {
+  v = parse_status(j.at(key).get<std::string>()).value();
+}
 template <typename T>
 void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
   if (j.contains(key) && !j[key].is_null()) v = j[key].get<T>();
@@ -110,55 +126,17 @@ double default_timeout(const Scenario& scenario, const Runner& runner, const Cel
 
 }  // namespace
 
-std::string encode_measures(const Record& r) {
+std::string encode_record(const Record& r) {
   nlohmann::json j;
-  j["status"] = status_name(r.status);
-  j["message"] = r.message;
-  put(j, "wall_s", r.wall_s);
-  put(j, "ops", r.ops);
-  put(j, "ops_per_s", r.ops_per_s);
-  put(j, "cpu_user_s", r.cpu_user_s);
-  put(j, "cpu_sys_s", r.cpu_sys_s);
-  put(j, "ctx_voluntary", r.ctx_voluntary);
-  put(j, "ctx_involuntary", r.ctx_involuntary);
-  put(j, "rss_peak_bytes", r.rss_peak_bytes);
-  put(j, "pss_bytes", r.pss_bytes);
-  put(j, "bytes", r.bytes);
-  put(j, "bytes_per_s", r.bytes_per_s);
-  put(j, "lat_p50_us", r.lat_p50_us);
-  put(j, "lat_p90_us", r.lat_p90_us);
-  put(j, "lat_p99_us", r.lat_p99_us);
-  put(j, "lat_p999_us", r.lat_p999_us);
-  put(j, "lost_updates", r.lost_updates);
-  put(j, "setup_s", r.setup_s);
-  put(j, "syscalls", r.syscalls);
-  put(j, "result", r.result);
+  for (const auto& f : kRecordFields) std::visit([&](auto m) { put(j, f.name, r.*m); }, f.member);
   return j.dump();
 }
 
-void decode_measures(const std::string& text, Record& r) {
+Record decode_record(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text);
-  r.status = parse_status(j.at("status").get<std::string>()).value();
-  r.message = j.at("message").get<std::string>();
-  get(j, "wall_s", r.wall_s);
-  get(j, "ops", r.ops);
-  get(j, "ops_per_s", r.ops_per_s);
-  get(j, "cpu_user_s", r.cpu_user_s);
-  get(j, "cpu_sys_s", r.cpu_sys_s);
-  get(j, "ctx_voluntary", r.ctx_voluntary);
-  get(j, "ctx_involuntary", r.ctx_involuntary);
-  get(j, "rss_peak_bytes", r.rss_peak_bytes);
-  get(j, "pss_bytes", r.pss_bytes);
-  get(j, "bytes", r.bytes);
-  get(j, "bytes_per_s", r.bytes_per_s);
-  get(j, "lat_p50_us", r.lat_p50_us);
-  get(j, "lat_p90_us", r.lat_p90_us);
-  get(j, "lat_p99_us", r.lat_p99_us);
-  get(j, "lat_p999_us", r.lat_p999_us);
-  get(j, "lost_updates", r.lost_updates);
-  get(j, "setup_s", r.setup_s);
-  get(j, "syscalls", r.syscalls);
-  get(j, "result", r.result);
+  Record r;
+  for (const auto& f : kRecordFields) std::visit([&](auto m) { get(j, f.name, r.*m); }, f.member);
+  return r;
 }
 
 Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetition) {
@@ -173,7 +151,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
   const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, *runner, cell);
   IsolatedEnd end;
   try {
-    end = run_isolated([&] { return encode_measures(measure_repetition(*scenario, *runner, cell, repetition)); },
+    end = run_isolated([&] { return encode_record(measure_repetition(*scenario, *runner, cell, repetition)); },
                        timeout);
   } catch (const std::system_error& e) {  // no pipe, no fork: this machine is out of something
     r.status = Status::kFailed;
@@ -185,7 +163,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
     case How::kExited:
       if (end.code == 0 && !end.output.empty()) {
         try {
-          decode_measures(end.output, r);
+          r = decode_record(end.output);
         } catch (const std::exception& e) {
           r.status = Status::kFailed;
           r.message = fmt::format("unreadable result from the repetition process: {}", e.what());

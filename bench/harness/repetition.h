@@ -20,8 +20,10 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
 // Why `runner` cannot run `cell` of `scenario` here, or "" when it can.
 std::string why_unsupported(const Scenario& scenario, const Runner& runner, const Cell& cell);
 
-// The measured part of a Record as one JSON line, and back (the child -> harness message).
-std::string encode_measures(const Record& r);
-void decode_measures(const std::string& text, Record& r);
+// The repetition's Record as one JSON line, and back: the message from the repetition's process
+// to the harness. It carries every field of the table, the cell's identity too (the same values
+// the harness has), so that a new column crosses without an edit here.
+std::string encode_record(const Record& r);
+Record decode_record(const std::string& text);
 
 }  // namespace versus

@@ -90,7 +90,7 @@ ResumeState prepare_resume(const std::string& csv_path, const std::vector<Cell>&
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       out << csv_line(result_header());
-      for (const auto& r : state.kept) out << csv_line(record_fields(r));
+      for (const auto& r : state.kept) out << csv_line(record_row(r));
       out.flush();
       if (!out) {
         const int err = errno;

@@ -1,5 +1,5 @@
-// The columns of results.csv, in one table: name, unit and meaning, and how each is read from and
-// written to a Record. reports/SCHEMA.md documents the same list (a test keeps them in step).
+// results.csv: a Record as a row of text and back, and the file it is appended to. The columns
+// and the Record member behind each come from the field table (bench/api/record_fields.h).
 #pragma once
 
 #include "bench/harness/layer.h"
@@ -13,17 +13,11 @@
 
 namespace versus {
 
-struct Column {
-  const char* name;
-  const char* unit;
-  const char* meaning;
-};
-
-const std::vector<Column>& result_columns();
+// The column names, and a Record's fields as CSV text, both in the table's order.
 std::vector<std::string> result_header();
-std::vector<std::string> record_fields(const Record& r);
-// Reads row `i` of a results table with the documented header; throws UsageError naming the
-// origin and line when a field is malformed.
+std::vector<std::string> record_row(const Record& r);
+// Reads row `i` of a results table whose header check_results_header accepted; throws UsageError
+// naming the origin and line when a field is malformed.
 Record record_from_row(const CsvTable& table, size_t i, const std::string& origin);
 // Checks that `table` has exactly the documented columns, in order.
 void check_results_header(const CsvTable& table, const std::string& origin);

@@ -1,5 +1,6 @@
 """Loading a results folder (results.csv and env.json) and summarising its cells."""
 
+import csv
 import json
 import os
 from dataclasses import dataclass, field
@@ -7,16 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-# The columns versus writes, in order (reports/SCHEMA.md).
-COLUMNS = [
-    "cell", "scenario", "runner", "workers", "params", "repetition", "status", "message",
-    "wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "ctx_voluntary", "ctx_involuntary",
-    "rss_peak_bytes", "pss_bytes", "bytes", "bytes_per_s", "lat_p50_us", "lat_p90_us", "lat_p99_us",
-    "lat_p999_us", "lost_updates", "setup_s", "syscalls", "result", "host",
-]
-NUMERIC = [c for c in COLUMNS[8:] if c not in ("host",)]
-# Older results may lack the measures added since; these must be there.
-REQUIRED = COLUMNS[:17]
+# Columns are taken by name from the file's header, so a column versus adds (reports/SCHEMA.md)
+# needs no edit here. These are read as text; every other column holds a number, and an empty
+# field is a measure the row does not have.
+TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "host")
+# Without these a row cannot be placed; measures may be missing from results older than them.
+REQUIRED = ("cell", "scenario", "runner", "workers", "params", "repetition", "status")
+# The measures the summary takes, per cell; a file without one reads it as empty.
+SUMMARY_MEASURES = ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us",
+                    "lat_p99_us", "pss_bytes", "rss_peak_bytes", "lost_updates", "setup_s", "syscalls")
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
 RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
@@ -62,18 +62,24 @@ def load_run(path):
     if not os.path.exists(csv_path):
         raise ResultsError(f"{csv_path}: no such file; give a folder `versus run` wrote, or its results.csv")
     try:
-        rows = pd.read_csv(csv_path, dtype={"params": str, "message": str, "host": str}, keep_default_na=False,
-                           na_values={c: [""] for c in NUMERIC})
-    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), [])
+        numeric = [c for c in header if c not in TEXT_COLUMNS]
+        rows = pd.read_csv(csv_path, dtype={c: str for c in header if c in TEXT_COLUMNS}, keep_default_na=False,
+                           na_values={c: [""] for c in numeric})
+    except (csv.Error, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise ResultsError(f"{csv_path}: not a CSV versus wrote: {e}") from e
     missing = [c for c in REQUIRED if c not in rows.columns]
     if missing:
         raise ResultsError(f"{csv_path}: missing columns {', '.join(missing)}; expected the columns of reports/SCHEMA.md")
-    for c in COLUMNS:
-        if c not in rows.columns:
-            rows[c] = "" if c == "host" else np.nan
-    for c in NUMERIC:
+    for c in numeric:
         rows[c] = pd.to_numeric(rows[c], errors="coerce")
+    for c in SUMMARY_MEASURES:
+        if c not in rows.columns:
+            rows[c] = np.nan
+    for c in TEXT_COLUMNS:
+        if c not in rows.columns:
+            rows[c] = ""
     params = rows["params"].map(parse_params)
     keys = sorted({k for p in params for k in p})
     for k in keys:
@@ -136,9 +142,7 @@ def summarise(rows):
         # A cell with no ok row keeps why (unsupported past a limit is itself a result).
         rec["status"] = "ok" if len(ok) else first["status"]
         rec["message"] = "" if len(ok) else first["message"]
-        for col in ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us", "lat_p99_us",
-                    "pss_bytes", "rss_peak_bytes",
-                    "lost_updates", "setup_s", "syscalls"):
+        for col in SUMMARY_MEASURES:
             vals = ok[col].dropna().to_numpy()
             rec[col] = float(np.median(vals)) if len(vals) else np.nan
             rec[col + "_q1"] = float(np.percentile(vals, 25)) if len(vals) else np.nan

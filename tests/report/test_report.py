@@ -1,6 +1,7 @@
 """Tests of scripts/report.py and the versus_report package over the fixtures in tests/fixtures."""
 
 import copy
+import csv
 import os
 import re
 import shutil
@@ -8,6 +9,8 @@ import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -87,6 +90,28 @@ class ReportFiles(unittest.TestCase):
             text = f.read()
         self.assertIn("Compared with", text)
         self.assertRegex(text, r"<td>[+-]\d+\.\d%</td>")
+
+    def test_columns_are_read_by_name(self):
+        with open(os.path.join(FIXTURES, "run_a", "results.csv"), newline="") as f:
+            reader = csv.DictReader(f)
+            header, rows = reader.fieldnames, list(reader)
+        # Reversed, without two measures (as results older than them are), and with a column the
+        # report does not know.
+        columns = [c for c in reversed(header) if c not in ("setup_s", "syscalls")] + ["colour"]
+        with open(os.path.join(self.out, "results.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(dict(r, colour="red") for r in rows)
+        want = data.load_run(os.path.join(FIXTURES, "run_a")).rows
+        got = data.load_run(self.out).rows
+        for c in header:
+            if c in ("setup_s", "syscalls"):
+                self.assertTrue(got[c].isna().all(), c)
+            elif c in data.TEXT_COLUMNS:
+                self.assertEqual(got[c].tolist(), want[c].tolist(), c)
+            else:
+                np.testing.assert_array_equal(got[c].to_numpy(), want[c].to_numpy(), c)
+        self.assertEqual(set(got["variant"]), set(want["variant"]))
 
     def test_bad_input_names_the_file(self):
         bad = os.path.join(self.out, "results.csv")
