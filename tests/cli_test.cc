@@ -201,7 +201,8 @@ TEST_F(CliTest, ListShowsEachRunnersShapesAndEveryPair) {
       }
     }
   }
-  const auto cpu_serial = std::find_if(pairs.begin(), pairs.end(), [](const auto& p) { return p[0] == "cpu" && p[1] == "serial"; });
+  const auto cpu_serial =
+      std::find_if(pairs.begin(), pairs.end(), [](const auto& p) { return p[0] == "cpu" && p[1] == "serial"; });
   ASSERT_NE(cpu_serial, pairs.end());
   EXPECT_EQ((*cpu_serial)[2], "supported");
 
