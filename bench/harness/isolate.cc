@@ -25,6 +25,7 @@
 #include "bench/sys/measure.h"
 #include "bench/sys/process.h"
 #include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 
 namespace versus {
 
@@ -55,16 +56,6 @@ std::vector<pid_t> children_of(pid_t pid) {
   }
   closedir(dir);
   return out;
-}
-
-void write_all(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += size_t(n);
-  }
 }
 
 // Reads what is available without blocking; returns false at end of file.

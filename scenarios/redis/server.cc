@@ -22,19 +22,10 @@
 
 #include "bench/sys/process.h"
 #include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 
 namespace versus::redis {
 namespace {
-
-bool write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    const ssize_t w = write(fd, s.data(), s.size());
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    s.remove_prefix(size_t(w));
-  }
-  return true;
-}
 
 // Every descriptor from 3 up but `keep`: the parent's sockets, pipes and files are not the
 // server's to hold open (a parent waiting for EOF on a pipe would wait for us too).
