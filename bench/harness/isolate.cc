@@ -1,6 +1,5 @@
 #include "bench/harness/isolate.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -15,7 +14,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <system_error>
 #include <vector>
 
@@ -40,22 +38,6 @@ void on_interrupt(int sig) {
     const char byte = 1;
     [[maybe_unused]] auto n = write(g_wake_pipe[1], &byte, 1);
   }
-}
-
-// Children of `pid` as the kernel lists them, over all its threads.
-std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> out;
-  const std::string task_dir = fmt::format("/proc/{}/task", pid);
-  DIR* dir = opendir(task_dir.c_str());
-  if (!dir) return out;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream in(task_dir + "/" + e->d_name + "/children");
-    pid_t child;
-    while (in >> child) out.push_back(child);
-  }
-  closedir(dir);
-  return out;
 }
 
 // Reads what is available without blocking; returns false at end of file.
@@ -94,35 +76,10 @@ void install_interrupt_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  become_subreaper();
 }
 
 int interrupt_signal() { return g_signal.load(); }
-
-std::vector<pid_t> descendants() {
-  // Reap what has ended first; orphans of our children are reparented to us (subreaper).
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
-  std::vector<pid_t> todo = children_of(getpid()), all;
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    all.push_back(p);
-    for (pid_t c : children_of(p)) todo.push_back(c);
-  }
-  return all;
-}
-
-int kill_descendants() {
-  const int found = static_cast<int>(descendants().size());
-  for (int round = 0; round < 400; ++round) {
-    const std::vector<pid_t> left = descendants();
-    if (left.empty()) break;
-    for (pid_t p : left) kill(p, SIGKILL);
-    usleep(5000);
-  }
-  return found;
-}
 
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
   int out_pipe[2];

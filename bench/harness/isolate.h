@@ -8,9 +8,6 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include <sys/types.h>
 
 namespace versus {
 
@@ -33,10 +30,5 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
 // descendants, so orphans of a cell are ours to find and kill.
 void install_interrupt_handlers();
 int interrupt_signal();  // 0 until SIGINT or SIGTERM arrived
-
-// Every living descendant of this process (after reaping those that ended).
-std::vector<pid_t> descendants();
-// Kills (SIGKILL) and reaps every descendant of this process; returns how many there were.
-int kill_descendants();
 
 }  // namespace versus

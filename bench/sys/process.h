@@ -1,5 +1,6 @@
-// Process supervision: children forked by this process, killed and reaped whatever happens.
-// The fork runner, cell isolation and (later) servers stand on it.
+// Process supervision: children forked by this process, killed and reaped whatever happens, and
+// the tree below this process, where what left a child's process group is found. The fork
+// runner and cell isolation stand on it.
 #pragma once
 
 #include <sys/types.h>
@@ -45,5 +46,16 @@ class ChildSet {
   std::vector<pid_t> pids_;
   std::vector<std::optional<int>> status_;  // set once reaped
 };
+
+// Makes this process the subreaper of its descendants (PR_SET_CHILD_SUBREAPER): an orphan below
+// it comes to it rather than to init, to be found by descendants() and reaped.
+void become_subreaper();
+
+// Every living descendant of this process (after reaping those that ended). Only a subreaper
+// sees the orphans of its children.
+std::vector<pid_t> descendants();
+// Kills (SIGKILL) and reaps every descendant of this process; returns how many there were. For
+// a caller that knows every process below it is to go, as cell isolation does after a cell.
+int kill_descendants();
 
 }  // namespace versus
