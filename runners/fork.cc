@@ -105,7 +105,7 @@ class ForkRunner final : public Runner {
     const pid_t pid = vfork();
     if (pid == 0) {
       execv(argv[0], argv);
-      _exit(127);
+      _exit(kExitCannotExec);
     }
     return pid;
   }

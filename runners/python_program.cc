@@ -1,12 +1,7 @@
 #include "runners/python_program.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -19,50 +14,26 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "bench/sys/python_interpreter.h"
+#include "bench/sys/child.h"
 #include "bench/sys/errors.h"
 #include "bench/sys/fd.h"
+#include "bench/sys/python_interpreter.h"
 
 namespace versus {
 
 namespace {
 
-struct Channel {
+// The cell goes in over a socket, so that writing it to a program that already ended is an
+// EPIPE error (MSG_NOSIGNAL), not a SIGPIPE that kills the repetition.
+struct Input {
   UniqueFd ours, theirs;
 };
 
-Channel make_pipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
-  return Channel{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-// The cell goes in over a socket, so that writing it to a program that already ended is an
-// EPIPE error (MSG_NOSIGNAL), not a SIGPIPE that kills the repetition.
-Channel make_input() {
+Input make_input() {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair");
-  return Channel{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  return Input{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
-
-// Kills what is left of the program's process group (pool workers, a forkserver, a resource
-// tracker) and reaps it: orphans come to this process, a subreaper, so none is left running or
-// as a zombie for the harness to count. Bounded: a process the kernel cannot kill is left to
-// the harness.
-void end_group(pid_t group) {
-  kill(-group, SIGKILL);
-  for (int spins = 0; spins < 2000 && kill(-group, 0) == 0; ++spins) {
-    while (waitpid(-group, nullptr, WNOHANG) > 0) {
-    }
-    usleep(1000);
-  }
-}
-
-// The program's process group, ended and reaped however run_program leaves.
-struct GroupGuard {
-  pid_t group;
-  ~GroupGuard() { end_group(group); }
-};
 
 // Everything the program wrote on stdout and stderr, and how it ended.
 struct Ending {
@@ -74,31 +45,17 @@ Ending run_program(const std::string& input) {
   const PythonInterpreter& py = python_interpreter();
   if (py.path.empty()) throw std::runtime_error(py.problem);
   const std::string script = scripts_folder() + "/versus_py/worker.py";
-  // Made before fork: the child only makes async-signal-safe calls until exec.
-  const std::string cannot_run = fmt::format("cannot run {}: ", py.path);
-  Channel in = make_input(), out = make_pipe(), err = make_pipe();
-  const pid_t parent = getpid();
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
-  const pid_t pid = fork();
-  if (pid < 0) throw_errno("fork");
-  if (pid == 0) {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    dup2(in.theirs.get(), STDIN_FILENO);
-    dup2(out.theirs.get(), STDOUT_FILENO);
-    dup2(err.theirs.get(), STDERR_FILENO);
-    execl(py.path.c_str(), py.path.c_str(), "-u", script.c_str(), static_cast<char*>(nullptr));
-    const char* why = strerror(errno);
-    (void)!write(STDERR_FILENO, cannot_run.data(), cannot_run.size());
-    (void)!write(STDERR_FILENO, why, strlen(why));
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  GroupGuard guard{pid};
+  Input in = make_input();
+  // In a group of its own: ending the program (however this function leaves) ends what is left
+  // of its pool workers, a forkserver or a resource tracker too, and reaps them, so none is left
+  // running or as a zombie for the harness to count. Only the tail of stderr is kept: its last
+  // line is the reason given when the program fails.
+  Child program = Child::exec({py.path, "-u", script}, {.own_group = true,
+                                                         .capture_output = true,
+                                                         .capture_errors = true,
+                                                         .errors_limit = size_t{1} << 16,
+                                                         .input_fd = in.theirs.get()});
   in.theirs.reset();
-  out.theirs.reset();
-  err.theirs.reset();
   // The cell is small: one send fits the socket's buffer, and the program reads it first.
   const std::string line = input + "\n";
   ssize_t sent;
@@ -106,44 +63,14 @@ Ending run_program(const std::string& input) {
   }
   in.ours.reset();
 
-  Ending end;
-  pollfd fds[2] = {{out.ours.get(), POLLIN, 0}, {err.ours.get(), POLLIN, 0}};
-  std::string* into[2] = {&end.out, &end.err};
-  int open_fds = 2;
-  bool exited = false;
-  // Until both pipes close, or the program itself has exited and what it wrote is read: its
+  // Until both pipes close, or the program itself has exited and its pipes stay quiet: its
   // workers inherit the pipes, and one stuck beside a dead peer would hold them open.
-  while (open_fds > 0) {
-    const int ready = poll(fds, 2, 100);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("poll");
-    }
-    if (ready == 0) {
-      if (exited) break;
-      exited = waitpid(pid, &end.status, WNOHANG) == pid;
-      continue;
-    }
-    for (int k = 0; k < 2; ++k) {
-      if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      const ssize_t n = read(fds[k].fd, buf, sizeof buf);
-      if (n > 0) {
-        into[k]->append(buf, size_t(n));
-        if (k == 1 && end.err.size() > (1 << 20)) end.err.erase(0, end.err.size() - (1 << 16));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      fds[k].fd = -1;
-      --open_fds;
-    }
-  }
-  while (!exited && waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
-  }
-  if (sent != ssize_t(line.size()) && WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) {
+  const ChildEnd end = program.wait({.linger_ms = 100});
+  if (end.exec_error != 0) throw std::runtime_error(fmt::format("cannot run {}: {}", py.path, strerror(end.exec_error)));
+  if (sent != ssize_t(line.size()) && end.how == ChildEnd::How::kExited && end.code() == 0) {
     throw std::runtime_error("the Python worker program did not take the cell on its standard input");
   }
-  return end;
+  return Ending{program.output(), program.errors(), end.status};
 }
 
 // Reads an unsigned decimal number and the space after it (or the end) off the front of `text`.

@@ -20,6 +20,7 @@
 #include "bench/api/scenario.h"
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
+#include "bench/sys/child.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 #include "versus_binary.h"
@@ -270,7 +271,7 @@ TEST_F(CliTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
     freopen("/dev/null", "w", stderr);
     execl(VERSUS_BINARY, "versus", "run", "--scenario", "selftest", "--runner", "serial,fork,pthread,fiber", "--workers",
           "2", "--set", "work_ms=150", "--repetitions", "2", "--quiet", "--out", out_s.c_str(), nullptr);
-    _exit(127);
+    _exit(kExitCannotExec);
   }
   // Stop it once the first cell is in, with cells still to go.
   const fs::path csv = out / "results.csv";

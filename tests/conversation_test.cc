@@ -18,7 +18,6 @@
 #include <fmt/format.h>
 
 #include "bench/api/conversation.h"
-#include "bench/harness/isolate.h"
 #include "bench/poller/poller.h"
 #include "bench/sys/process.h"
 #include "runners/registry.h"

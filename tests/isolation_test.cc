@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "bench/harness/isolate.h"
+#include "bench/sys/process.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "runner_variants.h"

@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "bench/harness/isolate.h"
+#include "bench/sys/process.h"
 #include "bench/sys/limits.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"

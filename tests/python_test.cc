@@ -10,6 +10,7 @@
 
 #include "bench/harness/env.h"
 #include "bench/harness/isolate.h"
+#include "bench/sys/process.h"
 #include "bench/sys/python_interpreter.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "bench/harness/isolate.h"
+#include "bench/sys/process.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "runner_variants.h"

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "bench/harness/isolate.h"
+#include "bench/sys/process.h"
 #include "bench/harness/repetition.h"
 #include "bench/sys/shared_mapping.h"
 #include "runners/registry.h"

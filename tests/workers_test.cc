@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "bench/harness/isolate.h"
+#include "bench/sys/process.h"
 #include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "runner_variants.h"

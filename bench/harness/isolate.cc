@@ -1,37 +1,28 @@
 #include "bench/harness/isolate.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <atomic>
-#include <filesystem>
-#include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <system_error>
-#include <vector>
 
 #include <fmt/format.h>
 
 #include "bench/sys/cell_names.h"
+#include "bench/sys/child.h"
+#include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 #include "bench/sys/measure.h"
 #include "bench/sys/process.h"
-#include "bench/sys/errors.h"
 
 namespace versus {
 
 namespace {
 
 std::atomic<int> g_signal{0};
-int g_wake_pipe[2] = {-1, -1};  // the handler writes a byte; run_isolated polls the read end
+int g_wake_pipe[2] = {-1, -1};  // the handler writes a byte; run_isolated's wait polls the read end
 
 void on_interrupt(int sig) {
   g_signal.store(sig);
@@ -41,55 +32,12 @@ void on_interrupt(int sig) {
   }
 }
 
-// Children of `pid` as the kernel lists them, over all its threads.
-std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> out;
-  const std::string task_dir = fmt::format("/proc/{}/task", pid);
-  DIR* dir = opendir(task_dir.c_str());
-  if (!dir) return out;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream in(task_dir + "/" + e->d_name + "/children");
-    pid_t child;
-    while (in >> child) out.push_back(child);
-  }
-  closedir(dir);
-  return out;
-}
-
-void write_all(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += size_t(n);
-  }
-}
-
-// Reads what is available without blocking; returns false at end of file.
-bool drain(int fd, std::string& into) {
-  char buf[65536];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      into.append(buf, size_t(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0;  // EAGAIN: more may come; 0: end of file
-  }
-}
-
 }  // namespace
 
 std::string IsolatedEnd::describe() const {
   switch (how) {
     case How::kExited: return fmt::format("exited with status {}", code);
-    case How::kSignaled: {
-      const char* abbrev = sigabbrev_np(code);
-      return fmt::format("killed by signal SIG{} ({})", abbrev ? abbrev : "?", strsignal(code));
-    }
+    case How::kSignaled: return "killed by signal " + describe_signal(code);
     case How::kTimedOut: return "timed out";
     case How::kInterrupted: return "interrupted";
   }
@@ -103,112 +51,43 @@ void install_interrupt_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  become_subreaper();
 }
 
 int interrupt_signal() { return g_signal.load(); }
 
-std::vector<pid_t> descendants() {
-  // Reap what has ended first; orphans of our children are reparented to us (subreaper).
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
-  std::vector<pid_t> todo = children_of(getpid()), all;
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    all.push_back(p);
-    for (pid_t c : children_of(p)) todo.push_back(c);
-  }
-  return all;
-}
-
-int kill_descendants() {
-  const int found = static_cast<int>(descendants().size());
-  for (int round = 0; round < 400; ++round) {
-    const std::vector<pid_t> left = descendants();
-    if (left.empty()) break;
-    for (pid_t p : left) kill(p, SIGKILL);
-    usleep(5000);
-  }
-  return found;
-}
-
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
-  int out_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    throw_errno("fork");
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(71);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    // A temporary folder of the repetition's own, removed by the harness afterwards.
-    const std::string tmp = cell_tmp_folder(getpid());
-    if (mkdir(tmp.c_str(), 0700) == 0) setenv("TMPDIR", tmp.c_str(), 1);
-    close(out_pipe[0]);
-    int code = 0;
-    try {
-      write_all(out_pipe[1], body());
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "versus: repetition process: {}\n", e.what());
-      code = 70;
-    }
-    _exit(code);
-  }
-  setpgid(pid, pid);  // also here, so the group exists whichever of the two runs first
-  close(out_pipe[1]);
-  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
-  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-
+  Child child = Child::run(
+      [&](int output_fd) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        // A temporary folder of the repetition's own, removed by the harness afterwards.
+        const std::string tmp = cell_tmp_folder(getpid());
+        if (mkdir(tmp.c_str(), 0700) == 0) setenv("TMPDIR", tmp.c_str(), 1);
+        write_all(output_fd, body());
+        return 0;
+      },
+      {.own_group = true, .capture_output = true, .name = "repetition process"});
+  const ChildEnd ended = child.wait({.deadline_ns = timeout_s > 0 ? now_ns() + int64_t(timeout_s * 1e9) : 0,
+                                     .stop = [] { return interrupt_signal() != 0; },
+                                     .wake_fd = g_wake_pipe[0]});
   IsolatedEnd end;
-  const int64_t deadline = timeout_s > 0 ? now_ns() + int64_t(timeout_s * 1e9) : INT64_MAX;
-  bool open = true, exited = false;
-  int status = 0;
-  while (!exited) {
-    if (interrupt_signal()) {
-      end.how = IsolatedEnd::How::kInterrupted;
-      break;
-    }
-    const int64_t left_ms = deadline == INT64_MAX ? 1000 : (deadline - now_ns()) / 1000000;
-    if (left_ms <= 0) {
-      end.how = IsolatedEnd::How::kTimedOut;
-      break;
-    }
-    pollfd fds[3] = {{open ? out_pipe[0] : -1, POLLIN, 0}, {pidfd, POLLIN, 0}, {g_wake_pipe[0], POLLIN, 0}};
-    // Wake now and then to ask waitpid as well: without a pidfd that is the only way to learn
-    // of the child's end.
-    const int wait_ms = int(std::min<int64_t>(left_ms, pidfd >= 0 ? 100 : 20));
-    if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) throw_errno("poll");
-    if (open && (fds[0].revents & (POLLIN | POLLHUP))) open = drain(out_pipe[0], end.output);
-    if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
+  end.output = child.output();
+  switch (ended.how) {
+    case ChildEnd::How::kExited: end.how = IsolatedEnd::How::kExited; break;
+    case ChildEnd::How::kSignaled: end.how = IsolatedEnd::How::kSignaled; break;
+    case ChildEnd::How::kTimedOut: end.how = IsolatedEnd::How::kTimedOut; break;
+    case ChildEnd::How::kStopped: end.how = IsolatedEnd::How::kInterrupted; break;
   }
-  if (exited) {
-    drain(out_pipe[0], end.output);
-    if (WIFSIGNALED(status)) {
-      end.how = IsolatedEnd::How::kSignaled;
-      end.code = WTERMSIG(status);
-    } else {
-      end.code = WEXITSTATUS(status);
-    }
-  }
-  // After a normal end, whatever is still there was left behind by the cell.
-  if (exited) end.leftovers = static_cast<int>(descendants().size());
-  kill(-pid, SIGKILL);
-  if (!exited) {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  kill_descendants();
+  end.code = ended.code();
+  // After a normal end, whatever is still there was left behind by the cell. Counted before the
+  // group is ended: those in it count too.
+  const bool finished = end.how == IsolatedEnd::How::kExited || end.how == IsolatedEnd::How::kSignaled;
+  if (finished) end.leftovers = static_cast<int>(descendants().size());
+  const pid_t pid = child.pid();
+  child.end();
+  kill_descendants();  // those that left the group, and the group's own if any outlived end()
   end.litter = remove_cell_names(pid);
-  if (pidfd >= 0) close(pidfd);
-  close(out_pipe[0]);
   return end;
 }
 

@@ -8,9 +8,6 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include <sys/types.h>
 
 namespace versus {
 
@@ -23,9 +20,10 @@ struct IsolatedEnd {
   std::string describe() const;  // "killed by signal SIGSEGV (Segmentation fault)", ...
 };
 
-// Runs `body` in a child process and returns how it ended. `timeout_s` <= 0 means no limit.
-// Before returning, the child's process group and every other process it left behind are
-// killed and reaped.
+// Runs `body` in a child process (a Child of its own group, bench/sys/child.h) and returns how
+// it ended. `timeout_s` <= 0 means no limit. Before returning, the child's process group and
+// every other process below the harness (kill_descendants(): the cell's, whatever group it left
+// for) are killed and reaped.
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s);
 
 // SIGINT and SIGTERM stop a run: the handler records the signal, and run_isolated, waiting on a
@@ -33,10 +31,5 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
 // descendants, so orphans of a cell are ours to find and kill.
 void install_interrupt_handlers();
 int interrupt_signal();  // 0 until SIGINT or SIGTERM arrived
-
-// Every living descendant of this process (after reaping those that ended).
-std::vector<pid_t> descendants();
-// Kills (SIGKILL) and reaps every descendant of this process; returns how many there were.
-int kill_descendants();
 
 }  // namespace versus

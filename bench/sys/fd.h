@@ -2,6 +2,8 @@
 // child holds a copy of each; each process closes its own.
 #pragma once
 
+#include <string_view>
+
 namespace versus {
 
 class UniqueFd {
@@ -33,5 +35,9 @@ class UniqueFd {
 
 // Sets O_NONBLOCK; throws std::system_error when fcntl fails.
 void set_nonblocking(int fd);
+
+// Writes all of `data` to a blocking descriptor, again after EINTR. False when a write fails
+// (errno says why): a child reporting to its parent over a pipe has no one to throw to.
+bool write_all(int fd, std::string_view data);
 
 }  // namespace versus

@@ -1,18 +1,17 @@
-// Process supervision: children forked by this process, killed and reaped whatever happens.
-// The fork runner, cell isolation and (later) servers stand on it.
+// Processes beyond one Child (child.h): a set of children started together (the fork runner's
+// workers, a test's peer), and the tree below this process, where what left a child's process
+// group is found. Cell isolation stands on both.
 #pragma once
 
 #include <sys/types.h>
 
 #include <functional>
 #include <optional>
-#include <string>
 #include <vector>
 
-namespace versus {
+#include "bench/sys/child.h"
 
-// "exited with status 3" / "killed by signal SIGSEGV (Segmentation fault)".
-std::string describe_wait_status(int status);
+namespace versus {
 
 class ChildSet {
  public:
@@ -22,8 +21,8 @@ class ChildSet {
   // Kills (SIGKILL) and reaps every child not yet reaped.
   ~ChildSet();
 
-  // Forks a child that runs `child_main` and _exits with its return value (70 if it throws).
-  // The child dies with its parent (PR_SET_PDEATHSIG). Throws std::system_error if fork fails.
+  // Starts a Child that runs `child_main` and _exits with its return value (kExitThrew if it
+  // throws), dying with its parent. Throws std::system_error if fork fails.
   pid_t spawn(const std::function<int()>& child_main);
 
   // Reaps without blocking the children that have ended. Returns the first ended child's
@@ -42,8 +41,19 @@ class ChildSet {
   const std::vector<pid_t>& pids() const { return pids_; }
 
  private:
+  std::vector<Child> children_;
   std::vector<pid_t> pids_;
-  std::vector<std::optional<int>> status_;  // set once reaped
 };
+
+// Makes this process the subreaper of its descendants (PR_SET_CHILD_SUBREAPER): an orphan below
+// it comes to it rather than to init, to be found by descendants() and reaped.
+void become_subreaper();
+
+// Every living descendant of this process (after reaping those that ended). Only a subreaper
+// sees the orphans of its children.
+std::vector<pid_t> descendants();
+// Kills (SIGKILL) and reaps every descendant of this process; returns how many there were. For
+// a caller that knows every process below it is to go, as cell isolation does after a cell.
+int kill_descendants();
 
 }  // namespace versus

@@ -2,39 +2,24 @@
 #include "scenarios/redis/server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 
 #include <fmt/format.h>
 
-#include "bench/sys/process.h"
+#include "bench/sys/child.h"
 #include "bench/sys/errors.h"
+#include "bench/sys/fd.h"
 
 namespace versus::redis {
 namespace {
-
-bool write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    const ssize_t w = write(fd, s.data(), s.size());
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    s.remove_prefix(size_t(w));
-  }
-  return true;
-}
 
 // Every descriptor from 3 up but `keep`: the parent's sockets, pipes and files are not the
 // server's to hold open (a parent waiting for EOF on a pipe would wait for us too).
@@ -50,10 +35,9 @@ void close_inherited(int keep) {
   }
 }
 
-// Runs in the child after fork; never returns. `report` carries "port N\n" or "error TEXT\n".
-[[noreturn]] void child_main(const ServerOptions& options, int report, pid_t parent) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(71);  // the parent died before we could ask
+// Runs in the child after fork; returns its exit status. `report` carries "port N\n" or
+// "error TEXT\n".
+int child_main(const ServerOptions& options, int report) {
   bool reported = false;
   try {
     // The parent's handlers and blocked signals are not ours: SIGTERM must end the server.
@@ -70,14 +54,14 @@ void close_inherited(int keep) {
     close(report);
     const std::atomic<bool> never{false};
     run_server_loop(options, listen_fd, never);
-    _exit(0);
+    return 0;
   } catch (const std::exception& e) {
     const std::string line = fmt::format("error {}\n", e.what());
     if (reported || !write_all(report, line)) {
       [[maybe_unused]] ssize_t w = write(STDERR_FILENO, line.data(), line.size());
     }
   }
-  _exit(1);
+  return 1;
 }
 
 }  // namespace
@@ -105,67 +89,30 @@ int open_listener(const ServerOptions& options, uint16_t& port) {
 }
 
 void EmbeddedServer::start(const ServerOptions& options) {
-  if (pid_ > 0) throw std::logic_error("EmbeddedServer::start: already running");
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) throw_errno("pipe2");
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    const int e = errno;
-    close(fds[0]);
-    close(fds[1]);
-    throw std::system_error(e, std::generic_category(), "fork");
-  }
-  if (pid == 0) {
-    close(fds[0]);
-    child_main(options, fds[1], parent);
-  }
-  close(fds[1]);
-
-  // One line, then EOF (the child closes its end, or dies).
-  std::string line;
-  char buf[512];
-  while (line.find('\n') == std::string::npos) {
-    const ssize_t r = read(fds[0], buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    line.append(buf, size_t(r));
-  }
-  close(fds[0]);
-
+  if (running()) throw std::logic_error("EmbeddedServer::start: already running");
+  Child server = Child::run([&](int report) { return child_main(options, report); }, {.capture_output = true});
+  // One line, or the child's end.
+  server.wait({.stop = [&] { return server.output().find('\n') != std::string::npos; }});
+  const std::string& line = server.output();
   unsigned port = 0;
   if (line.starts_with("port ") && sscanf(line.c_str(), "port %u", &port) == 1 && port > 0 && port < 65536) {
-    pid_ = pid;
+    child_ = std::move(server);
     port_ = uint16_t(port);
     return;
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  // No port: the child is on its way out, if not gone already.
+  const ChildEnd end = server.wait();
   if (const size_t nl = line.find('\n'); line.starts_with("error ") && nl != std::string::npos) {
     throw std::runtime_error("embedded redis server: " + line.substr(6, nl - 6));
   }
-  throw std::runtime_error(
-      fmt::format("embedded redis server {} before it listened", describe_wait_status(status)));
+  throw std::runtime_error(fmt::format("embedded redis server {} before it listened", end.describe()));
 }
 
 void EmbeddedServer::stop(int grace_ms) {
-  if (pid_ <= 0) return;
-  const pid_t pid = pid_;
-  pid_ = -1;
+  if (!running()) return;
+  child_.end(grace_ms);
+  child_ = Child();
   port_ = 0;
-  kill(pid, SIGTERM);
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  int status = 0;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) return;  // reaped, or not ours to reap (ECHILD)
-    if (std::chrono::steady_clock::now() >= give_up) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  kill(pid, SIGKILL);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
 }
 
 }  // namespace versus::redis

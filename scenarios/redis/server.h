@@ -32,6 +32,8 @@
 #include <cstdint>
 #include <string>
 
+#include "bench/sys/child.h"
+
 namespace versus::redis {
 
 struct ServerOptions {
@@ -74,12 +76,12 @@ class EmbeddedServer {
   // SIGTERM, then SIGKILL after `grace_ms`; always reaped. Does nothing if not running.
   void stop(int grace_ms = 1000);
 
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_.pid() > 0; }
   uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
 
  private:
-  pid_t pid_ = -1;
+  Child child_;
   uint16_t port_ = 0;
 };
 
