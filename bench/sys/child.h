@@ -1,6 +1,7 @@
-// A child process, started, watched and ended in one place. Every process versus starts (a
+// A child process, started, watched and ended in one place. Every process versus supervises (a
 // repetition isolated from the harness, the fork runner's workers, the Python worker program,
-// the embedded Redis server, the report's scripts) is a Child, so each has the same guarantees:
+// the embedded Redis server, the report's scripts) is a Child; only processes whose creation is
+// itself measured (the spawn scenario's rounds) are made bare. Each has the same guarantees:
 // it dies with the thread that started it (PR_SET_PDEATHSIG); its pipes are read while it runs,
 // so a child flooding its output stalls neither itself nor us; and it is killed and reaped
 // however the caller leaves, with every process of its group when it has a group of its own.
