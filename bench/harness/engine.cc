@@ -28,6 +28,7 @@ struct CellState {
   std::string stopped;          // set once a repetition crashed or hung: the rest are not run
   Status stopped_status = Status::kOk;
   bool interrupted = false;
+  bool first_not_ok = false;    // repetition 0 was not ok: Google Benchmark is shown no ok one after it
   int number = 0;               // 1-based, in the order cells start
   int ok = 0;
 };
@@ -106,7 +107,7 @@ class Engine {
     const int repetition = s.next_repetition++;
     if (interrupt_signal() || s.interrupted) {
       s.interrupted = true;
-      st.SkipWithError("interrupted");
+      conclude(st, 0, "interrupted");
       return;
     }
     if (s.number == 0) s.number = ++cells_started_;
@@ -117,17 +118,12 @@ class Engine {
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
-      // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
-      // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
-      for (int w = 0; repetition == 0 && w < s.cell->warmup && !interrupt_signal(); ++w) {
-        (void)execute_repetition(catalog_, *s.cell, 0);
-      }
-      r = execute_repetition(catalog_, *s.cell, repetition);
+      r = measure(*s.cell, repetition);
     }
     r.host = options_.host;
     if (interrupt_signal()) {
       s.interrupted = true;
-      st.SkipWithError("interrupted");
+      conclude(st, 0, "interrupted");
       return;
     }
     if (s.stopped.empty() && (r.status == Status::kCrashed || r.status == Status::kTimeout)) {
@@ -136,15 +132,50 @@ class Engine {
     }
     s.pending.push_back(r);
     progress_.repetition_done();
-    if (r.status == Status::kOk) ++s.ok;
     if (r.status != Status::kOk) {
-      st.SkipWithError(fmt::format("{}: {}", status_name(r.status), r.message).c_str());
+      if (repetition == 0) s.first_not_ok = true;
+      conclude(st, 0, fmt::format("{}: {}", status_name(r.status), r.message));
       return;
     }
-    for (auto _ : st) st.SetIterationTime(std::max(*r.wall_s, 1e-9));
+    ++s.ok;
+    if (s.first_not_ok) {
+      // Google Benchmark 1.7 takes the statistics to compute from a cell's first run, which an
+      // errored run lacks: with two or more ok runs after it, it would crash. The row is kept
+      // as it is; only the console's table leaves it out.
+      conclude(st, *r.wall_s, "ok, but left out of this table's statistics: repetition 0 was not ok");
+      return;
+    }
+    conclude(st, *r.wall_s, "");
     st.counters["ops_per_s"] = benchmark::Counter(r.ops_per_s.value_or(0));
     st.counters["cpu_util"] = benchmark::Counter((*r.cpu_user_s + *r.cpu_sys_s) / std::max(*r.wall_s, 1e-9));
     st.counters["pss_MiB"] = benchmark::Counter(double(r.pss_bytes.value_or(0)) / (1 << 20));
+  }
+
+  // Runs the warm-up and then the measured repetition. Whatever goes wrong becomes the row's
+  // status: nothing thrown here may leave Google Benchmark's loop unfinished.
+  Record measure(const Cell& cell, int repetition) {
+    try {
+      // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
+      // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
+      for (int w = 0; repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
+        (void)execute_repetition(catalog_, cell, 0);
+      }
+      return execute_repetition(catalog_, cell, repetition);
+    } catch (const std::exception& e) {
+      Record r = record_for(cell, repetition);
+      r.status = Status::kFailed;
+      r.message = fmt::format("the harness could not run the repetition: {}", e.what());
+      return r;
+    }
+  }
+
+  // Hands Google Benchmark one repetition. Its ComputeStats, aggregating a cell's repetitions,
+  // aborts the whole process unless every run reports the same iteration count, errored ones
+  // included, and a run skipped before its loop reports none: so every repetition, whatever its
+  // fate, runs the loop exactly once and only then is marked an error.
+  static void conclude(benchmark::State& st, double seconds, const std::string& error) {
+    for (auto _ : st) st.SetIterationTime(std::max(seconds, 1e-9));
+    if (!error.empty()) st.SkipWithError(error.c_str());
   }
 
   const Catalog& catalog_;
