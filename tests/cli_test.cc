@@ -84,6 +84,16 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {"run --preset nosuch", "preset 'nosuch'"},
       {"run --scenario cpu --runner fork --workers 1 --repetitions 0", "repetitions: '0' is not accepted"},
       {"run --scenario cpu --runner fork --workers 1 --bogus", "--bogus"},
+      {"run --scenario cpu --runner fork --workers 1 --cell-timeout nan",
+       "--cell-timeout: 'nan' is not accepted; accepted: a finite number of seconds > 0"},
+      {"run --scenario cpu --runner fork --workers 1 --cell-timeout inf",
+       "--cell-timeout: 'inf' is not accepted; accepted: a finite number of seconds > 0"},
+      {"run --scenario cpu --runner fork --workers 1 --cell-timeout -3", "'-3' is not accepted"},
+      {"run --scenario cpu --runner fork,serial --workers 1 --benchmark_filter=/pthread/",
+       "--benchmark_filter=/pthread/ selects none of the 2 cells of the matrix; accepted: a POSIX extended regular "
+       "expression found in the name of at least one, such as 'cpu/fork/workers:1/"},
+      {"run --scenario cpu --runner fork --workers 1 --benchmark_filter=-cpu", "selects none of the 1 cells"},
+      {"run --scenario cpu --runner fork --workers 1 '--benchmark_filter=('", "--benchmark_filter=(: not a regular expression"},
   };
   for (const auto& c : cases) {
     const Ran ran = versus(c.args + " --out " + out.string());
@@ -112,6 +122,18 @@ TEST_F(CliTest, BenchmarkFilterSelectsCells) {
   const CsvTable t = read_csv_file((out / "results.csv").string());
   ASSERT_EQ(t.rows.size(), 2u * 2u);
   for (const auto& row : t.rows) EXPECT_EQ(row[t.column("runner")], "fork");
+  // The filter is part of the recorded matrix: resuming, the cells it leaves out are not missing.
+  const Ran resumed = versus("run --resume " + out.string() + " --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("2 of 2 cells complete"), std::string::npos) << resumed.output;
+  EXPECT_EQ(read_csv_file((out / "results.csv").string()).rows.size(), 2u * 2u);
+  // A leading '-' selects what the expression does not match, as in Google Benchmark.
+  const fs::path rest = dir_ / "rest";
+  ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 1 --set count=2000 --quiet "
+                   "--benchmark_filter=-/fork/ --out " + rest.string()).code, 0);
+  const CsvTable r = read_csv_file((rest / "results.csv").string());
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][r.column("runner")], "serial");
 }
 
 TEST_F(CliTest, ListShowsScenariosRunnersParamsAndPairs) {
@@ -290,6 +312,14 @@ TEST_F(CliTest, MalformedPresetFileNamesFileAndLine) {
   const Ran ran = versus("run --preset " + preset.string() + " --out " + (dir_ / "p").string());
   EXPECT_EQ(ran.code, 2);
   EXPECT_NE(ran.output.find(preset.string() + ":4"), std::string::npos) << ran.output;
+
+  const fs::path endless = dir_ / "endless.toml";
+  std::ofstream(endless) << "cell_timeout = inf\n[[matrix]]\nscenario = \"cpu\"\nrunner = \"fork\"\nworkers = 1\n";
+  const Ran inf = versus("run --preset " + endless.string() + " --out " + (dir_ / "e").string());
+  EXPECT_EQ(inf.code, 2);
+  EXPECT_NE(inf.output.find(endless.string() + ":1: 'cell_timeout' takes a finite number of seconds"),
+            std::string::npos) << inf.output;
+  EXPECT_FALSE(fs::exists(dir_ / "e"));
 }
 
 TEST_F(CliTest, ReportWritesHtmlFromAResultsFolder) {

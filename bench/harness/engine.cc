@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,7 @@ class Engine {
     CellState* s = state.get();
     by_name_[cell.id()] = s;
     states_.push_back(std::move(state));
+    // benchmark_name() spells the name these options give the benchmark.
     benchmark::RegisterBenchmark(cell.id().c_str(), [this, s](benchmark::State& st) { run_one(*s, st); })
         ->Iterations(1)
         ->Repetitions(cell.repetitions)
@@ -247,10 +249,32 @@ EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, R
   size_t width = 10;
   for (const Cell& c : cells) width = std::max(width, engine.display_name(c.id()).size() + 7);  // + "_median"
   TeeReporter reporter(engine, options.console, width);
-  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::RunSpecifiedBenchmarks(&reporter, ".");  // the cells given are those to run
   benchmark::ClearRegisteredBenchmarks();
   engine.progress().clear();
   return engine.finish();
+}
+
+std::string benchmark_name(const Cell& cell) {
+  return fmt::format("{}/iterations:1/repeats:{}/manual_time", cell.id(), cell.repetitions);
+}
+
+std::vector<Cell> select_cells(const std::vector<Cell>& cells, const std::string& filter) {
+  if (filter.empty() || filter == "all") return cells;
+  const bool negative = filter.front() == '-';
+  std::regex re;
+  try {
+    re = std::regex(negative ? filter.substr(1) : filter, std::regex_constants::extended);
+  } catch (const std::regex_error& e) {
+    throw UsageError(fmt::format("--benchmark_filter={}: not a regular expression ({}); accepted: a POSIX extended "
+                                 "regular expression, with a leading '-' to exclude what it matches",
+                                 filter, e.what()));
+  }
+  std::vector<Cell> out;
+  for (const Cell& c : cells) {
+    if (std::regex_search(benchmark_name(c), re) != negative) out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace versus
