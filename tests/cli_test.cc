@@ -1,11 +1,13 @@
 // The built binary, run as a user runs it.
 #include <gtest/gtest.h>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -234,6 +236,109 @@ TEST_F(CliTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
   const Ran again = versus("run --resume " + out.string() + " --quiet");
   EXPECT_EQ(again.code, 0);
   EXPECT_EQ(rows_per_cell(csv), after);
+}
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// A versus run in the background, its output thrown away; killed and reaped if the test ends
+// before it does.
+class BackgroundRun {
+ public:
+  explicit BackgroundRun(std::vector<std::string> args) {
+    args.insert(args.begin(), "versus");
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen("/dev/null", "w", stdout);
+      freopen("/dev/null", "w", stderr);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(VERSUS_BINARY, argv.data());
+      _exit(127);
+    }
+  }
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+  ~BackgroundRun() {
+    if (pid_ > 0) stop(SIGKILL);
+  }
+  pid_t pid() const { return pid_; }
+  // Sends `sig` and returns the exit status, or 128 + the signal that ended it.
+  int stop(int sig) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST_F(CliTest, ASecondRunIntoAFolderInUseIsRefusedTouchingNothing) {
+  const fs::path out = dir_ / "busy";
+  // Its first cell done, the run waits in the second one's second repetition until stopped.
+  BackgroundRun first({"run", "--scenario", "selftest", "--runner", "serial", "--workers", "1", "--repetitions", "2",
+                       "--set", "work_ms=1", "--set", "fault=none,hang", "--set", "fault_repetition=1",
+                       "--cell-timeout", "300", "--quiet", "--out", out.string()});
+  ASSERT_GT(first.pid(), 0);
+  const fs::path csv = out / "results.csv";
+  for (int i = 0; i < 3000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  ASSERT_EQ(rows_per_cell_safe(csv), 2u) << "the first run never finished its first cell";
+  const std::string env = file_text(out / "env.json"), matrix = file_text(out / "matrix.json"), rows = file_text(csv);
+
+  const std::string in_use = fmt::format("{} is in use by another versus run or merge (pid {},", out.string(), first.pid());
+  const Ran second = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
+                            "--out " + out.string());
+  EXPECT_EQ(second.code, 2) << second.output;
+  EXPECT_NE(second.output.find(in_use), std::string::npos) << second.output;
+  const Ran resumed = versus("run --resume " + out.string() + " --quiet");
+  EXPECT_EQ(resumed.code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find(in_use), std::string::npos) << resumed.output;
+  EXPECT_EQ(file_text(out / "env.json"), env);
+  EXPECT_EQ(file_text(out / "matrix.json"), matrix);
+  EXPECT_EQ(file_text(csv), rows);
+
+  EXPECT_EQ(first.stop(SIGINT), 128 + SIGINT);
+  const auto cells = rows_per_cell(csv);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_NE(cells.begin()->first.find("fault=none"), std::string::npos);
+  // The folder is free again: what refuses a new run now is the results it holds.
+  const Ran after = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
+                           "--out " + out.string());
+  EXPECT_EQ(after.code, 2);
+  EXPECT_NE(after.output.find("already holds results"), std::string::npos) << after.output;
+}
+
+TEST_F(CliTest, RunsWithoutOutNeverShareTheDefaultFolder) {
+  // Other runs' folders under each name a run started in the next seconds would take by default.
+  const fs::path results = dir_ / "results";
+  std::set<fs::path> theirs;
+  const std::time_t now = std::time(nullptr);
+  for (int s = -1; s <= 10; ++s) {
+    const fs::path folder = results / fmt::format("run-{:%Y%m%d-%H%M%S}", fmt::localtime(now + s));
+    fs::create_directories(folder);
+    std::ofstream(folder / "results.csv") << "another run's\n";
+    theirs.insert(folder);
+  }
+  const Ran ran = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet", dir_);
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  std::vector<fs::path> made;
+  for (const auto& e : fs::directory_iterator(results)) {
+    if (!theirs.count(e.path())) made.push_back(e.path());
+  }
+  ASSERT_EQ(made.size(), 1u) << ran.output;
+  EXPECT_EQ(rows_per_cell(made[0] / "results.csv").size(), 1u);
+  EXPECT_NE(ran.output.find("writing results/" + made[0].filename().string() + "/results.csv"), std::string::npos)
+      << ran.output;
+  for (const auto& folder : theirs) {
+    EXPECT_EQ(file_text(folder / "results.csv"), "another run's\n") << folder;
+    EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1) << folder;
+  }
 }
 
 TEST_F(CliTest, ResumeDropsRowsOfACellCutShort) {

@@ -60,9 +60,10 @@ int merge_command(const MergeOptions& options) {
       }
     }
   }
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw UsageError(fmt::format("merge: cannot create {}: {}", out.string(), ec.message()));
+  const OutputFolderLock lock(out);
+  if (fs::exists(out / "results.csv")) {  // written since the check above
+    throw UsageError(fmt::format("merge: {} already holds results (results.csv); choose another -o", out.string()));
+  }
   ResultsWriter writer((out / "results.csv").string());
   for (const auto& r : rows) writer.write(r);
   // The first input's environment at the top, so tools reading one env.json find the usual keys.

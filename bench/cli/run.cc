@@ -3,11 +3,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <benchmark/benchmark.h>
@@ -19,6 +17,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/matrix.h"
 #include "bench/harness/repetition.h"
+#include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 #include "bench/results/summary.h"
 
@@ -158,14 +157,14 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     if (!options.shard.empty()) plan.shard = parse_shard(options.shard);
     plan.benchmark_args = plan.spec.benchmark_args;
     plan.benchmark_args.insert(plan.benchmark_args.end(), options.benchmark_args.begin(), options.benchmark_args.end());
-    out = options.out.empty()
-              ? fs::path(fmt::format("results/run-{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr))))
-              : fs::path(options.out);
   }
   const std::vector<Cell> matrix = expand_matrix(plan.spec, catalog);
   init_benchmark(plan.benchmark_args);
   std::vector<Cell> cells = cells_to_run(matrix, plan.shard, benchmark::GetBenchmarkFilter());
 
+  // Everything asked is valid: from here on the output folder is ours alone until the run ends.
+  if (!resuming) out = options.out.empty() ? create_run_folder("results") : fs::path(options.out);
+  const OutputFolderLock lock(out);
   const fs::path csv = out / "results.csv";
   std::vector<Record> earlier;
   if (resuming) {
@@ -177,14 +176,9 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
                cells.size());
     cells = std::move(state.todo);
     earlier = std::move(state.kept);
-  } else {
-    if (fs::exists(csv)) {
-      throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
-                                   "overwritten, or --resume {} to complete it", out.string(), out.string()));
-    }
-    std::error_code ec;
-    fs::create_directories(out, ec);
-    if (ec) throw UsageError(fmt::format("cannot create the output folder {}: {}", out.string(), ec.message()));
+  } else if (fs::exists(csv)) {
+    throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
+                                 "overwritten, or --resume {} to complete it", out.string(), out.string()));
   }
 
   int rows = 0;
