@@ -402,6 +402,46 @@ TEST_F(CliTest, ShardsMergedCoverExactlyTheMatrix) {
   EXPECT_EQ(versus(matrix + " --shard 4/3 --out " + (dir_ / "bad").string()).code, 2);
 }
 
+TEST_F(CliTest, MergeRefusesShardsOfDifferentMatricesUnlessAsked) {
+  const std::string matrix = "run --scenario cpu --runner serial,fork --workers 1 --quiet";
+  const fs::path a = dir_ / "a", b = dir_ / "b", c = dir_ / "c";
+  ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=1000 --shard 1/2 --out " + a.string()).code, 0);
+  ASSERT_EQ(versus(matrix + " --repetitions 2 --set count=1000 --shard 2/2 --out " + b.string()).code, 0);
+  ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=2000 --shard 2/2 --benchmark_filter=/fork/ --out " +
+                   c.string()).code, 0);
+
+  const Ran reps = versus("merge " + a.string() + " " + b.string() + " -o " + (dir_ / "m1").string());
+  EXPECT_EQ(reps.code, 2) << reps.output;
+  EXPECT_NE(reps.output.find(fmt::format("{} was run with another matrix than {}: /matrix/repetitions: 1 in {}, 2 in {}",
+                                         (b / "results.csv").string(), (a / "results.csv").string(),
+                                         (a / "matrix.json").string(), (b / "matrix.json").string())),
+            std::string::npos) << reps.output;
+  EXPECT_NE(reps.output.find("--allow-different-matrices"), std::string::npos) << reps.output;
+  EXPECT_FALSE(fs::exists(dir_ / "m1")) << "nothing written";
+
+  const Ran set = versus("merge " + a.string() + " " + c.string() + " -o " + (dir_ / "m2").string());
+  EXPECT_EQ(set.code, 2) << set.output;
+  EXPECT_NE(set.output.find("--benchmark_filter: \"\" in " + (a / "matrix.json").string() + ", \"/fork/\" in"),
+            std::string::npos) << set.output;
+  EXPECT_NE(set.output.find("/matrix/blocks/0/set/0/values/0: \"1000\" in " + (a / "matrix.json").string() +
+                            ", \"2000\" in " + (c / "matrix.json").string()),
+            std::string::npos) << set.output;
+  EXPECT_FALSE(fs::exists(dir_ / "m2")) << "nothing written";
+
+  const fs::path joined = dir_ / "joined";
+  const Ran allowed = versus("merge " + a.string() + " " + b.string() + " -o " + joined.string() +
+                             " --allow-different-matrices");
+  ASSERT_EQ(allowed.code, 0) << allowed.output;
+  EXPECT_NE(allowed.output.find("warning: " + (b / "results.csv").string() + " was run with another matrix"),
+            std::string::npos) << allowed.output;
+  EXPECT_EQ(read_csv_file((joined / "results.csv").string()).rows.size(), 1u + 2u);
+  std::ifstream env_in(joined / "env.json");
+  const nlohmann::json env = nlohmann::json::parse(env_in);
+  ASSERT_EQ(env["merged_from"].size(), 2u);
+  EXPECT_EQ(env["merged_from"][0]["matrix"]["repetitions"], 1) << "each input's matrix is kept";
+  EXPECT_EQ(env["merged_from"][1]["matrix"]["repetitions"], 2);
+}
+
 TEST_F(CliTest, MergeRefusesMalformedCsvNamingFileAndLine) {
   const fs::path bad = dir_ / "bad.csv";
   std::ofstream(bad) << "cell,scenario\nx\n";
