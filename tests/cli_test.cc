@@ -1,5 +1,6 @@
 // The built binary, run as a user runs it.
 #include <gtest/gtest.h>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -93,6 +95,16 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {"run --preset nosuch", "preset 'nosuch'"},
       {"run --scenario cpu --runner fork --workers 1 --repetitions 0", "repetitions: '0' is not accepted"},
       {"run --scenario cpu --runner fork --workers 1 --bogus", "--bogus"},
+      {"run --scenario cpu --runner fork --workers 1 --cell-timeout nan",
+       "--cell-timeout: 'nan' is not accepted; accepted: a finite number of seconds > 0"},
+      {"run --scenario cpu --runner fork --workers 1 --cell-timeout inf",
+       "--cell-timeout: 'inf' is not accepted; accepted: a finite number of seconds > 0"},
+      {"run --scenario cpu --runner fork --workers 1 --cell-timeout -3", "'-3' is not accepted"},
+      {"run --scenario cpu --runner fork,serial --workers 1 --benchmark_filter=/pthread/",
+       "--benchmark_filter=/pthread/ selects none of the 2 cells of the matrix; accepted: a POSIX extended regular "
+       "expression found in the name of at least one, such as 'cpu/fork/workers:1/"},
+      {"run --scenario cpu --runner fork --workers 1 --benchmark_filter=-cpu", "selects none of the 1 cells"},
+      {"run --scenario cpu --runner fork --workers 1 '--benchmark_filter=('", "--benchmark_filter=(: not a regular expression"},
   };
   for (const auto& c : cases) {
     const Ran ran = versus(c.args + " --out " + out.string());
@@ -121,6 +133,18 @@ TEST_F(CliTest, BenchmarkFilterSelectsCells) {
   const CsvTable t = read_csv_file((out / "results.csv").string());
   ASSERT_EQ(t.rows.size(), 2u * 2u);
   for (const auto& row : t.rows) EXPECT_EQ(row[t.column("runner")], "fork");
+  // The filter is part of the recorded matrix: resuming, the cells it leaves out are not missing.
+  const Ran resumed = versus("run --resume " + out.string() + " --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("2 of 2 cells complete"), std::string::npos) << resumed.output;
+  EXPECT_EQ(read_csv_file((out / "results.csv").string()).rows.size(), 2u * 2u);
+  // A leading '-' selects what the expression does not match, as in Google Benchmark.
+  const fs::path rest = dir_ / "rest";
+  ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 1 --set count=2000 --quiet "
+                   "--benchmark_filter=-/fork/ --out " + rest.string()).code, 0);
+  const CsvTable r = read_csv_file((rest / "results.csv").string());
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][r.column("runner")], "serial");
 }
 
 // The entries of one section of `versus list` ("Runners", ...): its lines indented by two spaces
@@ -301,6 +325,109 @@ TEST_F(CliTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
   EXPECT_EQ(rows_per_cell(csv), after);
 }
 
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// A versus run in the background, its output thrown away; killed and reaped if the test ends
+// before it does.
+class BackgroundRun {
+ public:
+  explicit BackgroundRun(std::vector<std::string> args) {
+    args.insert(args.begin(), "versus");
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen("/dev/null", "w", stdout);
+      freopen("/dev/null", "w", stderr);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(VERSUS_BINARY, argv.data());
+      _exit(127);
+    }
+  }
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+  ~BackgroundRun() {
+    if (pid_ > 0) stop(SIGKILL);
+  }
+  pid_t pid() const { return pid_; }
+  // Sends `sig` and returns the exit status, or 128 + the signal that ended it.
+  int stop(int sig) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST_F(CliTest, ASecondRunIntoAFolderInUseIsRefusedTouchingNothing) {
+  const fs::path out = dir_ / "busy";
+  // Its first cell done, the run waits in the second one's second repetition until stopped.
+  BackgroundRun first({"run", "--scenario", "selftest", "--runner", "serial", "--workers", "1", "--repetitions", "2",
+                       "--set", "work_ms=1", "--set", "fault=none,hang", "--set", "fault_repetition=1",
+                       "--cell-timeout", "300", "--quiet", "--out", out.string()});
+  ASSERT_GT(first.pid(), 0);
+  const fs::path csv = out / "results.csv";
+  for (int i = 0; i < 3000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  ASSERT_EQ(rows_per_cell_safe(csv), 2u) << "the first run never finished its first cell";
+  const std::string env = file_text(out / "env.json"), matrix = file_text(out / "matrix.json"), rows = file_text(csv);
+
+  const std::string in_use = fmt::format("{} is in use by another versus run or merge (pid {},", out.string(), first.pid());
+  const Ran second = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
+                            "--out " + out.string());
+  EXPECT_EQ(second.code, 2) << second.output;
+  EXPECT_NE(second.output.find(in_use), std::string::npos) << second.output;
+  const Ran resumed = versus("run --resume " + out.string() + " --quiet");
+  EXPECT_EQ(resumed.code, 2) << resumed.output;
+  EXPECT_NE(resumed.output.find(in_use), std::string::npos) << resumed.output;
+  EXPECT_EQ(file_text(out / "env.json"), env);
+  EXPECT_EQ(file_text(out / "matrix.json"), matrix);
+  EXPECT_EQ(file_text(csv), rows);
+
+  EXPECT_EQ(first.stop(SIGINT), 128 + SIGINT);
+  const auto cells = rows_per_cell(csv);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_NE(cells.begin()->first.find("fault=none"), std::string::npos);
+  // The folder is free again: what refuses a new run now is the results it holds.
+  const Ran after = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
+                           "--out " + out.string());
+  EXPECT_EQ(after.code, 2);
+  EXPECT_NE(after.output.find("already holds results"), std::string::npos) << after.output;
+}
+
+TEST_F(CliTest, RunsWithoutOutNeverShareTheDefaultFolder) {
+  // Other runs' folders under each name a run started in the next seconds would take by default.
+  const fs::path results = dir_ / "results";
+  std::set<fs::path> theirs;
+  const std::time_t now = std::time(nullptr);
+  for (int s = -1; s <= 10; ++s) {
+    const fs::path folder = results / fmt::format("run-{:%Y%m%d-%H%M%S}", fmt::localtime(now + s));
+    fs::create_directories(folder);
+    std::ofstream(folder / "results.csv") << "another run's\n";
+    theirs.insert(folder);
+  }
+  const Ran ran = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet", dir_);
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  std::vector<fs::path> made;
+  for (const auto& e : fs::directory_iterator(results)) {
+    if (!theirs.count(e.path())) made.push_back(e.path());
+  }
+  ASSERT_EQ(made.size(), 1u) << ran.output;
+  EXPECT_EQ(rows_per_cell(made[0] / "results.csv").size(), 1u);
+  EXPECT_NE(ran.output.find("writing results/" + made[0].filename().string() + "/results.csv"), std::string::npos)
+      << ran.output;
+  for (const auto& folder : theirs) {
+    EXPECT_EQ(file_text(folder / "results.csv"), "another run's\n") << folder;
+    EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1) << folder;
+  }
+}
+
 TEST_F(CliTest, ResumeDropsRowsOfACellCutShort) {
   const fs::path out = dir_ / "partial";
   ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 2 --set count=1000 --quiet --out " +
@@ -362,6 +489,46 @@ TEST_F(CliTest, ShardsMergedCoverExactlyTheMatrix) {
   EXPECT_EQ(versus(matrix + " --shard 4/3 --out " + (dir_ / "bad").string()).code, 2);
 }
 
+TEST_F(CliTest, MergeRefusesShardsOfDifferentMatricesUnlessAsked) {
+  const std::string matrix = "run --scenario cpu --runner serial,fork --workers 1 --quiet";
+  const fs::path a = dir_ / "a", b = dir_ / "b", c = dir_ / "c";
+  ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=1000 --shard 1/2 --out " + a.string()).code, 0);
+  ASSERT_EQ(versus(matrix + " --repetitions 2 --set count=1000 --shard 2/2 --out " + b.string()).code, 0);
+  ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=2000 --shard 2/2 --benchmark_filter=/fork/ --out " +
+                   c.string()).code, 0);
+
+  const Ran reps = versus("merge " + a.string() + " " + b.string() + " -o " + (dir_ / "m1").string());
+  EXPECT_EQ(reps.code, 2) << reps.output;
+  EXPECT_NE(reps.output.find(fmt::format("{} was run with another matrix than {}: /matrix/repetitions: 1 in {}, 2 in {}",
+                                         (b / "results.csv").string(), (a / "results.csv").string(),
+                                         (a / "matrix.json").string(), (b / "matrix.json").string())),
+            std::string::npos) << reps.output;
+  EXPECT_NE(reps.output.find("--allow-different-matrices"), std::string::npos) << reps.output;
+  EXPECT_FALSE(fs::exists(dir_ / "m1")) << "nothing written";
+
+  const Ran set = versus("merge " + a.string() + " " + c.string() + " -o " + (dir_ / "m2").string());
+  EXPECT_EQ(set.code, 2) << set.output;
+  EXPECT_NE(set.output.find("--benchmark_filter: \"\" in " + (a / "matrix.json").string() + ", \"/fork/\" in"),
+            std::string::npos) << set.output;
+  EXPECT_NE(set.output.find("/matrix/blocks/0/set/0/values/0: \"1000\" in " + (a / "matrix.json").string() +
+                            ", \"2000\" in " + (c / "matrix.json").string()),
+            std::string::npos) << set.output;
+  EXPECT_FALSE(fs::exists(dir_ / "m2")) << "nothing written";
+
+  const fs::path joined = dir_ / "joined";
+  const Ran allowed = versus("merge " + a.string() + " " + b.string() + " -o " + joined.string() +
+                             " --allow-different-matrices");
+  ASSERT_EQ(allowed.code, 0) << allowed.output;
+  EXPECT_NE(allowed.output.find("warning: " + (b / "results.csv").string() + " was run with another matrix"),
+            std::string::npos) << allowed.output;
+  EXPECT_EQ(read_csv_file((joined / "results.csv").string()).rows.size(), 1u + 2u);
+  std::ifstream env_in(joined / "env.json");
+  const nlohmann::json env = nlohmann::json::parse(env_in);
+  ASSERT_EQ(env["merged_from"].size(), 2u);
+  EXPECT_EQ(env["merged_from"][0]["matrix"]["repetitions"], 1) << "each input's matrix is kept";
+  EXPECT_EQ(env["merged_from"][1]["matrix"]["repetitions"], 2);
+}
+
 TEST_F(CliTest, MergeRefusesMalformedCsvNamingFileAndLine) {
   const fs::path bad = dir_ / "bad.csv";
   std::ofstream(bad) << "cell,scenario\nx\n";
@@ -377,6 +544,14 @@ TEST_F(CliTest, MalformedPresetFileNamesFileAndLine) {
   const Ran ran = versus("run --preset " + preset.string() + " --out " + (dir_ / "p").string());
   EXPECT_EQ(ran.code, 2);
   EXPECT_NE(ran.output.find(preset.string() + ":4"), std::string::npos) << ran.output;
+
+  const fs::path endless = dir_ / "endless.toml";
+  std::ofstream(endless) << "cell_timeout = inf\n[[matrix]]\nscenario = \"cpu\"\nrunner = \"fork\"\nworkers = 1\n";
+  const Ran inf = versus("run --preset " + endless.string() + " --out " + (dir_ / "e").string());
+  EXPECT_EQ(inf.code, 2);
+  EXPECT_NE(inf.output.find(endless.string() + ":1: 'cell_timeout' takes a finite number of seconds"),
+            std::string::npos) << inf.output;
+  EXPECT_FALSE(fs::exists(dir_ / "e"));
 }
 
 TEST_F(CliTest, ReportWritesHtmlFromAResultsFolder) {

@@ -54,6 +54,7 @@ class IsolationTest : public ::testing::TestWithParam<std::string> {
     c.runner = GetParam();
     c.workers = workers;
     c.timeout_s = timeout;
+    for (const auto& p : catalog_.scenario("selftest")->params()) c.params.set(p.name, p.default_value);
     c.params.set("fault", fault);
     c.params.set("fault_worker", "1");
     c.params.set("work_ms", "1");

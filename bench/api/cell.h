@@ -18,6 +18,7 @@ struct Cell {
   int repetitions = 1;
   int warmup = 0;  // discarded repetitions before the first measured one
   double timeout_s = 0;  // limit for each repetition's child process
+  int repetition = 0;    // in a repetition's own process: which one it runs (0-based; warm-ups run as 0)
 
   // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the
   // name the benchmark engine knows the cell by (so --benchmark_filter selects cells).

@@ -33,6 +33,7 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
 struct MergeOptions {
   std::vector<std::string> inputs;
   std::string out;
+  bool allow_different_matrices = false;  // join inputs whose matrix.json records other matrices
 };
 int merge_command(const MergeOptions& options);
 

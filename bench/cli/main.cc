@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   auto* merge_cmd = app.add_subcommand("merge", "join results (shards of one matrix) into one folder");
   merge_cmd->add_option("inputs", merge.inputs, "results.csv files or folders holding one")->required();
   merge_cmd->add_option("-o,--out", merge.out, "output folder")->required();
+  merge_cmd->add_flag("--allow-different-matrices", merge.allow_different_matrices,
+                      "join results whose recorded matrices (matrix.json) differ, which merge refuses otherwise");
 
   CompareOptions compare;
   auto* compare_cmd = app.add_subcommand("compare", "compare two runs cell by cell; exit 1 when a cell regressed");

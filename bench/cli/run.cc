@@ -1,12 +1,11 @@
 #include "bench/cli/commands.h"
 
+#include <cmath>
 #include <csignal>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <benchmark/benchmark.h>
@@ -18,6 +17,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/matrix.h"
 #include "bench/harness/repetition.h"
+#include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 #include "bench/results/summary.h"
 
@@ -70,7 +70,10 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
   }
   if (o.repetitions) spec.repetitions = *o.repetitions;
   if (o.cell_timeout) {
-    if (*o.cell_timeout <= 0) throw UsageError(fmt::format("--cell-timeout: '{}' is not accepted; accepted: seconds > 0", *o.cell_timeout));
+    if (!std::isfinite(*o.cell_timeout) || *o.cell_timeout <= 0) {
+      throw UsageError(fmt::format("--cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0",
+                                   *o.cell_timeout));
+    }
     spec.cell_timeout_s = *o.cell_timeout;
   }
   return spec;
@@ -101,6 +104,20 @@ void init_benchmark(const std::vector<std::string>& args) {
     std::vector<std::string> unknown(argv.begin() + 1, argv.begin() + argc);
     throw UsageError(fmt::format("unknown Google Benchmark flag(s): {}", join(unknown, " ")));
   }
+}
+
+// The cells of `matrix` in the shard that --benchmark_filter selects, and so the cells the run
+// (or its resumption) runs: resume counts a run complete when each of them is. A filter selecting
+// no cell of the whole matrix is refused, before anything is written.
+std::vector<Cell> cells_to_run(const std::vector<Cell>& matrix, const std::optional<Shard>& shard,
+                               const std::string& filter) {
+  if (!matrix.empty() && select_cells(matrix, filter).empty()) {
+    throw UsageError(fmt::format("--benchmark_filter={} selects none of the {} cells of the matrix; accepted: a POSIX "
+                                 "extended regular expression found in the name of at least one, such as '{}' (a "
+                                 "leading '-' selects the cells it does not match)",
+                                 filter, matrix.size(), benchmark_name(matrix.front())));
+  }
+  return select_cells(shard ? select_shard(matrix, *shard) : matrix, filter);
 }
 
 bool any_matrix_option(const RunOptions& o) {
@@ -140,14 +157,14 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     if (!options.shard.empty()) plan.shard = parse_shard(options.shard);
     plan.benchmark_args = plan.spec.benchmark_args;
     plan.benchmark_args.insert(plan.benchmark_args.end(), options.benchmark_args.begin(), options.benchmark_args.end());
-    out = options.out.empty()
-              ? fs::path(fmt::format("results/run-{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr))))
-              : fs::path(options.out);
   }
-  std::vector<Cell> cells = expand_matrix(plan.spec, catalog);
-  if (plan.shard) cells = select_shard(cells, *plan.shard);
+  const std::vector<Cell> matrix = expand_matrix(plan.spec, catalog);
   init_benchmark(plan.benchmark_args);
+  std::vector<Cell> cells = cells_to_run(matrix, plan.shard, benchmark::GetBenchmarkFilter());
 
+  // Everything asked is valid: from here on the output folder is ours alone until the run ends.
+  if (!resuming) out = options.out.empty() ? create_run_folder("results") : fs::path(options.out);
+  const OutputFolderLock lock(out);
   const fs::path csv = out / "results.csv";
   std::vector<Record> earlier;
   if (resuming) {
@@ -159,14 +176,9 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
                cells.size());
     cells = std::move(state.todo);
     earlier = std::move(state.kept);
-  } else {
-    if (fs::exists(csv)) {
-      throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
-                                   "overwritten, or --resume {} to complete it", out.string(), out.string()));
-    }
-    std::error_code ec;
-    fs::create_directories(out, ec);
-    if (ec) throw UsageError(fmt::format("cannot create the output folder {}: {}", out.string(), ec.message()));
+  } else if (fs::exists(csv)) {
+    throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
+                                 "overwritten, or --resume {} to complete it", out.string(), out.string()));
   }
 
   int rows = 0;

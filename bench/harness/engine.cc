@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -28,6 +29,7 @@ struct CellState {
   std::string stopped;          // set once a repetition crashed or hung: the rest are not run
   Status stopped_status = Status::kOk;
   bool interrupted = false;
+  bool first_not_ok = false;    // repetition 0 was not ok: Google Benchmark is shown no ok one after it
   int number = 0;               // 1-based, in the order cells start
   int ok = 0;
 };
@@ -45,6 +47,7 @@ class Engine {
     CellState* s = state.get();
     by_name_[cell.id()] = s;
     states_.push_back(std::move(state));
+    // benchmark_name() spells the name these options give the benchmark.
     benchmark::RegisterBenchmark(cell.id().c_str(), [this, s](benchmark::State& st) { run_one(*s, st); })
         ->Iterations(1)
         ->Repetitions(cell.repetitions)
@@ -106,7 +109,7 @@ class Engine {
     const int repetition = s.next_repetition++;
     if (interrupt_signal() || s.interrupted) {
       s.interrupted = true;
-      st.SkipWithError("interrupted");
+      conclude(st, 0, "interrupted");
       return;
     }
     if (s.number == 0) s.number = ++cells_started_;
@@ -117,17 +120,12 @@ class Engine {
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
-      // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
-      // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
-      for (int w = 0; repetition == 0 && w < s.cell->warmup && !interrupt_signal(); ++w) {
-        (void)execute_repetition(catalog_, *s.cell, 0);
-      }
-      r = execute_repetition(catalog_, *s.cell, repetition);
+      r = measure(*s.cell, repetition);
     }
     r.host = options_.host;
     if (interrupt_signal()) {
       s.interrupted = true;
-      st.SkipWithError("interrupted");
+      conclude(st, 0, "interrupted");
       return;
     }
     if (s.stopped.empty() && (r.status == Status::kCrashed || r.status == Status::kTimeout)) {
@@ -136,15 +134,50 @@ class Engine {
     }
     s.pending.push_back(r);
     progress_.repetition_done();
-    if (r.status == Status::kOk) ++s.ok;
     if (r.status != Status::kOk) {
-      st.SkipWithError(fmt::format("{}: {}", status_name(r.status), r.message).c_str());
+      if (repetition == 0) s.first_not_ok = true;
+      conclude(st, 0, fmt::format("{}: {}", status_name(r.status), r.message));
       return;
     }
-    for (auto _ : st) st.SetIterationTime(std::max(*r.wall_s, 1e-9));
+    ++s.ok;
+    if (s.first_not_ok) {
+      // Google Benchmark 1.7 takes the statistics to compute from a cell's first run, which an
+      // errored run lacks: with two or more ok runs after it, it would crash. The row is kept
+      // as it is; only the console's table leaves it out.
+      conclude(st, *r.wall_s, "ok, but left out of this table's statistics: repetition 0 was not ok");
+      return;
+    }
+    conclude(st, *r.wall_s, "");
     st.counters["ops_per_s"] = benchmark::Counter(r.ops_per_s.value_or(0));
     st.counters["cpu_util"] = benchmark::Counter((*r.cpu_user_s + *r.cpu_sys_s) / std::max(*r.wall_s, 1e-9));
     st.counters["pss_MiB"] = benchmark::Counter(double(r.pss_bytes.value_or(0)) / (1 << 20));
+  }
+
+  // Runs the warm-up and then the measured repetition. Whatever goes wrong becomes the row's
+  // status: nothing thrown here may leave Google Benchmark's loop unfinished.
+  Record measure(const Cell& cell, int repetition) {
+    try {
+      // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
+      // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
+      for (int w = 0; repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
+        (void)execute_repetition(catalog_, cell, 0);
+      }
+      return execute_repetition(catalog_, cell, repetition);
+    } catch (const std::exception& e) {
+      Record r = record_for(cell, repetition);
+      r.status = Status::kFailed;
+      r.message = fmt::format("the harness could not run the repetition: {}", e.what());
+      return r;
+    }
+  }
+
+  // Hands Google Benchmark one repetition. Its ComputeStats, aggregating a cell's repetitions,
+  // aborts the whole process unless every run reports the same iteration count, errored ones
+  // included, and a run skipped before its loop reports none: so every repetition, whatever its
+  // fate, runs the loop exactly once and only then is marked an error.
+  static void conclude(benchmark::State& st, double seconds, const std::string& error) {
+    for (auto _ : st) st.SetIterationTime(std::max(seconds, 1e-9));
+    if (!error.empty()) st.SkipWithError(error.c_str());
   }
 
   const Catalog& catalog_;
@@ -216,10 +249,32 @@ EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, R
   size_t width = 10;
   for (const Cell& c : cells) width = std::max(width, engine.display_name(c.id()).size() + 7);  // + "_median"
   TeeReporter reporter(engine, options.console, width);
-  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::RunSpecifiedBenchmarks(&reporter, ".");  // the cells given are those to run
   benchmark::ClearRegisteredBenchmarks();
   engine.progress().clear();
   return engine.finish();
+}
+
+std::string benchmark_name(const Cell& cell) {
+  return fmt::format("{}/iterations:1/repeats:{}/manual_time", cell.id(), cell.repetitions);
+}
+
+std::vector<Cell> select_cells(const std::vector<Cell>& cells, const std::string& filter) {
+  if (filter.empty() || filter == "all") return cells;
+  const bool negative = filter.front() == '-';
+  std::regex re;
+  try {
+    re = std::regex(negative ? filter.substr(1) : filter, std::regex_constants::extended);
+  } catch (const std::regex_error& e) {
+    throw UsageError(fmt::format("--benchmark_filter={}: not a regular expression ({}); accepted: a POSIX extended "
+                                 "regular expression, with a leading '-' to exclude what it matches",
+                                 filter, e.what()));
+  }
+  std::vector<Cell> out;
+  for (const Cell& c : cells) {
+    if (std::regex_search(benchmark_name(c), re) != negative) out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace versus

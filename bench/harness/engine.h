@@ -26,9 +26,19 @@ struct EngineResult {
   int interrupted_by = 0;       // the signal that stopped the run, or 0
 };
 
-// Registers `cells` with Google Benchmark (benchmark::Initialize must have run), runs those the
-// --benchmark_filter selects, and appends their rows to `writer`.
+// Registers `cells` with Google Benchmark (benchmark::Initialize must have run), runs them all
+// (select_cells has applied --benchmark_filter), and appends their rows to `writer`.
 EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, ResultsWriter& writer,
                        const EngineOptions& options);
+
+// The cells Google Benchmark's --benchmark_filter `filter` selects, as Google Benchmark selects
+// benchmarks: a POSIX extended regular expression searched for in the name it knows each cell
+// by (benchmark_name); a leading '-' selects those it does not match; empty selects all. Throws
+// UsageError when `filter` is not a regular expression.
+std::vector<Cell> select_cells(const std::vector<Cell>& cells, const std::string& filter);
+
+// The name Google Benchmark gives the benchmark of `cell` as run_cells registers it, say
+// "cpu/fork/workers:2/count=300000;kernel=primes/iterations:1/repeats:5/manual_time".
+std::string benchmark_name(const Cell& cell);
 
 }  // namespace versus

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -204,7 +205,10 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
   if (spec.warmup < 0 || spec.warmup > 100) {
     throw UsageError(fmt::format("warmup: '{}' is not accepted; accepted: an integer from 0 to 100", spec.warmup));
   }
-  if (spec.cell_timeout_s < 0) throw UsageError("cell-timeout: must be a positive number of seconds");
+  if (!std::isfinite(spec.cell_timeout_s) || spec.cell_timeout_s < 0) {
+    throw UsageError(fmt::format("cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0 (or 0: "
+                                 "each cell's default)", spec.cell_timeout_s));
+  }
   if (spec.blocks.empty()) throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
   std::vector<Cell> cells;
   std::set<std::string> ids;

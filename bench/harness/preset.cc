@@ -1,5 +1,6 @@
 // Presets: named matrices in TOML files people can read, copy and edit (reports/presets/).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -89,7 +90,10 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
   }
   if (auto* n = root.get("cell_timeout")) {
     auto v = n->value<double>();
-    if (!v) throw UsageError(fmt::format("{}: 'cell_timeout' takes a number of seconds", where(origin, *n)));
+    if (!v || !std::isfinite(*v) || *v < 0) {
+      throw UsageError(fmt::format("{}: 'cell_timeout' takes a finite number of seconds > 0 (or 0: each cell's default)",
+                                   where(origin, *n)));
+    }
     spec.cell_timeout_s = *v;
   }
   auto* blocks = root.get_as<toml::array>("matrix");

@@ -26,8 +26,10 @@ std::string why_unsupported(const Scenario& scenario, const Runner& runner, cons
   return runner.unsupported(scenario, cell);
 }
 
-Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& cell, int repetition) {
-  Record r = record_for(cell, repetition);
+Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& matrix_cell, int repetition) {
+  Record r = record_for(matrix_cell, repetition);
+  Cell cell = matrix_cell;
+  cell.repetition = repetition;
   try {
     std::unique_ptr<Work> work;
     TaskOutcome out;

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <system_error>
 #include <stdexcept>
 #include <thread>
@@ -24,11 +26,13 @@ namespace versus {
 namespace {
 
 const ParamSpec kParams[] = {
-    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "litter", "wrong"},
+    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "litter", "wrong", "interrupt"},
                  "what the faulty worker does: none; crash (SIGSEGV); hang (sleeps forever); throw (an "
                  "exception); exit (_exit(3) mid-run); leak (starts a process in a new session and leaves it); "
-                 "wrong (returns a wrong answer)"),
+                 "wrong (returns a wrong answer); interrupt (sends SIGINT to the versus run, as Ctrl-C does)"),
     int_param("fault_worker", 0, 0, 100000, "index of the faulty worker (no fault if past the last)"),
+    int_param("fault_repetition", -1, -1, 100000,
+              "the repetition (0-based) in which the worker misbehaves; -1: in every one"),
     int_param("work_ms", 5, 0, 600000, "milliseconds each worker sleeps as its work"),
 };
 
@@ -42,6 +46,10 @@ class SelftestWork final : public TaskWork {
     out.value = 1;
     out.ops = 1;
     if (ctx.index() != fault_worker_) return;
+    if (fault_ == "interrupt") {
+      if (kill(harness(), SIGINT) != 0) throw_errno("kill the harness");
+      return;
+    }
     if (fault_ == "crash") {
       signal(SIGSEGV, SIG_DFL);  // a sanitizer's handler would turn the crash into an exit
       raise(SIGSEGV);
@@ -74,6 +82,22 @@ class SelftestWork final : public TaskWork {
     std::ofstream(std::string(tmp ? tmp : "/tmp") + "/litter") << "left behind\n";
   }
 
+  // The versus run: the parent of the repetition's process, which leads the repetition's
+  // process group (every worker of it is in that group, whatever the runner).
+  static pid_t harness() {
+    std::ifstream in(fmt::format("/proc/{}/stat", getpgrp()));
+    const std::string stat((std::istreambuf_iterator<char>(in)), {});
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read past the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) throw std::runtime_error("selftest: cannot read the repetition's parent");
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid <= 1) throw std::runtime_error("selftest: the repetition's process has no parent to interrupt");
+    return ppid;
+  }
+
   std::string check(std::span<const WorkerResult> results) const override {
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i].value != 1) return fmt::format("worker {} answered {}, expected 1", i, results[i].value);
@@ -98,8 +122,10 @@ class SelftestScenario final : public Scenario {
     return double(cell.params.integer("work_ms")) * cell.workers / 1000.0;
   }
   std::unique_ptr<TaskWork> make_task(const Cell& cell) const override {
-    return std::make_unique<SelftestWork>(cell.params.str("fault"), int(cell.params.integer("fault_worker")),
-                                          int(cell.params.integer("work_ms")));
+    const int64_t at = cell.params.integer("fault_repetition");
+    const bool faulty = at < 0 || at == cell.repetition;
+    return std::make_unique<SelftestWork>(faulty ? cell.params.str("fault") : "none",
+                                          int(cell.params.integer("fault_worker")), int(cell.params.integer("work_ms")));
   }
 };
 
