@@ -117,14 +117,14 @@ class ConversationLoops final : public RunnerTask {
 
 }  // namespace
 
-TaskOutcome run_conversations_as_workers(const Runner& runner, ConversationWork& work, const Cell& cell) {
+RunOutcome run_conversations_as_workers(const Runner& runner, ConversationWork& work, const Cell& cell) {
   ConversationWorkers task(work, cell.workers);
   return runner.run_task(task, cell, TaskLayout{cell.workers, 1, 0});
 }
 
-TaskOutcome run_conversations_on_loops(ConversationWork& work, const Cell& cell, int loops, const LoopBody& body) {
+RunOutcome run_conversations_on_loops(ConversationWork& work, const Cell& cell, int loops, const LoopBody& body) {
   ConversationLoops task(work, cell.workers, loops, body);
-  TaskOutcome out = pthread_runner()->run_task(task, cell, TaskLayout{loops, 1, 0});
+  RunOutcome out = pthread_runner()->run_task(task, cell, TaskLayout{loops, 1, 0});
   // A loop that failed failed its connections: report it as such, with the loop's reason.
   for (const WorkerResult& loop : out.results) {
     if (loop.failed) return out;

@@ -147,11 +147,11 @@ std::string PollerLoopRunner::unsupported(const Scenario& scenario, const Cell& 
   return poller_unsupported(kind_, options_for(cell, 1), highest_fd_for(scenario, cell));
 }
 
-TaskOutcome PollerLoopRunner::run_multiplex(MultiplexWork& work, const Cell& cell) const {
+RunOutcome PollerLoopRunner::run_multiplex(MultiplexWork& work, const Cell& cell) const {
   return multiplex_on_poller(work, cell, kind_, options_for(cell, work.descriptors()));
 }
 
-TaskOutcome PollerLoopRunner::run_conversations(ConversationWork& work, const Cell& cell) const {
+RunOutcome PollerLoopRunner::run_conversations(ConversationWork& work, const Cell& cell) const {
   const PollerOptions options = options_for(cell, cell.workers / loop_threads_for(cell) + 1);
   return run_conversations_on_loops(work, cell, loop_threads_for(cell), [&](std::span<Conversation* const> convs) {
     std::unique_ptr<Poller> poller = make_poller(kind_, options);

@@ -22,8 +22,8 @@ class PollerLoopRunner : public Runner {
   unsigned shapes() const override { return kConversationShape | kMultiplexShape; }
   std::span<const ParamSpec> params() const override { return params_; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override;
-  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override;
-  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override;
+  RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override;
+  RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override;
 
  private:
   PollerOptions options_for(const Cell& cell, int64_t descriptors_per_loop) const;

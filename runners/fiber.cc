@@ -56,14 +56,14 @@ class FiberRunner final : public Runner {
     return check_stacks(layout.workers + threads, cell.params.integer("fiber_stack_kb") * 1024, "fibers");
   }
 
-  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+  RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_as_workers(*this, work, cell);
   }
-  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+  RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
     return multiplex_per_descriptor(*this, work, cell);
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
+  RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
     const int n = layout.workers;
     const int nthreads = threads_for(cell, layout);
     const size_t stack_bytes = size_t(cell.params.integer("fiber_stack_kb")) * 1024;
@@ -110,7 +110,7 @@ class FiberRunner final : public Runner {
       throw;
     }
     const pid_t self = getpid();
-    TaskOutcome out = phase.measure({&self, 1});
+    RunOutcome out = phase.measure({&self, 1});
     for (auto& th : threads) th.join();
     return out;
   }
@@ -118,7 +118,7 @@ class FiberRunner final : public Runner {
  private:
   // Fibers created (stack and context), run to the end and destroyed, round after round, on the
   // calling thread, with the clock running.
-  static TaskOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
+  static RunOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
     std::vector<WorkerResult> results(n);
     const Usage before = usage_of_self();
     const int64_t start = now_ns();

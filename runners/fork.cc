@@ -45,11 +45,11 @@ class ForkRunner final : public Runner {
     return check_tasks(layout.workers, "processes");
   }
 
-  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+  RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_as_workers(*this, work, cell);
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
+  RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
     const int n = layout.workers;
     if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, cell.params.str("spawn"));
     TaskPhase phase(n, n);
@@ -72,7 +72,7 @@ class ForkRunner final : public Runner {
     };
     std::vector<pid_t> pids = children.pids();
     pids.push_back(getpid());
-    TaskOutcome out = phase.measure(pids, watch);
+    RunOutcome out = phase.measure(pids, watch);
 
     const std::vector<int> statuses = children.reap_all();
     for (int i = 0; i < n; ++i) {
@@ -112,7 +112,7 @@ class ForkRunner final : public Runner {
 
   // Processes made and reaped round after round with the clock running. fork: each child runs
   // the worker and exits; vfork/posix_spawn: each starts versus-noop, and a clean exit counts.
-  static TaskOutcome spawn(TaskWork& work, int n, int rounds, const std::string& how) {
+  static RunOutcome spawn(TaskWork& work, int n, int rounds, const std::string& how) {
     SharedArray<WorkerResult> results(n);
     const std::string program = how == "fork" ? std::string() : noop_program();
     char* const argv[] = {const_cast<char*>(program.c_str()), nullptr};
@@ -153,7 +153,7 @@ class ForkRunner final : public Runner {
         }
       }
     }
-    TaskOutcome out;
+    RunOutcome out;
     out.wall_s = double(now_ns() - start) * 1e-9;
     out.usage = (usage_of_self() + usage_of_children()) - before;
     const pid_t self = getpid();

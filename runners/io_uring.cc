@@ -140,7 +140,7 @@ class CompletionLoop {
 
 // mux: a read in flight on every descriptor at once; each completion is an event, and the read is
 // submitted again. Reads rather than receives, so pipes work as well as sockets.
-TaskOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
+RunOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
   constexpr unsigned kBytes = 16;
   const size_t n = size_t(work.descriptors());
   std::vector<uint8_t> bufs(n * kBytes);
@@ -192,7 +192,7 @@ TaskOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
     return calls;
   };
   try {
-    TaskOutcome out = multiplex_on_one_thread(work, cell, driver);
+    RunOutcome out = multiplex_on_one_thread(work, cell, driver);
     if (ring_made) io_uring_queue_exit(&ring);
     return out;
   } catch (...) {
@@ -218,12 +218,12 @@ class IoUringRunner final : public Runner {
     options.multishot = cell.params.str("uring_wait") == "poll";
     return poller_unsupported("io_uring", options, highest_fd_for(scenario, cell));
   }
-  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+  RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_on_loops(work, cell, loop_threads_for(cell), [](std::span<Conversation* const> convs) {
       CompletionLoop(convs).run();
     });
   }
-  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+  RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
     if (cell.params.str("uring_wait") == "poll") {
       PollerOptions options;
       options.multishot = true;

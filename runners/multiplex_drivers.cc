@@ -184,16 +184,16 @@ uint64_t forward_event(MultiplexWork& work, int i, uint8_t b) {
   return 1;
 }
 
-TaskOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const SingleThreadMultiplex& driver) {
+RunOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const SingleThreadMultiplex& driver) {
   OneThreadTask task(work, driver);
-  TaskOutcome out = pthread_runner()->run_task(task, cell, TaskLayout{1, 1, 0});
+  RunOutcome out = pthread_runner()->run_task(task, cell, TaskLayout{1, 1, 0});
   out.wall_s = task.rounds_s;
   out.setup_s = task.setup_s;
   out.syscalls = task.syscalls;
   return out;
 }
 
-TaskOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::string_view kind,
+RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::string_view kind,
                                 const PollerOptions& options) {
   std::unique_ptr<Poller> poller;
   std::vector<PollEvent> ready;
@@ -239,10 +239,10 @@ TaskOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::stri
   return multiplex_on_one_thread(work, cell, driver);
 }
 
-TaskOutcome multiplex_per_descriptor(const Runner& runner, MultiplexWork& work, const Cell& cell) {
+RunOutcome multiplex_per_descriptor(const Runner& runner, MultiplexWork& work, const Cell& cell) {
   PerDescriptorTask task(work);
   task.created_ns = now_ns();
-  TaskOutcome out = runner.run_task(task, cell, TaskLayout{work.descriptors() + 1, 1, 0});
+  RunOutcome out = runner.run_task(task, cell, TaskLayout{work.descriptors() + 1, 1, 0});
   out.wall_s = task.rounds_s;
   out.memory = task.memory;
   out.setup_s = task.setup_s;

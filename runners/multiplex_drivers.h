@@ -17,10 +17,10 @@
 
 namespace versus {
 
-TaskOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::string_view kind,
+RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::string_view kind,
                                 const PollerOptions& options);
 
-TaskOutcome multiplex_per_descriptor(const Runner& runner, MultiplexWork& work, const Cell& cell);
+RunOutcome multiplex_per_descriptor(const Runner& runner, MultiplexWork& work, const Cell& cell);
 
 // One thread's part, for drivers of their own (io_uring's receives): `prepare` readies the
 // descriptors (timed as setup_s), then for each round the work's start_round, then
@@ -30,7 +30,7 @@ struct SingleThreadMultiplex {
   std::function<uint64_t()> prepare;
   std::function<uint64_t(uint64_t target)> consume;
 };
-TaskOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const SingleThreadMultiplex& driver);
+RunOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const SingleThreadMultiplex& driver);
 
 // Hands byte `b` read from descriptor i to the work and writes the event on where it goes.
 // Returns the system calls made (0 or 1).

@@ -28,14 +28,14 @@ class PthreadRunner final : public Runner {
     return check_stacks(n, int64_t{8} << 20, "threads");
   }
 
-  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+  RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_as_workers(*this, work, cell);
   }
-  TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
+  RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
     return multiplex_per_descriptor(*this, work, cell);
   }
 
-  TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+  RunOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
     const int n = layout.workers;
     if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds);
     TaskPhase phase(n, n);
@@ -60,14 +60,14 @@ class PthreadRunner final : public Runner {
     }
 
     const pid_t self = getpid();
-    TaskOutcome out = phase.measure({&self, 1});
+    RunOutcome out = phase.measure({&self, 1});
     for (auto& t : threads) t.join();
     return out;
   }
 
  private:
   // pthread_create and join, round after round, with the clock running.
-  static TaskOutcome spawn(TaskWork& work, int n, int rounds) {
+  static RunOutcome spawn(TaskWork& work, int n, int rounds) {
     std::vector<WorkerResult> results(n);
     std::vector<pthread_t> threads(n);
     struct Start {

@@ -73,7 +73,7 @@ class PythonRunner final : public Runner {
     return {};
   }
 
-  TaskOutcome run_task(TaskWork&, const Cell& cell, const TaskLayout& layout) const override {
+  RunOutcome run_task(TaskWork&, const Cell& cell, const TaskLayout& layout) const override {
     PythonCell py = python_cell(cell, layout.workers);
     if (cell.scenario == "ipc" && cell.params.str("channel") == "shm") {
       // A block each way per pair, under names the harness removes if the cell leaves them.
@@ -86,7 +86,7 @@ class PythonRunner final : public Runner {
     return run_python_cell(py);
   }
 
-  TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
+  RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     PythonCell py = python_cell(cell, cell.workers);
     py.settings = work.hand_to_own_client();
     return run_python_cell(py);

@@ -89,7 +89,7 @@ std::string last_line(const std::string& text) {
   return nl == std::string::npos ? s : s.substr(nl + 1);
 }
 
-void set_measure(TaskOutcome& o, const std::string& name, double v) {
+void set_measure(RunOutcome& o, const std::string& name, double v) {
   if (name == "wall_s") o.wall_s = v;
   else if (name == "cpu_user_s") o.usage.user_s = v;
   else if (name == "cpu_sys_s") o.usage.sys_s = v;
@@ -97,17 +97,17 @@ void set_measure(TaskOutcome& o, const std::string& name, double v) {
   else if (name == "ctx_involuntary") o.usage.involuntary = int64_t(v);
   else if (name == "rss_peak_bytes") o.memory.rss_peak_bytes = int64_t(v);
   else if (name == "pss_bytes") o.memory.pss_bytes = int64_t(v);
-  else if (name == "bytes") o.bytes = uint64_t(v);
-  else if (name == "lat_p50_us") o.lat_p50_us = v;
-  else if (name == "lat_p90_us") o.lat_p90_us = v;
-  else if (name == "lat_p99_us") o.lat_p99_us = v;
-  else if (name == "lat_p999_us") o.lat_p999_us = v;
+  else if (name == "bytes") o.program_measures->bytes = uint64_t(v);
+  else if (name == "lat_p50_us") o.program_measures->lat_p50_us = v;
+  else if (name == "lat_p90_us") o.program_measures->lat_p90_us = v;
+  else if (name == "lat_p99_us") o.program_measures->lat_p99_us = v;
+  else if (name == "lat_p999_us") o.program_measures->lat_p999_us = v;
   // bytes_per_s and anything else derived is recomputed on this side
 }
 
 }  // namespace
 
-TaskOutcome run_python_cell(const PythonCell& cell) {
+RunOutcome run_python_cell(const PythonCell& cell) {
   nlohmann::json spec = {{"runner", cell.runner}, {"scenario", cell.scenario}, {"workers", cell.workers},
                          {"params", cell.params.values()}, {"settings", cell.settings}};
   const Ending end = run_program(spec.dump());
@@ -115,8 +115,8 @@ TaskOutcome run_python_cell(const PythonCell& cell) {
     throw WorkerCrashed(fmt::format("the Python program ({}) was killed by signal {} ({})", cell.runner,
                                     WTERMSIG(end.status), strsignal(WTERMSIG(end.status))));
   }
-  TaskOutcome o;
-  o.own_measures = true;
+  RunOutcome o;
+  o.program_measures.emplace();
   o.results.resize(size_t(cell.workers));
   std::vector<bool> seen(size_t(cell.workers), false);
   bool done = false, has_wall = false;

@@ -22,9 +22,9 @@ struct PythonCell {
 };
 
 // Runs the program on `cell` and returns what it measured, with one WorkerResult per worker
-// row and own_measures set. Throws WorkerCrashed when the program or one of its worker
+// row and program_measures set. Throws WorkerCrashed when the program or one of its worker
 // processes was killed by a signal, std::runtime_error when it failed (its message, or its
 // exit status and the last line it wrote on stderr).
-TaskOutcome run_python_cell(const PythonCell& cell);
+RunOutcome run_python_cell(const PythonCell& cell);
 
 }  // namespace versus

@@ -18,7 +18,7 @@ class SerialRunner final : public Runner {
   bool concurrent() const override { return false; }
   WorkerHost worker_host() const override { return WorkerHost::kCallingThread; }
 
-  TaskOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+  RunOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
     const int n = layout.workers;
     std::vector<WorkerResult> results(n);
     // With spawn rounds there is nothing to create: calling the function is the reference.

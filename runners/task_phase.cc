@@ -66,12 +66,12 @@ void TaskPhase::abort() {
   raise_flag(line_[0].leave);
 }
 
-TaskOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<void()>& poll) {
+RunOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<void()>& poll) {
   wait_ready(poll);
   const Usage before = usage_of_self();
   release();
   wait_done(poll);
-  TaskOutcome out;
+  RunOutcome out;
   out.usage = usage_of_self() - before;
   out.memory = sample_memory(pids);
   let_leave();
@@ -80,8 +80,8 @@ TaskOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<
   return out;
 }
 
-TaskOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results) {
-  TaskOutcome out;
+RunOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results) {
+  RunOutcome out;
   out.wall_s = double(now_ns() - start_ns) * 1e-9;
   out.usage = usage_of_self() - before;
   const pid_t self = getpid();

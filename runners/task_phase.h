@@ -41,7 +41,7 @@ class TaskPhase {
   // waits for all to finish, takes this process's CPU use and the memory of `pids` (this
   // process included) while the workers are still alive, lets them leave and collects results.
   // `poll` as for wait_ready. The caller then joins or reaps its workers.
-  TaskOutcome measure(std::span<const pid_t> pids, const std::function<void()>& poll = {});
+  RunOutcome measure(std::span<const pid_t> pids, const std::function<void()>& poll = {});
 
   double wall_s() const;  // release -> latest finish
   WorkerResult& result(int worker) { return results_[worker]; }
@@ -72,7 +72,7 @@ namespace versus {
 
 // The outcome of workers run one after another in this process, timed from `start_ns` and
 // `before` to now: wall time, this process's CPU use, its memory.
-TaskOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results);
+RunOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results);
 
 // A task a runner builds around the work of another shape (conversations, multiplexed
 // descriptors) to use the task machinery: the harness checks that work itself, not this.

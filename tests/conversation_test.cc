@@ -194,14 +194,14 @@ class ConversationTest : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override { alarm(0); }
 
-  TaskOutcome run(int connections, int batches, int pipeline, size_t size, std::map<std::string, std::string> set = {}) {
+  RunOutcome run(int connections, int batches, int pipeline, size_t size, std::map<std::string, std::string> set = {}) {
     const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
     Cell cell;
     cell.runner = std::string(runner->name());
     cell.workers = connections;
     for (const auto& p : runner->params()) cell.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
     EchoWork work(connections, batches, pipeline, size);
-    TaskOutcome out = runner->run_conversations(work, cell);
+    RunOutcome out = runner->run_conversations(work, cell);
     EXPECT_EQ(out.results.size(), size_t(connections));
     for (size_t i = 0; i < out.results.size(); ++i) EXPECT_EQ(out.results[i].failed, 0) << out.results[i].message;
     EXPECT_EQ(work.check(out.results), "");

@@ -92,7 +92,7 @@ TEST_P(RunnerTest, WorkersRunWhereTheRunnerSays) {
   const int n = 3;
   WhoRuns work(n);
   const Cell c = cell(*cpu_scenario(), n);
-  const TaskOutcome out = runner().run_task(work, c, TaskLayout{n, 1});
+  const RunOutcome out = runner().run_task(work, c, TaskLayout{n, 1});
   ASSERT_EQ(out.results.size(), size_t(n));
   std::set<pid_t> pids, tids;
   for (int i = 0; i < n; ++i) {

@@ -12,15 +12,15 @@ TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
   return {cell.workers * group, group, scenario.spawn_rounds(cell)};
 }
 
-TaskOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {
+RunOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {
   throw std::logic_error(fmt::format("runner {} does not drive the task shape", name()));
 }
 
-TaskOutcome Runner::run_conversations(ConversationWork&, const Cell&) const {
+RunOutcome Runner::run_conversations(ConversationWork&, const Cell&) const {
   throw std::logic_error(fmt::format("runner {} does not drive the conversation shape", name()));
 }
 
-TaskOutcome Runner::run_multiplex(MultiplexWork&, const Cell&) const {
+RunOutcome Runner::run_multiplex(MultiplexWork&, const Cell&) const {
   throw std::logic_error(fmt::format("runner {} does not drive the multiplex shape", name()));
 }
 

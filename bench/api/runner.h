@@ -18,19 +18,22 @@
 
 namespace versus {
 
-// What a runner measured in one repetition of a task-shaped cell.
-struct TaskOutcome {
+// What a runner's own program measured where the scenario's instruments never ran (the py-*
+// runners' Python program): these stand in for the scenario's add_measures.
+struct ProgramMeasures {
+  std::optional<uint64_t> bytes;
+  std::optional<double> lat_p50_us, lat_p90_us, lat_p99_us, lat_p999_us;
+};
+
+// What a runner measured in one repetition, whatever the cell's shape.
+struct RunOutcome {
   double wall_s = 0;                  // start barrier released -> last worker done
   std::vector<WorkerResult> results;  // one per worker, in worker order
   Usage usage;                        // CPU and context switches of the measured phase
   Memory memory;                      // every process of the cell, sampled before workers exit
   std::optional<double> setup_s;      // multiplex shape: set-up before the first round
   std::optional<uint64_t> syscalls;   // multiplex shape: system calls the runner made
-  // Set by a runner whose workers ran outside the scenario's instruments (the py-* runners'
-  // Python program): the scenario's add_measures is skipped, these are used instead.
-  bool own_measures = false;
-  std::optional<uint64_t> bytes;
-  std::optional<double> lat_p50_us, lat_p90_us, lat_p99_us, lat_p999_us;
+  std::optional<ProgramMeasures> program_measures;  // set only by a runner with a program of its own
 };
 
 // How many workers a task-shaped repetition has, and how they group: a channel-pair scenario
@@ -94,15 +97,15 @@ class Runner {
   // at the start barrier, runs work.run(ctx, results[i]). The task and channel shapes both come
   // here (bench/api/scenario.h). Throws WorkerCrashed when a worker process died from a signal,
   // std::exception on other errors.
-  virtual TaskOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const;
+  virtual RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const;
   // Runs one repetition of a conversation-shaped cell: cell.workers connections, each opened
   // with work.open before the start line and driven until its conversation is over. Results
   // come back one per connection. Throws as run_task does.
-  virtual TaskOutcome run_conversations(ConversationWork& work, const Cell& cell) const;
+  virtual RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const;
   // Runs one repetition of a multiplex-shaped cell (bench/api/multiplex.h): waits on every read end,
   // consumes each event, drives the rounds. wall_s covers the rounds only; setup_s and syscalls
   // are filled.
-  virtual TaskOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const;
+  virtual RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const;
 };
 
 // The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the

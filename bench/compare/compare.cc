@@ -56,7 +56,7 @@ Grouped group(const RunResults& run) {
   return g;
 }
 
-std::vector<double> samples(const Group& g, const Measure& m) {
+std::vector<double> samples(const Group& g, const ComparableMeasure& m) {
   std::vector<double> out;
   for (const Record* r : g.rows) {
     if (r->status != Status::kOk) continue;
@@ -104,7 +104,7 @@ struct Context {
 
 // Judges one measure of a cell both runs have, from its ok rows.
 std::optional<CellComparison> judge_samples(const std::string& cell, const Group& base, const Group& cur,
-                                            const Measure& m, const Context& ctx) {
+                                            const ComparableMeasure& m, const Context& ctx) {
   CellComparison c = make_comparison(cell, m.column(), Verdict::kUnchanged);
   std::vector<double> x = samples(base, m), y = samples(cur, m);
   c.baseline_n = static_cast<int>(x.size());
@@ -164,7 +164,7 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
 
 // Rows that are not ok decide before the numbers do.
 std::vector<CellComparison> judge_cell(const std::string& cell, const Group& base, const Group& cur, const Context& ctx) {
-  const Measure& primary = measure_named(ctx.settings.measures.front());
+  const ComparableMeasure& primary = measure_named(ctx.settings.measures.front());
   auto by_status = [&](Verdict v, std::string note) {
     CellComparison c = make_comparison(cell, primary.column(), v);
     c.baseline_n = static_cast<int>(samples(base, primary).size());
@@ -211,8 +211,8 @@ void check_settings(const CompareSettings& s) {
 
 }  // namespace
 
-const std::vector<Measure>& comparable_measures() {
-  static const std::vector<Measure> table = {
+const std::vector<ComparableMeasure>& comparable_measures() {
+  static const std::vector<ComparableMeasure> table = {
       {&record_field("wall_s"), Better::kLower},
       {&record_field("ops_per_s"), Better::kHigher},
       {&record_field("bytes_per_s"), Better::kHigher},
@@ -228,7 +228,7 @@ const std::vector<Measure>& comparable_measures() {
   return table;
 }
 
-std::optional<double> Measure::read(const Record& r) const {
+std::optional<double> ComparableMeasure::read(const Record& r) const {
   return std::visit(
       [&r](auto member) -> std::optional<double> {
         const auto& v = r.*member;
@@ -240,7 +240,7 @@ std::optional<double> Measure::read(const Record& r) const {
       field->member);
 }
 
-const Measure& measure_named(std::string_view column) {
+const ComparableMeasure& measure_named(std::string_view column) {
   for (const auto& m : comparable_measures()) {
     if (m.column() == column) return m;
   }

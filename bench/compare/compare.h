@@ -41,14 +41,14 @@ namespace versus {
 
 // Which way is better, per measure: the one table compare reads directions from.
 enum class Better { kLower, kHigher };
-struct Measure {
+struct ComparableMeasure {
   const RecordField* field;  // the column compared, and where it lives in a Record
   Better better;
   const char* column() const { return field->name; }
   std::optional<double> read(const Record& r) const;  // empty for an empty field
 };
-const std::vector<Measure>& comparable_measures();
-const Measure& measure_named(std::string_view column);  // throws UsageError listing the accepted
+const std::vector<ComparableMeasure>& comparable_measures();
+const ComparableMeasure& measure_named(std::string_view column);  // throws UsageError listing the accepted
 
 // One side of a comparison: the rows of a results.csv and the env.json beside it, if any.
 struct RunResults {

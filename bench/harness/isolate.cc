@@ -83,11 +83,11 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
   // After a normal end, whatever is still there was left behind by the cell. Counted before the
   // group is ended: those in it count too.
   const bool finished = end.how == IsolatedEnd::How::kExited || end.how == IsolatedEnd::How::kSignaled;
-  if (finished) end.leftovers = static_cast<int>(descendants().size());
+  if (finished) end.processes_left = static_cast<int>(descendants().size());
   const pid_t pid = child.pid();
   child.end();
   kill_descendants();  // those that left the group, and the group's own if any outlived end()
-  end.litter = remove_cell_names(pid);
+  end.names_left = remove_cell_names(pid);
   return end;
 }
 

@@ -15,8 +15,8 @@ struct IsolatedEnd {
   enum class How { kExited, kSignaled, kTimedOut, kInterrupted } how = How::kExited;
   int code = 0;             // exit status (kExited) or signal number (kSignaled)
   std::string output;       // what the body returned, sent back over a pipe
-  int leftovers = 0;        // processes the child left behind, killed afterwards
-  int litter = 0;           // shared-memory, queue and temporary names it left, removed afterwards
+  int processes_left = 0;   // processes the child left behind, killed afterwards
+  int names_left = 0;       // shared-memory, queue and temporary names it left, removed afterwards
   std::string describe() const;  // "killed by signal SIGSEGV (Segmentation fault)", ...
 };
 

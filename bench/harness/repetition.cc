@@ -32,7 +32,7 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
   cell.repetition = repetition;
   try {
     std::unique_ptr<Work> work;
-    TaskOutcome out;
+    RunOutcome out;
     if (scenario.shape() == kMultiplexShape) {
       std::unique_ptr<MultiplexWork> mux = scenario.make_multiplex(cell);
       reset_peak_rss();
@@ -73,15 +73,16 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
     if (std::string wrong = work->check(out.results); !wrong.empty()) {
       r.status = Status::kInvalid;
       r.message = wrong;
-    } else if (!out.own_measures) {
+    } else if (!out.program_measures) {
       work->add_measures(out.results, r);
     } else {
-      r.bytes = out.bytes;
-      if (out.bytes) r.bytes_per_s = out.wall_s > 0 ? double(*out.bytes) / out.wall_s : 0.0;
-      r.lat_p50_us = out.lat_p50_us;
-      r.lat_p90_us = out.lat_p90_us;
-      r.lat_p99_us = out.lat_p99_us;
-      r.lat_p999_us = out.lat_p999_us;
+      const ProgramMeasures& m = *out.program_measures;
+      r.bytes = m.bytes;
+      if (m.bytes) r.bytes_per_s = out.wall_s > 0 ? double(*m.bytes) / out.wall_s : 0.0;
+      r.lat_p50_us = m.lat_p50_us;
+      r.lat_p90_us = m.lat_p90_us;
+      r.lat_p99_us = m.lat_p99_us;
+      r.lat_p999_us = m.lat_p999_us;
     }
   } catch (const WorkerCrashed& e) {
     r.status = Status::kCrashed;
@@ -189,8 +190,8 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
       break;
   }
   auto note = [&r](const std::string& what) { r.message += (r.message.empty() ? "" : "; ") + what; };
-  if (end.leftovers > 0) note(fmt::format("{} process(es) left behind by the cell were killed", end.leftovers));
-  if (end.litter > 0) note(fmt::format("{} shared-memory, queue or temporary name(s) left by the cell were removed", end.litter));
+  if (end.processes_left > 0) note(fmt::format("{} process(es) left behind by the cell were killed", end.processes_left));
+  if (end.names_left > 0) note(fmt::format("{} shared-memory, queue or temporary name(s) left by the cell were removed", end.names_left));
   return r;
 }
 
