@@ -73,7 +73,6 @@ class ConversationWorkers final : public RunnerTask {
     conv.finish(out);
   }
 
-
  private:
   ConversationWork& work_;
   // Each worker touches only its own entry; under fork each child fills its own copy.

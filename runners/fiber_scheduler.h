@@ -58,8 +58,7 @@ class Fiber {
 // thread sleeps in the poller, and while others run it looks for woken ones now and then.
 class FiberScheduler {
  public:
-  explicit FiberScheduler(size_t stack_bytes, Poller* poller = nullptr)
-      : stack_bytes_(stack_bytes), poller_(poller) {}
+  explicit FiberScheduler(size_t stack_bytes, Poller* poller = nullptr) : stack_bytes_(stack_bytes), poller_(poller) {}
   void spawn(std::function<void()> body);
   // Returns when every fiber has finished.
   void run();
@@ -80,7 +79,7 @@ class FiberScheduler {
   Poller* poller_;
   std::deque<std::unique_ptr<Fiber>> ready_;
   std::vector<std::unique_ptr<Fiber>> parked_;  // by descriptor
-  std::vector<uint32_t> registered_;  // by descriptor: what the poller watches it for
+  std::vector<uint32_t> registered_;            // by descriptor: what the poller watches it for
   size_t parked_count_ = 0;
   std::vector<PollEvent> events_;
   // Set by wait_for inside the running fiber, acted on once it has switched back.

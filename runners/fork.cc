@@ -37,8 +37,10 @@ class ForkRunner final : public Runner {
     const TaskLayout layout = layout_of(scenario, cell);
     if (cell.params.str("spawn") != "fork") {
       if (layout.spawn_rounds == 0) {
-        return fmt::format("spawn={} starts a tiny program, not a worker: only where creation is measured (spawn "
-                           "scenario, mode=create)", cell.params.str("spawn"));
+        return fmt::format(
+            "spawn={} starts a tiny program, not a worker: only where creation is measured (spawn "
+            "scenario, mode=create)",
+            cell.params.str("spawn"));
       }
       if (access(noop_program().c_str(), X_OK) != 0) return fmt::format("{} is missing: build it", noop_program());
     }
@@ -144,8 +146,7 @@ class ForkRunner final : public Runner {
       }
       for (int i = 0; i < n; ++i) {
         int st = 0;
-        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR) {
-        }
+        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR) {}
         if (WIFSIGNALED(st)) throw_for(size_t(i), pids[i], st);
         if (how != "fork") {  // the program did its nothing: one spawn, checked by its exit
           results[i].ops += 1;

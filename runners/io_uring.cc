@@ -219,9 +219,8 @@ class IoUringRunner final : public Runner {
     return poller_unsupported("io_uring", options, highest_fd_for(scenario, cell));
   }
   RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
-    return run_conversations_on_loops(work, cell, loop_threads_for(cell), [](std::span<Conversation* const> convs) {
-      CompletionLoop(convs).run();
-    });
+    return run_conversations_on_loops(work, cell, loop_threads_for(cell),
+                                      [](std::span<Conversation* const> convs) { CompletionLoop(convs).run(); });
   }
   RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override {
     if (cell.params.str("uring_wait") == "poll") {

@@ -46,7 +46,6 @@ class OneThreadTask final : public RunnerTask {
     out.ops = uint64_t(work_.rounds()) * work_.events_per_round();
   }
 
-
   double setup_s = 0, rounds_s = 0;
   uint64_t syscalls = 0;
 
@@ -77,7 +76,6 @@ class PerDescriptorTask final : public RunnerTask {
       serve(ctx, ctx.index() - 1);
     }
   }
-
 
   int64_t created_ns = 0;  // just before the workers were made
   double setup_s = 0, rounds_s = 0;
@@ -194,7 +192,7 @@ RunOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const 
 }
 
 RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::string_view kind,
-                                const PollerOptions& options) {
+                               const PollerOptions& options) {
   std::unique_ptr<Poller> poller;
   std::vector<PollEvent> ready;
   const bool drain = options.edge_triggered || options.multishot;

@@ -18,7 +18,7 @@
 namespace versus {
 
 RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::string_view kind,
-                                const PollerOptions& options);
+                               const PollerOptions& options);
 
 RunOutcome multiplex_per_descriptor(const Runner& runner, MultiplexWork& work, const Cell& cell);
 

@@ -21,11 +21,11 @@ const ParamSpec kPoolParam = choice_param(
     "py_pool", {"pool", "executor"},
     "pool: multiprocessing.Pool / multiprocessing.pool.ThreadPool (seed 004's); executor: concurrent.futures' "
     "ProcessPoolExecutor / ThreadPoolExecutor (seeds 001, 003); each with its own default chunking");
-const ParamSpec kStartParam = choice_param(
-    "py_start", {"default", "fork", "spawn", "forkserver"},
-    "multiprocessing start method; default: the platform's (fork on Linux before Python 3.14)");
-const ParamSpec kFaultParam = choice_param(
-    "py_fault", {"none", "raise", "kill"}, "for tests: the first task raises, or its process is killed");
+const ParamSpec kStartParam =
+    choice_param("py_start", {"default", "fork", "spawn", "forkserver"},
+                 "multiprocessing start method; default: the platform's (fork on Linux before Python 3.14)");
+const ParamSpec kFaultParam =
+    choice_param("py_fault", {"none", "raise", "kill"}, "for tests: the first task raises, or its process is killed");
 
 const ParamSpec kThreadParams[] = {kPoolParam, kFaultParam};
 const ParamSpec kProcessParams[] = {kPoolParam, kStartParam, kFaultParam};
@@ -57,17 +57,22 @@ class PythonRunner final : public Runner {
       return "the Python runners run kernel=primes only (a triad in Python measures the interpreter, not memory)";
     }
     if (s == "redis" && !py.has_redis) {
-      return fmt::format("redis-py does not import under {}; scripts/setup.sh installs Debian's python3-redis", py.path);
+      return fmt::format("redis-py does not import under {}; scripts/setup.sh installs Debian's python3-redis",
+                         py.path);
     }
     if (s == "ipc") {
       const std::string& ch = p.str("channel");
-      if (p.str("fault") != "none") return "ipc's fault is injected by the C++ producer; the Python runners use py_fault";
+      if (p.str("fault") != "none")
+        return "ipc's fault is injected by the C++ producer; the Python runners use py_fault";
       if (kind_ == PyKind::kAsyncio && ch != "queue" && ch != "socketpair") {
-        return fmt::format("py-asyncio carries ipc over channel=queue (asyncio.Queue) or socketpair (streams), not {}", ch);
+        return fmt::format("py-asyncio carries ipc over channel=queue (asyncio.Queue) or socketpair (streams), not {}",
+                           ch);
       }
       if (ch == "tcp" || ch == "mq") {
-        return fmt::format("the Python runners carry ipc over pipe, socketpair, queue and shm (multiprocessing's "
-                           "Pipe, Queue, shared_memory), not {}", ch);
+        return fmt::format(
+            "the Python runners carry ipc over pipe, socketpair, queue and shm (multiprocessing's "
+            "Pipe, Queue, shared_memory), not {}",
+            ch);
       }
     }
     return {};

@@ -51,22 +51,22 @@ Ending run_program(const std::string& input) {
   // running or as a zombie for the harness to count. Only the tail of stderr is kept: its last
   // line is the reason given when the program fails.
   Child program = Child::exec({py.path, "-u", script}, {.own_group = true,
-                                                         .capture_output = true,
-                                                         .capture_errors = true,
-                                                         .errors_limit = size_t{1} << 16,
-                                                         .input_fd = in.theirs.get()});
+                                                        .capture_output = true,
+                                                        .capture_errors = true,
+                                                        .errors_limit = size_t{1} << 16,
+                                                        .input_fd = in.theirs.get()});
   in.theirs.reset();
   // The cell is small: one send fits the socket's buffer, and the program reads it first.
   const std::string line = input + "\n";
   ssize_t sent;
-  while ((sent = send(in.ours.get(), line.data(), line.size(), MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-  }
+  while ((sent = send(in.ours.get(), line.data(), line.size(), MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
   in.ours.reset();
 
   // Until both pipes close, or the program itself has exited and its pipes stay quiet: its
   // workers inherit the pipes, and one stuck beside a dead peer would hold them open.
   const ChildEnd end = program.wait({.linger_ms = 100});
-  if (end.exec_error != 0) throw std::runtime_error(fmt::format("cannot run {}: {}", py.path, strerror(end.exec_error)));
+  if (end.exec_error != 0)
+    throw std::runtime_error(fmt::format("cannot run {}: {}", py.path, strerror(end.exec_error)));
   if (sent != ssize_t(line.size()) && end.how == ChildEnd::How::kExited && end.code() == 0) {
     throw std::runtime_error("the Python worker program did not take the cell on its standard input");
   }
@@ -108,8 +108,11 @@ void set_measure(RunOutcome& o, const std::string& name, double v) {
 }  // namespace
 
 RunOutcome run_python_cell(const PythonCell& cell) {
-  nlohmann::json spec = {{"runner", cell.runner}, {"scenario", cell.scenario}, {"workers", cell.workers},
-                         {"params", cell.params.values()}, {"settings", cell.settings}};
+  nlohmann::json spec = {{"runner", cell.runner},
+                         {"scenario", cell.scenario},
+                         {"workers", cell.workers},
+                         {"params", cell.params.values()},
+                         {"settings", cell.settings}};
   const Ending end = run_program(spec.dump());
   if (WIFSIGNALED(end.status)) {
     throw WorkerCrashed(fmt::format("the Python program ({}) was killed by signal {} ({})", cell.runner,
@@ -146,7 +149,8 @@ RunOutcome run_python_cell(const PythonCell& cell) {
       std::istringstream f(rest);
       std::string name;
       double v;
-      if (!(f >> name >> v)) throw std::runtime_error(fmt::format("the Python program wrote a bad measure: '{}'", line));
+      if (!(f >> name >> v))
+        throw std::runtime_error(fmt::format("the Python program wrote a bad measure: '{}'", line));
       set_measure(o, name, v);
       has_wall = has_wall || name == "wall_s";
     } else if (!what.empty()) {

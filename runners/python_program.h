@@ -14,9 +14,9 @@
 namespace versus {
 
 struct PythonCell {
-  std::string runner;    // py-thread, py-process, py-asyncio
+  std::string runner;  // py-thread, py-process, py-asyncio
   std::string scenario;
-  int workers = 1;       // worker rows expected back
+  int workers = 1;  // worker rows expected back
   Params params;
   std::map<std::string, std::string> settings;  // what the C++ side prepared (a server's port)
 };

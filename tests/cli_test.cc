@@ -43,8 +43,7 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   // cpu: runners x workers x repetitions; ipc: runners x channels x modes x repetitions; redis:
   // runners x workers x repetitions; mux: runners x fds x repetitions; Python: cpu runners x
   // workers x repetitions, spawn runners x repetitions.
-  ASSERT_EQ(t.rows.size(),
-            4u * 3u * 3u + 2u * 3u * 2u * 3u + 4u * 2u * 3u + 4u * 2u * 3u + 3u * 2u * 3u + 2u * 3u);
+  ASSERT_EQ(t.rows.size(), 4u * 3u * 3u + 2u * 3u * 2u * 3u + 4u * 2u * 3u + 4u * 2u * 3u + 3u * 2u * 3u + 2u * 3u);
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const Record r = record_from_row(t, i, "results.csv");
     if (r.runner == "select" && r.params.find("fds=1000;") != std::string::npos) {
@@ -74,8 +73,8 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   }
   std::ifstream env_in(out / "env.json");
   const nlohmann::json env = nlohmann::json::parse(env_in);
-  for (const char* key : {"cpu_model", "logical_cores", "physical_cores", "kernel", "governor", "compiler",
-                          "cxx_flags", "libraries", "git_revision", "command_line", "start_time", "host"}) {
+  for (const char* key : {"cpu_model", "logical_cores", "physical_cores", "kernel", "governor", "compiler", "cxx_flags",
+                          "libraries", "git_revision", "command_line", "start_time", "host"}) {
     EXPECT_TRUE(env.contains(key)) << key;
   }
   EXPECT_GE(env["logical_cores"].get<int>(), 1);
@@ -90,7 +89,8 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {"run --scenario gpu --runner fork --workers 1", "unknown scenario 'gpu'; known scenarios: cpu, ipc"},
       {"run --scenario cpu --runner greenlet --workers 1", "unknown runner 'greenlet'; known runners: serial"},
       {"run --scenario cpu --runner fork --workers 1 --set colour=red", "unknown parameter 'colour'"},
-      {"run --scenario cpu --runner fork --workers 1 --set kernel=fft", "'fft' is not accepted; accepted: one of primes, membw"},
+      {"run --scenario cpu --runner fork --workers 1 --set kernel=fft",
+       "'fft' is not accepted; accepted: one of primes, membw"},
       {"run --scenario cpu --runner fork --workers x", "workers"},
       {"run --preset nosuch", "preset 'nosuch'"},
       {"run --scenario cpu --runner fork --workers 1 --repetitions 0", "repetitions: '0' is not accepted"},
@@ -104,7 +104,8 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
        "--benchmark_filter=/pthread/ selects none of the 2 cells of the matrix; accepted: a POSIX extended regular "
        "expression found in the name of at least one, such as 'cpu/fork/workers:1/"},
       {"run --scenario cpu --runner fork --workers 1 --benchmark_filter=-cpu", "selects none of the 1 cells"},
-      {"run --scenario cpu --runner fork --workers 1 '--benchmark_filter=('", "--benchmark_filter=(: not a regular expression"},
+      {"run --scenario cpu --runner fork --workers 1 '--benchmark_filter=('",
+       "--benchmark_filter=(: not a regular expression"},
   };
   for (const auto& c : cases) {
     const Ran ran = versus(c.args + " --out " + out.string());
@@ -116,7 +117,8 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
 
 TEST_F(CliTest, RefusesToOverwriteResults) {
   const fs::path out = dir_ / "once";
-  const std::string args = "run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet --out " + out.string();
+  const std::string args =
+      "run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet --out " + out.string();
   ASSERT_EQ(versus(args).code, 0);
   const auto before = fs::file_size(out / "results.csv");
   const Ran again = versus(args);
@@ -127,8 +129,10 @@ TEST_F(CliTest, RefusesToOverwriteResults) {
 
 TEST_F(CliTest, BenchmarkFilterSelectsCells) {
   const fs::path out = dir_ / "filtered";
-  const Ran ran = versus("run --scenario cpu --runner serial,fork --workers 1,2 --repetitions 2 --set count=2000 --quiet "
-                         "--benchmark_filter=/fork/ --out " + out.string());
+  const Ran ran = versus(
+      "run --scenario cpu --runner serial,fork --workers 1,2 --repetitions 2 --set count=2000 --quiet "
+      "--benchmark_filter=/fork/ --out " +
+      out.string());
   ASSERT_EQ(ran.code, 0) << ran.output;
   const CsvTable t = read_csv_file((out / "results.csv").string());
   ASSERT_EQ(t.rows.size(), 2u * 2u);
@@ -141,7 +145,10 @@ TEST_F(CliTest, BenchmarkFilterSelectsCells) {
   // A leading '-' selects what the expression does not match, as in Google Benchmark.
   const fs::path rest = dir_ / "rest";
   ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 1 --set count=2000 --quiet "
-                   "--benchmark_filter=-/fork/ --out " + rest.string()).code, 0);
+                   "--benchmark_filter=-/fork/ --out " +
+                   rest.string())
+                .code,
+            0);
   const CsvTable r = read_csv_file((rest / "results.csv").string());
   ASSERT_EQ(r.rows.size(), 1u);
   EXPECT_EQ(r.rows[0][r.column("runner")], "serial");
@@ -221,8 +228,8 @@ TEST_F(CliTest, ListShowsEachRunnersShapesAndEveryPair) {
         EXPECT_EQ(verdict, fmt::format("unsupported: runner {} does not drive the {} shape of scenario {}", r->name(),
                                        shape_name(s->shape()), s->name()));
       } else if (verdict != "supported") {
-        EXPECT_TRUE(verdict.starts_with("unsupported: ") && verdict.size() > 13) << s->name() << " " << r->name()
-                                                                                   << ": " << verdict;
+        EXPECT_TRUE(verdict.starts_with("unsupported: ") && verdict.size() > 13)
+            << s->name() << " " << r->name() << ": " << verdict;
       }
     }
   }
@@ -237,8 +244,10 @@ TEST_F(CliTest, ListShowsEachRunnersShapesAndEveryPair) {
 
 TEST_F(CliTest, FaultyCellDoesNotStopTheMatrix) {
   const fs::path out = dir_ / "faulty";
-  const Ran ran = versus("run --scenario selftest --runner serial,fork,pthread,fiber --workers 2 --repetitions 2 "
-                         "--set fault=none,crash,hang --cell-timeout 1 --quiet --out " + out.string());
+  const Ran ran = versus(
+      "run --scenario selftest --runner serial,fork,pthread,fiber --workers 2 --repetitions 2 "
+      "--set fault=none,crash,hang --cell-timeout 1 --quiet --out " +
+      out.string());
   ASSERT_EQ(ran.code, 0) << ran.output;
   const CsvTable t = read_csv_file((out / "results.csv").string());
   ASSERT_EQ(t.rows.size(), 3u * 4u * 2u);
@@ -293,8 +302,8 @@ TEST_F(CliTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
     const std::string out_s = out.string();
     freopen("/dev/null", "w", stdout);
     freopen("/dev/null", "w", stderr);
-    execl(VERSUS_BINARY, "versus", "run", "--scenario", "selftest", "--runner", "serial,fork,pthread,fiber", "--workers",
-          "2", "--set", "work_ms=150", "--repetitions", "2", "--quiet", "--out", out_s.c_str(), nullptr);
+    execl(VERSUS_BINARY, "versus", "run", "--scenario", "selftest", "--runner", "serial,fork,pthread,fiber",
+          "--workers", "2", "--set", "work_ms=150", "--repetitions", "2", "--quiet", "--out", out_s.c_str(), nullptr);
     _exit(kExitCannotExec);
   }
   // Stop it once the first cell is in, with cells still to go.
@@ -369,18 +378,38 @@ class BackgroundRun {
 TEST_F(CliTest, ASecondRunIntoAFolderInUseIsRefusedTouchingNothing) {
   const fs::path out = dir_ / "busy";
   // Its first cell done, the run waits in the second one's second repetition until stopped.
-  BackgroundRun first({"run", "--scenario", "selftest", "--runner", "serial", "--workers", "1", "--repetitions", "2",
-                       "--set", "work_ms=1", "--set", "fault=none,hang", "--set", "fault_repetition=1",
-                       "--cell-timeout", "300", "--quiet", "--out", out.string()});
+  BackgroundRun first({"run",
+                       "--scenario",
+                       "selftest",
+                       "--runner",
+                       "serial",
+                       "--workers",
+                       "1",
+                       "--repetitions",
+                       "2",
+                       "--set",
+                       "work_ms=1",
+                       "--set",
+                       "fault=none,hang",
+                       "--set",
+                       "fault_repetition=1",
+                       "--cell-timeout",
+                       "300",
+                       "--quiet",
+                       "--out",
+                       out.string()});
   ASSERT_GT(first.pid(), 0);
   const fs::path csv = out / "results.csv";
   for (int i = 0; i < 3000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
   ASSERT_EQ(rows_per_cell_safe(csv), 2u) << "the first run never finished its first cell";
   const std::string env = file_text(out / "env.json"), matrix = file_text(out / "matrix.json"), rows = file_text(csv);
 
-  const std::string in_use = fmt::format("{} is in use by another versus run or merge (pid {},", out.string(), first.pid());
-  const Ran second = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
-                            "--out " + out.string());
+  const std::string in_use =
+      fmt::format("{} is in use by another versus run or merge (pid {},", out.string(), first.pid());
+  const Ran second = versus(
+      "run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
+      "--out " +
+      out.string());
   EXPECT_EQ(second.code, 2) << second.output;
   EXPECT_NE(second.output.find(in_use), std::string::npos) << second.output;
   const Ran resumed = versus("run --resume " + out.string() + " --quiet");
@@ -395,8 +424,10 @@ TEST_F(CliTest, ASecondRunIntoAFolderInUseIsRefusedTouchingNothing) {
   ASSERT_EQ(cells.size(), 1u);
   EXPECT_NE(cells.begin()->first.find("fault=none"), std::string::npos);
   // The folder is free again: what refuses a new run now is the results it holds.
-  const Ran after = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
-                           "--out " + out.string());
+  const Ran after = versus(
+      "run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet "
+      "--out " +
+      out.string());
   EXPECT_EQ(after.code, 2);
   EXPECT_NE(after.output.find("already holds results"), std::string::npos) << after.output;
 }
@@ -412,7 +443,8 @@ TEST_F(CliTest, RunsWithoutOutNeverShareTheDefaultFolder) {
     std::ofstream(folder / "results.csv") << "another run's\n";
     theirs.insert(folder);
   }
-  const Ran ran = versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet", dir_);
+  const Ran ran =
+      versus("run --scenario cpu --runner serial --workers 1 --repetitions 1 --set count=1000 --quiet", dir_);
   ASSERT_EQ(ran.code, 0) << ran.output;
   std::vector<fs::path> made;
   for (const auto& e : fs::directory_iterator(results)) {
@@ -430,8 +462,11 @@ TEST_F(CliTest, RunsWithoutOutNeverShareTheDefaultFolder) {
 
 TEST_F(CliTest, ResumeDropsRowsOfACellCutShort) {
   const fs::path out = dir_ / "partial";
-  ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 2 --set count=1000 --quiet --out " +
-                   out.string()).code, 0);
+  ASSERT_EQ(
+      versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 2 --set count=1000 --quiet --out " +
+             out.string())
+          .code,
+      0);
   // Cut the file after the third row: the second cell has one of its two rows and half of a line.
   const fs::path csv = out / "results.csv";
   std::ifstream in(csv);
@@ -457,8 +492,9 @@ TEST_F(CliTest, ResumeRefusesWhatItCannotUse) {
 }
 
 TEST_F(CliTest, ShardsMergedCoverExactlyTheMatrix) {
-  const std::string matrix = "run --scenario cpu --runner serial,fork,pthread,fiber --workers 1,2,3 --repetitions 1 "
-                             "--set count=1000 --quiet";
+  const std::string matrix =
+      "run --scenario cpu --runner serial,fork,pthread,fiber --workers 1,2,3 --repetitions 1 "
+      "--set count=1000 --quiet";
   ASSERT_EQ(versus(matrix + " --out " + (dir_ / "whole").string()).code, 0);
   std::string inputs;
   size_t total = 0;
@@ -477,7 +513,8 @@ TEST_F(CliTest, ShardsMergedCoverExactlyTheMatrix) {
     for (const auto& [k, v] : m) s.insert(k);
     return s;
   };
-  EXPECT_EQ(cells(rows_per_cell(dir_ / "merged" / "results.csv")), cells(rows_per_cell(dir_ / "whole" / "results.csv")));
+  EXPECT_EQ(cells(rows_per_cell(dir_ / "merged" / "results.csv")),
+            cells(rows_per_cell(dir_ / "whole" / "results.csv")));
   EXPECT_TRUE(fs::exists(dir_ / "merged" / "env.json"));
 
   const Ran twice = versus("merge " + (dir_ / "shard1").string() + " " + (dir_ / "shard1").string() + " -o " +
@@ -494,33 +531,40 @@ TEST_F(CliTest, MergeRefusesShardsOfDifferentMatricesUnlessAsked) {
   const fs::path a = dir_ / "a", b = dir_ / "b", c = dir_ / "c";
   ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=1000 --shard 1/2 --out " + a.string()).code, 0);
   ASSERT_EQ(versus(matrix + " --repetitions 2 --set count=1000 --shard 2/2 --out " + b.string()).code, 0);
-  ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=2000 --shard 2/2 --benchmark_filter=/fork/ --out " +
-                   c.string()).code, 0);
+  ASSERT_EQ(
+      versus(matrix + " --repetitions 1 --set count=2000 --shard 2/2 --benchmark_filter=/fork/ --out " + c.string())
+          .code,
+      0);
 
   const Ran reps = versus("merge " + a.string() + " " + b.string() + " -o " + (dir_ / "m1").string());
   EXPECT_EQ(reps.code, 2) << reps.output;
-  EXPECT_NE(reps.output.find(fmt::format("{} was run with another matrix than {}: /matrix/repetitions: 1 in {}, 2 in {}",
-                                         (b / "results.csv").string(), (a / "results.csv").string(),
-                                         (a / "matrix.json").string(), (b / "matrix.json").string())),
-            std::string::npos) << reps.output;
+  EXPECT_NE(
+      reps.output.find(fmt::format("{} was run with another matrix than {}: /matrix/repetitions: 1 in {}, 2 in {}",
+                                   (b / "results.csv").string(), (a / "results.csv").string(),
+                                   (a / "matrix.json").string(), (b / "matrix.json").string())),
+      std::string::npos)
+      << reps.output;
   EXPECT_NE(reps.output.find("--allow-different-matrices"), std::string::npos) << reps.output;
   EXPECT_FALSE(fs::exists(dir_ / "m1")) << "nothing written";
 
   const Ran set = versus("merge " + a.string() + " " + c.string() + " -o " + (dir_ / "m2").string());
   EXPECT_EQ(set.code, 2) << set.output;
   EXPECT_NE(set.output.find("--benchmark_filter: \"\" in " + (a / "matrix.json").string() + ", \"/fork/\" in"),
-            std::string::npos) << set.output;
+            std::string::npos)
+      << set.output;
   EXPECT_NE(set.output.find("/matrix/blocks/0/set/0/values/0: \"1000\" in " + (a / "matrix.json").string() +
                             ", \"2000\" in " + (c / "matrix.json").string()),
-            std::string::npos) << set.output;
+            std::string::npos)
+      << set.output;
   EXPECT_FALSE(fs::exists(dir_ / "m2")) << "nothing written";
 
   const fs::path joined = dir_ / "joined";
-  const Ran allowed = versus("merge " + a.string() + " " + b.string() + " -o " + joined.string() +
-                             " --allow-different-matrices");
+  const Ran allowed =
+      versus("merge " + a.string() + " " + b.string() + " -o " + joined.string() + " --allow-different-matrices");
   ASSERT_EQ(allowed.code, 0) << allowed.output;
   EXPECT_NE(allowed.output.find("warning: " + (b / "results.csv").string() + " was run with another matrix"),
-            std::string::npos) << allowed.output;
+            std::string::npos)
+      << allowed.output;
   EXPECT_EQ(read_csv_file((joined / "results.csv").string()).rows.size(), 1u + 2u);
   std::ifstream env_in(joined / "env.json");
   const nlohmann::json env = nlohmann::json::parse(env_in);
@@ -550,7 +594,8 @@ TEST_F(CliTest, MalformedPresetFileNamesFileAndLine) {
   const Ran inf = versus("run --preset " + endless.string() + " --out " + (dir_ / "e").string());
   EXPECT_EQ(inf.code, 2);
   EXPECT_NE(inf.output.find(endless.string() + ":1: 'cell_timeout' takes a finite number of seconds"),
-            std::string::npos) << inf.output;
+            std::string::npos)
+      << inf.output;
   EXPECT_FALSE(fs::exists(dir_ / "e"));
 }
 
@@ -570,7 +615,8 @@ TEST_F(CliTest, ReportWritesHtmlFromAResultsFolder) {
 
 TEST_F(CliTest, FixturesAreResultsVersusAccepts) {
   // The report's fixtures must stay in the schema versus writes: merge reads them strictly.
-  const Ran ran = versus("merge " + std::string(VERSUS_SOURCE_DIR) + "/tests/fixtures/run_a -o " + (dir_ / "m").string());
+  const Ran ran =
+      versus("merge " + std::string(VERSUS_SOURCE_DIR) + "/tests/fixtures/run_a -o " + (dir_ / "m").string());
   EXPECT_EQ(ran.code, 0) << ran.output;
 }
 

@@ -57,7 +57,8 @@ class CompareTest : public ::testing::Test {
         for (size_t i = 0; i < walls.size(); ++i) w.write(row(cell, static_cast<int>(i), walls[i]));
       }
     }
-    std::ofstream(out / "env.json") << nlohmann::json{{"cpu_model", cpu}, {"logical_cores", cores}, {"physical_cores", cores}};
+    std::ofstream(out / "env.json") << nlohmann::json{
+        {"cpu_model", cpu}, {"logical_cores", cores}, {"physical_cores", cores}};
     return out.string();
   }
 
@@ -76,7 +77,8 @@ class CompareTest : public ::testing::Test {
 };
 
 TEST_F(CompareTest, ClearRegressionIsFlagged) {
-  const auto c = compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(1.2, 0.01)}}));
+  const auto c =
+      compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(1.2, 0.01)}}));
   const auto& x = only(c, "cpu/x");
   EXPECT_EQ(x.verdict, Verdict::kRegressed);
   EXPECT_NEAR(*x.change, 0.2, 0.01);
@@ -86,14 +88,16 @@ TEST_F(CompareTest, ClearRegressionIsFlagged) {
 }
 
 TEST_F(CompareTest, ImprovementIsReported) {
-  const auto c = compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(0.8, 0.01)}}));
+  const auto c =
+      compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(0.8, 0.01)}}));
   EXPECT_EQ(only(c, "cpu/x").verdict, Verdict::kImproved);
   EXPECT_FALSE(c.regressed());
 }
 
 TEST_F(CompareTest, SignificantButSmallChangeIsNotARegression) {
   // 2% slower, every repetition: the test rejects, but the change is under the 5% threshold.
-  const auto c = compare(write_run("a", {{"cpu/x", around(1.0, 0.002)}}), write_run("b", {{"cpu/x", around(1.02, 0.002)}}));
+  const auto c =
+      compare(write_run("a", {{"cpu/x", around(1.0, 0.002)}}), write_run("b", {{"cpu/x", around(1.02, 0.002)}}));
   const auto& x = only(c, "cpu/x");
   EXPECT_LT(*x.p_value, 0.01);
   EXPECT_EQ(x.verdict, Verdict::kUnchanged);
@@ -142,7 +146,8 @@ TEST_F(CompareTest, NewAndMissingCells) {
 }
 
 TEST_F(CompareTest, TooFewRepetitionsAreIncomparableNotUnchanged) {
-  const auto c = compare(write_run("a", {{"cpu/x", around(1, 0.01, 3)}}), write_run("b", {{"cpu/x", around(3, 0.01, 3)}}));
+  const auto c =
+      compare(write_run("a", {{"cpu/x", around(1, 0.01, 3)}}), write_run("b", {{"cpu/x", around(3, 0.01, 3)}}));
   const auto& x = only(c, "cpu/x");
   EXPECT_EQ(x.verdict, Verdict::kIncomparable);
   EXPECT_NE(x.note.find("smallest possible p is 0.1"), std::string::npos) << x.note;
@@ -192,12 +197,14 @@ TEST_F(CompareTest, HigherIsBetterForRates) {
   CompareSettings s;
   s.measures = {"ops_per_s"};
   // Slower walls mean fewer operations per second: a rate falling is the regression.
-  const auto c = compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(1.25, 0.01)}}), s);
+  const auto c =
+      compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(1.25, 0.01)}}), s);
   const auto& x = only(c, "cpu/x");
   EXPECT_EQ(x.measure, "ops_per_s");
   EXPECT_EQ(x.verdict, Verdict::kRegressed);
   EXPECT_NEAR(*x.change, 1 / 1.25 - 1, 0.01);
-  const auto better = compare(write_run("c", {{"cpu/x", around(1.25, 0.01)}}), write_run("d", {{"cpu/x", around(1.0, 0.01)}}), s);
+  const auto better =
+      compare(write_run("c", {{"cpu/x", around(1.25, 0.01)}}), write_run("d", {{"cpu/x", around(1.0, 0.01)}}), s);
   EXPECT_EQ(only(better, "cpu/x").verdict, Verdict::kImproved);
 }
 
@@ -223,7 +230,9 @@ TEST_F(CompareTest, MalformedInputNamesTheFileAndLine) {
   std::string header, first;
   std::getline(in, header);
   std::getline(in, first);
-  std::ofstream(bad) << header << "\n" << first << "\n" << "cpu/x,cpu,serial\n";
+  std::ofstream(bad) << header << "\n"
+                     << first << "\n"
+                     << "cpu/x,cpu,serial\n";
   try {
     load_results(bad.string());
     FAIL() << "accepted a short row";

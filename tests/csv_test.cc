@@ -91,8 +91,8 @@ std::vector<std::string> schema_md_differences(const std::vector<DocumentedColum
     }
     both_table.emplace_back(f.name);
     if (d->unit != f.unit) {
-      out.push_back(fmt::format("column {}: unit '{}' in reports/SCHEMA.md, '{}' in the field table", f.name, d->unit,
-                                f.unit));
+      out.push_back(
+          fmt::format("column {}: unit '{}' in reports/SCHEMA.md, '{}' in the field table", f.name, d->unit, f.unit));
     }
   }
   for (const auto& d : documented) {
@@ -125,9 +125,8 @@ TEST(Schema, SchemaMdCheckNamesTheSideThatLacksAColumn) {
       "| `colour` | | not a column |\n"
       "Statuses:\n"
       "| `ok` | | never read |\n");
-  const RecordField table[] = {{"cell", "", "", &Record::cell},
-                               {"scenario", "", "", &Record::scenario},
-                               {"wall_s", "s", "", &Record::wall_s}};
+  const RecordField table[] = {
+      {"cell", "", "", &Record::cell}, {"scenario", "", "", &Record::scenario}, {"wall_s", "s", "", &Record::wall_s}};
   EXPECT_EQ(schema_md_differences(read_schema_md(md), table),
             (std::vector<std::string>{"column scenario is in the field table but missing from reports/SCHEMA.md",
                                       "column wall_s: unit 'ms' in reports/SCHEMA.md, 's' in the field table",

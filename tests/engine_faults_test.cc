@@ -38,7 +38,8 @@ std::map<std::string, CellRows> rows_by_cell(const fs::path& csv) {
     CellRows& c = cells[r.cell];
     c.fault = p.str("fault");
     c.fault_repetition = int(p.integer("fault_repetition"));
-    EXPECT_TRUE(c.by_repetition.emplace(r.repetition, r).second) << r.cell << ": repetition " << r.repetition << " twice";
+    EXPECT_TRUE(c.by_repetition.emplace(r.repetition, r).second)
+        << r.cell << ": repetition " << r.repetition << " twice";
   }
   return cells;
 }
@@ -47,10 +48,10 @@ std::map<std::string, CellRows> rows_by_cell(const fs::path& csv) {
 class EngineFaultTest : public ScratchFolderTest, public ::testing::WithParamInterface<bool> {
  protected:
   std::string run_args(const std::string& faults, const std::string& at, const fs::path& out) const {
-    return fmt::format("run --scenario selftest --runner serial --workers 1 --repetitions {} --set work_ms=1 "
-                       "--set fault={} --set fault_repetition={} --cell-timeout 20 --quiet --out {}{}",
-                       kRepetitions, faults, at, out.string(),
-                       GetParam() ? " --benchmark_enable_random_interleaving=true" : "");
+    return fmt::format(
+        "run --scenario selftest --runner serial --workers 1 --repetitions {} --set work_ms=1 "
+        "--set fault={} --set fault_repetition={} --cell-timeout 20 --quiet --out {}{}",
+        kRepetitions, faults, at, out.string(), GetParam() ? " --benchmark_enable_random_interleaving=true" : "");
   }
 };
 
@@ -59,7 +60,8 @@ TEST_P(EngineFaultTest, CrashOrFailureAtAnyRepetitionLeavesTheRunWhole) {
   const Ran ran = versus(run_args("none,crash,throw", "0,1,2,3", out));
   ASSERT_EQ(ran.code, 0) << ran.output;
   EXPECT_NE(ran.output.find("results: " + (out / "results.csv").string() + " (48 rows)"), std::string::npos)
-      << "the summary is printed\n" << ran.output;
+      << "the summary is printed\n"
+      << ran.output;
 
   const auto cells = rows_by_cell(out / "results.csv");
   ASSERT_EQ(cells.size(), 3u * kRepetitions) << "every cell of the matrix ran";
@@ -95,7 +97,8 @@ TEST_P(EngineFaultTest, InterruptAtAnyRepetitionStopsCleanlyKeepingWholeCells) {
     EXPECT_NE(ran.output.find("`versus run --resume " + out.string() + "` runs the rest"), std::string::npos)
         << ran.output;
     EXPECT_NE(ran.output.find("results: " + (out / "results.csv").string()), std::string::npos)
-        << "the summary is printed\n" << ran.output;
+        << "the summary is printed\n"
+        << ran.output;
 
     const auto cells = rows_by_cell(out / "results.csv");
     for (const auto& [id, c] : cells) {

@@ -40,8 +40,12 @@ TEST_P(IpcTest, EveryChannelMovesMessagesIntactAtSmallOddAndLargeSizes) {
   for (const char* channel : kChannels) {
     for (const size_t size : {size_t{64}, size_t{4099}, size_t{1} << 20}) {
       for (const char* mode : {"throughput", "pingpong"}) {
-        const Record r = run({{"channel", channel}, {"msg_size", std::to_string(size)}, {"mode", mode},
-                              {"bytes", std::to_string(size * 37)}, {"round_trips", "37"}, {"warmup", "5"}},
+        const Record r = run({{"channel", channel},
+                              {"msg_size", std::to_string(size)},
+                              {"mode", mode},
+                              {"bytes", std::to_string(size * 37)},
+                              {"round_trips", "37"},
+                              {"warmup", "5"}},
                              2);
         const std::string what = std::string(channel) + " " + mode + " " + std::to_string(size);
         if (std::string(channel) == "mq" && size > 8192) {
@@ -70,8 +74,12 @@ TEST_P(IpcTest, DamagedStreamsAreInvalid) {
   for (const char* channel : kChannels) {
     for (const auto& [fault, text] : says) {
       for (const char* mode : {"throughput", "pingpong"}) {
-        const Record r = run({{"channel", channel}, {"fault", fault}, {"mode", mode}, {"msg_size", "1000"},
-                              {"bytes", "100000"}, {"round_trips", "100"}});
+        const Record r = run({{"channel", channel},
+                              {"fault", fault},
+                              {"mode", mode},
+                              {"msg_size", "1000"},
+                              {"bytes", "100000"},
+                              {"round_trips", "100"}});
         EXPECT_EQ(r.status, Status::kInvalid) << channel << " " << fault << " " << mode << ": " << r.message;
         EXPECT_NE(r.message.find(text), std::string::npos) << r.message;
         EXPECT_EQ(r.message.rfind("pair 0 consumer: ", 0), 0u) << r.message;

@@ -74,7 +74,8 @@ TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
   EXPECT_EQ(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"kernel", {"fft"}}}})),
             "parameter 'kernel': 'fft' is not accepted; accepted: one of primes, membw");
   const std::string unknown = usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"colour", {"red"}}}}));
-  EXPECT_EQ(unknown.rfind("unknown parameter 'colour' for scenario cpu with runner fork; accepted: ", 0), 0u) << unknown;
+  EXPECT_EQ(unknown.rfind("unknown parameter 'colour' for scenario cpu with runner fork; accepted: ", 0), 0u)
+      << unknown;
   EXPECT_NE(unknown.find("count"), std::string::npos);
   // fiber_threads exists, but not for the runners chosen.
   EXPECT_NE(usage_error(one_block({{"cpu"}, {"fork"}, {1}, {{"fiber_threads", {"2"}}}})).find("unknown parameter"),
@@ -112,7 +113,8 @@ TEST(Preset, EveryCheckedInPresetExpands) {
     ++presets;
     const auto cells = expand_matrix(load_preset(e.path().string()), catalog());
     EXPECT_FALSE(cells.empty()) << e.path();
-    for (const auto& c : cells) EXPECT_NE(c.scenario, "selftest") << e.path() << ": internal scenarios stay out of presets";
+    for (const auto& c : cells)
+      EXPECT_NE(c.scenario, "selftest") << e.path() << ": internal scenarios stay out of presets";
   }
   EXPECT_GE(presets, 3) << "quick, ci and full";
 }
@@ -189,7 +191,8 @@ TEST(Preset, MalformedPresetsNameFileLineAndExpectation) {
   EXPECT_EQ(preset_error("repetitions = 3\n[[matrix]\n").rfind("bad.toml:2: ", 0), 0u);
   EXPECT_EQ(preset_error("repetitions = \"many\"\n[[matrix]]\nscenario=\"cpu\"\nrunner=\"fork\"\nworkers=1\n"),
             "bad.toml:1: 'repetitions' takes an integer");
-  EXPECT_EQ(preset_error("[[matrix]]\nscenario = \"cpu\"\nworkers = [1]\n"), "bad.toml:1: [[matrix]] block has no 'runner'");
+  EXPECT_EQ(preset_error("[[matrix]]\nscenario = \"cpu\"\nworkers = [1]\n"),
+            "bad.toml:1: [[matrix]] block has no 'runner'");
   EXPECT_EQ(preset_error("colour = 1\n").rfind("bad.toml:1: unknown key 'colour' in the preset; accepted: ", 0), 0u);
   EXPECT_EQ(preset_error("repetitions = 1\n"),
             "bad.toml: expected at least one [[matrix]] block with scenario, runner and workers");

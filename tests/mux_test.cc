@@ -27,7 +27,8 @@ class MuxTest : public ::testing::TestWithParam<std::string> {
     c.runner = std::string(runner->name());
     c.workers = 1;
     const Scenario& s = *mux_scenario();
-    for (const auto& p : s.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    for (const auto& p : s.params())
+      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
     for (const auto& p : runner->params()) c.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
     if (std::string why = why_unsupported(s, *runner, c); !why.empty()) {
       Record u = record_for(c, 0);

@@ -28,7 +28,9 @@ namespace versus {
 bool operator==(const PollEvent& x, const PollEvent& y) {
   return x.fd == y.fd && x.events == y.events && x.token == y.token;
 }
-void PrintTo(const PollEvent& e, std::ostream* os) { *os << "{fd " << e.fd << ", events " << e.events << ", token " << e.token << "}"; }
+void PrintTo(const PollEvent& e, std::ostream* os) {
+  *os << "{fd " << e.fd << ", events " << e.events << ", token " << e.token << "}";
+}
 
 namespace {
 
@@ -137,7 +139,8 @@ TEST_P(PollerTest, ReadableAndWritableWithTheirTokens) {
   EXPECT_EQ(wait(*p, 1000), (Events{{pipe.b, kWritable, 2}, {sock.a, kWritable, 3}}));
   put(pipe.b);
   put(sock.b);
-  EXPECT_EQ(wait(*p, 1000), (Events{{pipe.a, kReadable, 1}, {pipe.b, kWritable, 2}, {sock.a, kReadable | kWritable, 3}}));
+  EXPECT_EQ(wait(*p, 1000),
+            (Events{{pipe.a, kReadable, 1}, {pipe.b, kWritable, 2}, {sock.a, kReadable | kWritable, 3}}));
 }
 
 TEST_P(PollerTest, LevelTriggeredReportsUntilDrained) {

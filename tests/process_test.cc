@@ -52,8 +52,7 @@ int leave_grandchild(int out, bool escape) {
   }
   close(settled[1]);
   char byte;
-  while (read(settled[0], &byte, 1) < 0 && errno == EINTR) {
-  }
+  while (read(settled[0], &byte, 1) < 0 && errno == EINTR) {}
   return write_all(out, std::to_string(pid)) ? 0 : 1;
 }
 
@@ -101,8 +100,8 @@ TEST(Child, HangPastTheDeadlineIsTimedOutThenKilled) {
 TEST(Child, GrandchildLeftInTheGroupIsKilledAndReaped) {
   pid_t grandchild = 0;
   {
-    Child child = Child::run([](int out) { return leave_grandchild(out, false); },
-                             {.own_group = true, .capture_output = true});
+    Child child =
+        Child::run([](int out) { return leave_grandchild(out, false); }, {.own_group = true, .capture_output = true});
     const ChildEnd end = child.wait();
     ASSERT_EQ(end.how, ChildEnd::How::kExited);
     ASSERT_EQ(end.code(), 0);
@@ -113,8 +112,8 @@ TEST(Child, GrandchildLeftInTheGroupIsKilledAndReaped) {
 }
 
 TEST(Child, GrandchildThatEscapedTheGroupIsLeftToTheSweep) {
-  Child child = Child::run([](int out) { return leave_grandchild(out, true); },
-                           {.own_group = true, .capture_output = true});
+  Child child =
+      Child::run([](int out) { return leave_grandchild(out, true); }, {.own_group = true, .capture_output = true});
   ASSERT_EQ(child.wait().code(), 0);
   const pid_t grandchild = std::stoi(child.output());
   child.end();
@@ -127,8 +126,8 @@ TEST(Child, GrandchildThatEscapedTheGroupIsLeftToTheSweep) {
 }
 
 TEST(Child, PipeHeldOpenByAGrandchildDoesNotHoldTheWait) {
-  Child child = Child::run([](int out) { return leave_grandchild(out, false); },
-                           {.own_group = true, .capture_output = true});
+  Child child =
+      Child::run([](int out) { return leave_grandchild(out, false); }, {.own_group = true, .capture_output = true});
   const int64_t start = now_ns();
   const ChildEnd end = child.wait();  // the grandchild sleeps forever with the pipe's write end
   EXPECT_EQ(end.how, ChildEnd::How::kExited);

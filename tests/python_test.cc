@@ -94,12 +94,18 @@ TEST_P(PythonRunnerTest, EveryStartMethodCountsRight) {
 }
 
 TEST_P(PythonRunnerTest, MessagesArriveIntactOverEveryChannel) {
-  const std::vector<std::string> channels = is("py-asyncio") ? std::vector<std::string>{"queue", "socketpair"}
-                                                             : std::vector<std::string>{"pipe", "socketpair", "queue", "shm"};
+  const std::vector<std::string> channels = is("py-asyncio")
+                                                ? std::vector<std::string>{"queue", "socketpair"}
+                                                : std::vector<std::string>{"pipe", "socketpair", "queue", "shm"};
   for (const std::string& channel : channels) {
     for (const char* mode : {"throughput", "pingpong"}) {
-      const Record r = run_as_harness("ipc", 2, {{"channel", channel}, {"mode", mode}, {"msg_size", "1K"}, {"bytes", "256K"},
-                                      {"round_trips", "300"}, {"warmup", "5"}});
+      const Record r = run_as_harness("ipc", 2,
+                                      {{"channel", channel},
+                                       {"mode", mode},
+                                       {"msg_size", "1K"},
+                                       {"bytes", "256K"},
+                                       {"round_trips", "300"},
+                                       {"warmup", "5"}});
       ASSERT_EQ(r.status, Status::kOk) << channel << " " << mode << ": " << r.message;
       const uint64_t per_pair = std::string(mode) == "pingpong" ? 300 : 256;
       EXPECT_EQ(r.result.value(), 2 * per_pair) << channel << " " << mode;
@@ -137,8 +143,8 @@ TEST_P(PythonRunnerTest, AnswersEveryRedisOpRight) {
   for (const char* op : {"get", "set", "mixed", "ttl_scan"}) {
     for (const char* pipeline : {"1", "8"}) {
       if (std::string(op) == "ttl_scan" && std::string(pipeline) != "1") continue;
-      const Record r = run("redis", 3, {{"op", op}, {"keys", "500"}, {"requests", "600"}, {"pipeline", pipeline},
-                                        {"scan_count", "64"}});
+      const Record r = run(
+          "redis", 3, {{"op", op}, {"keys", "500"}, {"requests", "600"}, {"pipeline", pipeline}, {"scan_count", "64"}});
       ASSERT_EQ(r.status, Status::kOk) << op << " pipeline " << pipeline << ": " << r.message;
       EXPECT_EQ(r.ops.value(), std::string(op) == "ttl_scan" ? 500u : 600u) << op;
       EXPECT_GT(r.lat_p50_us.value(), 0.0) << op;
@@ -150,8 +156,8 @@ TEST_P(PythonRunnerTest, AnswersEveryRedisOpRight) {
 TEST_P(PythonRunnerTest, AWrongRedisReplyIsCaught) {
   if (!python_interpreter().has_redis) GTEST_SKIP() << "redis-py does not import (python3-redis)";
   for (const char* op : {"get", "ttl_scan"}) {
-    const Record r = run("redis", 2, {{"op", op}, {"keys", "100"}, {"requests", "200"}, {"scan_count", "30"},
-                                      {"fault", "wrong"}});
+    const Record r =
+        run("redis", 2, {{"op", op}, {"keys", "100"}, {"requests", "200"}, {"scan_count", "30"}, {"fault", "wrong"}});
     EXPECT_EQ(r.status, Status::kInvalid) << op << ": " << r.message;
     EXPECT_NE(r.message.find(std::string(op) == "get" ? "connection 0: " : "TTL versus:key:"), std::string::npos)
         << r.message;
@@ -199,8 +205,8 @@ TEST_P(PythonRunnerTest, AKilledWorkerCrashesTheRowAndLeavesNothing) {
 TEST_P(PythonRunnerTest, AFaultyIpcPeerEndsTheRowWithoutWaiting) {
   const std::string channel = is("py-asyncio") ? "queue" : "pipe";
   for (const auto& [fault, status] : {std::pair{"raise", Status::kFailed}, std::pair{"kill", Status::kCrashed}}) {
-    const Record r = run_as_harness("ipc", 1, {{"channel", channel}, {"mode", "pingpong"}, {"round_trips", "2000"},
-                                               {"py_fault", fault}});
+    const Record r = run_as_harness(
+        "ipc", 1, {{"channel", channel}, {"mode", "pingpong"}, {"round_trips", "2000"}, {"py_fault", fault}});
     EXPECT_EQ(r.status, status) << fault << ": " << r.message;
   }
 }

@@ -53,8 +53,7 @@ TEST_F(RedisServerTest, PingGetSetDelAndTheirErrors) {
   EXPECT_EQ(c.call({"SET", "k", "v", "EX"}), error("ERR syntax error"));
   EXPECT_EQ(c.call({"SET", "k", "v", "EX", "ten"}), error("ERR value is not an integer or out of range"));
   EXPECT_EQ(c.call({"SET", "k", "v", "EX", "0"}), error("ERR invalid expire time in 'set' command"));
-  EXPECT_EQ(c.call({"SET", "k", "v", "EX", "9223372036854775807"}),
-            error("ERR invalid expire time in 'set' command"));
+  EXPECT_EQ(c.call({"SET", "k", "v", "EX", "9223372036854775807"}), error("ERR invalid expire time in 'set' command"));
   EXPECT_EQ(c.call({"FOO", "a", "b"}), error("ERR unknown command 'FOO', with args beginning with: 'a' 'b' "));
   EXPECT_EQ(c.call({"FOO"}), error("ERR unknown command 'FOO', with args beginning with: "));
   EXPECT_EQ(c.call({"BAD\r\nNAME"}), error("ERR unknown command 'BAD  NAME', with args beginning with: "));
@@ -156,9 +155,8 @@ TEST_F(RedisServerTest, ScanReturnsEveryKeyExactlyOnce) {
   EXPECT_EQ(full_scan(c, {"MATCH", "user:*", "COUNT", "7"}, calls), users);
   EXPECT_EQ(full_scan(c, {}, calls), want);  // COUNT 10 by default
   EXPECT_EQ(full_scan(c, {"MATCH", "us?r:[1-2]*", "COUNT", "1000"}, calls).size(),
-            size_t(std::count_if(users.begin(), users.end(), [](const std::string& k) {
-              return k[5] == '1' || k[5] == '2';
-            })));
+            size_t(std::count_if(users.begin(), users.end(),
+                                 [](const std::string& k) { return k[5] == '1' || k[5] == '2'; })));
 
   // Deleting keys leaves free slots behind; those that stay are still seen once each.
   for (int i = 0; i < 1000; i += 2) {

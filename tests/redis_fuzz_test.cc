@@ -29,12 +29,24 @@ class FrameMaker {
  public:
   explicit FrameMaker(uint64_t seed) : rng_(seed) {
     const std::vector<std::vector<std::string_view>> commands{
-        {"PING"},          {"PING", "hello"},   {"SET", "k", "v"},           {"SET", "k2", "v", "EX", "10"},
-        {"SET", "k3", "v", "PX", "5"},          {"GET", "k"},                {"DEL", "k", "k2", "x"},
-        {"EXPIRE", "k", "5"},                   {"TTL", "k2"},               {"DBSIZE"},
-        {"SCAN", "0", "MATCH", "k*", "COUNT", "3"},                          {"INFO"},
-        {"COMMAND"},       {"CONFIG", "GET", "save"},                        {"GET"},
-        {"NOSUCH", "a"},   {"FLUSHALL"},        {"QUIT"},
+        {"PING"},
+        {"PING", "hello"},
+        {"SET", "k", "v"},
+        {"SET", "k2", "v", "EX", "10"},
+        {"SET", "k3", "v", "PX", "5"},
+        {"GET", "k"},
+        {"DEL", "k", "k2", "x"},
+        {"EXPIRE", "k", "5"},
+        {"TTL", "k2"},
+        {"DBSIZE"},
+        {"SCAN", "0", "MATCH", "k*", "COUNT", "3"},
+        {"INFO"},
+        {"COMMAND"},
+        {"CONFIG", "GET", "save"},
+        {"GET"},
+        {"NOSUCH", "a"},
+        {"FLUSHALL"},
+        {"QUIT"},
     };
     for (const auto& c : commands) {
       std::string wire;
@@ -96,10 +108,18 @@ class FrameMaker {
       case 4: f.resize(at); break;  // truncated: the rest never comes
       default: {
         // A length replaced by an absurd one.
-        static constexpr std::string_view kLengths[] = {
-            "99999999999999999999", "9223372036854775807", "-9223372036854775808", "2147483648",
-            "67108865",             "1048577",             "-2",                   "-1",
-            "",                     "0",                   "1x",                   " 3"};
+        static constexpr std::string_view kLengths[] = {"99999999999999999999",
+                                                        "9223372036854775807",
+                                                        "-9223372036854775808",
+                                                        "2147483648",
+                                                        "67108865",
+                                                        "1048577",
+                                                        "-2",
+                                                        "-1",
+                                                        "",
+                                                        "0",
+                                                        "1x",
+                                                        " 3"};
         const size_t mark = f.find_first_of("*$", at);
         if (mark == std::string::npos) break;
         const size_t end = f.find('\r', mark);
@@ -121,7 +141,8 @@ void drain_checking_resp(int fd, std::chrono::steady_clock::time_point deadline,
   RespParser parser(limits);
   char buf[16 << 10];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd, POLLIN, 0};
     if (left.count() <= 0 || poll(&p, 1, int(left.count())) == 0) {
       ADD_FAILURE() << "the server neither answered nor closed a connection whose client had finished";

@@ -40,8 +40,8 @@ class RealRedis {
     if (binary_.empty()) return;
     port_ = free_port();
     const std::string port = std::to_string(port_);
-    const char* argv[] = {binary_.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", nullptr};
+    const char* argv[] = {binary_.c_str(), "--port", port.c_str(),  "--bind", "127.0.0.1",  "--save",  "",
+                          "--appendonly",  "no",     "--daemonize", "no",     "--loglevel", "warning", nullptr};
     posix_spawn_file_actions_t quiet;  // its start-up banner and warnings are not the test's output
     posix_spawn_file_actions_init(&quiet);
     posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
@@ -52,8 +52,7 @@ class RealRedis {
       try {
         redis::SetupClient probe("127.0.0.1", port_);
         if (probe.command({"PING"}).str == "PONG") return;
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     stop();
@@ -63,7 +62,9 @@ class RealRedis {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string why_not() const { return binary_.empty() ? "redis-server is not installed" : "redis-server did not start"; }
+  std::string why_not() const {
+    return binary_.empty() ? "redis-server is not installed" : "redis-server did not start";
+  }
 
  private:
   static int free_port() {
@@ -127,8 +128,13 @@ class RedisTest : public ::testing::TestWithParam<std::string> {
     const size_t before = open_descriptors();
     for (const char* op : {"get", "set", "mixed", "ttl_scan"}) {
       for (const char* pipeline : {"1", "7"}) {
-        const Record r = run(3, {{"op", op}, {"keys", "500"}, {"requests", "601"}, {"pipeline", pipeline},
-                                 {"server", server}, {"loop_threads", "2"}, {"scan_count", "37"}});
+        const Record r = run(3, {{"op", op},
+                                 {"keys", "500"},
+                                 {"requests", "601"},
+                                 {"pipeline", pipeline},
+                                 {"server", server},
+                                 {"loop_threads", "2"},
+                                 {"scan_count", "37"}});
         ASSERT_EQ(r.status, Status::kOk) << op << " pipeline " << pipeline << ": " << r.message;
         const uint64_t expected = std::string(op) == "ttl_scan" ? 500 : 601;
         EXPECT_EQ(r.ops.value(), expected) << op;

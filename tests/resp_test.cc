@@ -13,7 +13,6 @@ namespace {
 
 using namespace std::string_literals;
 
-
 struct Sample {
   std::string wire;
   RespValue value;
@@ -34,8 +33,7 @@ std::vector<Sample> samples() {
       {"$-1\r\n", nil()},
       {"*0\r\n", array({})},
       {"*-1\r\n", nil_array()},
-      {"*3\r\n:1\r\n$3\r\nabc\r\n*2\r\n+x\r\n$-1\r\n",
-       array({integer(1), bulk("abc"), array({simple("x"), nil()})})},
+      {"*3\r\n:1\r\n$3\r\nabc\r\n*2\r\n+x\r\n$-1\r\n", array({integer(1), bulk("abc"), array({simple("x"), nil()})})},
       {"*2\r\n*1\r\n*0\r\n*-1\r\n", array({array({array({})}), nil_array()})},
       {"*2\r\n$1\r\n0\r\n*3\r\n$2\r\nk1\r\n$2\r\nk2\r\n$0\r\n\r\n",
        array({bulk("0"), array({bulk("k1"), bulk("k2"), bulk("")})})},
@@ -295,7 +293,8 @@ TEST(RequestParser, Integers) {
   EXPECT_TRUE(parse_int64("0", v) && v == 0);
   EXPECT_TRUE(parse_int64("-9223372036854775808", v) && v == INT64_MIN);
   EXPECT_TRUE(parse_int64("9223372036854775807", v) && v == INT64_MAX);
-  for (const char* bad : {"", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808", "1e3", "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808", "1e3", "99999999999999999999"}) {
     EXPECT_FALSE(parse_int64(bad, v)) << bad;
   }
 }

@@ -26,7 +26,8 @@ class RunnerTest : public ::testing::TestWithParam<std::string> {
     c.scenario = std::string(s.name());
     c.runner = GetParam();
     c.workers = workers;
-    for (const auto& p : s.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    for (const auto& p : s.params())
+      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
     for (const auto& p : runner().params()) {
       c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
     }
@@ -40,7 +41,8 @@ TEST_P(RunnerTest, CountsPrimesRightAtOneTwoAndThreeWorkers) {
   ASSERT_EQ(want, cpu::count_primes_sieve(start, start + count));
   for (const char* split : {"static", "dynamic"}) {
     for (int workers : {1, 2, 3}) {
-      const Cell c = cell(*cpu_scenario(), workers, {{"count", std::to_string(count)}, {"split", split}, {"chunk", "997"}});
+      const Cell c =
+          cell(*cpu_scenario(), workers, {{"count", std::to_string(count)}, {"split", split}, {"chunk", "997"}});
       const Record r = measure_repetition(*cpu_scenario(), runner(), c, 0);
       ASSERT_EQ(r.status, Status::kOk) << split << " x" << workers << ": " << r.message;
       EXPECT_EQ(r.result.value(), want) << split << " x" << workers;

@@ -34,7 +34,9 @@ TEST(Stats, NullDistributionOfThreeAgainstThree) {
 TEST(Stats, CriticalValuesMatchTheTable) {
   // Two-sided 0.05 critical values of U (reject when U <= c): 8 for 7 and 7, 23 for 10 and 10,
   // 2 for 5 and 5.
-  struct Case { int n, m, c; } cases[] = {{7, 7, 8}, {10, 10, 23}, {5, 5, 2}, {6, 8, 8}};
+  struct Case {
+    int n, m, c;
+  } cases[] = {{7, 7, 8}, {10, 10, 23}, {5, 5, 2}, {6, 8, 8}};
   for (const auto& k : cases) {
     EXPECT_LE(mann_whitney_cdf(k.n, k.m, k.c), 0.025) << k.n << " vs " << k.m;
     EXPECT_GT(mann_whitney_cdf(k.n, k.m, k.c + 1), 0.025) << k.n << " vs " << k.m;

@@ -21,8 +21,10 @@ class WorkersTest : public ::testing::TestWithParam<std::string> {
     c.runner = GetParam();
     c.workers = workers;
     const Runner& r = runner();
-    for (const auto& p : s.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    for (const auto& p : r.params()) c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    for (const auto& p : s.params())
+      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    for (const auto& p : r.params())
+      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
     if (std::string why = why_unsupported(s, r, c); !why.empty()) {
       Record u = record_for(c, 0);
       u.status = Status::kUnsupported;
@@ -66,7 +68,8 @@ TEST_P(WorkersTest, SpawnAliveAndPoolCountTheirTasks) {
 TEST_P(WorkersTest, SwitchCountsEveryHandOver) {
   for (const char* via : {"futex", "pipe", "eventfd", "condvar"}) {
     for (const char* wait : {"block", "spin"}) {
-      const Record r = run(*switch_scenario(), 2, {{"via", via}, {"wait", wait}, {"handovers", "2000"}, {"spin_us", "5"}});
+      const Record r =
+          run(*switch_scenario(), 2, {{"via", via}, {"wait", wait}, {"handovers", "2000"}, {"spin_us", "5"}});
       if (!runner().concurrent()) {
         EXPECT_EQ(r.status, Status::kUnsupported);
         continue;
@@ -80,7 +83,8 @@ TEST_P(WorkersTest, SwitchCountsEveryHandOver) {
 TEST_P(WorkersTest, SyncCountIsExactForEveryPrimitiveButNone) {
   const uint64_t each = 20000;
   for (const char* primitive : {"atomic", "mutex", "spinlock", "rwlock", "semaphore"}) {
-    const Record r = run(*sync_scenario(), 3, {{"primitive", primitive}, {"increments", std::to_string(each)}, {"yield_every", "97"}});
+    const Record r = run(*sync_scenario(), 3,
+                         {{"primitive", primitive}, {"increments", std::to_string(each)}, {"yield_every", "97"}});
     ASSERT_EQ(r.status, Status::kOk) << primitive << ": " << r.message;
     EXPECT_EQ(r.result.value(), 3 * each) << primitive;
     EXPECT_EQ(r.lost_updates.value(), 0u) << primitive;

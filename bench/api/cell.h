@@ -16,7 +16,7 @@ struct Cell {
   int workers = 1;
   Params params;  // every parameter of the scenario and of the runner, with its value
   int repetitions = 1;
-  int warmup = 0;  // discarded repetitions before the first measured one
+  int warmup = 0;        // discarded repetitions before the first measured one
   double timeout_s = 0;  // limit for each repetition's child process
   int repetition = 0;    // in a repetition's own process: which one it runs (0-based; warm-ups run as 0)
 
@@ -50,16 +50,16 @@ struct Record {
   std::optional<int64_t> ctx_involuntary;
   std::optional<int64_t> rss_peak_bytes;
   std::optional<int64_t> pss_bytes;
-  std::optional<uint64_t> bytes;       // payload bytes moved (channels, connections)
+  std::optional<uint64_t> bytes;  // payload bytes moved (channels, connections)
   std::optional<double> bytes_per_s;
-  std::optional<double> lat_p50_us;    // per-operation latency percentiles
+  std::optional<double> lat_p50_us;  // per-operation latency percentiles
   std::optional<double> lat_p90_us;
   std::optional<double> lat_p99_us;
   std::optional<double> lat_p999_us;
   std::optional<uint64_t> lost_updates;  // sync counter: increments lost without a lock
   std::optional<double> setup_s;         // mux: registering descriptors before the first round
   std::optional<uint64_t> syscalls;      // mux: system calls made in the measured phase
-  std::optional<uint64_t> result;  // the scenario's checked answer (e.g. the prime count)
+  std::optional<uint64_t> result;        // the scenario's checked answer (e.g. the prime count)
   std::string host;
 };
 

@@ -88,15 +88,12 @@ std::string format_size(int64_t bytes) {
 
 std::string ParamSpec::accepted() const {
   switch (kind) {
-    case Kind::kChoice:
-      return "one of " + join(choices, ", ");
+    case Kind::kChoice: return "one of " + join(choices, ", ");
     case Kind::kInteger:
       return max == INT64_MAX ? fmt::format("an integer of at least {}", min)
                               : fmt::format("an integer from {} to {}", min, max);
-    case Kind::kSize:
-      return fmt::format("a size from {} to {}", format_size(min), format_size(max));
-    case Kind::kEndpoint:
-      return join(choices, ", ") + ", or HOST:PORT (a port from 1 to 65535)";
+    case Kind::kSize: return fmt::format("a size from {} to {}", format_size(min), format_size(max));
+    case Kind::kEndpoint: return join(choices, ", ") + ", or HOST:PORT (a port from 1 to 65535)";
   }
   return {};
 }
@@ -126,8 +123,7 @@ std::string ParamSpec::validate(std::string_view value) const {
         if (parse_host_port(value)) return {};
         break;
     }
-  } catch (const UsageError&) {
-  }
+  } catch (const UsageError&) {}
   return fmt::format("parameter '{}': '{}' is not accepted; accepted: {}", name, value, accepted());
 }
 

@@ -17,9 +17,9 @@ namespace versus {
 // Where a column lives in a Record. A member pointer rather than get/set functions, so that each
 // reader and writer sees the member's own type and picks its own form for it: the CSV writes
 // doubles to 9 digits, the repetition's message keeps every bit.
-using RecordMember = std::variant<std::string Record::*, int Record::*, Status Record::*,
-                                  std::optional<double> Record::*, std::optional<int64_t> Record::*,
-                                  std::optional<uint64_t> Record::*>;
+using RecordMember =
+    std::variant<std::string Record::*, int Record::*, Status Record::*, std::optional<double> Record::*,
+                 std::optional<int64_t> Record::*, std::optional<uint64_t> Record::*>;
 
 struct RecordField {
   const char* name;     // the CSV column

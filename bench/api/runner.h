@@ -27,12 +27,12 @@ struct ProgramMeasures {
 
 // What a runner measured in one repetition, whatever the cell's shape.
 struct RunOutcome {
-  double wall_s = 0;                  // start barrier released -> last worker done
-  std::vector<WorkerResult> results;  // one per worker, in worker order
-  Usage usage;                        // CPU and context switches of the measured phase
-  Memory memory;                      // every process of the cell, sampled before workers exit
-  std::optional<double> setup_s;      // multiplex shape: set-up before the first round
-  std::optional<uint64_t> syscalls;   // multiplex shape: system calls the runner made
+  double wall_s = 0;                                // start barrier released -> last worker done
+  std::vector<WorkerResult> results;                // one per worker, in worker order
+  Usage usage;                                      // CPU and context switches of the measured phase
+  Memory memory;                                    // every process of the cell, sampled before workers exit
+  std::optional<double> setup_s;                    // multiplex shape: set-up before the first round
+  std::optional<uint64_t> syscalls;                 // multiplex shape: system calls the runner made
   std::optional<ProgramMeasures> program_measures;  // set only by a runner with a program of its own
 };
 

@@ -121,15 +121,27 @@ class Scenario {
   virtual double expected_seconds(const Cell& cell) const = 0;
   // True when the cell's workers wait for each other, so they must run at the same time: a
   // runner that runs them one after another (serial) cannot run it.
-  virtual bool needs_concurrent_workers(const Cell& cell) const { (void)cell; return false; }
+  virtual bool needs_concurrent_workers(const Cell& cell) const {
+    (void)cell;
+    return false;
+  }
   // "" when the scenario can run this cell here, otherwise why not (an `unsupported` row).
-  virtual std::string unsupported(const Cell& cell) const { (void)cell; return {}; }
+  virtual std::string unsupported(const Cell& cell) const {
+    (void)cell;
+    return {};
+  }
   // Multiplex shape: how many descriptors a repetition waits on (each one end of a pair), so a
   // runner can say beforehand what it cannot hold (select past FD_SETSIZE, a thread each).
-  virtual int64_t watched_descriptors(const Cell& cell) const { (void)cell; return 0; }
+  virtual int64_t watched_descriptors(const Cell& cell) const {
+    (void)cell;
+    return 0;
+  }
   // How many times the runner must create, run and destroy the workers with the clock running
   // (the spawn scenario); 0, the default, means workers are made before the clock starts.
-  virtual int spawn_rounds(const Cell& cell) const { (void)cell; return 0; }
+  virtual int spawn_rounds(const Cell& cell) const {
+    (void)cell;
+    return 0;
+  }
   // Task shape: one repetition's work. Called in the repetition's process.
   virtual std::unique_ptr<TaskWork> make_task(const Cell& cell) const;
   // Conversation shape: one repetition's connections. Called in the repetition's process.

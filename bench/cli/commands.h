@@ -46,7 +46,7 @@ struct CompareOptions {
   std::vector<std::string> measures;  // default: wall_s
   std::string normalize;              // a reference cell id, or empty
   bool ignore_env = false;
-  std::string markdown;               // also write the Markdown report here
+  std::string markdown;  // also write the Markdown report here
 };
 // bench/compare/compare.h has the decision rule. 0: nothing regressed, 1: something did.
 int compare_command(const CompareOptions& options);

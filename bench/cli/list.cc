@@ -33,7 +33,8 @@ int list_command(const Catalog& catalog, const ListOptions& options) {
   fmt::print("Scenarios (what work is done):\n");
   for (const Scenario* s : catalog.scenarios) {
     if (s->internal() && !options.all) continue;
-    fmt::print("  {:<10} [{}{}] {}\n", s->name(), shape_name(s->shape()), s->internal() ? ", internal" : "", s->summary());
+    fmt::print("  {:<10} [{}{}] {}\n", s->name(), shape_name(s->shape()), s->internal() ? ", internal" : "",
+               s->summary());
     print_params(s->params());
   }
   fmt::print("\nRunners (how workers are made and how they wait):\n");

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--repetitions", run.repetitions, "measured repetitions per cell (default 5; a preset may say)");
   run_cmd->add_option("--preset", run.preset, "a preset name (reports/presets/NAME.toml) or a .toml file");
   run_cmd->add_option("--out", run.out, "output folder (default results/run-DATE-TIME)");
-  run_cmd->add_option("--cell-timeout", run.cell_timeout, "time limit in seconds for each repetition (default: scaled by the cell's work)");
+  run_cmd->add_option("--cell-timeout", run.cell_timeout,
+                      "time limit in seconds for each repetition (default: scaled by the cell's work)");
   run_cmd->add_option("--shard", run.shard, "K/N: run only the K-th of N deterministic parts of the matrix");
   run_cmd->add_option("--resume", run.resume, "OUT: run the cells of OUT's matrix not yet complete in OUT/results.csv");
   run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");
@@ -52,22 +53,31 @@ int main(int argc, char** argv) {
 
   CompareOptions compare;
   auto* compare_cmd = app.add_subcommand("compare", "compare two runs cell by cell; exit 1 when a cell regressed");
-  compare_cmd->add_option("baseline", compare.baseline, "the baseline: a results.csv or a folder holding one")->required();
-  compare_cmd->add_option("current", compare.current, "the run to judge: a results.csv or a folder holding one")->required();
+  compare_cmd->add_option("baseline", compare.baseline, "the baseline: a results.csv or a folder holding one")
+      ->required();
+  compare_cmd->add_option("current", compare.current, "the run to judge: a results.csv or a folder holding one")
+      ->required();
   compare_cmd->add_option("--threshold", compare.threshold, "smallest change that counts, as 5% or 0.05 (default 5%)");
   compare_cmd->add_option("--alpha", compare.alpha, "1 - confidence of the interval of each change (default 0.01)");
-  compare_cmd->add_option("--noise-floor", compare.noise_floor, "times the cell's interquartile range a change must also clear (default 1; 0: the threshold alone)");
+  compare_cmd->add_option(
+      "--noise-floor", compare.noise_floor,
+      "times the cell's interquartile range a change must also clear (default 1; 0: the threshold alone)");
   compare_cmd->add_option("--format", compare.format, "console, markdown or json (default console)");
-  compare_cmd->add_option("--measures", compare.measures, "columns to compare, comma-separated (default wall_s)")->delimiter(',');
-  compare_cmd->add_option("--normalize", compare.normalize, "a cell id: divide each run's times by that cell's median time");
+  compare_cmd->add_option("--measures", compare.measures, "columns to compare, comma-separated (default wall_s)")
+      ->delimiter(',');
+  compare_cmd->add_option("--normalize", compare.normalize,
+                          "a cell id: divide each run's times by that cell's median time");
   compare_cmd->add_flag("--ignore-env", compare.ignore_env, "judge even when the CPU model or core count differ");
-  compare_cmd->add_option("--markdown", compare.markdown, "also write the Markdown report to this file (a CI job summary)");
+  compare_cmd->add_option("--markdown", compare.markdown,
+                          "also write the Markdown report to this file (a CI job summary)");
 
   ReportOptions report;
-  auto* report_cmd = app.add_subcommand("report", "plots and a self-contained HTML report (OUT/report.html) from a results folder");
+  auto* report_cmd =
+      app.add_subcommand("report", "plots and a self-contained HTML report (OUT/report.html) from a results folder");
   report_cmd->add_option("results", report.results, "a results folder (results.csv, env.json)")->required();
   report_cmd->add_option("--compare", report.compare, "another results folder to set beside it");
-  report_cmd->add_option("-o,--out", report.out, "folder for report.html, report.md and plots/ (default: the results folder)");
+  report_cmd->add_option("-o,--out", report.out,
+                         "folder for report.html, report.md and plots/ (default: the results folder)");
 
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());

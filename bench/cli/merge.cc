@@ -35,7 +35,8 @@ std::optional<nlohmann::json> recorded_matrix(const fs::path& csv) {
     throw UsageError(fmt::format("merge: {} is not the JSON versus writes: {}", path.string(), e.what()));
   }
   if (!j.is_object() || !j.contains("matrix")) {
-    throw UsageError(fmt::format("merge: {} records no matrix, so it is not the matrix.json versus writes", path.string()));
+    throw UsageError(
+        fmt::format("merge: {} records no matrix, so it is not the matrix.json versus writes", path.string()));
   }
   std::string filter;
   if (j.contains("benchmark_args") && j["benchmark_args"].is_array()) {
@@ -102,21 +103,25 @@ int merge_command(const MergeOptions& options) {
     } else if (*matrix != first_matrix->matrix) {
       const std::string diff = differences(first_matrix->matrix, first_matrix->file, *matrix, matrix_file);
       if (!options.allow_different_matrices) {
-        throw UsageError(fmt::format("merge: {} was run with another matrix than {}: {}; merge joins the shards of one "
-                                     "matrix: give --allow-different-matrices to join these anyway",
-                                     csv.string(), first_matrix->csv, diff));
+        throw UsageError(
+            fmt::format("merge: {} was run with another matrix than {}: {}; merge joins the shards of one "
+                        "matrix: give --allow-different-matrices to join these anyway",
+                        csv.string(), first_matrix->csv, diff));
       }
-      fmt::print(stderr, "versus merge: warning: {} was run with another matrix ({}); joined as "
-                         "--allow-different-matrices asks\n", csv.string(), diff);
+      fmt::print(stderr,
+                 "versus merge: warning: {} was run with another matrix ({}); joined as "
+                 "--allow-different-matrices asks\n",
+                 csv.string(), diff);
     }
     for (size_t i = 0; i < table.rows.size(); ++i) {
       Record r = record_from_row(table, i, csv.string());
       const std::string here = fmt::format("{}:{}", csv.string(), table.row_lines[i]);
       auto [it, fresh] = origin.emplace(std::make_pair(r.cell, r.repetition), here);
       if (!fresh) {
-        throw UsageError(fmt::format("merge: repetition {} of cell {} is in {} and again in {}; merge joins "
-                                     "disjoint results such as the shards of one matrix",
-                                     r.repetition, r.cell, it->second, here));
+        throw UsageError(
+            fmt::format("merge: repetition {} of cell {} is in {} and again in {}; merge joins "
+                        "disjoint results such as the shards of one matrix",
+                        r.repetition, r.cell, it->second, here));
       }
       rows.push_back(std::move(r));
     }
@@ -128,14 +133,18 @@ int merge_command(const MergeOptions& options) {
       const std::string machine = machine_of(*env);
       if (!first_machine) first_machine = machine;
       else if (machine != *first_machine) {
-        fmt::print(stderr, "versus merge: warning: {} was measured on a different machine ({}) than the first "
-                           "input ({}); each row keeps its host\n", csv.string(), machine, *first_machine);
+        fmt::print(stderr,
+                   "versus merge: warning: {} was measured on a different machine ({}) than the first "
+                   "input ({}); each row keeps its host\n",
+                   csv.string(), machine, *first_machine);
       }
     }
   }
   if (first_matrix && !unrecorded.empty()) {
-    fmt::print(stderr, "versus merge: warning: no matrix.json beside {}, so whether it is a shard of the same matrix "
-                       "as {} is not known\n", join(unrecorded, ", "), first_matrix->csv);
+    fmt::print(stderr,
+               "versus merge: warning: no matrix.json beside {}, so whether it is a shard of the same matrix "
+               "as {} is not known\n",
+               join(unrecorded, ", "), first_matrix->csv);
   }
   const OutputFolderLock lock(out);
   if (fs::exists(out / "results.csv")) {  // written since the check above

@@ -49,7 +49,8 @@ void apply_overrides(MatrixSpec& spec, const std::vector<std::string>& sets, con
       std::erase_if(block.set, [&](const auto& kv) { return kv.first == key; });
       block.set.emplace_back(key, values);
     }
-    if (!used) throw UsageError(fmt::format("unknown parameter '{}': no scenario or runner of the preset declares it", key));
+    if (!used)
+      throw UsageError(fmt::format("unknown parameter '{}': no scenario or runner of the preset declares it", key));
   }
 }
 
@@ -57,8 +58,9 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
   MatrixSpec spec;
   if (!o.preset.empty()) {
     if (!o.scenarios.empty() || !o.runners.empty() || !o.workers.empty()) {
-      throw UsageError("--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
-                       "--workers, or drop --preset (--set, --repetitions and --cell-timeout may go with a preset)");
+      throw UsageError(
+          "--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
+          "--workers, or drop --preset (--set, --repetitions and --cell-timeout may go with a preset)");
     }
     spec = load_preset(o.preset);
     apply_overrides(spec, o.sets, catalog);
@@ -112,10 +114,11 @@ void init_benchmark(const std::vector<std::string>& args) {
 std::vector<Cell> cells_to_run(const std::vector<Cell>& matrix, const std::optional<Shard>& shard,
                                const std::string& filter) {
   if (!matrix.empty() && select_cells(matrix, filter).empty()) {
-    throw UsageError(fmt::format("--benchmark_filter={} selects none of the {} cells of the matrix; accepted: a POSIX "
-                                 "extended regular expression found in the name of at least one, such as '{}' (a "
-                                 "leading '-' selects the cells it does not match)",
-                                 filter, matrix.size(), benchmark_name(matrix.front())));
+    throw UsageError(
+        fmt::format("--benchmark_filter={} selects none of the {} cells of the matrix; accepted: a POSIX "
+                    "extended regular expression found in the name of at least one, such as '{}' (a "
+                    "leading '-' selects the cells it does not match)",
+                    filter, matrix.size(), benchmark_name(matrix.front())));
   }
   return select_cells(shard ? select_shard(matrix, *shard) : matrix, filter);
 }
@@ -131,8 +134,7 @@ void record_resume(const fs::path& env_path, const std::vector<std::string>& com
   if (std::ifstream in(env_path); in) {
     try {
       env = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception&) {
-    }
+    } catch (const nlohmann::json::exception&) {}
   }
   const nlohmann::json now = capture_environment(command_line);
   env["resumed"].push_back({{"start_time", now["start_time"]}, {"command_line", command_line}, {"host", now["host"]}});
@@ -147,8 +149,9 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
   fs::path out;
   if (resuming) {
     if (any_matrix_option(options)) {
-      throw UsageError("--resume OUT runs the matrix recorded in OUT/matrix.json: give no other matrix options "
-                       "(--quiet is the only one that goes with it)");
+      throw UsageError(
+          "--resume OUT runs the matrix recorded in OUT/matrix.json: give no other matrix options "
+          "(--quiet is the only one that goes with it)");
     }
     out = options.resume;
     plan = load_plan(out.string());
@@ -177,8 +180,10 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     cells = std::move(state.todo);
     earlier = std::move(state.kept);
   } else if (fs::exists(csv)) {
-    throw UsageError(fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
-                                 "overwritten, or --resume {} to complete it", out.string(), out.string()));
+    throw UsageError(
+        fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
+                    "overwritten, or --resume {} to complete it",
+                    out.string(), out.string()));
   }
 
   int rows = 0;

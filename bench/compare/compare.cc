@@ -86,7 +86,8 @@ std::vector<std::string> env_differences(const RunResults& baseline, const RunRe
                                          std::vector<std::string>& warnings) {
   std::vector<std::string> out;
   for (const RunResults* run : {&baseline, &current}) {
-    if (!run->env) warnings.push_back(fmt::format("no readable env.json beside {}: the machines are not compared", run->origin));
+    if (!run->env)
+      warnings.push_back(fmt::format("no readable env.json beside {}: the machines are not compared", run->origin));
   }
   if (!baseline.env || !current.env) return out;
   for (const char* key : {"cpu_model", "logical_cores", "physical_cores"}) {
@@ -123,7 +124,8 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
     return c;
   }
   // Normalising divides times by the run's reference time and multiplies rates by it.
-  const bool normalised = !ctx.settings.normalize.empty() && cell != ctx.settings.normalize && scales_with_speed(m.column());
+  const bool normalised =
+      !ctx.settings.normalize.empty() && cell != ctx.settings.normalize && scales_with_speed(m.column());
   const double sign = m.better == Better::kLower ? 1 : -1;
   const double base_scale = normalised ? std::pow(ctx.baseline_speed, -sign) : 1;
   const double cur_scale = normalised ? std::pow(ctx.current_speed, -sign) : 1;
@@ -154,8 +156,8 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
     c.note += fmt::format("{}margin {:.1f}%: the cell's own spread", c.note.empty() ? "" : "; ", 100 * *c.margin);
   }
   if (cell == ctx.settings.normalize) c.note = "the normalising reference, judged as measured";
-  if (ctx.machines_differ && (c.verdict == Verdict::kRegressed || c.verdict == Verdict::kImproved ||
-                              c.verdict == Verdict::kUnchanged)) {
+  if (ctx.machines_differ &&
+      (c.verdict == Verdict::kRegressed || c.verdict == Verdict::kImproved || c.verdict == Verdict::kUnchanged)) {
     c.note = fmt::format("would be {}, but the machines differ", verdict_name(c.verdict));
     c.verdict = Verdict::kIncomparable;
   }
@@ -163,7 +165,8 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
 }
 
 // Rows that are not ok decide before the numbers do.
-std::vector<CellComparison> judge_cell(const std::string& cell, const Group& base, const Group& cur, const Context& ctx) {
+std::vector<CellComparison> judge_cell(const std::string& cell, const Group& base, const Group& cur,
+                                       const Context& ctx) {
   const ComparableMeasure& primary = measure_named(ctx.settings.measures.front());
   auto by_status = [&](Verdict v, std::string note) {
     CellComparison c = make_comparison(cell, primary.column(), v);
@@ -175,11 +178,13 @@ std::vector<CellComparison> judge_cell(const std::string& cell, const Group& bas
   const size_t base_ok = base.rows.size() - base.not_ok, cur_ok = cur.rows.size() - cur.not_ok;
   if (cur.not_ok > 0 && base.not_ok == 0) return by_status(Verdict::kRegressed, "failed now: " + not_ok_summary(cur));
   if (base_ok == 0 && cur_ok == 0) {
-    const bool unsupported = base.first_not_ok->status == Status::kUnsupported && cur.first_not_ok->status == Status::kUnsupported;
+    const bool unsupported =
+        base.first_not_ok->status == Status::kUnsupported && cur.first_not_ok->status == Status::kUnsupported;
     return by_status(unsupported ? Verdict::kUnchanged : Verdict::kIncomparable,
                      unsupported ? "unsupported in both runs" : "not ok in either run: " + not_ok_summary(cur));
   }
-  if (base_ok == 0 && cur.not_ok == 0) return by_status(Verdict::kImproved, "ok now; the baseline had " + not_ok_summary(base));
+  if (base_ok == 0 && cur.not_ok == 0)
+    return by_status(Verdict::kImproved, "ok now; the baseline had " + not_ok_summary(base));
   std::vector<CellComparison> out;
   for (const auto& name : ctx.settings.measures) {
     if (auto c = judge_samples(cell, base, cur, measure_named(name), ctx)) {
@@ -197,13 +202,15 @@ std::vector<CellComparison> judge_cell(const std::string& cell, const Group& bas
 
 void check_settings(const CompareSettings& s) {
   if (!(s.alpha > 0 && s.alpha < 1)) {
-    throw UsageError(fmt::format("--alpha: '{}' is not accepted; accepted: a probability between 0 and 1 (say 0.05)", s.alpha));
+    throw UsageError(
+        fmt::format("--alpha: '{}' is not accepted; accepted: a probability between 0 and 1 (say 0.05)", s.alpha));
   }
   if (!(s.threshold >= 0 && s.threshold < 10)) {
     throw UsageError(fmt::format("--threshold: '{}' is not accepted; accepted: 0% to 1000%", s.threshold));
   }
   if (!(s.noise_floor >= 0 && s.noise_floor <= 10)) {
-    throw UsageError(fmt::format("--noise-floor: '{}' is not accepted; accepted: 0 (the threshold alone) to 10", s.noise_floor));
+    throw UsageError(
+        fmt::format("--noise-floor: '{}' is not accepted; accepted: 0 (the threshold alone) to 10", s.noise_floor));
   }
   if (s.measures.empty()) throw UsageError("--measures: give at least one measure (say wall_s)");
   for (const auto& m : s.measures) measure_named(m);
@@ -213,16 +220,11 @@ void check_settings(const CompareSettings& s) {
 
 const std::vector<ComparableMeasure>& comparable_measures() {
   static const std::vector<ComparableMeasure> table = {
-      {&record_field("wall_s"), Better::kLower},
-      {&record_field("ops_per_s"), Better::kHigher},
-      {&record_field("bytes_per_s"), Better::kHigher},
-      {&record_field("lat_p50_us"), Better::kLower},
-      {&record_field("lat_p90_us"), Better::kLower},
-      {&record_field("lat_p99_us"), Better::kLower},
-      {&record_field("lat_p999_us"), Better::kLower},
-      {&record_field("cpu_user_s"), Better::kLower},
-      {&record_field("cpu_sys_s"), Better::kLower},
-      {&record_field("rss_peak_bytes"), Better::kLower},
+      {&record_field("wall_s"), Better::kLower},       {&record_field("ops_per_s"), Better::kHigher},
+      {&record_field("bytes_per_s"), Better::kHigher}, {&record_field("lat_p50_us"), Better::kLower},
+      {&record_field("lat_p90_us"), Better::kLower},   {&record_field("lat_p99_us"), Better::kLower},
+      {&record_field("lat_p999_us"), Better::kLower},  {&record_field("cpu_user_s"), Better::kLower},
+      {&record_field("cpu_sys_s"), Better::kLower},    {&record_field("rss_peak_bytes"), Better::kLower},
       {&record_field("pss_bytes"), Better::kLower},
   };
   return table;
@@ -276,8 +278,10 @@ double parse_threshold(const std::string& text) {
     used = 0;
   }
   if (used != number.size() || number.empty() || v < 0 || (!percent && v >= 1)) {
-    throw UsageError(fmt::format("--threshold: '{}' is not accepted; accepted: a percentage such as 5% or a "
-                                 "fraction below 1 such as 0.05", text));
+    throw UsageError(
+        fmt::format("--threshold: '{}' is not accepted; accepted: a percentage such as 5% or a "
+                    "fraction below 1 such as 0.05",
+                    text));
   }
   return percent ? v / 100 : v;
 }

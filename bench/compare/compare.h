@@ -61,12 +61,12 @@ struct RunResults {
 RunResults load_results(const std::string& input);
 
 struct CompareSettings {
-  double threshold = 0.05;              // minimum effect, as a fraction (0.05 is 5%)
-  double alpha = 0.01;                  // confidence level of the interval is 1 - alpha
+  double threshold = 0.05;  // minimum effect, as a fraction (0.05 is 5%)
+  double alpha = 0.01;      // confidence level of the interval is 1 - alpha
   std::vector<std::string> measures{"wall_s"};
-  double noise_floor = 1;               // times the larger interquartile range; 0: threshold alone
-  std::string normalize;                // a cell id: divide by its median wall_s in each run
-  bool ignore_env = false;              // judge even when the machines differ
+  double noise_floor = 1;   // times the larger interquartile range; 0: threshold alone
+  std::string normalize;    // a cell id: divide by its median wall_s in each run
+  bool ignore_env = false;  // judge even when the machines differ
 };
 
 enum class Verdict { kRegressed, kImproved, kUnchanged, kNew, kMissing, kIncomparable };
@@ -76,13 +76,13 @@ struct CellComparison {
   std::string cell;
   std::string measure;
   Verdict verdict = Verdict::kUnchanged;
-  int baseline_n = 0, current_n = 0;               // ok repetitions with the measure
+  int baseline_n = 0, current_n = 0;                      // ok repetitions with the measure
   std::optional<double> baseline_median, current_median;  // in the measure's unit, not normalised
-  std::optional<double> change;                    // current/baseline - 1 of the medians (normalised)
-  std::optional<double> change_low, change_high;   // the confidence interval of that change
-  std::optional<double> p_value;                   // two-sided Mann-Whitney U
-  std::optional<double> margin;                    // the change a verdict must exceed, as a fraction
-  std::string note;                                // why, when the numbers alone do not say
+  std::optional<double> change;                           // current/baseline - 1 of the medians (normalised)
+  std::optional<double> change_low, change_high;          // the confidence interval of that change
+  std::optional<double> p_value;                          // two-sided Mann-Whitney U
+  std::optional<double> margin;                           // the change a verdict must exceed, as a fraction
+  std::string note;                                       // why, when the numbers alone do not say
 };
 
 struct Comparison {

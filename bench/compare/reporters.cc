@@ -67,8 +67,8 @@ std::string settings_text(const Comparison& c) {
 class ConsoleReporter final : public ComparisonReporter {
  public:
   std::string render(const Comparison& c) const override {
-    std::string out = fmt::format("versus compare\n  baseline {}\n  current  {}\n  {}\n", c.baseline, c.current,
-                                  settings_text(c));
+    std::string out =
+        fmt::format("versus compare\n  baseline {}\n  current  {}\n  {}\n", c.baseline, c.current, settings_text(c));
     for (const auto& w : c.warnings) out += fmt::format("warning: {}\n", w);
     for (const auto& d : c.env_differences) {
       out += fmt::format("warning: the machines differ: {}{}\n", d,
@@ -100,8 +100,8 @@ std::string md_cell(std::string text) {
 class MarkdownReporter final : public ComparisonReporter {
  public:
   std::string render(const Comparison& c) const override {
-    std::string out = fmt::format("## versus compare: {}\n\n{}.\n\n", c.regressed() ? "regression" : "no regression",
-                                  counts_text(c));
+    std::string out =
+        fmt::format("## versus compare: {}\n\n{}.\n\n", c.regressed() ? "regression" : "no regression", counts_text(c));
     out += fmt::format("Baseline `{}`, current `{}`; {}.\n\n", c.baseline, c.current, settings_text(c));
     for (const auto& w : c.warnings) out += fmt::format("> **Warning:** {}\n\n", md_cell(w));
     for (const auto& d : c.env_differences) {
@@ -131,11 +131,13 @@ class JsonReporter final : public ComparisonReporter {
     nlohmann::json j;
     j["baseline"] = c.baseline;
     j["current"] = c.current;
-    j["settings"] = {{"threshold", c.settings.threshold}, {"alpha", c.settings.alpha},
-                     {"noise_floor", c.settings.noise_floor},
-                     {"measures", c.settings.measures},
-                     {"normalize", c.settings.normalize.empty() ? nlohmann::json() : nlohmann::json(c.settings.normalize)},
-                     {"ignore_env", c.settings.ignore_env}};
+    j["settings"] = {
+        {"threshold", c.settings.threshold},
+        {"alpha", c.settings.alpha},
+        {"noise_floor", c.settings.noise_floor},
+        {"measures", c.settings.measures},
+        {"normalize", c.settings.normalize.empty() ? nlohmann::json() : nlohmann::json(c.settings.normalize)},
+        {"ignore_env", c.settings.ignore_env}};
     j["environment"] = {{"differences", c.env_differences},
                         {"comparable", c.env_differences.empty() || c.settings.ignore_env}};
     j["warnings"] = c.warnings;
@@ -145,12 +147,18 @@ class JsonReporter final : public ComparisonReporter {
     j["counts"] = counts;
     j["cells"] = nlohmann::json::array();
     for (const auto& x : c.cells) {
-      j["cells"].push_back({{"cell", x.cell}, {"measure", x.measure}, {"verdict", verdict_name(x.verdict)},
-                            {"baseline_n", x.baseline_n}, {"current_n", x.current_n},
+      j["cells"].push_back({{"cell", x.cell},
+                            {"measure", x.measure},
+                            {"verdict", verdict_name(x.verdict)},
+                            {"baseline_n", x.baseline_n},
+                            {"current_n", x.current_n},
                             {"baseline_median", optional_json(x.baseline_median)},
-                            {"current_median", optional_json(x.current_median)}, {"change", optional_json(x.change)},
-                            {"change_low", optional_json(x.change_low)}, {"change_high", optional_json(x.change_high)},
-                            {"p_value", optional_json(x.p_value)}, {"margin", optional_json(x.margin)},
+                            {"current_median", optional_json(x.current_median)},
+                            {"change", optional_json(x.change)},
+                            {"change_low", optional_json(x.change_low)},
+                            {"change_high", optional_json(x.change_high)},
+                            {"p_value", optional_json(x.p_value)},
+                            {"margin", optional_json(x.margin)},
                             {"note", x.note}});
     }
     return j.dump(2) + "\n";

@@ -16,9 +16,9 @@ double median(std::vector<double> values);  // 0 for an empty sample
 double interquartile_range(std::vector<double> values);
 
 struct MannWhitney {
-  double u = 0;         // pairs (x, y) with y > x, ties counting one half
-  double p_value = 1;   // two-sided
-  bool exact = false;   // from the exact null distribution, not the normal approximation
+  double u = 0;        // pairs (x, y) with y > x, ties counting one half
+  double p_value = 1;  // two-sided
+  bool exact = false;  // from the exact null distribution, not the normal approximation
 };
 // Compares `y` against `x`. Exact distribution when neither sample has more than 30 values and
 // there are no ties; otherwise the normal approximation with tie and continuity corrections.

@@ -29,8 +29,8 @@ struct CellState {
   std::string stopped;          // set once a repetition crashed or hung: the rest are not run
   Status stopped_status = Status::kOk;
   bool interrupted = false;
-  bool first_not_ok = false;    // repetition 0 was not ok: Google Benchmark is shown no ok one after it
-  int number = 0;               // 1-based, in the order cells start
+  bool first_not_ok = false;  // repetition 0 was not ok: Google Benchmark is shown no ok one after it
+  int number = 0;             // 1-based, in the order cells start
   int ok = 0;
 };
 
@@ -266,9 +266,10 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells, const std::string
   try {
     re = std::regex(negative ? filter.substr(1) : filter, std::regex_constants::extended);
   } catch (const std::regex_error& e) {
-    throw UsageError(fmt::format("--benchmark_filter={}: not a regular expression ({}); accepted: a POSIX extended "
-                                 "regular expression, with a leading '-' to exclude what it matches",
-                                 filter, e.what()));
+    throw UsageError(
+        fmt::format("--benchmark_filter={}: not a regular expression ({}); accepted: a POSIX extended "
+                    "regular expression, with a leading '-' to exclude what it matches",
+                    filter, e.what()));
   }
   std::vector<Cell> out;
   for (const Cell& c : cells) {

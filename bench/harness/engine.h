@@ -18,7 +18,7 @@ namespace versus {
 struct EngineOptions {
   bool console = true;   // Google Benchmark's console table
   bool progress = true;  // where the run is, on stderr
-  std::string host;     // the `host` column
+  std::string host;      // the `host` column
 };
 
 struct EngineResult {

@@ -86,13 +86,15 @@ nlohmann::json capture_environment(const std::vector<std::string>& command_line)
       {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
       {"cli11", CLI11_VERSION},
       {"tomlplusplus", fmt::format("{}.{}.{}", TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH)},
-      {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
-                                    NLOHMANN_JSON_VERSION_PATCH)},
+      {"nlohmann_json",
+       fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
   };
   const PythonInterpreter& py = python_interpreter();
-  env["python"] = py.path.empty() ? nlohmann::json()
-                                  : nlohmann::json{{"executable", py.path}, {"version", py.version}, {"gil", py.gil},
-                                                   {"redis_py", py.has_redis}};
+  env["python"] =
+      py.path.empty()
+          ? nlohmann::json()
+          : nlohmann::json{
+                {"executable", py.path}, {"version", py.version}, {"gil", py.gil}, {"redis_py", py.has_redis}};
   env["versus_version"] = build::kVersion;
   env["git_revision"] = build::kGitRevision;
   env["command_line"] = command_line;

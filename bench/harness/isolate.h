@@ -13,10 +13,10 @@ namespace versus {
 
 struct IsolatedEnd {
   enum class How { kExited, kSignaled, kTimedOut, kInterrupted } how = How::kExited;
-  int code = 0;             // exit status (kExited) or signal number (kSignaled)
-  std::string output;       // what the body returned, sent back over a pipe
-  int processes_left = 0;   // processes the child left behind, killed afterwards
-  int names_left = 0;       // shared-memory, queue and temporary names it left, removed afterwards
+  int code = 0;                  // exit status (kExited) or signal number (kSignaled)
+  std::string output;            // what the body returned, sent back over a pipe
+  int processes_left = 0;        // processes the child left behind, killed afterwards
+  int names_left = 0;            // shared-memory, queue and temporary names it left, removed afterwards
   std::string describe() const;  // "killed by signal SIGSEGV (Segmentation fault)", ...
 };
 

@@ -5,5 +5,6 @@
 #pragma once
 
 #ifndef VERSUS_HARNESS
-#error "a harness header (bench/harness, bench/results, bench/compare, bench/cli) was included from code that links only versus_core; scenarios and runners may include bench/api, bench/poller and bench/sys"
+#error \
+    "a harness header (bench/harness, bench/results, bench/compare, bench/cli) was included from code that links only versus_core; scenarios and runners may include bench/api, bench/poller and bench/sys"
 #endif

@@ -54,7 +54,7 @@ std::vector<Params> product(const std::vector<std::pair<const ParamSpec*, std::v
 
 // The value lists for `specs`: from --set where given, else the default.
 std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> axes_for(std::span<const ParamSpec> specs,
-                                                                           const MatrixBlock& block) {
+                                                                            const MatrixBlock& block) {
   std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> axes;
   for (const auto& spec : specs) {
     std::vector<std::string> values{spec.default_value};
@@ -68,7 +68,8 @@ std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> axes_for(std:
 
 void validate_block(const MatrixBlock& block, const Catalog& catalog) {
   if (block.scenarios.empty()) {
-    throw UsageError(fmt::format("no scenario given: use --scenario (known: {}) or --preset", known_scenarios(catalog)));
+    throw UsageError(
+        fmt::format("no scenario given: use --scenario (known: {}) or --preset", known_scenarios(catalog)));
   }
   if (block.runners.empty()) {
     throw UsageError(fmt::format("no runner given: use --runner (known: {})", known_runners(catalog)));
@@ -80,7 +81,8 @@ void validate_block(const MatrixBlock& block, const Catalog& catalog) {
     }
   }
   for (const auto& r : block.runners) {
-    if (!catalog.runner(r)) throw UsageError(fmt::format("unknown runner '{}'; known runners: {}", r, known_runners(catalog)));
+    if (!catalog.runner(r))
+      throw UsageError(fmt::format("unknown runner '{}'; known runners: {}", r, known_runners(catalog)));
   }
   for (int w : block.workers) {
     if (w < 1 || w > kMaxWorkers) {
@@ -101,9 +103,10 @@ void validate_block(const MatrixBlock& block, const Catalog& catalog) {
       if (auto* p = find_param(catalog.runner(r)->params(), key)) specs.push_back(p);
     }
     if (specs.empty()) {
-      throw UsageError(fmt::format("unknown parameter '{}' for scenario {} with runner {}; accepted: {}", key,
-                                   join(block.scenarios, ", "), join(block.runners, ", "),
-                                   accepted.empty() ? std::string("none") : join({accepted.begin(), accepted.end()}, ", ")));
+      throw UsageError(
+          fmt::format("unknown parameter '{}' for scenario {} with runner {}; accepted: {}", key,
+                      join(block.scenarios, ", "), join(block.runners, ", "),
+                      accepted.empty() ? std::string("none") : join({accepted.begin(), accepted.end()}, ", ")));
     }
     if (values.empty()) throw UsageError(fmt::format("parameter '{}' is given no value", key));
     for (const auto* spec : specs) {
@@ -162,8 +165,11 @@ nlohmann::json spec_to_json(const MatrixSpec& spec) {
     for (const auto& [k, v] : b.set) set.push_back({{"key", k}, {"values", v}});
     blocks.push_back({{"scenario", b.scenarios}, {"runner", b.runners}, {"workers", b.workers}, {"set", set}});
   }
-  return {{"repetitions", spec.repetitions}, {"warmup", spec.warmup}, {"cell_timeout", spec.cell_timeout_s},
-          {"benchmark_args", spec.benchmark_args}, {"blocks", blocks}};
+  return {{"repetitions", spec.repetitions},
+          {"warmup", spec.warmup},
+          {"cell_timeout", spec.cell_timeout_s},
+          {"benchmark_args", spec.benchmark_args},
+          {"blocks", blocks}};
 }
 
 MatrixSpec spec_from_json(const nlohmann::json& j) {
@@ -200,16 +206,20 @@ std::pair<std::string, std::vector<std::string>> parse_set(const std::string& te
 
 std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) {
   if (spec.repetitions < 1 || spec.repetitions > 100000) {
-    throw UsageError(fmt::format("repetitions: '{}' is not accepted; accepted: an integer from 1 to 100000", spec.repetitions));
+    throw UsageError(
+        fmt::format("repetitions: '{}' is not accepted; accepted: an integer from 1 to 100000", spec.repetitions));
   }
   if (spec.warmup < 0 || spec.warmup > 100) {
     throw UsageError(fmt::format("warmup: '{}' is not accepted; accepted: an integer from 0 to 100", spec.warmup));
   }
   if (!std::isfinite(spec.cell_timeout_s) || spec.cell_timeout_s < 0) {
-    throw UsageError(fmt::format("cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0 (or 0: "
-                                 "each cell's default)", spec.cell_timeout_s));
+    throw UsageError(
+        fmt::format("cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0 (or 0: "
+                    "each cell's default)",
+                    spec.cell_timeout_s));
   }
-  if (spec.blocks.empty()) throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
+  if (spec.blocks.empty())
+    throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
   std::vector<Cell> cells;
   std::set<std::string> ids;
   for (const auto& block : spec.blocks) {

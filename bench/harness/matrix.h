@@ -28,8 +28,8 @@ struct MatrixBlock {
 struct MatrixSpec {
   std::vector<MatrixBlock> blocks;  // cells of all blocks, without duplicates
   int repetitions = 5;
-  int warmup = 0;                   // repetitions run and discarded before a cell's first measured one
-  double cell_timeout_s = 0;        // 0: each cell's default
+  int warmup = 0;             // repetitions run and discarded before a cell's first measured one
+  double cell_timeout_s = 0;  // 0: each cell's default
   // Google Benchmark flags a preset asks for (say random interleaving); the command line's come after.
   std::vector<std::string> benchmark_args;
 };

@@ -91,14 +91,15 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
   if (auto* n = root.get("cell_timeout")) {
     auto v = n->value<double>();
     if (!v || !std::isfinite(*v) || *v < 0) {
-      throw UsageError(fmt::format("{}: 'cell_timeout' takes a finite number of seconds > 0 (or 0: each cell's default)",
-                                   where(origin, *n)));
+      throw UsageError(fmt::format(
+          "{}: 'cell_timeout' takes a finite number of seconds > 0 (or 0: each cell's default)", where(origin, *n)));
     }
     spec.cell_timeout_s = *v;
   }
   auto* blocks = root.get_as<toml::array>("matrix");
   if (!blocks || blocks->empty()) {
-    throw UsageError(fmt::format("{}: expected at least one [[matrix]] block with scenario, runner and workers", origin));
+    throw UsageError(
+        fmt::format("{}: expected at least one [[matrix]] block with scenario, runner and workers", origin));
   }
   for (const auto& node : *blocks) {
     const auto* table = node.as_table();
@@ -143,8 +144,9 @@ MatrixSpec load_preset(const std::string& name_or_path) {
       if (e.path().extension() == ".toml") names.push_back(e.path().stem().string());
     }
     std::sort(names.begin(), names.end());
-    throw UsageError(fmt::format("preset '{}': cannot read {}; known presets: {} (or give a .toml file path)", name_or_path,
-                                 path, names.empty() ? std::string("none found in " + preset_folder()) : join(names, ", ")));
+    throw UsageError(fmt::format("preset '{}': cannot read {}; known presets: {} (or give a .toml file path)",
+                                 name_or_path, path,
+                                 names.empty() ? std::string("none found in " + preset_folder()) : join(names, ", ")));
   }
   std::stringstream buf;
   buf << in.rdbuf();

@@ -19,7 +19,11 @@ std::string seconds_text(double s) {
 }  // namespace
 
 Progress::Progress(int cells, int repetitions, bool enabled)
-    : enabled_(enabled), tty_(isatty(STDERR_FILENO) == 1), cells_(cells), repetitions_(repetitions), start_ns_(now_ns()) {}
+    : enabled_(enabled),
+      tty_(isatty(STDERR_FILENO) == 1),
+      cells_(cells),
+      repetitions_(repetitions),
+      start_ns_(now_ns()) {}
 
 std::string Progress::timing() const {
   const double elapsed = double(now_ns() - start_ns_) * 1e-9;

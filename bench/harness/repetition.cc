@@ -154,8 +154,8 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
   const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, *runner, cell);
   IsolatedEnd end;
   try {
-    end = run_isolated([&] { return encode_record(measure_repetition(*scenario, *runner, cell, repetition)); },
-                       timeout);
+    end =
+        run_isolated([&] { return encode_record(measure_repetition(*scenario, *runner, cell, repetition)); }, timeout);
   } catch (const std::system_error& e) {  // no pipe, no fork: this machine is out of something
     r.status = Status::kFailed;
     r.message = fmt::format("could not start the repetition's process: {}", e.what());
@@ -190,8 +190,10 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
       break;
   }
   auto note = [&r](const std::string& what) { r.message += (r.message.empty() ? "" : "; ") + what; };
-  if (end.processes_left > 0) note(fmt::format("{} process(es) left behind by the cell were killed", end.processes_left));
-  if (end.names_left > 0) note(fmt::format("{} shared-memory, queue or temporary name(s) left by the cell were removed", end.names_left));
+  if (end.processes_left > 0)
+    note(fmt::format("{} process(es) left behind by the cell were killed", end.processes_left));
+  if (end.names_left > 0)
+    note(fmt::format("{} shared-memory, queue or temporary name(s) left by the cell were removed", end.names_left));
   return r;
 }
 

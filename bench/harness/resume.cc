@@ -33,8 +33,8 @@ RunPlan load_plan(const std::string& out_dir) {
   const fs::path path = fs::path(out_dir) / "matrix.json";
   std::ifstream in(path);
   if (!in) {
-    throw UsageError(fmt::format("--resume {}: no {} there, so this is not a folder `versus run` wrote", out_dir,
-                                 path.string()));
+    throw UsageError(
+        fmt::format("--resume {}: no {} there, so this is not a folder `versus run` wrote", out_dir, path.string()));
   }
   try {
     const nlohmann::json j = nlohmann::json::parse(in);

@@ -23,9 +23,9 @@ void save_plan(const std::string& out_dir, const RunPlan& plan);
 RunPlan load_plan(const std::string& out_dir);
 
 struct ResumeState {
-  std::vector<Cell> todo;     // cells not complete, in matrix order
-  std::vector<Record> kept;   // rows of complete cells, as they are in the file
-  int dropped_rows = 0;       // rows of incomplete cells (and a torn last line), removed
+  std::vector<Cell> todo;    // cells not complete, in matrix order
+  std::vector<Record> kept;  // rows of complete cells, as they are in the file
+  int dropped_rows = 0;      // rows of incomplete cells (and a torn last line), removed
 };
 
 // Reads `csv_path` (absent: nothing done yet). A cell is complete when each of its repetitions

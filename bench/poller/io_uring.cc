@@ -44,7 +44,6 @@ uint64_t user_data(int fd, uint32_t generation) { return uint64_t(generation) <<
 constexpr unsigned kMinEntries = 64;
 constexpr unsigned kMaxEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
 
-
 class UringPoller final : public Poller {
  public:
   explicit UringPoller(const PollerOptions& options) : multishot_(options.multishot) {

@@ -14,7 +14,6 @@
 namespace versus {
 namespace {
 
-
 class PollPoller final : public Poller {
  public:
   explicit PollPoller(const PollerOptions& options) {
@@ -82,15 +81,13 @@ class PollPoller final : public Poller {
     return index_[size_t(fd)];
   }
 
-  std::vector<pollfd> fds_;      // what the kernel reads, registered descriptors only
+  std::vector<pollfd> fds_;       // what the kernel reads, registered descriptors only
   std::vector<uint64_t> tokens_;  // parallel to fds_
   std::vector<size_t> index_;     // by descriptor: its place in fds_, or kNone
 };
 
 }  // namespace
 
-std::unique_ptr<Poller> make_poll_poller(const PollerOptions& options) {
-  return std::make_unique<PollPoller>(options);
-}
+std::unique_ptr<Poller> make_poll_poller(const PollerOptions& options) { return std::make_unique<PollPoller>(options); }
 
 }  // namespace versus

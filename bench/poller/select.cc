@@ -33,10 +33,10 @@ class SelectPoller final : public Poller {
   void add(int fd, uint32_t events, uint64_t token) override {
     // FD_SET past FD_SETSIZE writes outside the fd_set: refuse before it can happen.
     if (fd < 0 || fd >= FD_SETSIZE) {
-      throw std::invalid_argument(fmt::format(
-          "select: descriptor {} is outside what an fd_set holds (0 to FD_SETSIZE-1 = {}); "
-          "use poll, epoll or io_uring for descriptors this high",
-          fd, FD_SETSIZE - 1));
+      throw std::invalid_argument(
+          fmt::format("select: descriptor {} is outside what an fd_set holds (0 to FD_SETSIZE-1 = {}); "
+                      "use poll, epoll or io_uring for descriptors this high",
+                      fd, FD_SETSIZE - 1));
     }
     if (size_t(fd) >= entries_.size()) entries_.resize(size_t(fd) + 1);
     if (entries_[size_t(fd)].registered) {

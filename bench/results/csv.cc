@@ -50,8 +50,8 @@ CsvTable parse_csv(std::string_view text, std::string_view origin) {
       table.header = std::move(row);
     } else {
       if (row.size() != table.header.size()) {
-        throw UsageError(fmt::format("{}:{}: expected {} fields as in the header, found {}", origin,
-                                     row_line, table.header.size(), row.size()));
+        throw UsageError(fmt::format("{}:{}: expected {} fields as in the header, found {}", origin, row_line,
+                                     table.header.size(), row.size()));
       }
       table.rows.push_back(std::move(row));
       table.row_lines.push_back(row_line);

@@ -46,16 +46,18 @@ OutputFolderLock::OutputFolderLock(const fs::path& out) {
     if (errno == EWOULDBLOCK) {
       char who[256] = {};
       const ssize_t n = pread(fd_.get(), who, sizeof who - 1, 0);
-      throw UsageError(fmt::format("{} is in use by another versus run or merge ({}); nothing was written to it: wait "
-                                   "for that one to end, or choose another output folder",
-                                   out.string(), n > 0 ? std::string(who, size_t(n)) : std::string("just starting")));
+      throw UsageError(
+          fmt::format("{} is in use by another versus run or merge ({}); nothing was written to it: wait "
+                      "for that one to end, or choose another output folder",
+                      out.string(), n > 0 ? std::string(who, size_t(n)) : std::string("just starting")));
     }
     // A file system without locks: go on unguarded rather than not at all.
     fmt::print(stderr, "versus: warning: cannot lock {} ({}); nothing stops a second run into it\n", path.string(),
                std::strerror(errno));
     return;
   }
-  const std::string me = fmt::format("pid {}, started {:%Y-%m-%d %H:%M:%S}", getpid(), fmt::localtime(std::time(nullptr)));
+  const std::string me =
+      fmt::format("pid {}, started {:%Y-%m-%d %H:%M:%S}", getpid(), fmt::localtime(std::time(nullptr)));
   // Who holds it, for the message of a refused run; failing to write it costs only that.
   [[maybe_unused]] const int truncated = ftruncate(fd_.get(), 0);
   [[maybe_unused]] const ssize_t written = pwrite(fd_.get(), me.data(), me.size(), 0);

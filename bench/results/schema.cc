@@ -61,7 +61,8 @@ void from_text(const std::string& text, int& out, const char* column, const std:
 void from_text(const std::string& text, Status& out, const char*, const std::string& where) {
   auto status = parse_status(text);
   if (!status) {
-    throw UsageError(fmt::format("{}: status '{}' is not one of ok, unsupported, invalid, failed, crashed, timeout", where, text));
+    throw UsageError(
+        fmt::format("{}: status '{}' is not one of ok, unsupported, invalid, failed, crashed, timeout", where, text));
   }
   out = *status;
 }

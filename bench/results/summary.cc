@@ -99,8 +99,9 @@ void print_summary(const std::vector<Record>& records, const Catalog& catalog, s
     fmt::print(out, "{:<10} {:>7} {:>3}/{:<2} {:>12.1f} {:>8} {:>10} {:>11.1f} MiB{}\n", runner, workers, g.ok, g.total,
                med * 1e3, speedup, efficiency, median(g.pss) / workers / (1 << 20), extra);
   }
-  fmt::print(out, "\nspeedup (where the total work is fixed) = median time of serial with 1 worker / median time "
-                  "of the row; efficiency = speedup / workers\n");
+  fmt::print(out,
+             "\nspeedup (where the total work is fixed) = median time of serial with 1 worker / median time "
+             "of the row; efficiency = speedup / workers\n");
 }
 
 }  // namespace versus

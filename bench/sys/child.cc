@@ -286,8 +286,7 @@ void Child::end(int grace_ms) noexcept {
   // process the kernel cannot kill is left to the caller's sweep.
   if (group_) {
     for (int spins = 0; spins < 2000 && kill(-pid_, 0) == 0; ++spins) {
-      while (waitpid(-pid_, nullptr, WNOHANG) > 0) {
-      }
+      while (waitpid(-pid_, nullptr, WNOHANG) > 0) {}
       usleep(1000);
     }
   }

@@ -67,9 +67,9 @@ struct ChildWait {
 
 struct ChildEnd {
   enum class How { kExited, kSignaled, kTimedOut, kStopped } how = How::kTimedOut;
-  int status = 0;      // the wait status, when the child ended
-  int exec_error = 0;  // errno of a failed exec (the status is then kExitCannotExec): it never ran
-  int code() const;    // the exit status (kExited), the signal number (kSignaled), else 0
+  int status = 0;                // the wait status, when the child ended
+  int exec_error = 0;            // errno of a failed exec (the status is then kExitCannotExec): it never ran
+  int code() const;              // the exit status (kExited), the signal number (kSignaled), else 0
   std::string describe() const;  // "exited with status 3", "timed out", "could not exec: ..."
 };
 
@@ -105,7 +105,7 @@ class Child {
   // child and its group, and every one of them reaped. Never throws; once is enough.
   void end(int grace_ms = 0) noexcept;
 
-  pid_t pid() const { return pid_; }  // -1 for a Child that was never started
+  pid_t pid() const { return pid_; }                     // -1 for a Child that was never started
   std::optional<int> status() const { return status_; }  // once reaped
   const std::string& output() const { return output_; }
   const std::string& errors() const { return errors_; }

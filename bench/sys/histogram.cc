@@ -8,7 +8,7 @@ namespace versus {
 
 namespace {
 constexpr uint64_t kLinear = uint64_t{1} << LatencyHistogram::kSubBits;  // 256
-constexpr uint64_t kHalf = kLinear / 2;                                   // 128
+constexpr uint64_t kHalf = kLinear / 2;                                  // 128
 }  // namespace
 
 // Values below 256 have a bucket each. A larger value with its top bit at position b is shifted

@@ -68,8 +68,10 @@ int64_t memory_available() {
 
 std::string check_tasks(int64_t count, const char* what) {
   if (const int64_t free_tasks = tasks_available(); count > free_tasks) {
-    return fmt::format("{} {} would pass the task limit here: {} more may start (RLIMIT_NPROC, "
-                       "kernel.threads-max, kernel.pid_max)", count, what, free_tasks);
+    return fmt::format(
+        "{} {} would pass the task limit here: {} more may start (RLIMIT_NPROC, "
+        "kernel.threads-max, kernel.pid_max)",
+        count, what, free_tasks);
   }
   return {};
 }

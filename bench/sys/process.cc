@@ -69,8 +69,7 @@ void become_subreaper() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
 std::vector<pid_t> descendants() {
   // Reap what has ended first; orphans of our children are reparented to us (subreaper).
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {}
   std::vector<pid_t> todo = children_of(getpid()), all;
   while (!todo.empty()) {
     pid_t p = todo.back();

@@ -44,8 +44,10 @@ PythonInterpreter find() {
       return py;
     }
   }
-  py.problem = fmt::format("no Python 3 runs here (tried {}); scripts/setup.sh installs Debian's python3, or set "
-                           "VERSUS_PYTHON", tried);
+  py.problem = fmt::format(
+      "no Python 3 runs here (tried {}); scripts/setup.sh installs Debian's python3, or set "
+      "VERSUS_PYTHON",
+      tried);
   return py;
 }
 

@@ -8,11 +8,11 @@
 namespace versus {
 
 struct PythonInterpreter {
-  std::string path;     // empty when none runs here
-  std::string version;  // "3.11.2"
-  bool gil = true;      // false only on a free-threaded build with the GIL off
+  std::string path;        // empty when none runs here
+  std::string version;     // "3.11.2"
+  bool gil = true;         // false only on a free-threaded build with the GIL off
   bool has_redis = false;  // redis-py (Debian's python3-redis) imports
-  std::string problem;  // when path is empty: what was tried and what to install
+  std::string problem;     // when path is empty: what was tried and what to install
 };
 
 const PythonInterpreter& python_interpreter();

@@ -17,7 +17,8 @@ const ParamSpec kParams[] = {
     choice_param("split", {"static", "dynamic"},
                  "primes: static = equal ranges; dynamic = chunks claimed from a shared counter"),
     int_param("chunk", 1000, 1, int64_t{1} << 30, "primes: numbers per chunk (the unit claimed, and between yields)"),
-    size_param("array_bytes", 192 << 20, 3 << 10, int64_t{64} << 30, "membw: bytes of the three arrays of all workers together"),
+    size_param("array_bytes", 192 << 20, 3 << 10, int64_t{64} << 30,
+               "membw: bytes of the three arrays of all workers together"),
     int_param("passes", 4, 1, 10000, "membw: triad passes over the arrays"),
 };
 

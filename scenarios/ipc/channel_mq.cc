@@ -84,8 +84,10 @@ std::pair<mqd_t, mqd_t> open_queue(const std::string& name, size_t msg_size) {
 std::string mq_unsupported(size_t msg_size, int pairs) {
   const long max_size = read_sysctl("/proc/sys/fs/mqueue/msgsize_max", 8192);
   if (long(msg_size) > max_size) {
-    return fmt::format("a POSIX message queue carries messages of at most {} bytes here "
-                       "(/proc/sys/fs/mqueue/msgsize_max); {} asked", max_size, msg_size);
+    return fmt::format(
+        "a POSIX message queue carries messages of at most {} bytes here "
+        "(/proc/sys/fs/mqueue/msgsize_max); {} asked",
+        max_size, msg_size);
   }
   const long max_queues = read_sysctl("/proc/sys/fs/mqueue/queues_max", 256);
   if (2L * pairs > max_queues) {
@@ -101,8 +103,10 @@ std::string mq_unsupported(size_t msg_size, int pairs) {
     want.rlim_cur = need;
     if (want.rlim_max != RLIM_INFINITY && want.rlim_max < need) want.rlim_max = need;  // root only
     if (setrlimit(RLIMIT_MSGQUEUE, &want) < 0) {
-      return fmt::format("{} pairs of queues of {} messages of {} bytes need {} bytes of RLIMIT_MSGQUEUE; the "
-                         "limit is {} and could not be raised", pairs, queue_depth(), msg_size, need, lim.rlim_cur);
+      return fmt::format(
+          "{} pairs of queues of {} messages of {} bytes need {} bytes of RLIMIT_MSGQUEUE; the "
+          "limit is {} and could not be raised",
+          pairs, queue_depth(), msg_size, need, lim.rlim_cur);
     }
   }
   return {};

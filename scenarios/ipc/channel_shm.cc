@@ -16,17 +16,18 @@ namespace versus::ipc {
 namespace {
 
 struct RingState {
-  alignas(64) std::atomic<uint64_t> head{0};  // bytes ever written
-  alignas(64) std::atomic<uint64_t> tail{0};  // bytes ever read
-  alignas(64) std::atomic<uint32_t> data_ready{0};    // futex word: bumped when bytes arrive
+  alignas(64) std::atomic<uint64_t> head{0};        // bytes ever written
+  alignas(64) std::atomic<uint64_t> tail{0};        // bytes ever read
+  alignas(64) std::atomic<uint32_t> data_ready{0};  // futex word: bumped when bytes arrive
   std::atomic<uint32_t> reader_sleeping{0};
-  alignas(64) std::atomic<uint32_t> space_ready{0};   // futex word: bumped when bytes leave
+  alignas(64) std::atomic<uint32_t> space_ready{0};  // futex word: bumped when bytes leave
   std::atomic<uint32_t> writer_sleeping{0};
 };
 
 class Ring {
  public:
-  Ring(size_t capacity, int spin_us) : capacity_(capacity), spin_ns_(int64_t(spin_us) * 1000), state_(1), data_(capacity) {}
+  Ring(size_t capacity, int spin_us)
+      : capacity_(capacity), spin_ns_(int64_t(spin_us) * 1000), state_(1), data_(capacity) {}
 
   void write(const std::byte* src, size_t n, WorkerContext& ctx, bool cooperative) {
     RingState& s = state_[0];
@@ -35,7 +36,8 @@ class Ring {
     while (n > 0) {
       uint64_t free = capacity_ - (head - s.tail.load(std::memory_order_acquire));
       if (free == 0) {
-        wait(s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; }, ctx, cooperative);
+        wait(
+            s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; }, ctx, cooperative);
         continue;
       }
       const size_t chunk = std::min<uint64_t>(n, free);
@@ -58,7 +60,8 @@ class Ring {
     while (n > 0) {
       uint64_t avail = s.head.load(std::memory_order_acquire) - tail;
       if (avail == 0) {
-        wait(s.data_ready, s.reader_sleeping, [&] { return s.head.load() - tail > 0; }, ctx, cooperative);
+        wait(
+            s.data_ready, s.reader_sleeping, [&] { return s.head.load() - tail > 0; }, ctx, cooperative);
         continue;
       }
       const size_t chunk = std::min<uint64_t>(n, avail);

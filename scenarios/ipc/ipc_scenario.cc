@@ -114,8 +114,7 @@ class IpcWork final : public TaskWork {
       for (size_t i = side; i < results.size(); i += 2) {
         if (results[i].value != config_.messages || results[i].message[0]) {
           return fmt::format("pair {} {}: {} of {} messages intact{}{}", i / 2, side ? "consumer" : "producer",
-                             results[i].value, config_.messages, results[i].message[0] ? ": " : "",
-                             results[i].message);
+                             results[i].value, config_.messages, results[i].message[0] ? ": " : "", results[i].message);
         }
       }
     }
@@ -152,8 +151,8 @@ class IpcWork final : public TaskWork {
   // One message (throughput) or one round trip (pingpong) of a peer. The producer sends message
   // `sent` (normally `seq`); receivers expect `seq`. Returns whether what came in was intact;
   // the first problem goes into `error`.
-  bool exchange(Peer& me, WorkerContext& ctx, uint64_t seq, uint64_t sent, LatencyHistogram* hist,
-                std::string& error, bool corrupt = false) {
+  bool exchange(Peer& me, WorkerContext& ctx, uint64_t seq, uint64_t sent, LatencyHistogram* hist, std::string& error,
+                bool corrupt = false) {
     const size_t n = config_.msg_size;
     auto note = [&](std::string what) {
       if (error.empty()) error = std::move(what);

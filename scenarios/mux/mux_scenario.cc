@@ -151,8 +151,9 @@ class MuxScenario final : public Scenario {
     if (c.active > c.fds) return fmt::format("active={} is more than fds={}", c.active, c.fds);
     const int64_t need = 2 * int64_t(c.fds) + 64;
     if (const int64_t limit = fd_limit(); need > limit) {
-      return fmt::format("fds={} needs about {} descriptors; RLIMIT_NOFILE allows {} (versus raises it to the hard limit)", c.fds, need,
-                         limit);
+      return fmt::format(
+          "fds={} needs about {} descriptors; RLIMIT_NOFILE allows {} (versus raises it to the hard limit)", c.fds,
+          need, limit);
     }
     return {};
   }

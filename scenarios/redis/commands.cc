@@ -234,9 +234,10 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"get", 2, get},         {"set", -3, set},         {"ping", -1, ping},   {"del", -2, del},
-    {"expire", 3, expire},   {"ttl", 2, ttl},          {"dbsize", 1, dbsize}, {"scan", -2, scan},
-    {"flushall", -1, flushall}, {"info", -1, info},    {"quit", -1, quit},   {"command", -1, command},
+    {"get", 2, get},        {"set", -3, set},      {"ping", -1, ping},
+    {"del", -2, del},       {"expire", 3, expire}, {"ttl", 2, ttl},
+    {"dbsize", 1, dbsize},  {"scan", -2, scan},    {"flushall", -1, flushall},
+    {"info", -1, info},     {"quit", -1, quit},    {"command", -1, command},
     {"config", -2, config},
 };
 

@@ -59,7 +59,8 @@ Workload workload_of(const Cell& cell) {
 class RedisWork final : public ConversationWork {
  public:
   explicit RedisWork(const Cell& cell)
-      : workload_(workload_of(cell)), stats_(size_t(cell.workers)),
+      : workload_(workload_of(cell)),
+        stats_(size_t(cell.workers)),
         answered_(workload_.op == Op::kTtlScan ? workload_.keys : 0) {
     const std::string& server = cell.params.str("server");
     if (server == "embedded") {
@@ -80,8 +81,8 @@ class RedisWork final : public ConversationWork {
 
   std::unique_ptr<Conversation> open(int index, int count) override {
     const ScanShare share{order_, answered_.data(), loaded_s_};
-    return std::make_unique<RedisConversation>(connect_to(host_, port_), workload_, index, count,
-                                               stats_[size_t(index)], share);
+    return std::make_unique<RedisConversation>(connect_to(host_, port_), workload_, index, count, stats_[size_t(index)],
+                                               share);
   }
 
   // A client of the runner's own (redis-py) checks every TTL and that every key was asked once
@@ -103,7 +104,8 @@ class RedisWork final : public ConversationWork {
     const uint64_t expected = workload_.op == Op::kTtlScan ? workload_.keys : workload_.requests;
     if (ops != expected) return fmt::format("{} replies, expected {}", ops, expected);
     for (uint64_t k = 0; k < answered_.size() && !own_client_; ++k) {
-      if (answered_[k] != 1) return fmt::format("the TTL of {} was answered {} times, not once", key_name(k), answered_[k]);
+      if (answered_[k] != 1)
+        return fmt::format("the TTL of {} was answered {} times, not once", key_name(k), answered_[k]);
     }
     return {};
   }

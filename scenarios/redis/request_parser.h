@@ -15,9 +15,9 @@
 namespace versus::redis {
 
 struct RequestLimits {
-  int64_t max_bulk = int64_t{64} << 20;     // Redis allows 512 MiB; a benchmark needs far less
-  int64_t max_args = int64_t{1} << 20;      // Redis's limit too
-  size_t max_inline = 64 << 10;             // an inline command, or a "*N" / "$N" header line
+  int64_t max_bulk = int64_t{64} << 20;  // Redis allows 512 MiB; a benchmark needs far less
+  int64_t max_args = int64_t{1} << 20;   // Redis's limit too
+  size_t max_inline = 64 << 10;          // an inline command, or a "*N" / "$N" header line
 };
 
 class RequestParser {
@@ -52,10 +52,10 @@ class RequestParser {
 
   RequestLimits limits_;
   enum class Kind : uint8_t { kUnknown, kInline, kMultibulk } kind_ = Kind::kUnknown;
-  size_t pos_ = 0;           // where parsing resumes; after kRequest, the request's length
-  size_t scan_ = 0;          // where the search for the header's CR resumes
-  int64_t args_left_ = -1;   // -1 until the "*N" header is read
-  int64_t bulk_len_ = -1;    // -1 until the "$N" header of the next argument is read
+  size_t pos_ = 0;                                // where parsing resumes; after kRequest, the request's length
+  size_t scan_ = 0;                               // where the search for the header's CR resumes
+  int64_t args_left_ = -1;                        // -1 until the "*N" header is read
+  int64_t bulk_len_ = -1;                         // -1 until the "$N" header of the next argument is read
   std::vector<std::pair<size_t, size_t>> spans_;  // offset and length of each argument read
   std::vector<std::string_view> args_;
   std::string error_;

@@ -80,7 +80,8 @@ void append_error(std::string& out, std::string_view s) {
   out += '-';
   const size_t at = out.size();
   out += s;
-  std::replace_if(out.begin() + ptrdiff_t(at), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  std::replace_if(
+      out.begin() + ptrdiff_t(at), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
   out += "\r\n";
 }
 
@@ -143,9 +144,7 @@ size_t RespParser::feed(std::string_view data) {
   const char* const end = p + data.size();
   while (p < end) {
     switch (state_) {
-      case kType:
-        start_value(*p++);
-        break;
+      case kType: start_value(*p++); break;
 
       case kText: {
         // Up to the CR; a bare LF cannot be part of a simple string or an error.
@@ -209,11 +208,9 @@ size_t RespParser::feed(std::string_view data) {
         break;
       }
 
-      case kDone:
-        return size_t(p - data.data());
+      case kDone: return size_t(p - data.data());
 
-      case kFailed:
-        throw RespError(error_);
+      case kFailed: throw RespError(error_);
     }
     if (state_ == kDone) break;
   }
@@ -240,8 +237,7 @@ void RespParser::start_value(char type) {
       magnitude_ = 0;
       state_ = kNumber;
       break;
-    default:
-      fail(fmt::format("RESP: unknown reply type {} (expected one of + - : $ *)", name_byte(type)));
+    default: fail(fmt::format("RESP: unknown reply type {} (expected one of + - : $ *)", name_byte(type)));
   }
 }
 

@@ -62,8 +62,8 @@ void encode_value(std::string& out, const RespValue& v);
 struct RespLimits {
   int64_t max_bulk = int64_t{512} << 20;  // Redis's proto-max-bulk-len
   int64_t max_elements = int64_t{1} << 20;
-  size_t max_depth = 32;                  // arrays inside arrays
-  size_t max_line = 64 << 10;             // a simple string or error
+  size_t max_depth = 32;       // arrays inside arrays
+  size_t max_line = 64 << 10;  // a simple string or error
 };
 
 class RespError : public std::runtime_error {

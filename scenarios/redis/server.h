@@ -37,11 +37,11 @@
 namespace versus::redis {
 
 struct ServerOptions {
-  uint16_t port = 0;             // on 127.0.0.1; 0: an ephemeral port, reported by port()
-  uint32_t delay_us = 0;         // each reply is sent this long after its request was read
-  size_t max_clients = 10000;    // one more is told "-ERR max number of clients reached"
-  int64_t max_bulk = int64_t{64} << 20;     // one argument (Redis: 512 MiB)
-  int64_t max_args = int64_t{1} << 20;      // arguments in one request
+  uint16_t port = 0;                            // on 127.0.0.1; 0: an ephemeral port, reported by port()
+  uint32_t delay_us = 0;                        // each reply is sent this long after its request was read
+  size_t max_clients = 10000;                   // one more is told "-ERR max number of clients reached"
+  int64_t max_bulk = int64_t{64} << 20;         // one argument (Redis: 512 MiB)
+  int64_t max_args = int64_t{1} << 20;          // arguments in one request
   size_t max_query_buffer = size_t{256} << 20;  // unparsed input held for one connection
   size_t max_output_backlog = size_t{4} << 20;  // stop reading a client above this much output
 };

@@ -42,7 +42,7 @@ struct Client {
   uint64_t token = 0;  // tells this client from an earlier one on the same descriptor
   RequestParser parser;
   std::string in;
-  size_t in_pos = 0;     // start of the request being parsed
+  size_t in_pos = 0;  // start of the request being parsed
   std::string out;
   size_t out_pos = 0;    // sent up to here
   size_t out_ready = 0;  // may be sent up to here; what follows is held by the delay

@@ -52,8 +52,8 @@ bool key_index(std::string_view name, uint64_t& i) {
   return !name.empty() && ec == std::errc() && end == name.data() + name.size();
 }
 
-RedisConversation::RedisConversation(int fd, const Workload& workload, int index, int count,
-                                     ConnectionStats& stats, const ScanShare& scan)
+RedisConversation::RedisConversation(int fd, const Workload& workload, int index, int count, ConnectionStats& stats,
+                                     const ScanShare& scan)
     : fd_(fd), workload_(workload), index_(index), count_(count), stats_(stats), scan_(scan) {
   const uint64_t total = workload.op == Op::kTtlScan ? scan.order.size() : workload.requests;
   quota_ = total / uint64_t(count) + (uint64_t(index) < total % uint64_t(count) ? 1 : 0);

@@ -78,7 +78,7 @@ class RedisConversation final : public Conversation {
   int index_, count_;
   ConnectionStats& stats_;
   ScanShare scan_;
-  uint64_t quota_ = 0;     // requests this connection makes
+  uint64_t quota_ = 0;  // requests this connection makes
   uint64_t asked_ = 0;
   uint64_t answered_ = 0;
   uint64_t right_ = 0;

@@ -125,7 +125,8 @@ class SelftestScenario final : public Scenario {
     const int64_t at = cell.params.integer("fault_repetition");
     const bool faulty = at < 0 || at == cell.repetition;
     return std::make_unique<SelftestWork>(faulty ? cell.params.str("fault") : "none",
-                                          int(cell.params.integer("fault_worker")), int(cell.params.integer("work_ms")));
+                                          int(cell.params.integer("fault_worker")),
+                                          int(cell.params.integer("work_ms")));
   }
 };
 

@@ -80,7 +80,8 @@ class SpawnScenario final : public Scenario {
     return cell.params.str("mode") == "create" ? int(cell.params.integer("rounds")) : 0;
   }
   double expected_seconds(const Cell& cell) const override {
-    return double(cell.params.integer("rounds")) * cell.workers * 1e-3 + double(cell.params.integer("parent_heap_mb")) * 1e-3;
+    return double(cell.params.integer("rounds")) * cell.workers * 1e-3 +
+           double(cell.params.integer("parent_heap_mb")) * 1e-3;
   }
   std::unique_ptr<TaskWork> make_task(const Cell& cell) const override {
     return std::make_unique<SpawnWork>(cell.params, cell.workers);

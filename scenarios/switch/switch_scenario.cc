@@ -116,11 +116,13 @@ class SwitchWork final : public TaskWork {
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i].message[0]) return fmt::format("pair {} side {}: {}", i / 2, i % 2, results[i].message);
       if (results[i].value != c_.handovers / 2) {
-        return fmt::format("pair {} side {}: {} hand-overs, {} expected", i / 2, i % 2, results[i].value, c_.handovers / 2);
+        return fmt::format("pair {} side {}: {} hand-overs, {} expected", i / 2, i % 2, results[i].value,
+                           c_.handovers / 2);
       }
     }
     for (size_t p = 0; p < batons_.size(); ++p) {
-      if (batons_[p].passes != c_.handovers) return fmt::format("pair {}: the token passed {} times", p, batons_[p].passes);
+      if (batons_[p].passes != c_.handovers)
+        return fmt::format("pair {}: the token passed {} times", p, batons_[p].passes);
     }
     return {};
   }

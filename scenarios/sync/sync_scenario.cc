@@ -42,9 +42,9 @@ struct Shared {
   sem_t sem;
   pthread_cond_t cond;
   pthread_barrier_t barrier;
-  std::atomic<uint32_t> turn{0};      // event: whose turn it is
-  std::atomic<uint64_t> passes{0};    // event: hand-overs so far
-  std::atomic<uint32_t> arrived{0};   // barrier, cooperative: arrivals this round
+  std::atomic<uint32_t> turn{0};     // event: whose turn it is
+  std::atomic<uint64_t> passes{0};   // event: hand-overs so far
+  std::atomic<uint32_t> arrived{0};  // barrier, cooperative: arrivals this round
   std::atomic<uint32_t> generation{0};
 
   void init(int workers) {
@@ -105,7 +105,8 @@ class SyncWork final : public TaskWork {
     uint64_t seen = 0;
     for (const auto& r : results) seen += r.value;
     const uint64_t want_seen = mode_ == "event" ? rounds_ : rounds_ * uint64_t(workers_);
-    if (seen != want_seen) return fmt::format("{} {} counted, {} expected", seen, mode_ == "event" ? "hand-overs" : "crossings", want_seen);
+    if (seen != want_seen)
+      return fmt::format("{} {} counted, {} expected", seen, mode_ == "event" ? "hand-overs" : "crossings", want_seen);
     return {};
   }
 
@@ -149,8 +150,7 @@ class SyncWork final : public TaskWork {
         if (coop) {
           while (sem_trywait(&s.sem) != 0) ctx.yield();
         } else {
-          while (sem_wait(&s.sem) != 0) {
-          }
+          while (sem_wait(&s.sem) != 0) {}
         }
         bump(s);
         sem_post(&s.sem);
@@ -162,7 +162,9 @@ class SyncWork final : public TaskWork {
   }
 
   // The increment inside a lock is a plain load and store too: the lock alone makes it right.
-  static void bump(Shared& s) { s.counter.store(s.counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  static void bump(Shared& s) {
+    s.counter.store(s.counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 
   static void lock_mutex(Shared& s, WorkerContext& ctx, bool coop) {
     if (!coop) {
@@ -235,7 +237,8 @@ class SyncScenario final : public Scenario {
  public:
   std::string_view name() const override { return "sync"; }
   std::string_view summary() const override {
-    return "a shared counter under none/atomic/mutex/spinlock/rwlock/semaphore; condition-variable and barrier hand-overs";
+    return "a shared counter under none/atomic/mutex/spinlock/rwlock/semaphore; condition-variable and barrier "
+           "hand-overs";
   }
   Shape shape() const override { return kTaskShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
