@@ -1,7 +1,6 @@
 #include "bench/results/results_files.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,8 +41,13 @@ OutputFolderLock::OutputFolderLock(const fs::path& out) {
   if (!fd_) {
     throw UsageError(fmt::format("cannot open {} to lock the output folder: {}", path.string(), std::strerror(errno)));
   }
-  if (flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) {
+  // A POSIX record lock, not flock: the processes a run forks for its repetitions do not inherit
+  // it, so none of them, were it to outlive the run, could keep the folder locked.
+  struct flock whole = {};
+  whole.l_type = F_WRLCK;
+  whole.l_whence = SEEK_SET;
+  if (fcntl(fd_.get(), F_SETLK, &whole) != 0) {
+    if (errno == EACCES || errno == EAGAIN) {
       char who[256] = {};
       const ssize_t n = pread(fd_.get(), who, sizeof who - 1, 0);
       throw UsageError(

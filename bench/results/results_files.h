@@ -18,10 +18,10 @@ std::filesystem::path results_csv_of(const std::string& input);
 // The env.json beside `csv`, or nullopt when there is none or it is not JSON.
 std::optional<nlohmann::json> env_beside(const std::filesystem::path& csv);
 
-// Holds OUT/.versus.lock locked (flock) for as long as it lives, so that a second run, resume or
-// merge into the same folder is refused instead of mixing its rows in or removing the first
-// one's. Creates OUT when it is not there. The lock goes with the process, however it ends.
-// Throws UsageError naming the process that holds it; touches nothing of that one's.
+// Holds OUT/.versus.lock locked for as long as it lives, so that a second run, resume or merge
+// into the same folder is refused instead of mixing its rows in or removing the first one's.
+// Creates OUT when it is not there. The lock goes with the process, however it ends. Throws
+// UsageError naming the process that holds it; touches nothing of that one's.
 class OutputFolderLock {
  public:
   explicit OutputFolderLock(const std::filesystem::path& out);
