@@ -147,6 +147,14 @@ std::string PollerLoopRunner::unsupported(const Scenario& scenario, const Cell& 
   return poller_unsupported(kind_, options_for(cell, 1), highest_fd_for(scenario, cell));
 }
 
+PlacedUnits loop_units(const Scenario& scenario, const Cell& cell) {
+  return {scenario.shape() == kMultiplexShape ? 1 : loop_threads_for(cell), 1};
+}
+
+PlacedUnits PollerLoopRunner::placed_units(const Scenario& scenario, const Cell& cell) const {
+  return loop_units(scenario, cell);
+}
+
 RunOutcome PollerLoopRunner::run_multiplex(MultiplexWork& work, const Cell& cell) const {
   return multiplex_on_poller(work, cell, kind_, options_for(cell, work.descriptors()));
 }

@@ -22,6 +22,7 @@ class PollerLoopRunner : public Runner {
   unsigned shapes() const override { return kConversationShape | kMultiplexShape; }
   std::span<const ParamSpec> params() const override { return params_; }
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override;
+  PlacedUnits placed_units(const Scenario& scenario, const Cell& cell) const override;
   RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override;
   RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const override;
 
@@ -38,6 +39,10 @@ ParamSpec loop_threads_param();
 
 // Loop threads for a cell: `loop_threads`, but never more than there are connections.
 int loop_threads_for(const Cell& cell);
+
+// What a loop runner binds: its loop threads, each a worker of the pthread runner's task
+// (run_conversations_on_loops), or the one loop of the multiplex shape.
+PlacedUnits loop_units(const Scenario& scenario, const Cell& cell);
 
 // The highest descriptor number a cell may reach: its connections, or both ends of each of its
 // multiplexed pairs, and what the process holds besides (standard streams, the server's, the

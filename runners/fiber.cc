@@ -67,7 +67,10 @@ class FiberRunner final : public Runner {
     const int n = layout.workers;
     const int nthreads = threads_for(cell, layout);
     const size_t stack_bytes = size_t(cell.params.integer("fiber_stack_kb")) * 1024;
-    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, stack_bytes);
+    if (layout.spawn_rounds > 0) {
+      const ScopedBinding spawner(cell, std::nullopt);
+      return spawn(work, n, layout.spawn_rounds, stack_bytes);
+    }
     TaskPhase phase(n, nthreads);
 
     // Each thread's poller, made here so that a kernel's refusal fails the repetition plainly.
@@ -78,6 +81,12 @@ class FiberRunner final : public Runner {
     // prepares inside itself, so peers can talk while preparing (a warm-up), then waits for the
     // release of the thread's start line.
     auto thread_body = [&](int t) {
+      std::string unbound;  // a thread that could not be bound fails its fibers, not the process
+      try {
+        bind_unit(cell, t);
+      } catch (const std::exception& e) {
+        unbound = e.what();
+      }
       FiberScheduler scheduler(stack_bytes, pollers[t].get());
       int mine = 0, prepared = 0;
       bool released = false;
@@ -87,7 +96,10 @@ class FiberRunner final : public Runner {
         scheduler.spawn([&, i] {
           FiberContext ctx(i, n);
           WorkerResult& result = phase.result(i);
-          const bool ok = run_guarded(result, [&] { work.prepare(ctx); });
+          const bool ok = run_guarded(result, [&] {
+            if (!unbound.empty()) throw std::runtime_error(unbound);
+            work.prepare(ctx);
+          });
           ++prepared;
           while (!released) Fiber::yield();
           if (ok && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
@@ -133,6 +145,12 @@ class FiberRunner final : public Runner {
       scheduler.run();
     }
     return outcome_since(start, before, std::move(results));
+  }
+
+  // The fiber threads are what is bound (one of them where creation is measured).
+  PlacedUnits placed_units(const Scenario& scenario, const Cell& cell) const override {
+    const TaskLayout layout = layout_of(scenario, cell);
+    return {layout.spawn_rounds > 0 ? 1 : threads_for(cell, layout), 1};
   }
 
   // A thread without a group of fibers would have nothing to do.

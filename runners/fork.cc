@@ -53,12 +53,15 @@ class ForkRunner final : public Runner {
 
   RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
     const int n = layout.workers;
-    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds, cell.params.str("spawn"));
+    if (layout.spawn_rounds > 0) {
+      const ScopedBinding spawner(cell, std::nullopt);
+      return spawn(work, n, layout.spawn_rounds, cell.params.str("spawn"));
+    }
     TaskPhase phase(n, n);
     ChildSet children;  // killed and reaped on any exit from here
     for (int i = 0; i < n; ++i) {
       try {
-        children.spawn([&, i] { return worker_main(work, phase, i); });
+        children.spawn([&, i] { return worker_main(work, cell, phase, i); });
       } catch (...) {
         phase.abort();
         throw;
@@ -163,10 +166,13 @@ class ForkRunner final : public Runner {
     return out;
   }
 
-  static int worker_main(TaskWork& work, TaskPhase& phase, int i) {
+  static int worker_main(TaskWork& work, const Cell& cell, TaskPhase& phase, int i) {
     WorkerResult& result = phase.result(i);
     WorkerContext ctx(i, phase.workers());
-    const bool prepared = run_guarded(result, [&] { work.prepare(ctx); });
+    const bool prepared = run_guarded(result, [&] {
+      bind_unit(cell, i);
+      work.prepare(ctx);
+    });
     phase.arrive_and_wait_start();
     const Usage before = usage_of_self();
     if (prepared && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });

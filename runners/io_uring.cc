@@ -218,6 +218,9 @@ class IoUringRunner final : public Runner {
     options.multishot = cell.params.str("uring_wait") == "poll";
     return poller_unsupported("io_uring", options, highest_fd_for(scenario, cell));
   }
+  PlacedUnits placed_units(const Scenario& scenario, const Cell& cell) const override {
+    return loop_units(scenario, cell);
+  }
   RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     return run_conversations_on_loops(work, cell, loop_threads_for(cell),
                                       [](std::span<Conversation* const> convs) { CompletionLoop(convs).run(); });

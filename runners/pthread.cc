@@ -35,16 +35,22 @@ class PthreadRunner final : public Runner {
     return multiplex_per_descriptor(*this, work, cell);
   }
 
-  RunOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+  RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
     const int n = layout.workers;
-    if (layout.spawn_rounds > 0) return spawn(work, n, layout.spawn_rounds);
+    if (layout.spawn_rounds > 0) {
+      const ScopedBinding spawner(cell, std::nullopt);
+      return spawn(work, n, layout.spawn_rounds);
+    }
     TaskPhase phase(n, n);
     std::vector<std::thread> threads;
     threads.reserve(n);
     auto body = [&](int i) {
       WorkerResult& result = phase.result(i);
       WorkerContext ctx(i, n);
-      const bool prepared = run_guarded(result, [&] { work.prepare(ctx); });
+      const bool prepared = run_guarded(result, [&] {
+        bind_unit(cell, i);
+        work.prepare(ctx);
+      });
       phase.arrive_and_wait_start();
       if (prepared && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
       phase.mark_finished(i);

@@ -44,6 +44,11 @@ class PythonRunner final : public Runner {
   // Seed 001's is_prime in CPython is some 20 to 40 times slower than the C++ loop here, and a
   // Python process takes tens of milliseconds to start.
   double slowdown() const override { return 50.0; }
+  // py-asyncio's workers are coroutines on the one thread of its event loop.
+  PlacedUnits placed_units(const Scenario& scenario, const Cell& cell) const override {
+    if (kind_ == PyKind::kAsyncio) return {1, 1};
+    return Runner::placed_units(scenario, cell);
+  }
 
   std::string unsupported(const Scenario& scenario, const Cell& cell) const override {
     const std::string_view s = scenario.name();
@@ -98,8 +103,13 @@ class PythonRunner final : public Runner {
   }
 
  private:
+  // The program binds its own workers: unit_cpus lists each one's CPU (empty under none).
   PythonCell python_cell(const Cell& cell, int workers) const {
-    return PythonCell{std::string(name_), cell.scenario, workers, cell.params, {}};
+    PythonCell py{std::string(name_), cell.scenario, workers, cell.params, {}};
+    std::vector<std::string> cpus;
+    for (int cpu : cell.unit_cpus) cpus.push_back(std::to_string(cpu));
+    py.settings["unit_cpus"] = join(cpus, ",");
+    return py;
   }
 
   PyKind kind_;

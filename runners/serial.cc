@@ -18,7 +18,11 @@ class SerialRunner final : public Runner {
   bool concurrent() const override { return false; }
   WorkerHost worker_host() const override { return WorkerHost::kCallingThread; }
 
-  RunOutcome run_task(TaskWork& work, const Cell&, const TaskLayout& layout) const override {
+  // One unit: the calling thread, which does every worker's share.
+  PlacedUnits placed_units(const Scenario&, const Cell&) const override { return {1, 1}; }
+
+  RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
+    const ScopedBinding calling_thread(cell, 0);
     const int n = layout.workers;
     std::vector<WorkerResult> results(n);
     // With spawn rounds there is nothing to create: calling the function is the reference.

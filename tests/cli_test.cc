@@ -39,7 +39,7 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   const Ran ran = versus("run --preset quick --quiet --out " + out.string());
   ASSERT_EQ(ran.code, 0) << ran.output;
   const CsvTable t = read_csv_file((out / "results.csv").string());
-  check_results_header(t, "results.csv");
+  check_results_header(t, "results.csv", OlderHeader::kRefuse);
   // cpu: runners x workers x repetitions; ipc: runners x channels x modes x repetitions; redis:
   // runners x workers x repetitions; mux: runners x fds x repetitions; Python: cpu runners x
   // workers x repetitions, spawn runners x repetitions.

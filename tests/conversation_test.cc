@@ -199,7 +199,9 @@ class ConversationTest : public ::testing::TestWithParam<std::string> {
     Cell cell;
     cell.runner = std::string(runner->name());
     cell.workers = connections;
-    for (const auto& p : runner->params()) cell.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
+    for (const auto& table : {runner->params(), cell_params()}) {
+      for (const auto& p : table) cell.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
+    }
     EchoWork work(connections, batches, pipeline, size);
     RunOutcome out = runner->run_conversations(work, cell);
     EXPECT_EQ(out.results.size(), size_t(connections));

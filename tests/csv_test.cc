@@ -153,7 +153,7 @@ TEST(Schema, RecordRoundTripsThroughCsv) {
   r.host = "h";
   const std::string text = csv_line(result_header()) + csv_line(record_row(r));
   const CsvTable t = parse_csv(text, "t.csv");
-  check_results_header(t, "t.csv");
+  check_results_header(t, "t.csv", OlderHeader::kRefuse);
   const Record back = record_from_row(t, 0, "t.csv");
   EXPECT_EQ(back.cell, r.cell);
   EXPECT_EQ(back.status, Status::kInvalid);
@@ -163,6 +163,39 @@ TEST(Schema, RecordRoundTripsThroughCsv) {
   EXPECT_FALSE(back.cpu_user_s.has_value());
   EXPECT_EQ(*back.pss_bytes, 4096);
   EXPECT_EQ(back.repetition, 3);
+}
+
+// Results written before the placement columns existed: compare and merge read them (the new
+// columns empty), resume refuses to append to them and names what they lack.
+TEST(Schema, OlderHeaderIsReadButNotAppendedTo) {
+  std::vector<std::string> header = result_header();
+  const auto host = std::find(header.begin(), header.end(), "host");
+  ASSERT_NE(host, header.end());
+  header.erase(host + 1, header.end());
+  std::vector<std::string> row(header.size(), "");
+  row[0] = "cpu/fork/workers:1/count=5";
+  row[3] = "1";
+  row[5] = "0";
+  row[6] = "ok";
+  row[8] = "0.5";
+  const CsvTable t = parse_csv(csv_line(header) + csv_line(row), "old.csv");
+  check_results_header(t, "old.csv", OlderHeader::kAccept);
+  const Record back = record_from_row(t, 0, "old.csv");
+  EXPECT_DOUBLE_EQ(*back.wall_s, 0.5);
+  EXPECT_TRUE(back.cpus.empty());
+  EXPECT_FALSE(back.cpu_migrations.has_value());
+  try {
+    check_results_header(t, "old.csv", OlderHeader::kRefuse);
+    FAIL() << "an older header was accepted for appending";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("cpus, cpu_migrations"), std::string::npos) << e.what();
+  }
+  // A header cut before `host` is no results file at all.
+  header.pop_back();
+  row.pop_back();
+  EXPECT_THROW(
+      check_results_header(parse_csv(csv_line(header) + csv_line(row), "cut.csv"), "cut.csv", OlderHeader::kAccept),
+      UsageError);
 }
 
 // A Record with every field set, each to a value of its own, filled through the table so that a
@@ -228,7 +261,7 @@ TEST(Schema, MalformedRowsAreRefusedWithTheirLine) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("r.csv:2: status 'fast'"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(check_results_header(parse_csv("a,b\n", "h.csv"), "h.csv"), UsageError);
+  EXPECT_THROW(check_results_header(parse_csv("a,b\n", "h.csv"), "h.csv", OlderHeader::kAccept), UsageError);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ struct CellRows {
 
 std::map<std::string, CellRows> rows_by_cell(const fs::path& csv) {
   const CsvTable t = read_csv_file(csv.string());
-  check_results_header(t, csv.string());
+  check_results_header(t, csv.string(), OlderHeader::kRefuse);
   std::map<std::string, CellRows> cells;
   for (size_t i = 0; i < t.rows.size(); ++i) {
     Record r = record_from_row(t, i, csv.string());

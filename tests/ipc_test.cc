@@ -19,15 +19,8 @@ class IpcTest : public ::testing::TestWithParam<std::string> {
   static void SetUpTestSuite() { install_interrupt_handlers(); }
 
   Record run(std::map<std::string, std::string> set, int pairs = 1) {
-    Cell c;
-    c.scenario = "ipc";
-    c.runner = GetParam();
-    c.workers = pairs;
+    Cell c = cell_of(*ipc_scenario(), *catalog_.runner(GetParam()), pairs, set);
     c.timeout_s = 60;
-    for (const auto& p : ipc_scenario()->params()) {
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    }
-    for (const auto& p : catalog_.runner(GetParam())->params()) c.params.set(p.name, p.default_value);
     return execute_repetition(catalog_, c, 0);
   }
 

@@ -49,16 +49,9 @@ class IsolationTest : public ::testing::TestWithParam<std::string> {
   }
 
   Record run(const std::string& fault, int workers = 2, double timeout = 20) {
-    Cell c;
-    c.scenario = "selftest";
-    c.runner = GetParam();
-    c.workers = workers;
+    Cell c = cell_of(*catalog_.scenario("selftest"), *catalog_.runner(GetParam()), workers,
+                     {{"fault", fault}, {"fault_worker", "1"}, {"work_ms", "1"}});
     c.timeout_s = timeout;
-    for (const auto& p : catalog_.scenario("selftest")->params()) c.params.set(p.name, p.default_value);
-    c.params.set("fault", fault);
-    c.params.set("fault_worker", "1");
-    c.params.set("work_ms", "1");
-    for (const auto& p : catalog_.runner(GetParam())->params()) c.params.set(p.name, p.default_value);
     Record r = execute_repetition(catalog_, c, 0);
     EXPECT_TRUE(descendants().empty()) << "a process of the cell survived";
     EXPECT_TRUE(other_copies_of_us().empty()) << "a process of the cell survived outside our tree";

@@ -22,14 +22,8 @@ class MuxTest : public ::testing::TestWithParam<std::string> {
 
   Record run(std::map<std::string, std::string> set) {
     const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
-    Cell c;
-    c.scenario = "mux";
-    c.runner = std::string(runner->name());
-    c.workers = 1;
     const Scenario& s = *mux_scenario();
-    for (const auto& p : s.params())
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    for (const auto& p : runner->params()) c.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
+    const Cell c = cell_of(s, *runner, 1, set);
     if (std::string why = why_unsupported(s, *runner, c); !why.empty()) {
       Record u = record_for(c, 0);
       u.status = Status::kUnsupported;

@@ -35,15 +35,7 @@ class PythonRunnerTest : public ::testing::TestWithParam<std::string> {
   const Runner& runner() const { return *catalog_.runner(GetParam()); }
 
   Cell cell(const std::string& scenario, int workers, std::map<std::string, std::string> set) const {
-    Cell c;
-    c.scenario = scenario;
-    c.runner = GetParam();
-    c.workers = workers;
-    for (const auto& p : catalog_.scenario(scenario)->params()) {
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    }
-    for (const auto& p : runner().params()) c.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
-    return c;
+    return cell_of(*catalog_.scenario(scenario), runner(), workers, set);
   }
 
   Record run(const std::string& scenario, int workers, std::map<std::string, std::string> set) const {

@@ -98,15 +98,8 @@ class RedisTest : public ::testing::TestWithParam<std::string> {
 
   Cell cell(int workers, std::map<std::string, std::string> set) {
     const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
-    Cell c;
-    c.scenario = "redis";
-    c.runner = std::string(runner->name());
-    c.workers = workers;
+    Cell c = cell_of(*redis_scenario(), *runner, workers, set);
     c.timeout_s = 120;
-    for (const auto& p : redis_scenario()->params()) {
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    }
-    for (const auto& p : runner->params()) c.params.set(p.name, set.count(p.name) ? set[p.name] : p.default_value);
     return c;
   }
 

@@ -22,16 +22,7 @@ class RunnerTest : public ::testing::TestWithParam<std::string> {
   const Runner& runner() const { return *Catalog{all_scenarios(), all_runners()}.runner(GetParam()); }
 
   Cell cell(const Scenario& s, int workers, std::map<std::string, std::string> set = {}) const {
-    Cell c;
-    c.scenario = std::string(s.name());
-    c.runner = GetParam();
-    c.workers = workers;
-    for (const auto& p : s.params())
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    for (const auto& p : runner().params()) {
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    }
-    return c;
+    return cell_of(s, runner(), workers, set);
   }
 };
 

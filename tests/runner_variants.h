@@ -75,6 +75,23 @@ inline const Runner& runner_of_variant(const Catalog& catalog, const std::string
   return *runner;
 }
 
+// A cell of `scenario` under `runner`: every parameter of their tables and of every cell's
+// (param_tables) at its default, except those `set` gives.
+inline Cell cell_of(const Scenario& scenario, const Runner& runner, int workers,
+                    const std::map<std::string, std::string>& set = {}) {
+  Cell c;
+  c.scenario = std::string(scenario.name());
+  c.runner = std::string(runner.name());
+  c.workers = workers;
+  for (const auto& table : param_tables(scenario, runner)) {
+    for (const auto& p : table) {
+      const auto given = set.find(p.name);
+      c.params.set(p.name, p.canonical(given != set.end() ? given->second : p.default_value));
+    }
+  }
+  return c;
+}
+
 // "epoll-edge" -> "epoll_edge", "py-thread" -> "py_thread": what ctest's per-runner entries
 // filter on.
 inline std::string variant_test_name(std::string variant) {

@@ -16,15 +16,8 @@ namespace {
 class WorkersTest : public ::testing::TestWithParam<std::string> {
  protected:
   Record run(const Scenario& s, int workers, std::map<std::string, std::string> set = {}) {
-    Cell c;
-    c.scenario = std::string(s.name());
-    c.runner = GetParam();
-    c.workers = workers;
     const Runner& r = runner();
-    for (const auto& p : s.params())
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
-    for (const auto& p : r.params())
-      c.params.set(p.name, p.canonical(set.count(p.name) ? set[p.name] : p.default_value));
+    const Cell c = cell_of(s, r, workers, set);
     if (std::string why = why_unsupported(s, r, c); !why.empty()) {
       Record u = record_for(c, 0);
       u.status = Status::kUnsupported;

@@ -9,6 +9,22 @@ std::string Cell::id() const {
 }
 
 namespace {
+
+const ParamSpec kCellParams[] = {
+    placement_param(
+        "placement",
+        "where the workers run: none (the scheduler decides), same (all on one CPU), spread (distinct cores, "
+        "cores before their SMT siblings, one NUMA node before the next; the two ends of a pair apart), compact "
+        "(a core's hardware threads, then the next core) or cpus:LIST (say cpus:0,2-3; round-robin). Units are the "
+        "runner's processes or threads: fiber_threads, loop_threads, the Python pool's workers. A wait that spins "
+        "gives up spinning when its peer is bound to its own CPU; under none it cannot know and spins"),
+};
+
+}  // namespace
+
+std::span<const ParamSpec> cell_params() { return kCellParams; }
+
+namespace {
 constexpr const char* kStatusNames[] = {"ok", "unsupported", "invalid", "failed", "crashed", "timeout"};
 }
 

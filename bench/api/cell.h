@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "bench/api/params.h"
 
@@ -19,11 +21,18 @@ struct Cell {
   int warmup = 0;        // discarded repetitions before the first measured one
   double timeout_s = 0;  // limit for each repetition's child process
   int repetition = 0;    // in a repetition's own process: which one it runs (0-based; warm-ups run as 0)
+  // In a repetition's own process: the CPU of each unit the runner places (placed_units in
+  // bench/api/runner.h), from the placement plan; empty under placement=none.
+  std::vector<int> unit_cpus;
 
   // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the
   // name the benchmark engine knows the cell by (so --benchmark_filter selects cells).
   std::string id() const;
 };
+
+// Parameters every cell has, whatever its scenario and runner (placement): part of the cell's
+// identity as theirs are, declared once here and read by the runners that place their workers.
+std::span<const ParamSpec> cell_params();
 
 enum class Status { kOk, kUnsupported, kInvalid, kFailed, kCrashed, kTimeout };
 const char* status_name(Status s);
@@ -61,6 +70,8 @@ struct Record {
   std::optional<uint64_t> syscalls;      // mux: system calls made in the measured phase
   std::optional<uint64_t> result;        // the scenario's checked answer (e.g. the prime count)
   std::string host;
+  std::string cpus;                        // the CPUs the cell's workers were bound to; empty under none
+  std::optional<uint64_t> cpu_migrations;  // moves between CPUs of the cell's threads, measured phase
 };
 
 Record record_for(const Cell& cell, int repetition);

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+
+#include "bench/sys/placement.h"
 
 namespace versus {
 
@@ -36,6 +39,15 @@ ParamSpec size_param(std::string name, int64_t def, int64_t min, int64_t max, st
 ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help) {
   ParamSpec p = choice_param(std::move(name), std::move(named), std::move(help));
   p.kind = ParamSpec::Kind::kEndpoint;
+  return p;
+}
+
+ParamSpec placement_param(std::string name, std::string help) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.kind = ParamSpec::Kind::kPlacement;
+  p.default_value = "none";
+  p.help = std::move(help);
   return p;
 }
 
@@ -94,6 +106,9 @@ std::string ParamSpec::accepted() const {
                               : fmt::format("an integer from {} to {}", min, max);
     case Kind::kSize: return fmt::format("a size from {} to {}", format_size(min), format_size(max));
     case Kind::kEndpoint: return join(choices, ", ") + ", or HOST:PORT (a port from 1 to 65535)";
+    case Kind::kPlacement:
+      return fmt::format("none, same, spread, compact, or cpus:LIST of the CPUs allowed here ({})",
+                         format_cpu_list(Topology::here().cpus()));
   }
   return {};
 }
@@ -122,13 +137,28 @@ std::string ParamSpec::validate(std::string_view value) const {
         }
         if (parse_host_port(value)) return {};
         break;
+      case Kind::kPlacement: {
+        // A CPU list is checked against this machine here, before anything runs.
+        const Placement placement = parse_placement(value);
+        const auto& allowed = Topology::here().cpus();
+        for (int cpu : placement.list) {
+          if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end()) {
+            return fmt::format("parameter '{}': '{}' names CPU {}, which versus may not use here; accepted: {}", name,
+                               value, cpu, accepted());
+          }
+        }
+        return {};
+      }
     }
-  } catch (const UsageError&) {}
+  } catch (const UsageError& e) {
+    if (kind == Kind::kPlacement) return fmt::format("parameter '{}': {}; accepted: {}", name, e.what(), accepted());
+  }
   return fmt::format("parameter '{}': '{}' is not accepted; accepted: {}", name, value, accepted());
 }
 
 std::string ParamSpec::canonical(std::string_view value) const {
   if (kind == Kind::kSize) return std::to_string(parse_size(value));
+  if (kind == Kind::kPlacement) return placement_name(parse_placement(value));
   return std::string(value);
 }
 

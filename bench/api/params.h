@@ -21,7 +21,7 @@ class UsageError : public std::runtime_error {
 // One declared parameter. Declared next to the code that reads it (a scenario's or runner's
 // params() table), so `versus list` and validation always agree with what is used.
 struct ParamSpec {
-  enum class Kind { kChoice, kInteger, kSize, kEndpoint };
+  enum class Kind { kChoice, kInteger, kSize, kEndpoint, kPlacement };
 
   std::string name;
   Kind kind = Kind::kInteger;
@@ -44,6 +44,8 @@ ParamSpec int_param(std::string name, int64_t def, int64_t min, int64_t max, std
 ParamSpec size_param(std::string name, int64_t def, int64_t min, int64_t max, std::string help);
 // One of `named` (the first is the default), or HOST:PORT of a server somewhere.
 ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help);
+// Where the units of a cell run (bench/sys/placement.h): none, same, spread, compact or cpus:LIST.
+ParamSpec placement_param(std::string name, std::string help);
 
 // HOST:PORT split; nullopt unless HOST is non-empty and PORT is from 1 to 65535.
 struct HostPort {

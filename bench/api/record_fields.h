@@ -61,6 +61,10 @@ inline constexpr RecordField kRecordFields[] = {
      &Record::syscalls},
     {"result", "", "the scenario's checked answer (the prime count, a checksum)", &Record::result},
     {"host", "", "host name of the machine that measured the row", &Record::host},
+    {"cpus", "", "the CPUs the cell's workers were bound to (placement), as 0-3,8; empty under placement=none",
+     &Record::cpus},
+    {"cpu_migrations", "count", "moves of the cell's threads between CPUs in the measured phase; empty when unreadable",
+     &Record::cpu_migrations},
 };
 
 // The field named `name`, found while compiling: a name that is no column stops the build.

@@ -1,5 +1,6 @@
 #include "bench/api/runner.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -10,6 +11,48 @@ TaskLayout layout_of(const Scenario& scenario, const Cell& cell) {
   if (scenario.shape() == kMultiplexShape) return {int(scenario.watched_descriptors(cell)) + 1, 1, 0};
   const int group = scenario.shape() == kChannelShape ? 2 : 1;
   return {cell.workers * group, group, scenario.spawn_rounds(cell)};
+}
+
+std::array<std::span<const ParamSpec>, 3> param_tables(const Scenario& scenario, const Runner& runner) {
+  return {scenario.params(), runner.params(), cell_params()};
+}
+
+PlacedUnits Runner::placed_units(const Scenario& scenario, const Cell& cell) const {
+  const TaskLayout layout = layout_of(scenario, cell);
+  return {layout.workers, layout.group};
+}
+
+PlacementPlan placement_plan(const Scenario& scenario, const Runner& runner, const Cell& cell) {
+  const PlacedUnits placed = runner.placed_units(scenario, cell);
+  return plan_placement(Topology::here(), parse_placement(cell.params.str("placement")), placed.units, placed.group);
+}
+
+void bind_unit(const Cell& cell, int unit) {
+  if (cell.unit_cpus.empty()) return;
+  Topology::here().bind_thread(cell.unit_cpus[size_t(unit) % cell.unit_cpus.size()]);
+}
+
+ScopedBinding::ScopedBinding(const Cell& cell, std::optional<int> unit) {
+  if (cell.unit_cpus.empty()) return;
+  const Topology& topology = Topology::here();
+  before_ = topology.thread_binding();
+  if (unit) {
+    bind_unit(cell, *unit);
+    return;
+  }
+  std::vector<int> cpus = cell.unit_cpus;
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  topology.bind_thread(cpus);
+}
+
+ScopedBinding::~ScopedBinding() {
+  if (before_.empty()) return;
+  try {
+    Topology::here().bind_thread(before_);
+  } catch (const std::exception&) {
+    // The thread keeps the cell's CPUs: only this process's later cells could notice.
+  }
 }
 
 RunOutcome Runner::run_task(TaskWork&, const Cell&, const TaskLayout&) const {

@@ -3,6 +3,7 @@
 // measured phase and collects what they hand back (bench/api/scenario.h).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@
 #include "bench/api/multiplex.h"
 #include "bench/api/params.h"
 #include "bench/api/scenario.h"
+#include "bench/sys/placement.h"
 
 namespace versus {
 
@@ -33,6 +35,7 @@ struct RunOutcome {
   Memory memory;                                    // every process of the cell, sampled before workers exit
   std::optional<double> setup_s;                    // multiplex shape: set-up before the first round
   std::optional<uint64_t> syscalls;                 // multiplex shape: system calls the runner made
+  std::optional<uint64_t> cpu_migrations;           // moves of the cell's threads between CPUs, measured phase
   std::optional<ProgramMeasures> program_measures;  // set only by a runner with a program of its own
 };
 
@@ -49,6 +52,14 @@ struct TaskLayout {
   int spawn_rounds = 0;
 };
 TaskLayout layout_of(const Scenario& scenario, const Cell& cell);
+
+// What a runner binds under a cell's placement: `units` processes or threads (its workers, or the
+// threads it runs workers on), of which each `group` consecutive ones are the ends of one pair
+// that spread keeps on different cores.
+struct PlacedUnits {
+  int units = 1;
+  int group = 1;
+};
 
 // Where a runner's workers run, as getpid() and gettid() inside a worker show it. A runner
 // with the task shape says which, and tests/runner_test.cc holds it to its word; one whose work
@@ -83,6 +94,10 @@ class Runner {
   // Roughly how many times longer than the C++ runners this runner takes for the same work
   // (an interpreter's loop); it scales the default time limit of a repetition.
   virtual double slowdown() const { return 1.0; }
+  // What the runner binds under a placement. The default is one unit per worker of the layout
+  // (the run_task workers of fork and pthread); a runner that runs workers on threads of its own
+  // (fiber_threads, loop_threads) places those. Unit u is bound by bind_unit(cell, u).
+  virtual PlacedUnits placed_units(const Scenario& scenario, const Cell& cell) const;
   // The runner's own parameters (fiber_threads, ...), part of a cell's identity when present.
   virtual std::span<const ParamSpec> params() const { return {}; }
   // "" when the runner can run this cell here, otherwise why not (an `unsupported` row). It is
@@ -106,6 +121,32 @@ class Runner {
   // consumes each event, drives the rounds. wall_s covers the rounds only; setup_s and syscalls
   // are filled.
   virtual RunOutcome run_multiplex(MultiplexWork& work, const Cell& cell) const;
+};
+
+// Every parameter table a cell of `scenario` under `runner` carries: the scenario's, the
+// runner's and every cell's own (cell_params), in that order.
+std::array<std::span<const ParamSpec>, 3> param_tables(const Scenario& scenario, const Runner& runner);
+
+// The CPU of each unit of `runner` for `cell` (bench/sys/placement.h), from its placement
+// parameter and the CPUs this process was started with. Its `unsupported` says why the cell
+// cannot be placed so here.
+PlacementPlan placement_plan(const Scenario& scenario, const Runner& runner, const Cell& cell);
+// Binds the calling thread to unit `unit`'s CPU of cell.unit_cpus (round-robin); nothing under
+// placement=none. Called first thing in each worker thread, process or loop thread.
+void bind_unit(const Cell& cell, int unit);
+// Binds the calling thread while it lives, then gives back the binding the thread had: for a
+// runner that runs workers on the thread that called it (serial: `unit` 0), or creates them
+// from it where creating is what is measured (the spawn scenario: every CPU of cell.unit_cpus,
+// which the workers inherit instead of binding themselves inside the clock).
+class ScopedBinding {
+ public:
+  ScopedBinding(const Cell& cell, std::optional<int> unit);
+  ~ScopedBinding();
+  ScopedBinding(const ScopedBinding&) = delete;
+  ScopedBinding& operator=(const ScopedBinding&) = delete;
+
+ private:
+  std::vector<int> before_;  // empty when nothing was bound
 };
 
 // The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the

@@ -22,8 +22,9 @@ Cell default_cell(const Scenario& scenario, const Runner& runner) {
   Cell c;
   c.scenario = std::string(scenario.name());
   c.runner = std::string(runner.name());
-  for (const auto& p : scenario.params()) c.params.set(p.name, p.canonical(p.default_value));
-  for (const auto& p : runner.params()) c.params.set(p.name, p.canonical(p.default_value));
+  for (const auto& table : param_tables(scenario, runner)) {
+    for (const auto& p : table) c.params.set(p.name, p.canonical(p.default_value));
+  }
   return c;
 }
 
@@ -46,6 +47,8 @@ int list_command(const Catalog& catalog, const ListOptions& options) {
     fmt::print("  {:<10} [{}] {}\n", r->name(), join(shapes, ", "), r->summary());
     print_params(r->params());
   }
+  fmt::print("\nEvery cell, whatever its scenario and runner:\n");
+  print_params(cell_params());
   fmt::print("\nPairs (scenario x runner, with default parameters, here):\n");
   for (const Scenario* s : catalog.scenarios) {
     if (s->internal() && !options.all) continue;

@@ -93,7 +93,7 @@ int merge_command(const MergeOptions& options) {
   for (const auto& input : options.inputs) {
     const fs::path csv = results_csv_of(input);
     const CsvTable table = read_csv_file(csv.string());
-    check_results_header(table, csv.string());
+    check_results_header(table, csv.string(), OlderHeader::kAccept);
     const auto matrix = recorded_matrix(csv);
     const std::string matrix_file = (csv.parent_path() / "matrix.json").string();
     if (!matrix) {

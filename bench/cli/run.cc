@@ -34,6 +34,7 @@ void apply_overrides(MatrixSpec& spec, const std::vector<std::string>& sets, con
     bool used = false;
     for (auto& block : spec.blocks) {
       bool declared = false;
+      for (const auto& p : cell_params()) declared = declared || p.name == key;
       for (const auto& s : block.scenarios) {
         if (const Scenario* sc = catalog.scenario(s)) {
           for (const auto& p : sc->params()) declared = declared || p.name == key;
@@ -50,7 +51,9 @@ void apply_overrides(MatrixSpec& spec, const std::vector<std::string>& sets, con
       block.set.emplace_back(key, values);
     }
     if (!used)
-      throw UsageError(fmt::format("unknown parameter '{}': no scenario or runner of the preset declares it", key));
+      throw UsageError(fmt::format(
+          "unknown parameter '{}': no scenario or runner of the preset declares it, nor is it one every cell has",
+          key));
   }
 }
 

@@ -294,7 +294,7 @@ RunResults load_results(const std::string& input) {
   const auto csv = results_csv_of(input);
   run.origin = csv.string();
   const CsvTable table = read_csv_file(run.origin);
-  check_results_header(table, run.origin);
+  check_results_header(table, run.origin, OlderHeader::kAccept);
   for (size_t i = 0; i < table.rows.size(); ++i) run.rows.push_back(record_from_row(table, i, run.origin));
   run.env = env_beside(csv);
   return run;

@@ -86,8 +86,9 @@ class Engine {
         if (v != p.canonical(p.default_value)) changed.push_back(p.name + "=" + v);
       }
     };
-    keep_changed(catalog_.scenario(c.scenario)->params());
-    keep_changed(catalog_.runner(c.runner)->params());
+    for (const auto& table : param_tables(*catalog_.scenario(c.scenario), *catalog_.runner(c.runner))) {
+      keep_changed(table);
+    }
     std::sort(changed.begin(), changed.end());
     std::string shown = fmt::format("{}/{}/workers:{}", c.scenario, c.runner, c.workers);
     return changed.empty() ? shown : shown + "/" + join(changed, ";");

@@ -94,6 +94,8 @@ void validate_block(const MatrixBlock& block, const Catalog& catalog) {
     if (!seen.insert(key).second) throw UsageError(fmt::format("parameter '{}' is set twice", key));
     std::vector<const ParamSpec*> specs;
     std::set<std::string> accepted;
+    for (const auto& p : cell_params()) accepted.insert(p.name);
+    if (auto* p = find_param(cell_params(), key)) specs.push_back(p);
     for (const auto& s : block.scenarios) {
       for (const auto& p : catalog.scenario(s)->params()) accepted.insert(p.name);
       if (auto* p = find_param(catalog.scenario(s)->params(), key)) specs.push_back(p);
@@ -230,17 +232,20 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
         for (const auto& rname : block.runners) {
           const Runner* runner = catalog.runner(rname);
           for (const Params& rp : product(axes_for(runner->params(), block))) {
-            for (int w : block.workers) {
-              Cell c;
-              c.scenario = sname;
-              c.runner = rname;
-              c.workers = w;
-              c.params = sp;
-              for (const auto& [k, v] : rp.values()) c.params.set(k, v);
-              c.repetitions = spec.repetitions;
-              c.warmup = spec.warmup;
-              c.timeout_s = spec.cell_timeout_s;
-              if (ids.insert(c.id()).second) cells.push_back(std::move(c));
+            for (const Params& cp : product(axes_for(cell_params(), block))) {
+              for (int w : block.workers) {
+                Cell c;
+                c.scenario = sname;
+                c.runner = rname;
+                c.workers = w;
+                c.params = sp;
+                for (const auto& [k, v] : rp.values()) c.params.set(k, v);
+                for (const auto& [k, v] : cp.values()) c.params.set(k, v);
+                c.repetitions = spec.repetitions;
+                c.warmup = spec.warmup;
+                c.timeout_s = spec.cell_timeout_s;
+                if (ids.insert(c.id()).second) cells.push_back(std::move(c));
+              }
             }
           }
         }

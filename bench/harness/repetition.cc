@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <system_error>
 #include <variant>
 
@@ -23,7 +24,12 @@ std::string why_unsupported(const Scenario& scenario, const Runner& runner, cons
                        scenario.name(), runner.name());
   }
   if (std::string why = scenario.unsupported(cell); !why.empty()) return why;
-  return runner.unsupported(scenario, cell);
+  if (std::string why = runner.unsupported(scenario, cell); !why.empty()) return why;
+  try {
+    return placement_plan(scenario, runner, cell).unsupported;
+  } catch (const UsageError& e) {  // cpus:LIST of a machine this is not (a resumed run, say)
+    return e.what();
+  }
 }
 
 Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& matrix_cell, int repetition) {
@@ -31,6 +37,9 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
   Cell cell = matrix_cell;
   cell.repetition = repetition;
   try {
+    const PlacementPlan plan = placement_plan(scenario, runner, cell);
+    cell.unit_cpus = plan.cpu_of;
+    r.cpus = format_cpu_list(plan.cpus());
     std::unique_ptr<Work> work;
     RunOutcome out;
     if (scenario.shape() == kMultiplexShape) {
@@ -62,6 +71,7 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
     r.pss_bytes = out.memory.pss_bytes;
     r.setup_s = out.setup_s;
     r.syscalls = out.syscalls;
+    r.cpu_migrations = out.cpu_migrations;
     for (size_t i = 0; i < out.results.size(); ++i) {
       if (out.results[i].failed) {
         r.status = Status::kFailed;
@@ -127,6 +137,46 @@ double default_timeout(const Scenario& scenario, const Runner& runner, const Cel
   return 30.0 + 20.0 * scenario.expected_seconds(cell) * runner.slowdown();
 }
 
+// While a pinned cell runs, the harness keeps off the cell's CPUs where a spare one exists: this
+// process and, inheriting it, the repetition's process that supervises the workers (its main
+// thread waits at the start line and samples the measures). Placement none leaves all as it is.
+class HarnessOffCell {
+ public:
+  explicit HarnessOffCell(const std::vector<int>& measured) {
+    if (measured.empty()) return;
+    const Topology& topology = Topology::here();
+    for (int cpu : topology.cpus()) {
+      if (std::find(measured.begin(), measured.end(), cpu) == measured.end()) spare_.push_back(cpu);
+    }
+    if (spare_.empty()) {
+      note_ = fmt::format("no spare CPU: the harness shared CPU {} with the workers", format_cpu_list(measured));
+      return;
+    }
+    try {
+      topology.bind_process(spare_);
+      bound_ = true;
+    } catch (const std::exception& e) {
+      note_ = fmt::format("the harness could not keep off the workers' CPUs: {}", e.what());
+    }
+  }
+  ~HarnessOffCell() {
+    if (!bound_) return;
+    try {
+      Topology::here().bind_process(Topology::here().cpus());
+    } catch (const std::exception&) {
+      // Later cells are then measured with the harness on the spare CPUs only: no worse.
+    }
+  }
+  HarnessOffCell(const HarnessOffCell&) = delete;
+  HarnessOffCell& operator=(const HarnessOffCell&) = delete;
+  const std::string& note() const { return note_; }
+
+ private:
+  std::vector<int> spare_;
+  bool bound_ = false;
+  std::string note_;
+};
+
 }  // namespace
 
 std::string encode_record(const Record& r) {
@@ -152,6 +202,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
     return r;
   }
   const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, *runner, cell);
+  const HarnessOffCell off_cell(placement_plan(*scenario, *runner, cell).cpus());
   IsolatedEnd end;
   try {
     end =
@@ -190,6 +241,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
       break;
   }
   auto note = [&r](const std::string& what) { r.message += (r.message.empty() ? "" : "; ") + what; };
+  if (!off_cell.note().empty() && r.status == Status::kOk) note(off_cell.note());
   if (end.processes_left > 0)
     note(fmt::format("{} process(es) left behind by the cell were killed", end.processes_left));
   if (end.names_left > 0)

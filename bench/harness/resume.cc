@@ -68,7 +68,7 @@ ResumeState prepare_resume(const std::string& csv_path, const std::vector<Cell>&
   std::vector<Record> rows;
   if (!text.empty()) {
     const CsvTable table = parse_csv(text, csv_path);
-    check_results_header(table, csv_path);
+    check_results_header(table, csv_path, OlderHeader::kRefuse);
     for (size_t i = 0; i < table.rows.size(); ++i) rows.push_back(record_from_row(table, i, csv_path));
   }
   std::map<std::string, std::set<int>> seen;

@@ -80,11 +80,21 @@ std::vector<std::string> record_row(const Record& r) {
   return row;
 }
 
-void check_results_header(const CsvTable& table, const std::string& origin) {
+void check_results_header(const CsvTable& table, const std::string& origin, OlderHeader older) {
   const auto want = result_header();
-  if (table.header != want) {
-    throw UsageError(fmt::format("{}:1: the header is not the results schema; expected: {}", origin, join(want, ",")));
+  if (table.header == want) return;
+  // Results written before the newest columns existed stop at an earlier column, never before `host`.
+  const size_t oldest = size_t(&record_field("host") - kRecordFields) + 1;
+  const bool older_schema = table.header.size() >= oldest && table.header.size() < want.size() &&
+                            std::equal(table.header.begin(), table.header.end(), want.begin());
+  if (older_schema && older == OlderHeader::kAccept) return;
+  if (older_schema) {
+    throw UsageError(
+        fmt::format("{}:1: written by an older versus, without the columns {}; rows cannot be added to it: "
+                    "start a new output folder",
+                    origin, join({want.begin() + long(table.header.size()), want.end()}, ", ")));
   }
+  throw UsageError(fmt::format("{}:1: the header is not the results schema; expected: {}", origin, join(want, ",")));
 }
 
 Record record_from_row(const CsvTable& table, size_t i, const std::string& origin) {
@@ -93,6 +103,7 @@ Record record_from_row(const CsvTable& table, size_t i, const std::string& origi
   Record r;
   size_t column = 0;
   for (const auto& f : kRecordFields) {
+    if (column >= table.header.size()) break;  // an older file: the newer columns stay empty
     std::visit([&](auto m) { from_text(row[column], r.*m, f.name, where); }, f.member);
     ++column;
   }

@@ -19,8 +19,11 @@ std::vector<std::string> record_row(const Record& r);
 // Reads row `i` of a results table whose header check_results_header accepted; throws UsageError
 // naming the origin and line when a field is malformed.
 Record record_from_row(const CsvTable& table, size_t i, const std::string& origin);
-// Checks that `table` has exactly the documented columns, in order.
-void check_results_header(const CsvTable& table, const std::string& origin);
+// Checks that `table` has exactly the documented columns, in order. kAccept also takes a file
+// written before the newest columns existed (their fields read as empty); kRefuse, for a file
+// rows are to be appended to, says which columns it lacks.
+enum class OlderHeader { kAccept, kRefuse };
+void check_results_header(const CsvTable& table, const std::string& origin, OlderHeader older);
 
 // OUT/results.csv, appended one row at a time and flushed after each, so a row written is a row
 // kept whatever happens next. Throws std::system_error (with the path) when a write fails.

@@ -19,6 +19,11 @@ class Endpoint {
   // From now on never block in the kernel: where the call would wait, ctx.yield() and try again
   // (fibers sharing one OS thread). Called by the peer that uses this side, before any transfer.
   virtual void set_cooperative() = 0;
+  // Called by the peer that uses this side, in its own thread once the runner has bound it: a
+  // channel whose waits spin learns where its side runs (bench/sys/peer_cpus.h).
+  virtual void publish_binding() {}
+  // After the repetition: what the row should say about how the channel waited ("" if nothing).
+  virtual std::string waiting_note() const { return {}; }
   // Sends exactly `n` bytes: one message. Stream channels may move it in several pieces.
   virtual void send(const std::byte* data, size_t n, WorkerContext& ctx) = 0;
   // Receives exactly `n` bytes: one message.

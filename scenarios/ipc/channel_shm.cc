@@ -6,9 +6,12 @@
 #include <cstring>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "bench/sys/shared_mapping.h"
 #include "bench/sys/futex.h"
 #include "bench/sys/measure.h"
+#include "bench/sys/peer_cpus.h"
 #include "scenarios/ipc/channel.h"
 
 namespace versus::ipc {
@@ -22,12 +25,18 @@ struct RingState {
   std::atomic<uint32_t> reader_sleeping{0};
   alignas(64) std::atomic<uint32_t> space_ready{0};  // futex word: bumped when bytes leave
   std::atomic<uint32_t> writer_sleeping{0};
+  PeerCpus sides;  // 0 the writer, 1 the reader: no spinning against a peer on the same CPU
 };
 
 class Ring {
  public:
   Ring(size_t capacity, int spin_us)
       : capacity_(capacity), spin_ns_(int64_t(spin_us) * 1000), state_(1), data_(capacity) {}
+
+  void publish_writer() { state_[0].sides.publish(0); }
+  void publish_reader() { state_[0].sides.publish(1); }
+  bool sides_share_one_cpu() const { return state_[0].sides.share_one_cpu(); }
+  int writer_cpu() const { return state_[0].sides.cpu[0].load(); }
 
   void write(const std::byte* src, size_t n, WorkerContext& ctx, bool cooperative) {
     RingState& s = state_[0];
@@ -88,7 +97,8 @@ class Ring {
       return;
     }
     // Spin for up to spin_ns_ first: waking a sleeper costs far more, on a VM tens of microseconds.
-    const int64_t until = now_ns() + spin_ns_;
+    // Not when the other side is bound to this CPU: it cannot make progress while we spin.
+    const int64_t until = state_[0].sides.share_one_cpu() ? 0 : now_ns() + spin_ns_;
     for (int i = 0;; ++i) {
       if (ready()) return;
       cpu_relax();
@@ -113,13 +123,23 @@ class Ring {
 
 class ShmEndpoint final : public Endpoint {
  public:
-  ShmEndpoint(std::shared_ptr<Ring> in, std::shared_ptr<Ring> out) : in_(std::move(in)), out_(std::move(out)) {}
+  ShmEndpoint(std::shared_ptr<Ring> in, std::shared_ptr<Ring> out, bool spins)
+      : in_(std::move(in)), out_(std::move(out)), spins_(spins) {}
   void set_cooperative() override { cooperative_ = true; }
   void send(const std::byte* data, size_t n, WorkerContext& ctx) override { out_->write(data, n, ctx, cooperative_); }
   void recv(std::byte* data, size_t n, WorkerContext& ctx) override { in_->read(data, n, ctx, cooperative_); }
+  void publish_binding() override {
+    out_->publish_writer();
+    in_->publish_reader();
+  }
+  std::string waiting_note() const override {
+    if (!spins_ || !out_->sides_share_one_cpu()) return {};
+    return fmt::format("shm: no spinning, both ends are bound to CPU {}", out_->writer_cpu());
+  }
 
  private:
   std::shared_ptr<Ring> in_, out_;
+  bool spins_;
   bool cooperative_ = false;
 };
 
@@ -130,7 +150,8 @@ Channel make_shm_channel(size_t msg_size, int spin_us) {
   const size_t capacity = std::bit_ceil(std::max<size_t>(2 * msg_size, 256 << 10));
   auto there = std::make_shared<Ring>(capacity, spin_us);
   auto back = std::make_shared<Ring>(capacity, spin_us);
-  return {std::make_unique<ShmEndpoint>(back, there), std::make_unique<ShmEndpoint>(there, back)};
+  return {std::make_unique<ShmEndpoint>(back, there, spin_us > 0),
+          std::make_unique<ShmEndpoint>(there, back, spin_us > 0)};
 }
 
 }  // namespace versus::ipc

@@ -80,6 +80,7 @@ class IpcWork final : public TaskWork {
     me.producer = ctx.index() % 2 == 0;
     me.end = me.producer ? ch.producer.get() : ch.consumer.get();
     if (ctx.cooperative()) me.end->set_cooperative();
+    else me.end->publish_binding();
     me.buf.resize(config_.msg_size);
     if (me.producer) me.stamp = std::make_unique<MessageStamp>(config_.msg_size, 1000 + ctx.index());
     std::string ignored;
@@ -131,6 +132,12 @@ class IpcWork final : public TaskWork {
     const uint64_t pairs = results.size() / 2;
     r.bytes = pairs * config_.messages * config_.msg_size * (config_.pingpong ? 2 : 1);
     r.bytes_per_s = *r.wall_s > 0 ? double(*r.bytes) / *r.wall_s : 0.0;
+    for (const Channel& ch : channels_) {
+      if (std::string note = ch.producer->waiting_note(); !note.empty()) {
+        r.message = note;
+        break;
+      }
+    }
     if (!config_.pingpong) return;
     LatencyHistogram all;
     for (size_t p = 0; p < latency_.size(); ++p) all.merge(latency_[p]);

@@ -1,6 +1,8 @@
 // switch: two workers hand a token back and forth; each hand-over wakes the other side. The
-// runner makes them processes, threads or fibers; `via` says what carries the wake-up, `pin`
-// where they run, `wait` whether the waiting side sleeps at once or spins first.
+// runner makes them processes, threads or fibers; `via` says what carries the wake-up, `wait`
+// whether the waiting side sleeps at once or spins first. Where the two run is the cell's
+// placement (bench/sys/placement.h): same for the cost of a switch on one CPU, spread for a
+// wake-up that crosses CPUs.
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,6 +18,7 @@
 
 #include "bench/sys/futex.h"
 #include "bench/sys/measure.h"
+#include "bench/sys/peer_cpus.h"
 #include "bench/sys/shared_mapping.h"
 #include "scenarios/registry.h"
 #include "bench/sys/errors.h"
@@ -28,9 +31,9 @@ const ParamSpec kParams[] = {
                  "what wakes the other side: a futex word in shared memory, a one-byte pipe write, an eventfd, or "
                  "a process-shared condition variable (fibers always switch by yielding)"),
     int_param("handovers", 20000, 2, int64_t{1} << 32, "hand-overs per pair per repetition (even)"),
-    choice_param("pin", {"none", "same", "different"},
-                 "none: the scheduler places the two; same: both on CPU 0; different: CPU 0 and CPU 1"),
-    choice_param("wait", {"block", "spin"}, "block: sleep in the kernel at once; spin: spin up to spin_us first"),
+    choice_param("wait", {"block", "spin"},
+                 "block: sleep in the kernel at once; spin: spin up to spin_us first (not when the peer is bound to "
+                 "the waiter's own CPU, where it could not run meanwhile)"),
     int_param("spin_us", 50, 0, 1000000, "wait=spin: microseconds spent spinning before sleeping"),
 };
 
@@ -41,10 +44,11 @@ struct Baton {
   uint64_t passes = 0;            // incremented by whoever holds the token: checks every hand-over
   pthread_mutex_t mutex;
   pthread_cond_t cond;
+  PeerCpus sides;  // where each side is bound: no spinning against a peer on the same CPU
 };
 
 struct Config {
-  std::string via, pin;
+  std::string via;
   bool spin;
   int64_t spin_ns;
   uint64_t handovers;
@@ -87,12 +91,7 @@ class SwitchWork final : public TaskWork {
   }
 
   void prepare(WorkerContext& ctx) override {
-    if (c_.pin == "none") return;
-    const int cpu = c_.pin == "same" ? 0 : ctx.index() % 2;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) < 0) throw_errno("sched_setaffinity");
+    if (!ctx.cooperative()) batons_[ctx.index() / 2].sides.publish(ctx.index() % 2);
   }
 
   void run(WorkerContext& ctx, WorkerResult& out) override {
@@ -127,6 +126,17 @@ class SwitchWork final : public TaskWork {
     return {};
   }
 
+  void add_measures(std::span<const WorkerResult>, Record& record) const override {
+    if (!c_.spin) return;
+    for (size_t p = 0; p < batons_.size(); ++p) {
+      if (batons_[p].sides.share_one_cpu()) {
+        record.message =
+            fmt::format("wait=spin: no spinning, the two sides are bound to CPU {}", batons_[p].sides.cpu[0].load());
+        return;
+      }
+    }
+  }
+
  private:
   int wait_fd(int pair, uint32_t side) const { return fds_[size_t(4 * pair + 2 * side)]; }
   int wake_fd(int pair, uint32_t side) const { return fds_[size_t(4 * pair + 2 * side + 1)]; }
@@ -136,7 +146,7 @@ class SwitchWork final : public TaskWork {
       while (b.turn.load(std::memory_order_acquire) != me) ctx.yield();
       return;
     }
-    if (c_.spin) {
+    if (c_.spin && !b.sides.share_one_cpu()) {
       const int64_t until = now_ns() + c_.spin_ns;
       for (int i = 0; b.turn.load(std::memory_order_acquire) != me; ++i) {
         cpu_relax();
@@ -211,16 +221,12 @@ class SwitchScenario final : public Scenario {
     return double(cell.params.integer("handovers")) * cell.workers * 100e-6;
   }
   std::string unsupported(const Cell& cell) const override {
-    if (cell.params.str("pin") == "different" && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-      return "pin=different needs two CPUs; this machine has one";
-    }
     if (cell.params.integer("handovers") % 2) return "handovers must be even: each side takes the token half the time";
     return {};
   }
   std::unique_ptr<TaskWork> make_task(const Cell& cell) const override {
     const Params& p = cell.params;
-    Config c{p.str("via"), p.str("pin"), p.str("wait") == "spin", p.integer("spin_us") * 1000,
-             uint64_t(p.integer("handovers"))};
+    Config c{p.str("via"), p.str("wait") == "spin", p.integer("spin_us") * 1000, uint64_t(p.integer("handovers"))};
     return std::make_unique<SwitchWork>(c, cell.workers);
   }
 };

@@ -4,6 +4,7 @@
 // mode=barrier: the workers cross a barrier together, round after round. Everything lives in a
 // shared mapping with process-shared attributes, so fork, pthread and fiber share the same objects.
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "bench/sys/futex.h"
+#include "bench/sys/peer_cpus.h"
 #include "bench/sys/shared_mapping.h"
 #include "scenarios/registry.h"
 #include "bench/sys/errors.h"
@@ -82,8 +84,16 @@ class SyncWork final : public TaskWork {
         rounds_(uint64_t(p.integer("rounds"))),
         yield_every_(uint64_t(p.integer("yield_every"))),
         workers_(workers),
-        shared_(1) {
+        shared_(1),
+        bound_cpu_(size_t(workers)) {
     shared_[0].init(workers);
+    for (int i = 0; i < workers; ++i) bound_cpu_[i].store(-1);
+  }
+
+  // Where each worker is bound, so that a spinlock waiter sharing its CPU with another worker
+  // yields to it instead of spinning through the slice the holder needs (bench/sys/peer_cpus.h).
+  void prepare(WorkerContext& ctx) override {
+    if (!ctx.cooperative()) bound_cpu_[ctx.index()].store(sole_cpu_of_this_thread());
   }
 
   void run(WorkerContext& ctx, WorkerResult& out) override {
@@ -116,14 +126,32 @@ class SyncWork final : public TaskWork {
 
   void add_measures(std::span<const WorkerResult>, Record& r) const override {
     if (mode_ == "counter") r.lost_updates = expected() - shared_[0].counter.load();
+    if (primitive_ != "spinlock") return;
+    for (int i = 0; i < workers_; ++i) {
+      if (const int cpu = crowded_cpu(i); cpu >= 0) {
+        r.message = fmt::format("spinlock: a waiter yields instead of spinning, workers share CPU {}", cpu);
+        return;
+      }
+    }
   }
 
  private:
+  // The CPU worker `i` is bound to when another worker is bound to it too, else -1.
+  int crowded_cpu(int i) const {
+    const int mine = bound_cpu_[i].load();
+    if (mine < 0) return -1;
+    for (int j = 0; j < workers_; ++j) {
+      if (j != i && bound_cpu_[j].load() == mine) return mine;
+    }
+    return -1;
+  }
+
   uint64_t expected() const { return mode_ == "counter" ? increments_ * uint64_t(workers_) : rounds_; }
 
   void count(WorkerContext& ctx, WorkerResult& out) {
     Shared& s = shared_[0];
     const bool coop = ctx.cooperative();
+    const bool crowded = crowded_cpu(ctx.index()) >= 0;
     for (uint64_t i = 0; i < increments_; ++i) {
       if (primitive_ == "none") {
         // A load and a store: another worker's increment in between is lost (seed 000's balance).
@@ -135,7 +163,11 @@ class SyncWork final : public TaskWork {
         bump(s);
         pthread_mutex_unlock(&s.mutex);
       } else if (primitive_ == "spinlock") {
-        while (pthread_spin_trylock(&s.spin) != 0) coop ? ctx.yield() : cpu_relax();
+        while (pthread_spin_trylock(&s.spin) != 0) {
+          if (coop) ctx.yield();
+          else if (crowded) sched_yield();
+          else cpu_relax();
+        }
         bump(s);
         pthread_spin_unlock(&s.spin);
       } else if (primitive_ == "rwlock") {
@@ -231,6 +263,7 @@ class SyncWork final : public TaskWork {
   uint64_t increments_, rounds_, yield_every_;
   int workers_;
   SharedArray<Shared> shared_;
+  SharedArray<std::atomic<int>> bound_cpu_;  // per worker: its one CPU, or -1
 };
 
 class SyncScenario final : public Scenario {
