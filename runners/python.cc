@@ -98,7 +98,7 @@ class PythonRunner final : public Runner {
 
   RunOutcome run_conversations(ConversationWork& work, const Cell& cell) const override {
     PythonCell py = python_cell(cell, cell.workers);
-    py.settings = work.hand_to_own_client();
+    py.settings.merge(work.hand_to_own_client());
     return run_python_cell(py);
   }
 
