@@ -122,6 +122,56 @@ TEST_P(RunnerTest, WorkersRunWhereTheRunnerSays) {
   }
 }
 
+// The CPUs each worker may run on, read inside it: a bit per CPU (the tests' machines have < 64).
+class WhereBound final : public TaskWork {
+ public:
+  void run(WorkerContext&, WorkerResult& out) override {
+    for (int cpu : Topology::here().thread_binding()) out.value |= uint64_t{1} << cpu;
+    out.ops = 1;
+  }
+  std::string check(std::span<const WorkerResult>) const override { return {}; }
+};
+
+// Every placement binds each worker (fork, pthread), each fiber's thread (fiber) or the calling
+// thread (serial) to its unit's CPU of the plan, and the thread that called the runner gets
+// its own binding back.
+TEST_P(RunnerTest, WorkersRunOnTheCpusOfThePlan) {
+  const Topology& here = Topology::here();
+  const std::vector<int> before = here.thread_binding();
+  const int n = 4;
+  for (const std::string placement : {"same", "spread", "compact", "cpus:" + std::to_string(here.cpus().back())}) {
+    Cell c = cell(*cpu_scenario(), n, {{"placement", placement}, {"fiber_threads", "2"}});
+    const PlacementPlan plan = placement_plan(*cpu_scenario(), runner(), c);
+    ASSERT_TRUE(plan.unsupported.empty()) << placement << ": " << plan.unsupported;
+    c.unit_cpus = plan.cpu_of;
+    WhereBound work;
+    const RunOutcome out = runner().run_task(work, c, layout_of(*cpu_scenario(), c));
+    ASSERT_EQ(out.results.size(), size_t(n));
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(out.results[i].failed, 0) << out.results[i].message;
+      int unit = i;  // a worker of its own: fork, pthread
+      if (runner().worker_host() == WorkerHost::kCallingThread) unit = 0;
+      if (runner().worker_host() == WorkerHost::kSharedThreads) unit = i % int(plan.cpu_of.size());
+      const int cpu = plan.cpu_of[size_t(unit)];
+      EXPECT_EQ(out.results[i].value, uint64_t{1} << cpu) << placement << ": worker " << i << " should be on CPU " << cpu;
+    }
+    EXPECT_EQ(here.thread_binding(), before) << placement << ": the calling thread kept the cell's binding";
+  }
+}
+
+// Through the harness: the row says where its workers were bound.
+TEST_P(RunnerTest, RowRecordsTheCpusOfItsPlacement) {
+  const Topology& here = Topology::here();
+  const Cell none = cell(*cpu_scenario(), 2, {{"count", "3000"}});
+  const Record unpinned = measure_repetition(*cpu_scenario(), runner(), none, 0);
+  ASSERT_EQ(unpinned.status, Status::kOk) << unpinned.message;
+  EXPECT_EQ(unpinned.cpus, "");
+  const Cell same = cell(*cpu_scenario(), 2, {{"count", "3000"}, {"placement", "same"}});
+  const Record pinned = measure_repetition(*cpu_scenario(), runner(), same, 0);
+  ASSERT_EQ(pinned.status, Status::kOk) << pinned.message;
+  EXPECT_EQ(pinned.cpus, std::to_string(here.compact_order().front()));
+}
+
 TEST_P(RunnerTest, NoChildOfOursOutlivesTheRepetition) {
   const Cell c = cell(*cpu_scenario(), 3, {{"count", "3000"}});
   const Record r = measure_repetition(*cpu_scenario(), runner(), c, 0);

@@ -29,7 +29,14 @@ PlacementPlan placement_plan(const Scenario& scenario, const Runner& runner, con
 
 void bind_unit(const Cell& cell, int unit) {
   if (cell.unit_cpus.empty()) return;
-  Topology::here().bind_thread(cell.unit_cpus[size_t(unit) % cell.unit_cpus.size()]);
+  const int cpu = cell.unit_cpus[size_t(unit) % cell.unit_cpus.size()];
+  const Topology& topology = Topology::here();
+  topology.bind_thread(cpu);
+  // Read back: a row's cpus column is a checked fact, not what was asked for.
+  if (const std::vector<int> now = topology.thread_binding(); now != std::vector<int>{cpu}) {
+    throw std::runtime_error(
+        fmt::format("unit {} was bound to CPU {} but may run on CPUs {}", unit, cpu, format_cpu_list(now)));
+  }
 }
 
 ScopedBinding::ScopedBinding(const Cell& cell, std::optional<int> unit) {

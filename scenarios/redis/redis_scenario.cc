@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/placement.h"
 #include "bench/api/conversation.h"
 #include "bench/sys/measure.h"
 #include "bench/sys/shared_mapping.h"
@@ -36,6 +37,9 @@ const ParamSpec kParams[] = {
     endpoint_param("server", {"embedded"},
                    "embedded: versus's own server, started for each repetition in its own process; HOST:PORT: a "
                    "running Redis (keys are written under versus:, nothing is flushed)"),
+    choice_param("server_cpu", {"auto", "any"},
+                 "embedded server under a placement: auto, a CPU the workers do not use when there is one, else "
+                 "the workers' CPUs shared (the row says which); any: wherever the scheduler puts it"),
     choice_param("fault", {"none", "crash", "wrong"},
                  "for tests: connection 0 crashes its process half-way, or expects a wrong value once"),
 };
@@ -67,6 +71,8 @@ class RedisWork final : public ConversationWork {
       ServerOptions options;
       options.delay_us = uint32_t(cell.params.integer("delay_us"));
       options.max_clients = size_t(cell.workers) + 16;
+      if (cell.params.str("server_cpu") == "auto") options.cpus = server_cpus(cell.unit_cpus);
+      server_placed_ = !options.cpus.empty();
       server_.start(options);
       host_ = "127.0.0.1";
       port_ = server_.port();
@@ -119,6 +125,7 @@ class RedisWork final : public ConversationWork {
     }
     r.bytes = bytes;
     r.bytes_per_s = *r.wall_s > 0 ? double(bytes) / *r.wall_s : 0.0;
+    if (server_placed_) r.message = fmt::format("embedded server on CPUs {}", server_.cpus());
     r.lat_p50_us = double(all.quantile(0.5)) / 1e3;
     r.lat_p90_us = double(all.quantile(0.9)) / 1e3;
     r.lat_p99_us = double(all.quantile(0.99)) / 1e3;
@@ -173,8 +180,19 @@ class RedisWork final : public ConversationWork {
     }
   }
 
+  // A CPU none of the workers is bound to, else theirs (shared); empty under placement none.
+  static std::vector<int> server_cpus(const std::vector<int>& unit_cpus) {
+    if (unit_cpus.empty()) return {};
+    const std::vector<int>& allowed = Topology::here().cpus();
+    for (int cpu : allowed) {
+      if (std::find(unit_cpus.begin(), unit_cpus.end(), cpu) == unit_cpus.end()) return {cpu};
+    }
+    return allowed;
+  }
+
   Workload workload_;
   EmbeddedServer server_;
+  bool server_placed_ = false;
   std::string host_;
   int port_ = 0;
   SharedArray<ConnectionStats> stats_;  // by connection

@@ -1,4 +1,5 @@
 // The server's listening socket and its child process: started, reported back, stopped, reaped.
+#include "bench/sys/placement.h"
 #include "scenarios/redis/server.h"
 
 #include <arpa/inet.h>
@@ -47,10 +48,13 @@ int child_main(const ServerOptions& options, int report) {
     for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD}) signal(sig, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     close_inherited(report);
+    // The topology was loaded before the fork (the placement plan); binding only asks the kernel.
+    if (!options.cpus.empty()) Topology::here().bind_thread(options.cpus);
 
     uint16_t port = 0;
     const int listen_fd = open_listener(options, port);
-    reported = write_all(report, fmt::format("port {}\n", port));
+    const std::string cpus = format_cpu_list(Topology::here().thread_binding());
+    reported = write_all(report, fmt::format("port {} cpus {}\n", port, cpus));
     close(report);
     const std::atomic<bool> never{false};
     run_server_loop(options, listen_fd, never);
@@ -95,9 +99,12 @@ void EmbeddedServer::start(const ServerOptions& options) {
   server.wait({.stop = [&] { return server.output().find('\n') != std::string::npos; }});
   const std::string& line = server.output();
   unsigned port = 0;
-  if (line.starts_with("port ") && sscanf(line.c_str(), "port %u", &port) == 1 && port > 0 && port < 65536) {
+  char cpus[256] = {};
+  if (line.starts_with("port ") && sscanf(line.c_str(), "port %u cpus %255s", &port, cpus) == 2 && port > 0 &&
+      port < 65536) {
     child_ = std::move(server);
     port_ = uint16_t(port);
+    cpus_ = cpus;
     return;
   }
   // No port: the child is on its way out, if not gone already.
@@ -113,6 +120,7 @@ void EmbeddedServer::stop(int grace_ms) {
   child_.end(grace_ms);
   child_ = Child();
   port_ = 0;
+  cpus_.clear();
 }
 
 }  // namespace versus::redis

@@ -31,6 +31,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bench/sys/child.h"
 
@@ -44,6 +45,7 @@ struct ServerOptions {
   int64_t max_args = int64_t{1} << 20;          // arguments in one request
   size_t max_query_buffer = size_t{256} << 20;  // unparsed input held for one connection
   size_t max_output_backlog = size_t{4} << 20;  // stop reading a client above this much output
+  std::vector<int> cpus;                        // EmbeddedServer: bind the server to these (empty: anywhere)
 };
 
 // A listening, non-blocking TCP socket on 127.0.0.1:options.port; `port` gets the port it has.
@@ -77,12 +79,15 @@ class EmbeddedServer {
   void stop(int grace_ms = 1000);
 
   bool running() const { return child_.pid() > 0; }
+  // The CPUs the server may run on, as it read them back once bound: "1", "0-1".
+  const std::string& cpus() const { return cpus_; }
   uint16_t port() const { return port_; }
   pid_t pid() const { return child_.pid(); }
 
  private:
   Child child_;
   uint16_t port_ = 0;
+  std::string cpus_;
 };
 
 }  // namespace versus::redis
