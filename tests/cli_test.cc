@@ -23,6 +23,7 @@
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
 #include "bench/sys/child.h"
+#include "bench/sys/placement.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 #include "versus_binary.h"
@@ -74,10 +75,11 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   std::ifstream env_in(out / "env.json");
   const nlohmann::json env = nlohmann::json::parse(env_in);
   for (const char* key : {"cpu_model", "logical_cores", "physical_cores", "kernel", "governor", "compiler", "cxx_flags",
-                          "libraries", "git_revision", "command_line", "start_time", "host"}) {
+                          "libraries", "git_revision", "command_line", "start_time", "host", "topology"}) {
     EXPECT_TRUE(env.contains(key)) << key;
   }
   EXPECT_GE(env["logical_cores"].get<int>(), 1);
+  EXPECT_EQ(env["topology"]["allowed_cpus"], format_cpu_list(Topology::here().cpus())) << env["topology"].dump();
   EXPECT_NE(ran.output.find("speedup"), std::string::npos) << "the summary is printed";
 }
 

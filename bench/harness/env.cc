@@ -8,6 +8,7 @@
 #include <CLI/Version.hpp>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <toml++/toml.h>
 
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "bench/harness/build_info.h"
+#include "bench/sys/placement.h"
 #include "bench/sys/python_interpreter.h"
 
 namespace versus {
@@ -38,6 +40,80 @@ std::string cpu_model() {
     }
   }
   return "unknown";
+}
+
+// The first line of a /sys file, or nothing when the kernel has no such file.
+std::optional<std::string> read_sys(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+nlohmann::json json_or_null(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+bool in_virtual_machine() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0) return line.find(" hypervisor") != std::string::npos;
+  }
+  return false;
+}
+
+// The shape of the machine from hwloc, and from /sys what shapes the measurements besides: CPUs
+// kept from the scheduler or the tick, SMT switched off, frequency governors and boost.
+nlohmann::json topology_environment() {
+  const Topology& topology = Topology::here();
+  const TopologySummary summary = topology.summary();
+  nlohmann::json caches = nlohmann::json::array();
+  for (const TopologySummary::Cache& cache : summary.caches) {
+    caches.push_back(
+        {{"level", cache.level}, {"type", cache.type}, {"size_bytes", cache.size_bytes}, {"count", cache.count}});
+  }
+  const std::string cpu_dir = "/sys/devices/system/cpu";
+  nlohmann::json out{
+      {"packages", summary.packages},
+      {"numa_nodes", summary.numa_nodes},
+      {"cores", summary.cores},
+      {"pus", summary.pus},
+      {"smt", summary.smt},
+      {"caches", caches},
+      {"allowed_cpus", format_cpu_list(topology.cpus())},
+      {"isolated_cpus", json_or_null(read_sys(cpu_dir + "/isolated"))},
+      {"nohz_full", json_or_null(read_sys(cpu_dir + "/nohz_full"))},
+      {"smt_control", json_or_null(read_sys(cpu_dir + "/smt/control"))},
+  };
+
+  nlohmann::json governors = nlohmann::json::object();
+  bool any_governor = false;
+  for (int cpu : topology.cpus()) {
+    const auto governor = read_sys(fmt::format("{}/cpu{}/cpufreq/scaling_governor", cpu_dir, cpu));
+    governors[std::to_string(cpu)] = json_or_null(governor);
+    any_governor = any_governor || governor.has_value();
+  }
+  const std::string why_no_cpufreq =
+      in_virtual_machine() ? "no cpufreq in this VM (its host sets the frequency)" : "no cpufreq driver is loaded";
+  if (any_governor) {
+    out["governors"] = governors;
+  } else {
+    out["governors"] = nullptr;
+    out["governors_why"] = why_no_cpufreq;
+  }
+
+  // cpufreq/boost says whether boost is on; intel_pstate says the opposite, whether it is off.
+  if (auto boost = read_sys(cpu_dir + "/cpufreq/boost")) {
+    out["boost"] = *boost == "1";
+  } else if (auto no_turbo = read_sys(cpu_dir + "/intel_pstate/no_turbo")) {
+    out["boost"] = *no_turbo == "0";
+  } else {
+    out["boost"] = nullptr;
+    out["boost_why"] = "neither cpufreq/boost nor intel_pstate/no_turbo under " + cpu_dir + ": " + why_no_cpufreq;
+  }
+  return out;
 }
 
 }  // namespace
@@ -74,6 +150,7 @@ nlohmann::json capture_environment(const std::vector<std::string>& command_line)
   env["physical_cores"] = physical_cores();
   env["kernel"] = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
   env["governor"] = governor.empty() ? nlohmann::json() : nlohmann::json(governor);
+  env["topology"] = topology_environment();
   env["memory_bytes"] = int64_t(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   env["rlimit_nofile"] = {{"soft", nofile.rlim_cur}, {"hard", nofile.rlim_max}};
   env["compiler"] = fmt::format("gcc {}", __VERSION__);
