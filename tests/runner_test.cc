@@ -139,7 +139,8 @@ TEST_P(RunnerTest, WorkersRunOnTheCpusOfThePlan) {
   const Topology& here = Topology::here();
   const std::vector<int> before = here.thread_binding();
   const int n = 4;
-  for (const std::string placement : {"same", "spread", "compact", "cpus:" + std::to_string(here.cpus().back())}) {
+  const std::string last_cpu = "cpus:" + std::to_string(here.cpus().back());
+  for (const std::string& placement : {std::string("same"), std::string("spread"), std::string("compact"), last_cpu}) {
     Cell c = cell(*cpu_scenario(), n, {{"placement", placement}, {"fiber_threads", "2"}});
     const PlacementPlan plan = placement_plan(*cpu_scenario(), runner(), c);
     ASSERT_TRUE(plan.unsupported.empty()) << placement << ": " << plan.unsupported;

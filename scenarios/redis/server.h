@@ -45,7 +45,7 @@ struct ServerOptions {
   int64_t max_args = int64_t{1} << 20;          // arguments in one request
   size_t max_query_buffer = size_t{256} << 20;  // unparsed input held for one connection
   size_t max_output_backlog = size_t{4} << 20;  // stop reading a client above this much output
-  std::vector<int> cpus;                        // EmbeddedServer: bind the server to these (empty: anywhere)
+  std::vector<int> cpus = {};                   // EmbeddedServer: bind the server to these (empty: anywhere)
 };
 
 // A listening, non-blocking TCP socket on 127.0.0.1:options.port; `port` gets the port it has.
