@@ -1,5 +1,7 @@
 // serial: the workers' shares one after another in the calling thread. The 1.0 reference that
 // every speedup is measured against; with one worker it is simply the work, done once.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "runners/registry.h"
@@ -34,6 +36,10 @@ class SerialRunner final : public Runner {
         prepared[i] = run_guarded(results[i], [&] { work.prepare(ctx); });
       }
     }
+    // The repetition's process: this thread is the one that works.
+    const pid_t self = getpid();
+    MigrationCount migrations;
+    migrations.start({&self, 1});
     const Usage before = usage_of_self();
     const int64_t start = now_ns();
     for (int round = 0; round < rounds; ++round) {
@@ -43,7 +49,9 @@ class SerialRunner final : public Runner {
         run_guarded(results[i], [&] { work.run(ctx, results[i]); });
       }
     }
-    return outcome_since(start, before, std::move(results));
+    RunOutcome out = outcome_since(start, before, std::move(results));
+    out.cpu_migrations = migrations.stop();
+    return out;
   }
 };
 

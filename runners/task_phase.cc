@@ -1,5 +1,6 @@
 #include "runners/task_phase.h"
 
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,10 +69,14 @@ void TaskPhase::abort() {
 
 RunOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<void()>& poll) {
   wait_ready(poll);
+  // Every worker's thread exists now; this one only supervises, and is left out.
+  MigrationCount migrations;
+  migrations.start(pids, pid_t(syscall(SYS_gettid)));
   const Usage before = usage_of_self();
   release();
   wait_done(poll);
   RunOutcome out;
+  out.cpu_migrations = migrations.stop();
   out.usage = usage_of_self() - before;
   out.memory = sample_memory(pids);
   let_leave();

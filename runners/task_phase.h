@@ -10,6 +10,7 @@
 
 #include "bench/sys/futex.h"
 #include "bench/sys/measure.h"
+#include "bench/sys/migrations.h"
 #include "bench/api/runner.h"
 #include "bench/api/scenario.h"
 #include "bench/sys/shared_mapping.h"
@@ -39,7 +40,8 @@ class TaskPhase {
 
   // The controller's whole part: waits for every party at the start line, starts the clock,
   // waits for all to finish, takes this process's CPU use and the memory of `pids` (this
-  // process included) while the workers are still alive, lets them leave and collects results.
+  // process included) while the workers are still alive, counts how often the workers' threads
+  // moved between CPUs meanwhile, lets them leave and collects results.
   // `poll` as for wait_ready. The caller then joins or reaps its workers.
   RunOutcome measure(std::span<const pid_t> pids, const std::function<void()>& poll = {});
 

@@ -97,7 +97,8 @@ TEST_F(CompareCliTest, BadInputExitsTwoNamingWhatWasWrong) {
   struct Case {
     std::string args, says;
   } cases[] = {
-      {fmt::format("compare {} {}", base, bad.parent_path().string()), fmt::format("{}:3: expected {} fields", bad.string(), result_header().size())},
+      {fmt::format("compare {} {}", base, bad.parent_path().string()),
+       fmt::format("{}:3: expected {} fields", bad.string(), result_header().size())},
       {fmt::format("compare {} {}/nowhere", base, dir_.string()), "nowhere: no such file or folder"},
       {fmt::format("compare {} {} --threshold lots", base, base), "--threshold: 'lots' is not accepted"},
       {fmt::format("compare {} {} --format html", base, base), "accepted: console, markdown, json"},

@@ -154,7 +154,8 @@ TEST_P(RunnerTest, WorkersRunOnTheCpusOfThePlan) {
       if (runner().worker_host() == WorkerHost::kCallingThread) unit = 0;
       if (runner().worker_host() == WorkerHost::kSharedThreads) unit = i % int(plan.cpu_of.size());
       const int cpu = plan.cpu_of[size_t(unit)];
-      EXPECT_EQ(out.results[i].value, uint64_t{1} << cpu) << placement << ": worker " << i << " should be on CPU " << cpu;
+      EXPECT_EQ(out.results[i].value, uint64_t{1} << cpu)
+          << placement << ": worker " << i << " should be on CPU " << cpu;
     }
     EXPECT_EQ(here.thread_binding(), before) << placement << ": the calling thread kept the cell's binding";
   }
@@ -171,6 +172,22 @@ TEST_P(RunnerTest, RowRecordsTheCpusOfItsPlacement) {
   const Record pinned = measure_repetition(*cpu_scenario(), runner(), same, 0);
   ASSERT_EQ(pinned.status, Status::kOk) << pinned.message;
   EXPECT_EQ(pinned.cpus, std::to_string(here.compact_order().front()));
+}
+
+// cpu_migrations counts the workers' moves in the measured phase: none for a worker pinned to
+// one CPU, at least the selftest's hops for one that moves itself (placement none, so it may).
+TEST_P(RunnerTest, CpuMigrationsCountTheWorkersMoves) {
+  if (Topology::here().cpus().size() < 2) GTEST_SKIP() << "one CPU: nothing to move between";
+  const Cell pinned = cell(*selftest_scenario(), 1, {{"work_ms", "20"}, {"placement", "same"}});
+  const Record still = measure_repetition(*selftest_scenario(), runner(), pinned, 0);
+  ASSERT_EQ(still.status, Status::kOk) << still.message;
+  ASSERT_TRUE(still.cpu_migrations.has_value()) << "neither perf_event nor /proc could be read here";
+  EXPECT_EQ(*still.cpu_migrations, 0u);
+  const Cell moving = cell(*selftest_scenario(), 1, {{"work_ms", "0"}, {"fault", "migrate"}});
+  const Record moved = measure_repetition(*selftest_scenario(), runner(), moving, 0);
+  ASSERT_EQ(moved.status, Status::kOk) << moved.message;
+  ASSERT_TRUE(moved.cpu_migrations.has_value());
+  EXPECT_GE(*moved.cpu_migrations, 10u);
 }
 
 TEST_P(RunnerTest, NoChildOfOursOutlivesTheRepetition) {

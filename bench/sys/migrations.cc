@@ -67,7 +67,8 @@ const char* source_name(MigrationCount::Source source) {
   return "?";
 }
 
-std::string MigrationCount::list_threads(std::span<const pid_t> pids, std::vector<std::pair<pid_t, pid_t>>& out) const {
+std::string MigrationCount::list_threads(std::span<const pid_t> pids, pid_t except_tid,
+                                         std::vector<std::pair<pid_t, pid_t>>& out) const {
   for (pid_t pid : pids) {
     const std::string dir = "/proc/" + std::to_string(pid) + "/task";
     DIR* d = opendir(dir.c_str());
@@ -76,7 +77,7 @@ std::string MigrationCount::list_threads(std::span<const pid_t> pids, std::vecto
     while (const dirent* entry = readdir(d)) {
       char* end = nullptr;
       const long tid = std::strtol(entry->d_name, &end, 10);
-      if (end != entry->d_name && *end == '\0') out.emplace_back(pid, pid_t(tid));
+      if (end != entry->d_name && *end == '\0' && pid_t(tid) != except_tid) out.emplace_back(pid, pid_t(tid));
       errno = 0;
     }
     const int error = errno;
@@ -143,7 +144,7 @@ std::string MigrationCount::open_proc(const std::vector<std::pair<pid_t, pid_t>>
   return "";
 }
 
-void MigrationCount::start(std::span<const pid_t> pids) {
+void MigrationCount::start(std::span<const pid_t> pids, pid_t except_tid) {
   threads_.clear();
   why_.clear();
   missing_ = 0;
@@ -151,7 +152,7 @@ void MigrationCount::start(std::span<const pid_t> pids) {
   started_ = true;
 
   std::vector<std::pair<pid_t, pid_t>> threads;
-  if (std::string failed = list_threads(pids, threads); !failed.empty()) {
+  if (std::string failed = list_threads(pids, except_tid, threads); !failed.empty()) {
     why_ = std::move(failed);
     return;
   }

@@ -49,7 +49,9 @@ class MigrationCount {
   // one descriptor per thread, so call it before the start barrier rather than inside the
   // measured phase. Forgets a count in progress. Never throws for what the system refuses:
   // stop() reports it.
-  void start(std::span<const pid_t> pids);
+  // `except_tid`, when not 0, is a thread left out: the caller's own, which supervises rather
+  // than works.
+  void start(std::span<const pid_t> pids, pid_t except_tid = 0);
 
   // Stops: the moves between CPUs since start(), summed over its threads, or nullopt with why()
   // saying what could not be read. One read per thread; closes every descriptor.
@@ -74,7 +76,8 @@ class MigrationCount {
   };
 
   // Each returns "" on success, else what failed; on failure nothing stays open.
-  std::string list_threads(std::span<const pid_t> pids, std::vector<std::pair<pid_t, pid_t>>& out) const;
+  std::string list_threads(std::span<const pid_t> pids, pid_t except_tid,
+                           std::vector<std::pair<pid_t, pid_t>>& out) const;
   std::string open_perf(const std::vector<std::pair<pid_t, pid_t>>& threads);
   std::string open_proc(const std::vector<std::pair<pid_t, pid_t>>& threads);
 

@@ -2,6 +2,7 @@
 // runner and the harness turn each fault into the right status, and leave nothing behind.
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <system_error>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -26,10 +28,11 @@ namespace versus {
 namespace {
 
 const ParamSpec kParams[] = {
-    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "litter", "wrong", "interrupt"},
+    choice_param("fault", {"none", "crash", "hang", "throw", "exit", "leak", "litter", "wrong", "interrupt", "migrate"},
                  "what the faulty worker does: none; crash (SIGSEGV); hang (sleeps forever); throw (an "
                  "exception); exit (_exit(3) mid-run); leak (starts a process in a new session and leaves it); "
-                 "wrong (returns a wrong answer); interrupt (sends SIGINT to the versus run, as Ctrl-C does)"),
+                 "wrong (returns a wrong answer); interrupt (sends SIGINT to the versus run, as Ctrl-C does); migrate "
+                 "(moves itself between the CPUs it may use, kMigrations times, for the cpu_migrations column)"),
     int_param("fault_worker", 0, 0, 100000, "index of the faulty worker (no fault if past the last)"),
     int_param("fault_repetition", -1, -1, 100000,
               "the repetition (0-based) in which the worker misbehaves; -1: in every one"),
@@ -38,6 +41,27 @@ const ParamSpec kParams[] = {
 
 class SelftestWork final : public TaskWork {
  public:
+  // Hops kMigrations times between the first two CPUs this thread may use, then gets its
+  // binding back.
+  static void migrate() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) throw_errno("sched_getaffinity");
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu) {
+      if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+    }
+    if (cpus.size() < 2) throw std::runtime_error("selftest: migrate needs two CPUs to move between");
+    // The first binding may find the thread there already; each one after it is a move.
+    for (int hop = 0; hop <= kMigrations; ++hop) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpus[size_t(hop % 2)], &one);
+      if (sched_setaffinity(0, sizeof one, &one) != 0) throw_errno("sched_setaffinity");
+    }
+    if (sched_setaffinity(0, sizeof allowed, &allowed) != 0) throw_errno("sched_setaffinity");
+  }
+
   SelftestWork(std::string fault, int fault_worker, int work_ms)
       : fault_(std::move(fault)), fault_worker_(fault_worker), work_ms_(work_ms) {}
 
@@ -68,8 +92,12 @@ class SelftestWork final : public TaskWork {
       litter();
     } else if (fault_ == "wrong") {
       out.value = 2;
+    } else if (fault_ == "migrate") {
+      migrate();
     }
   }
+
+  static constexpr int kMigrations = 10;
 
   static void litter() {
     const int shm = shm_open(cell_ipc_name("litter").c_str(), O_CREAT | O_RDWR, 0600);
