@@ -1,5 +1,6 @@
 // The built binary, run as a user runs it.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -108,12 +109,51 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {"run --scenario cpu --runner fork --workers 1 --benchmark_filter=-cpu", "selects none of the 1 cells"},
       {"run --scenario cpu --runner fork --workers 1 '--benchmark_filter=('",
        "--benchmark_filter=(: not a regular expression"},
+      {"run --scenario ipc --runner fork --workers 1 --set placement=cpus:99",
+       "'cpus:99' names CPU 99, which versus may not use here"},
+      {"run --scenario ipc --runner fork --workers 1 --set placement=cpus:abc", "'abc' is not a CPU list"},
+      {"run --scenario ipc --runner fork --workers 1 --set placement=everywhere",
+       "accepted: none, same, spread, compact or cpus:LIST"},
   };
   for (const auto& c : cases) {
     const Ran ran = versus(c.args + " --out " + out.string());
     EXPECT_EQ(ran.code, 2) << c.args << "\n" << ran.output;
     EXPECT_NE(ran.output.find(c.says), std::string::npos) << c.args << "\n" << ran.output;
     EXPECT_FALSE(fs::exists(out)) << c.args << " created the output folder";
+  }
+}
+
+// Started on one CPU (as under `taskset -c 0`), versus has no two cores to spread a pair over:
+// such cells are unsupported, saying why, and the rest of the run goes on.
+TEST_F(CliTest, SpreadOnOneAllowedCpuIsUnsupported) {
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &before)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  const fs::path out = dir_ / "one-cpu";
+  const Ran ran = versus(
+      "run --scenario ipc --runner pthread --workers 1 --set mode=pingpong --set round_trips=200 "
+      "--set placement=same,spread --repetitions 1 --quiet --out " +
+      out.string());
+  ASSERT_EQ(sched_setaffinity(0, sizeof before, &before), 0);
+  const CsvTable t = read_csv_file((out / "results.csv").string());
+  ASSERT_EQ(t.rows.size(), 2u) << ran.output;
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    const Record r = record_from_row(t, i, "results.csv");
+    if (r.params.find("placement=spread") != std::string::npos) {
+      EXPECT_EQ(r.status, Status::kUnsupported) << r.message;
+      EXPECT_NE(r.message.find("on 1 core"), std::string::npos) << r.message;
+    } else {
+      EXPECT_EQ(r.status, Status::kOk) << r.message;
+      EXPECT_FALSE(r.cpus.empty());
+    }
   }
 }
 

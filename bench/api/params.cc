@@ -151,7 +151,10 @@ std::string ParamSpec::validate(std::string_view value) const {
       }
     }
   } catch (const UsageError& e) {
-    if (kind == Kind::kPlacement) return fmt::format("parameter '{}': {}; accepted: {}", name, e.what(), accepted());
+    if (kind == Kind::kPlacement) {  // the message names the accepted forms already
+      return fmt::format("parameter '{}': {} (the CPUs allowed here: {})", name, e.what(),
+                         format_cpu_list(Topology::here().cpus()));
+    }
   }
   return fmt::format("parameter '{}': '{}' is not accepted; accepted: {}", name, value, accepted());
 }
