@@ -149,7 +149,7 @@ class HarnessOffCell {
       if (std::find(measured.begin(), measured.end(), cpu) == measured.end()) spare_.push_back(cpu);
     }
     if (spare_.empty()) {
-      note_ = fmt::format("no spare CPU: the harness shared CPU {} with the workers", format_cpu_list(measured));
+      note_ = fmt::format("no spare CPU: the harness shared CPUs {} with the workers", format_cpu_list(measured));
       return;
     }
     try {

@@ -48,6 +48,7 @@ struct Shared {
   std::atomic<uint64_t> passes{0};   // event: hand-overs so far
   std::atomic<uint32_t> arrived{0};  // barrier, cooperative: arrivals this round
   std::atomic<uint32_t> generation{0};
+  std::atomic<uint32_t> counting{0};  // counter: workers that have begun counting
 
   void init(int workers) {
     pthread_mutexattr_t ma;
@@ -152,6 +153,15 @@ class SyncWork final : public TaskWork {
     Shared& s = shared_[0];
     const bool coop = ctx.cooperative();
     const bool crowded = crowded_cpu(ctx.index()) >= 0;
+    // The start line releases the workers together, but waking each costs tens of microseconds
+    // across CPUs, as long as a short count: without this, a worker could be done before the
+    // other began, and a primitive of none would lose nothing for want of overlap, not of a race.
+    s.counting.fetch_add(1);
+    while (s.counting.load() < uint32_t(workers_)) {
+      if (coop) ctx.yield();
+      else if (crowded) sched_yield();
+      else cpu_relax();
+    }
     for (uint64_t i = 0; i < increments_; ++i) {
       if (primitive_ == "none") {
         // A load and a store: another worker's increment in between is lost (seed 000's balance).
