@@ -1,3 +1,4 @@
+#include "bench/sys/migrations.h"
 #include "bench/harness/env.h"
 
 #include <sys/resource.h>
@@ -66,6 +67,21 @@ bool in_virtual_machine() {
 
 // The shape of the machine from hwloc, and from /sys what shapes the measurements besides: CPUs
 // kept from the scheduler or the tick, SMT switched off, frequency governors and boost.
+// How the cpu_migrations column is counted here, tried on this process: where neither source
+// can be read, the column stays empty and this says why.
+nlohmann::json migrations_environment() {
+  MigrationCount probe;
+  const pid_t self = getpid();
+  probe.start({&self, 1});
+  const std::optional<uint64_t> counted = probe.stop();
+  const char* source = !counted ? nullptr
+                       : probe.source() == MigrationCount::Source::kPerfEvent
+                           ? "perf_event PERF_COUNT_SW_CPU_MIGRATIONS"
+                           : "/proc/PID/task/TID/sched se.nr_migrations";
+  return {{"source", source ? nlohmann::json(source) : nlohmann::json()},
+          {"why", probe.why().empty() ? nlohmann::json() : nlohmann::json(probe.why())}};
+}
+
 nlohmann::json topology_environment() {
   const Topology& topology = Topology::here();
   const TopologySummary summary = topology.summary();
@@ -151,6 +167,7 @@ nlohmann::json capture_environment(const std::vector<std::string>& command_line)
   env["kernel"] = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
   env["governor"] = governor.empty() ? nlohmann::json() : nlohmann::json(governor);
   env["topology"] = topology_environment();
+  env["cpu_migrations"] = migrations_environment();
   env["memory_bytes"] = int64_t(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   env["rlimit_nofile"] = {{"soft", nofile.rlim_cur}, {"hard", nofile.rlim_max}};
   env["compiler"] = fmt::format("gcc {}", __VERSION__);
