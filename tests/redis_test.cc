@@ -154,6 +154,23 @@ TEST_P(RedisTest, EveryOpAnswersRightAgainstARealRedis) {
   expect_every_op_right(redis.endpoint(), redis.pid());
 }
 
+// Under a placement the connections (or loop threads) are bound to the plan's CPUs, each read
+// back in its own thread, and the embedded server to a CPU none of them uses where there is one.
+TEST_P(RedisTest, PlacementBindsTheWorkersAndKeepsTheServerApart) {
+  const Topology& here = Topology::here();
+  const int first = here.compact_order().front();
+  const Record r =
+      run(2, {{"op", "get"}, {"keys", "100"}, {"requests", "200"}, {"loop_threads", "2"}, {"placement", "same"}});
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_EQ(r.cpus, std::to_string(first));
+  std::vector<int> spare;
+  for (int cpu : here.cpus()) {
+    if (cpu != first) spare.push_back(cpu);
+  }
+  const std::string server = spare.empty() ? format_cpu_list(here.cpus()) : std::to_string(spare.front());
+  EXPECT_EQ(r.message, "embedded server on CPUs " + server);
+}
+
 TEST_P(RedisTest, AWrongAnswerMakesTheRepetitionInvalid) {
   for (const char* op : {"get", "mixed", "ttl_scan"}) {
     const Record r = run(2, {{"op", op}, {"keys", "200"}, {"requests", "200"}, {"fault", "wrong"}});
