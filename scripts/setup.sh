@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git
   libbenchmark-dev libgtest-dev libgmock-dev
   libboost-context-dev libcli11-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
-  liburing-dev
+  libhwloc-dev liburing-dev
   python3 python3-matplotlib python3-numpy python3-pandas python3-redis
 )
 case "${1:-}" in

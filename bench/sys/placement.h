@@ -3,6 +3,7 @@
 // binding a thread to it. hwloc knows SMT, caches and NUMA; nothing here reads /sys by hand.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -10,6 +11,19 @@
 #include <vector>
 
 namespace versus {
+
+// What hwloc reports about the whole machine (every CPU, not only the allowed ones), for env.json.
+struct TopologySummary {
+  struct Cache {
+    int level = 0;
+    std::string type;  // "unified", "data" or "instruction"
+    int64_t size_bytes = 0;
+    int count = 0;  // caches of this level, type and size
+  };
+  int packages = 0, numa_nodes = 0, cores = 0, pus = 0;
+  bool smt = false;           // some core has more than one hardware thread
+  std::vector<Cache> caches;  // by level, then type, then size
+};
 
 class Topology {
  public:
@@ -34,9 +48,12 @@ class Topology {
   // The allowed CPUs in the order `spread` fills them: the first hardware thread of every core
   // (one NUMA node's cores before the next), then the second of every core, and so on.
   const std::vector<int>& spread_order() const;
-  int core_of(int cpu) const;  // index of the physical core that holds `cpu`
-  int node_of(int cpu) const;  // index of its NUMA node
-  int cores() const;           // physical cores with at least one allowed CPU
+  // hwloc's logical index, over the whole machine, of the physical core that holds `cpu`, and of
+  // its NUMA node. Throw std::out_of_range for a CPU that is not allowed.
+  int core_of(int cpu) const;
+  int node_of(int cpu) const;
+  int cores() const;  // physical cores with at least one allowed CPU
+  TopologySummary summary() const;
 
   // Binds the calling thread to `cpus` (hwloc_set_cpubind, THREAD). Throws std::system_error
   // naming the CPUs.
@@ -50,6 +67,7 @@ class Topology {
  private:
   struct Impl;
   explicit Topology(std::unique_ptr<Impl> impl);
+  static std::unique_ptr<Impl> start();
   std::unique_ptr<Impl> impl_;
 };
 
@@ -68,8 +86,8 @@ std::string placement_name(const Placement& placement);
 
 // One CPU per unit (a worker process or thread, a fiber or event-loop thread).
 struct PlacementPlan {
-  std::vector<int> cpu_of;  // one per unit, empty under none
-  std::string unsupported;  // why this machine cannot place the units so ("" when it can)
+  std::vector<int> cpu_of;        // one per unit, empty under none
+  std::string unsupported;        // why this machine cannot place the units so ("" when it can)
   std::vector<int> cpus() const;  // the distinct CPUs of cpu_of, ascending
 };
 
