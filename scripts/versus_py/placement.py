@@ -32,12 +32,17 @@ def bind(cpus, unit, who):
 
 
 def bind_to(wanted, who):
-    """Binds the calling thread to the CPUs `wanted` and returns those it may run on, read back."""
+    """Binds the calling thread to the CPUs `wanted` and returns those it may run on, read back.
+    The kernel accepts a set of which only some CPUs exist and keeps those: what it kept must be
+    all that was asked, or the unit would run on fewer CPUs than the plan says."""
     try:
         os.sched_setaffinity(0, wanted)
     except OSError as e:
         raise BindError(f"{who} cannot be bound to CPU {cpu_list(wanted)}: {e.strerror or e}") from None
-    return tuple(sorted(os.sched_getaffinity(0)))
+    found = tuple(sorted(os.sched_getaffinity(0)))
+    if set(found) != set(wanted):
+        raise BindError(f"{who} was bound to CPU {cpu_list(wanted)} but may run on CPU {cpu_list(found)}")
+    return found
 
 
 def cpu_list(cpus):
