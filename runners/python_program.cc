@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "bench/sys/child.h"
 #include "bench/sys/errors.h"
 #include "bench/sys/fd.h"
+#include "bench/sys/placement.h"
 #include "bench/sys/python_interpreter.h"
 
 namespace versus {
@@ -105,7 +107,34 @@ void set_measure(RunOutcome& o, const std::string& name, double v) {
   // bytes_per_s and anything else derived is recomputed on this side
 }
 
+// The distinct CPUs of a CPU list, ascending.
+std::vector<int> distinct_cpus(std::string_view list) {
+  std::vector<int> cpus = parse_cpu_list(list);
+  std::sort(cpus.begin(), cpus.end());
+  return cpus;  // parse_cpu_list gives each CPU once
+}
+
 }  // namespace
+
+void check_python_binding(std::string_view unit_cpus, const std::optional<std::string>& bound) {
+  if (unit_cpus.empty()) return;
+  const std::vector<int> asked = distinct_cpus(unit_cpus);
+  if (!bound) {
+    throw std::runtime_error(
+        fmt::format("the Python program did not say which CPUs its workers ran on; placement asked for {}",
+                    format_cpu_list(asked)));
+  }
+  std::vector<int> found;
+  try {
+    found = distinct_cpus(*bound);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("the Python program wrote a bad bound line: '{}': {}", *bound, e.what()));
+  }
+  if (found != asked) {
+    throw std::runtime_error(fmt::format("the Python workers ran on CPUs {}, placement asked for {}",
+                                         format_cpu_list(found), format_cpu_list(asked)));
+  }
+}
 
 RunOutcome run_python_cell(const PythonCell& cell) {
   nlohmann::json spec = {{"runner", cell.runner},
@@ -123,6 +152,7 @@ RunOutcome run_python_cell(const PythonCell& cell) {
   o.results.resize(size_t(cell.workers));
   std::vector<bool> seen(size_t(cell.workers), false);
   bool done = false, has_wall = false;
+  std::optional<std::string> bound;  // the program's `bound` line, written under a placement only
   std::istringstream lines(end.out);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
@@ -153,6 +183,9 @@ RunOutcome run_python_cell(const PythonCell& cell) {
         throw std::runtime_error(fmt::format("the Python program wrote a bad measure: '{}'", line));
       set_measure(o, name, v);
       has_wall = has_wall || name == "wall_s";
+    } else if (what == "bound") {
+      if (bound) throw std::runtime_error(fmt::format("the Python program wrote a second bound line: '{}'", line));
+      bound = rest;
     } else if (!what.empty()) {
       throw std::runtime_error(fmt::format("the Python program wrote an unknown line: '{}'", line));
     }
@@ -166,6 +199,8 @@ RunOutcome run_python_cell(const PythonCell& cell) {
     if (!seen[i]) throw std::runtime_error(fmt::format("the Python program gave no row for worker {}", i));
   }
   if (!has_wall) throw std::runtime_error("the Python program gave no wall_s");
+  const auto unit_cpus = cell.settings.find("unit_cpus");
+  check_python_binding(unit_cpus == cell.settings.end() ? "" : unit_cpus->second, bound);
   return o;
 }
 

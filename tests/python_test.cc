@@ -1,18 +1,26 @@
 // The py-* runners (ctest: python.<runner>): the Python worker program computes the right
 // answers on each scenario it supports, at small sizes, judged by the scenarios' own checks; a
 // task that raises gives `failed`, a killed worker `crashed`, and nothing is left running.
-// Skips, saying why, only where no Python 3 runs here (exit 77: ctest counts it skipped).
+// Under a placement the workers bind themselves to the plan's CPUs, and a row whose workers were
+// found elsewhere fails. Skips, saying why, only where no Python 3 runs here (exit 77: ctest
+// counts it skipped).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench/harness/env.h"
 #include "bench/harness/isolate.h"
+#include "bench/sys/placement.h"
 #include "bench/sys/process.h"
 #include "bench/sys/python_interpreter.h"
 #include "bench/harness/repetition.h"
+#include "runners/python_program.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/cpu/cpu.h"
@@ -203,6 +211,65 @@ TEST_P(PythonRunnerTest, AFaultyIpcPeerEndsTheRowWithoutWaiting) {
   }
 }
 
+// What run_python_cell throws on `cell`, or "" when it returns.
+std::string python_error(const PythonCell& cell) {
+  try {
+    run_python_cell(cell);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_P(PythonRunnerTest, PlacementSameRunsEveryWorkerOnTheFirstCpu) {
+  const std::string first = format_cpu_list(std::vector<int>{Topology::here().compact_order()[0]});
+  const Record cpu = run("cpu", 2, {{"count", "3000"}, {"placement", "same"}});
+  ASSERT_EQ(cpu.status, Status::kOk) << cpu.message;
+  EXPECT_EQ(cpu.cpus, first);
+  EXPECT_EQ(cpu.result.value(), cpu::count_primes_sieve(1000000, 1003000));
+
+  const std::string channel = is("py-asyncio") ? "queue" : "pipe";
+  const Record ipc = run_as_harness(
+      "ipc", 1, {{"channel", channel}, {"mode", "pingpong"}, {"round_trips", "50"}, {"placement", "same"}});
+  ASSERT_EQ(ipc.status, Status::kOk) << ipc.message;
+  EXPECT_EQ(ipc.cpus, first);
+}
+
+TEST_P(PythonRunnerTest, PlacementSpreadRunsTwoWorkersOnTwoCpus) {
+  if (is("py-asyncio")) GTEST_SKIP() << "py-asyncio's workers share the one thread of its loop";
+  const Topology& here = Topology::here();
+  if (here.cpus().size() < 2) GTEST_SKIP() << "spread needs two CPUs; this process may run on one";
+  std::vector<int> two(here.spread_order().begin(), here.spread_order().begin() + 2);
+  std::sort(two.begin(), two.end());
+  for (const char* pool : {"pool", "executor"}) {
+    const Record r = run("cpu", 2, {{"count", "3000"}, {"placement", "spread"}, {"py_pool", pool}});
+    ASSERT_EQ(r.status, Status::kOk) << pool << ": " << r.message;
+    EXPECT_EQ(r.cpus, format_cpu_list(two)) << pool;
+  }
+}
+
+// The program is asked for CPUs its workers cannot all be on: one worker (one loop thread) given
+// two CPUs runs on the first only, and says so; the row must not stand.
+TEST_P(PythonRunnerTest, WorkersFoundOffThePlanFailTheRowNamingBoth) {
+  const Topology& here = Topology::here();
+  if (here.cpus().size() < 2) GTEST_SKIP() << "needs two CPUs; this process may run on one";
+  const std::vector<int> two{here.cpus()[0], here.cpus()[1]};
+  const Cell c = cell("cpu", 1, {{"count", "300"}});
+  const PythonCell py{GetParam(), "cpu", 1, c.params, {{"unit_cpus", fmt::format("{},{}", two[0], two[1])}}};
+  const std::string error = python_error(py);
+  EXPECT_EQ(error,
+            fmt::format("the Python workers ran on CPUs {}, placement asked for {}", two[0], format_cpu_list(two)));
+}
+
+TEST_P(PythonRunnerTest, ACpuThatCannotBeBoundFailsTheRowWithPythonsReason) {
+  const int absent = Topology::here().cpus().back() + 1;  // past every CPU this process may use
+  const Cell c = cell("cpu", 2, {{"count", "300"}});
+  const PythonCell py{GetParam(), "cpu", 2, c.params, {{"unit_cpus", fmt::format("{}", absent)}}};
+  const std::string error = python_error(py);
+  EXPECT_NE(error.find(fmt::format("cannot be bound to CPU {}: Invalid argument", absent)), std::string::npos) << error;
+  EXPECT_TRUE(descendants().empty());
+}
+
 TEST_P(PythonRunnerTest, TheEnvironmentNamesTheInterpreterAndItsGil) {
   const nlohmann::json env = capture_environment({"versus"});
   ASSERT_TRUE(env["python"].is_object());
@@ -221,6 +288,31 @@ std::vector<std::string> python_runners() {
 }
 
 INSTANTIATE_TEST_SUITE_P(, PythonRunnerTest, ::testing::ValuesIn(python_runners()), VariantTestName());
+
+// The check itself, on the lines a program could write.
+TEST(PythonBindingCheck, TheSameCpusPassInAnyOrderAndNoneChecksNothing) {
+  EXPECT_NO_THROW(check_python_binding("0", std::string("0")));
+  EXPECT_NO_THROW(check_python_binding("1,0,1", std::string("0,1")));
+  EXPECT_NO_THROW(check_python_binding("", std::nullopt));
+  EXPECT_NO_THROW(check_python_binding("", std::string("3")));
+}
+
+TEST(PythonBindingCheck, OtherCpusOrNoneReportedFailNamingWhatWasAsked) {
+  auto error = [](std::string_view asked, std::optional<std::string> bound) -> std::string {
+    try {
+      check_python_binding(asked, bound);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error("0", "0,1"), "the Python workers ran on CPUs 0-1, placement asked for 0");
+  EXPECT_EQ(error("0,1", "1"), "the Python workers ran on CPUs 1, placement asked for 0-1");
+  EXPECT_EQ(error("0,1", "2,3"), "the Python workers ran on CPUs 2-3, placement asked for 0-1");
+  EXPECT_NE(error("0", std::nullopt).find("did not say which CPUs"), std::string::npos);
+  EXPECT_NE(error("0", "").find("bad bound line"), std::string::npos);
+  EXPECT_NE(error("0", "zero").find("bad bound line: 'zero'"), std::string::npos);
+}
 
 }  // namespace
 }  // namespace versus

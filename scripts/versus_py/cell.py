@@ -22,6 +22,7 @@ class Share:
 class Outcome:
     shares: list
     measures: dict = field(default_factory=dict)
+    bound: tuple = None  # the CPUs the workers were found on once bound; None under placement=none
 
 
 def measured(pids, body):

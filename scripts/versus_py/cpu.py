@@ -5,6 +5,7 @@ import math
 import os
 
 from cell import Outcome, Share, injure, measured, split
+from placement import unit_cpus
 from pools import Pool
 
 
@@ -47,12 +48,12 @@ def shares_of(results, workers):
 
 def run_workers(kind, api, start, workers, p, settings):
     work = tasks(p, workers)
-    pool = Pool(kind, api, workers, start)
+    pool = Pool(kind, api, workers, start, cpus=unit_cpus(settings))
     try:
         results, measures = measured(pool.pids(), lambda: pool.map(count_range, work))
     finally:
         pool.close()
-    return Outcome(shares_of(results, workers), measures)
+    return Outcome(shares_of(results, workers), measures, pool.bound)
 
 
 def run_asyncio(workers, p, settings):

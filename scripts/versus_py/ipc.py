@@ -14,6 +14,7 @@ import time
 from multiprocessing import shared_memory
 
 from cell import Outcome, Share, StartLine, injure, latency_measures, measured
+from placement import BindError, bind, union, unit_cpus
 from pools import WorkerDied
 
 _SLOTS = 64  # messages a shm ring or a queue holds
@@ -108,17 +109,21 @@ def make_channel(kind, ctx, channel, size, names):
     return RingEnd(rings[0], rings[1]), RingEnd(rings[1], rings[0]), blocks
 
 
-def peer(index, end, cfg, line, results):
-    """Worker `index`: 2p produces on pair p, 2p+1 consumes. Warm-up, start line, the measured
-    messages, its tally handed back, then it stays until the memory has been sampled. An error
-    is handed back instead, so the parent ends the cell at once."""
+def peer(index, end, cfg, line, results, cpus):
+    """Worker `index`: 2p produces on pair p, 2p+1 consumes. Bound to its CPU (under a placement),
+    warm-up, start line, the measured messages, its tally handed back with the CPUs it was found
+    on, then it stays until the memory has been sampled. An error is handed back instead, so the
+    parent ends the cell at once."""
     try:
-        exchange_all(index, end, cfg, line, results)
+        found = bind(cpus, index, "peer")
+        exchange_all(index, end, cfg, line, results, found)
+    except BindError as e:  # it names the peer already
+        results.put((index, None, 0, str(e), [], ()))
     except Exception as e:  # noqa: BLE001 - the row's message
-        results.put((index, None, 0, f"peer {index}: {type(e).__name__}: {e}", []))
+        results.put((index, None, 0, f"peer {index}: {type(e).__name__}: {e}", [], ()))
 
 
-def exchange_all(index, end, cfg, line, results):
+def exchange_all(index, end, cfg, line, results, found):
     producer = index % 2 == 0
     pingpong, n, warmup = cfg["pingpong"], cfg["messages"], cfg["warmup"]
     patterns = _patterns(cfg["msg_size"])
@@ -150,7 +155,7 @@ def exchange_all(index, end, cfg, line, results):
         elif not wrong:
             wrong = f"message {seq} arrived damaged or out of order"
     ops = n if pingpong == producer else 0  # each message counted once, as the C++ rows do
-    results.put((index, good, ops, wrong, latency))
+    results.put((index, good, ops, wrong, latency, found))
     line.leave.wait(timeout=600)
 
 
@@ -162,13 +167,14 @@ def run_workers(kind, api, start_method, workers, p, settings):
     line = StartLine(ctx if kind == "process" else None)
     results = ctx.Queue() if kind == "process" else queue.Queue()
     names = settings.get("shm_names", "").split(",")
+    cpus = unit_cpus(settings)
     blocks, peers = [], []
     try:
         for pair in range(pairs):
             ends = make_channel(kind, ctx, p["channel"], cfg["msg_size"], names[2 * pair:2 * pair + 2])
             blocks += ends[2]
             for side in (0, 1):
-                args = (2 * pair + side, ends[side], cfg, line, results)
+                args = (2 * pair + side, ends[side], cfg, line, results, cpus)
                 peers.append(ctx.Process(target=peer, args=args) if kind == "process"
                              else threading.Thread(target=peer, args=args))
         for w in peers:
@@ -188,7 +194,8 @@ def run_workers(kind, api, start_method, workers, p, settings):
         for shm in blocks:
             shm.close()
             shm.unlink()
-    return outcome(tallies, workers, cfg, measures)
+    bound = union(t[5] for t in tallies) if cpus else None
+    return outcome(tallies, workers, cfg, measures, bound)
 
 
 def early_error(results, peers, kind):
@@ -232,10 +239,10 @@ def config(p):
             "fault": p.get("py_fault", "none")}
 
 
-def outcome(tallies, workers, cfg, measures):
+def outcome(tallies, workers, cfg, measures, bound=None):
     shares = [Share() for _ in range(workers)]
     latency = []
-    for index, good, ops, wrong, lat in tallies:
+    for index, good, ops, wrong, lat, *_ in tallies:
         shares[index] = Share(good, ops, wrong)
         latency += lat
     pairs = workers // 2
@@ -243,7 +250,7 @@ def outcome(tallies, workers, cfg, measures):
     measures["bytes_per_s"] = measures["bytes"] / measures["wall_s"] if measures["wall_s"] > 0 else 0.0
     if cfg["pingpong"]:
         measures.update(latency_measures(latency))
-    return Outcome(shares, measures)
+    return Outcome(shares, measures, bound)
 
 
 class StreamEnd:

@@ -13,6 +13,7 @@ from array import array
 import redis
 
 from cell import Outcome, Share, injure, latency_measures, measured
+from placement import unit_cpus
 from pools import Pool
 
 _MASK = (1 << 64) - 1
@@ -302,18 +303,20 @@ def run_workers(kind, api, start, workers, p, settings):
     # Threads share one client and its connection pool, as the seed's do; processes make their own.
     configure(host, port, workers if kind == "thread" else 1)
     setup = (configure, (host, port)) if kind == "process" else (None, ())
-    pool = Pool(kind, api, workers, start, *setup)
+    pool = Pool(kind, api, workers, start, *setup, cpus=unit_cpus(settings))
     try:
         if p["op"] == "ttl_scan":
             scan = TtlScan(p, settings, workers)
             _, measures = measured(pool.pids(), lambda: scan.run(_client, pool))
-            return scan.outcome(measures)
+            outcome = scan.outcome(measures)
+            outcome.bound = pool.bound
+            return outcome
         tasks = [(p, i, workers) for i in range(workers)]
         results, measures = measured(pool.pids(), lambda: pool.map(connection_share, tasks, chunksize=1))
     finally:
         pool.close()
     measures.update(latency_measures([t for r in results for t in r[3]]))
-    return Outcome([Share(r[0], r[1], r[2]) for r in results], measures)
+    return Outcome([Share(r[0], r[1], r[2]) for r in results], measures, pool.bound)
 
 
 def run_asyncio(workers, p, settings):

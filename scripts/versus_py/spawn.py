@@ -1,13 +1,18 @@
 """spawn: what a Python worker costs. mode=create: `rounds` times, start `workers` Processes (or
 Threads, or asyncio tasks), each doing a token task, and join them, with the clock running.
 mode=alive: every worker alive at once while the memory of the cell's processes is sampled.
-mode=pool: the same number of token tasks as create, done by a pool made before the clock."""
+mode=pool: the same number of token tasks as create, done by a pool made before the clock.
+Under a placement, pool's workers bind themselves as every pool's do. create's and alive's are made
+on the clock, so they do not: the thread that makes them binds itself to every CPU of the plan
+before the clock, and each starts with its maker's binding (a new thread or process inherits it),
+as versus's C++ runners make theirs; no binding call is timed."""
 
 import multiprocessing
 import os
 import threading
 
 from cell import Errors, Outcome, Share, StartLine, injure, measured
+from placement import bind_to, unit_cpus
 from pools import Pool, WorkerDied
 import proc_measures
 
@@ -66,15 +71,18 @@ def run_workers(kind, api, start, workers, p, settings):
     mode, rounds, kb, fault = p["mode"], int(p["rounds"]), int(p["worker_kb"]), p.get("py_fault", "none")
     heap = bytearray(b"\x01") * (int(p["parent_heap_mb"]) << 20)  # touched before any worker exists
     ctx = multiprocessing.get_context(start)
+    cpus = unit_cpus(settings)
     if mode == "pool":
-        pool = Pool(kind, api, workers, start)
+        pool = Pool(kind, api, workers, start, cpus=cpus)
         tasks = [(kb, fault if k == 0 else "none") for k in range(workers * rounds)]
         try:
             results, measures = measured(pool.pids(), lambda: pool.map(_pool_token, tasks))
         finally:
             pool.close()
         shares = [Share(sum(results[i * rounds:(i + 1) * rounds]), rounds) for i in range(workers)]
-        return Outcome(shares, measures)
+        return Outcome(shares, measures, pool.bound)
+
+    bound = bind_to(set(cpus), "the thread that makes the workers") if cpus else None  # they inherit it
 
     done = ctx.Array("q", 2 * workers, lock=False) if kind == "process" else [0] * (2 * workers)
     errors = Errors(ctx if kind == "process" else None)
@@ -102,7 +110,7 @@ def run_workers(kind, api, start, workers, p, settings):
         line.leave.set()
         _join(ws, kind, errors)
     del heap
-    return Outcome([Share(done[2 * i], done[2 * i + 1]) for i in range(workers)], measures)
+    return Outcome([Share(done[2 * i], done[2 * i + 1]) for i in range(workers)], measures, bound)
 
 
 def run_asyncio(workers, p, settings):

@@ -5,14 +5,23 @@ JSON object on its standard input, and reads its standard output, one line at a 
 
     worker INDEX VALUE OPS [MESSAGE]   one per worker row, in index order: its answer, its units
     measure NAME VALUE                 wall_s, cpu_user_s, ..., pss_bytes, lat_p50_us, bytes, ...
+    bound CPUS                         under a placement only: the CPUs the workers were found on
+                                       once bound, all of them together, ascending ("0,1")
     failed MESSAGE                     the cell raised: the row is `failed`
     crashed MESSAGE                    a worker process died: the row is `crashed`
     done                               the last line of a cell that ran to its end
 
 The input: {"runner": "py-thread", "scenario": "cpu", "workers": 4, "params": {name: value, ...},
 "settings": {...}}, where params holds every scenario and runner parameter as text and settings
-what the C++ side prepared (redis: host, port, loaded_s; ipc shm: shm_names). The answers are checked
-on the C++ side, by the same code that checks the C++ runners' (a worker row's VALUE and OPS)."""
+what the C++ side prepared (redis: host, port, loaded_s; ipc shm: shm_names; every cell: unit_cpus,
+the CPU of each unit under the cell's placement, "" under none). The answers are checked on the
+C++ side, by the same code that checks the C++ runners' (a worker row's VALUE and OPS), and so is
+the binding: `bound` must name exactly the CPUs of unit_cpus.
+
+The units are what a placement binds: a pool's workers (cpu, spawn, redis; numbered in the order
+they start), the peers of ipc (2p produces on pair p, 2p+1 consumes), or under py-asyncio the one
+thread that runs the event loop. Unit i runs on CPU unit_cpus[i % len(unit_cpus)]. Each binds
+itself before the clock starts (placement.py); a CPU it cannot be bound to is a `failed` line."""
 
 import json
 import os
@@ -21,6 +30,7 @@ import traceback
 
 import importlib
 
+import placement
 import pools
 
 KINDS = {"py-thread": "thread", "py-process": "process", "py-asyncio": "asyncio"}
@@ -40,7 +50,12 @@ def run(spec):
     # Imported on demand: redis-py is needed by the redis cells only.
     module = importlib.import_module(SCENARIOS[scenario])
     if kind == "asyncio":
-        return module.run_asyncio(workers, p, settings)
+        # The loop runs on this thread: it is the one unit, bound before the loop is made.
+        cpus = placement.unit_cpus(settings)
+        bound = placement.bind_to({cpus[0]}, "the event loop's thread") if cpus else None
+        outcome = module.run_asyncio(workers, p, settings)
+        outcome.bound = bound
+        return outcome
     return module.run_workers(kind, api, start, workers, p, settings)
 
 
@@ -72,6 +87,8 @@ def main():
         print("worker", i, int(s.value), int(s.ops), one_line(s.message), file=out)
     for name, value in outcome.measures.items():
         print("measure", name, repr(float(value)) if isinstance(value, float) else int(value), file=out)
+    if outcome.bound is not None:
+        print("bound", placement.cpu_list(outcome.bound), file=out)
     last_word("done")
 
 
