@@ -354,7 +354,7 @@ class ClaimVerdicts(unittest.TestCase):
             self.assertIn(v.verdict, ("holds", "does not hold", "depends", "no data"))
             if v.verdict == "no data":
                 self.assertTrue(v.evidence)
-        self.assertEqual(len(claims.CLAIMS), 17)
+        self.assertEqual(len(claims.CLAIMS), 18)
 
 
 
