@@ -122,10 +122,14 @@ def _p50_by_peer_and_ends(ping):
     at placement same and spread, at the same channel, message size and workers."""
     out = []
     for label, g in _groups(ping, ("p_placement",)):
+        # Named by channel and size always, and by any other setting that varies.
+        others = [part for part in label.split(", ")
+                  if part.partition("=")[0] not in ("channel", "msg_size", "defaults")]
+        name = f"{g['p_channel'].iloc[0]} {g['p_msg_size'].iloc[0]} B" + (f" ({', '.join(others)})" if others else "")
         for workers, w in g.groupby("workers"):
             p50 = {(r.variant, r.p_placement): r.lat_p50_us for r in w.itertuples()}
             if all((peer, ends) in p50 for peer in PEERS for ends in ENDS):
-                out.append((label, int(workers), p50))
+                out.append((name, int(workers), p50))
     return out
 
 
@@ -151,7 +155,8 @@ def c18_placement_over_peers(cells, env):
                      f"{ends['fork']:.2f}x, pthread {ends['pthread']:.2f}x; fork/pthread at same "
                      f"{peers['same']:.2f}x, at spread {peers['spread']:.2f}x; the placement weighs {margin:.2f}x "
                      "the peer kind")
-    text = "ipc round trips, both ends on one CPU (same) or on two cores (spread): " + "; ".join(lines[:8])
+    text = ("ipc round trips at placement=same (both ends on one CPU) and placement=spread (on two cores): "
+            + "; ".join(lines[:8]))
     decides = [m > SAME_SPEED for m in margins]
     if all(decides):
         return ClaimVerdict("holds", text + ": where the two ends run moves the latency more than whether they are "
