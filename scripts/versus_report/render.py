@@ -133,10 +133,12 @@ def html_report(run, cells, figures, verdicts, compare=None):
     bad = run.not_ok
     if len(bad):
         parts.append("<h2>Rows that are not ok</h2><p class='muted'>Never plotted as numbers.</p><table>"
-                     "<tr><th class='l'>cell</th><th>repetitions</th><th class='l'>status</th><th class='l'>reason</th></tr>")
-        for (cell, status, message), g in bad.groupby(["cell", "status", "message"], sort=False):
-            parts.append(f"<tr><td class='l'>{_e(cell)}</td><td>{len(g)}</td><td class='l'>{_e(status)}</td>"
-                         f"<td class='l'>{_e(message)}</td></tr>")
+                     "<tr><th class='l'>cell</th><th>placement</th><th>repetitions</th><th class='l'>status</th>"
+                     "<th class='l'>reason</th></tr>")
+        for (cell, placement, status, message), g in bad.groupby(["cell", "p_placement", "status", "message"],
+                                                                 sort=False):
+            parts.append(f"<tr><td class='l'>{_e(cell)}</td><td>{_e(placement)}</td><td>{len(g)}</td>"
+                         f"<td class='l'>{_e(status)}</td><td class='l'>{_e(message)}</td></tr>")
         parts.append("</table>")
     parts.append("<h2>Claims</h2>")
     for claim, v in verdicts:
