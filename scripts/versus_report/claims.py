@@ -1,25 +1,30 @@
-"""The seed notes' claims and, one small rule each, what this run's numbers say about them.
+"""The seed notes' claims, and one that measuring them raises (C18), and, one small rule each, what
+this run's numbers say about them.
 
 A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
 (saying which cells would answer). Evidence quotes the numbers and the cells they come from.
 """
 
-import numpy as np
+from . import claims_io, claims_ipc, claims_py
+from .claims_base import (APART, TOGETHER, Claim, ClaimVerdict, _at_one_placement, _cores, _no_data,  # noqa: F401
+                          _ok, _placed)
+from .thresholds import (ASSUMED_CORES, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE, FIBER_THREADS_SPEEDUP,
+                         MEMORY_DEARER, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
 
-from . import claims_io, claims_py
-from .claims_base import Claim, ClaimVerdict, _cores, _no_data, _ok  # noqa: F401
-from .thresholds import (ASSUMED_CORES, BATCHING_GAIN, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE,
-                         FIBER_THREADS_SPEEDUP, MEMORY_DEARER, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
 
-
-def _cpu_speedups(cells):
-    """{(variant, workers): speedup over serial at 1 worker} for the primes kernel, C++ runners only:
-    the Python runners do other work per prime and have their own reference (claims_py)."""
+def _cpu(cells):
+    """The ok cpu cells of the primes kernel, C++ runners only: the Python runners do other work per
+    prime and have their own reference (claims_py)."""
     cpu = _ok(cells, "cpu")
     if not cpu.empty:
         cpu = cpu[~cpu["runner"].isin(claims_py.PYTHON)]
     if "p_kernel" in cpu:
         cpu = cpu[cpu["p_kernel"] == "primes"]
+    return cpu
+
+
+def _speedups(cpu):
+    """{(variant, workers): speedup over serial at 1 worker} among cells of one placement."""
     ref = cpu[(cpu["runner"] == "serial") & (cpu["workers"] == 1)]
     if ref.empty:
         return {}
@@ -32,16 +37,21 @@ def c4_cpu_processes_scale(cells, env):
 
 
 def _c4_cpp(cells, env):
-    s = _cpu_speedups(cells)
     cores = _cores(env) or ASSUMED_CORES
-    w = min(cores, max((k[1] for k in s), default=0))
-    need = [("fork", w), ("pthread", w), ("fiber", w)]
-    if w < 2 or any(k not in s for k in need):
+
+    def at_cores(cpu):
+        s = _speedups(cpu)
+        w = min(cores, max((k[1] for k in s), default=0))
+        need = [("fork", w), ("pthread", w), ("fiber", w)]
+        return (w, [s[k] for k in need]) if w >= 2 and all(k in s for k in need) else None
+    cpu = _cpu(cells)
+    placement, got = _at_one_placement(cpu, APART, at_cores)
+    if not got:
         return _no_data("cpu with serial at 1 worker and fork, pthread and fiber at 2 or more workers")
-    fork, thread, fiber = (s[k] for k in need)
+    w, (fork, thread, fiber) = got
     scale = EVERY_CORE * w
-    text = (f"cpu (primes) at {w} workers on {cores} cores: fork {fork:.2f}x, pthread {thread:.2f}x, "
-            f"fiber on one thread {fiber:.2f}x the speed of serial with one worker")
+    text = (f"cpu (primes) at {w} workers on {cores} cores, {_placed(placement, cpu, APART)}: fork {fork:.2f}x, "
+            f"pthread {thread:.2f}x, fiber on one thread {fiber:.2f}x the speed of serial with one worker")
     if fork >= scale and thread >= scale and fiber < ONE_CORE:
         return ClaimVerdict("holds", text + ". Processes use every core; so do C++ threads, which have no GIL; "
                                        "fibers on one thread, the GIL's analogue, do not.")
@@ -50,15 +60,32 @@ def _c4_cpp(cells, env):
     return ClaimVerdict("does not hold", text + ".")
 
 
+def _fibers(cpu):
+    """(speedups of fibers on one thread at 2+ workers, of fibers on several threads), keyed by
+    (variant, workers); None without the first."""
+    s = _speedups(cpu)
+    single = {k: v for k, v in s.items() if k[0] == "fiber" and k[1] >= 2}
+    return (single, {k: v for k, v in s.items() if k[0].startswith("fiber x")}) if single else None
+
+
+def _fibers_both_ways(cpu):
+    got = _fibers(cpu)
+    return got if got and got[1] else None
+
+
 def _c15_cpu(cells):
     """(text, as claimed) from cpu: no speedup on one thread, a speedup on several."""
-    s = _cpu_speedups(cells)
-    multi = {k: v for k, v in s.items() if k[0].startswith("fiber x")}
-    single = {k: v for k, v in s.items() if k[0] == "fiber" and k[1] >= 2}
-    if not single:
+    cpu = _cpu(cells)
+    # A placement with fibers on several threads as well as on one, where the run has such.
+    placement, got = _at_one_placement(cpu, APART, _fibers_both_ways)
+    if not got:
+        placement, got = _at_one_placement(cpu, APART, _fibers)
+    if not got:
         return None
+    single, multi = got
     best_single = max(single.items(), key=lambda kv: kv[1])
-    text = f"cpu: {len(single)} fiber cells on one thread, best speedup {best_single[1]:.2f}x ({best_single[0][1]} workers)"
+    text = (f"cpu at {_placed(placement, cpu, APART)}: {len(single)} fiber cells on one thread, best speedup "
+            f"{best_single[1]:.2f}x ({best_single[0][1]} workers)")
     if not multi:
         return text + "; no cells with fiber_threads > 1 to show parallelism coming back", best_single[1] < ONE_CORE
     best_multi = max(multi.items(), key=lambda kv: kv[1])
@@ -80,137 +107,65 @@ def c15_fibers_one_thread(cells, env):
 
 
 def c17_plateau_at_cores(cells, env):
-    s = _cpu_speedups(cells)
     cores = _cores(env)
     if not cores:
         return _no_data("cpu cells with env.json's core count")
-    rows = []
-    for runner in ("fork", "pthread"):
-        at = s.get((runner, cores))
-        past = [(w, v) for (r, w), v in s.items() if r == runner and w > cores]
-        if at and past:
-            w, v = max(past)
-            rows.append((runner, at, w, v))
+
+    def plateaus(cpu):
+        s, rows = _speedups(cpu), []
+        for runner in ("fork", "pthread"):
+            at = s.get((runner, cores))
+            past = [(w, v) for (r, w), v in s.items() if r == runner and w > cores]
+            if at and past:
+                w, v = max(past)
+                rows.append((runner, at, w, v))
+        return rows
+    cpu = _cpu(cells)
+    placement, rows = _at_one_placement(cpu, APART, plateaus)
     if not rows:
         return _no_data(f"cpu with fork or pthread at {cores} workers and at more than {cores}")
-    text = "; ".join(f"{r}: {a:.2f}x at {cores} workers, {v:.2f}x at {w}" for r, a, w, v in rows)
+    text = f"cpu on {cores} cores, {_placed(placement, cpu, APART)}: " + "; ".join(
+        f"{r}: {a:.2f}x at {cores} workers, {v:.2f}x at {w}" for r, a, w, v in rows)
     if all(v <= PLATEAU * a for _, a, _, v in rows):
-        return ClaimVerdict("holds", f"cpu on {cores} cores: {text}: more workers than cores add nothing.")
-    return ClaimVerdict("does not hold", f"cpu on {cores} cores: {text}.")
-
-
-def _ipc(cells, mode):
-    ipc = _ok(cells, "ipc")
-    return ipc[ipc["p_mode"] == mode] if "p_mode" in ipc else ipc.iloc[0:0]
-
-
-def c6_processes_pay_more(cells, env):
-    ipc = _ipc(cells, "throughput")
-    if ipc.empty:
-        return _no_data("ipc throughput with the same channel under fork and pthread")
-    pairs = []
-    for (channel, size, workers), g in ipc.groupby(["p_channel", "p_msg_size", "workers"]):
-        byr = {r.runner: r.bytes_per_s for r in g.itertuples()}
-        if "fork" in byr and "pthread" in byr:
-            pairs.append((channel, size, byr["fork"] / byr["pthread"]))
-    if not pairs:
-        return _no_data("ipc throughput with the same channel under fork and pthread")
-    ratios = np.array([p[2] for p in pairs])
-    slower = int((ratios < SLOWER).sum())
-    same = int(((ratios >= SLOWER) & (ratios <= SAME_SPEED)).sum())
-    detail = ", ".join(f"{c} {s} B: {r:.2f}" for c, s, r in pairs[:8])
-    text = (f"ipc throughput of processes / threads over the same channel (1.00 = equal): {detail}; "
-            f"median {np.median(ratios):.2f} over {len(pairs)} cells")
-    if slower > len(pairs) / 2:
-        return ClaimVerdict("holds", text + ".")
-    if same + int((ratios > SAME_SPEED).sum()) == len(pairs):
-        return ClaimVerdict("does not hold", text + ": the kernel copies the same bytes for processes and threads; the "
-                                               "cost is the channel, not the kind of peer.")
-    return ClaimVerdict("depends", text + ": it depends on the channel and message size.")
-
-
-def c7_shm_fastest(cells, env):
-    ipc = _ipc(cells, "throughput")
-    if ipc.empty:
-        return _no_data("ipc throughput with shm and other channels at the same message size")
-    groups = [(k, g) for k, g in ipc.groupby(["runner", "p_msg_size", "workers"]) if g["p_channel"].nunique() > 1]
-    if not groups or "shm" not in set(ipc["p_channel"]):
-        return _no_data("ipc throughput with shm and other channels at the same message size")
-    shm_wins, pipe_beats_queue, compared, lines = 0, 0, 0, []
-    for (runner, size, _), g in groups:
-        rate = dict(zip(g["p_channel"], g["bytes_per_s"]))
-        best = max(rate, key=rate.get)
-        shm_wins += best == "shm"
-        if "pipe" in rate and "queue" in rate:
-            compared += 1
-            pipe_beats_queue += rate["pipe"] > rate["queue"]
-        lines.append(f"{runner} {size} B: best {best} {rate[best] / 1e9:.2f} GB/s"
-                     + (f", shm {rate['shm'] / 1e9:.2f}" if "shm" in rate and best != "shm" else "")
-                     + (f", pipe {rate['pipe'] / 1e9:.2f} vs queue {rate['queue'] / 1e9:.2f}"
-                        if "pipe" in rate and "queue" in rate else ""))
-    text = "; ".join(lines[:8]) + f". shm fastest in {shm_wins} of {len(groups)}"
-    if compared:
-        text += f"; pipe faster than the locked queue in {pipe_beats_queue} of {compared}"
-    text += " (the file system is not measured)"
-    all_shm = shm_wins == len(groups)
-    pipe_ok = compared == 0 or pipe_beats_queue == compared
-    if all_shm and pipe_ok:
-        return ClaimVerdict("holds", text + ".")
-    if shm_wins == 0 and compared and pipe_beats_queue == 0:
-        return ClaimVerdict("does not hold", text + ".")
-    return ClaimVerdict("depends", text + ": it depends on the runner and message size.")
-
-
-def c8_batching(cells, env):
-    ipc = _ipc(cells, "throughput")
-    if ipc.empty:
-        return _no_data("ipc throughput at two or more message sizes")
-    rows = []
-    for (channel, variant, workers), g in ipc.groupby(["p_channel", "variant", "workers"]):
-        if g["p_msg_size"].nunique() < 2:
-            continue
-        g = g.assign(size=g["p_msg_size"].astype(int)).sort_values("size")
-        small, large = g.iloc[0], g.iloc[-1]
-        rows.append((channel, variant, small["size"], large["size"], large["bytes_per_s"] / small["bytes_per_s"]))
-    if not rows:
-        return _no_data("ipc throughput at two or more message sizes")
-    gains = np.array([r[4] for r in rows])
-    text = "; ".join(f"{c} {v}: {a} B -> {b} B moves {g:.1f}x the bytes per second" for c, v, a, b, g in rows[:8])
-    if (gains > BATCHING_GAIN).all():
-        return ClaimVerdict("holds", text + ".")
-    if (gains > BATCHING_GAIN).any():
-        return ClaimVerdict("depends", text + ": larger messages help some channels and not others.")
-    return ClaimVerdict("does not hold", text + ".")
+        return ClaimVerdict("holds", f"{text}: more workers than cores add nothing.")
+    return ClaimVerdict("does not hold", f"{text}.")
 
 
 def _by_variant(df, value):
     return {r.variant: getattr(r, value) for r in df.itertuples()}
 
 
-def _spawn(cells, mode):
+def _spawn(cells, *modes):
     sp = _ok(cells, "spawn")
     if "p_mode" not in sp:
         return sp.iloc[0:0]
-    sp = sp[sp["p_mode"] == mode]
+    sp = sp[sp["p_mode"].isin(modes)]
     if "p_parent_heap_mb" in sp:
         # A runner without the parameter (the Python ones may lack it) has no heap to add.
         sp = sp[(sp["p_parent_heap_mb"] == "0") | sp["p_parent_heap_mb"].isna()]
     return sp
 
 
-def c1_process_creation(cells, env):
-    create = _spawn(cells, "create")
+def _create_times(create):
+    """[(workers, {variant: µs per worker created, run and reaped})] where fork and pthread both ran."""
     rows = []
     for workers, g in create.groupby("workers"):
         us = {v: 1e6 / rate for v, rate in _by_variant(g, "ops_per_s").items()}
         if "fork" in us and "pthread" in us:
             rows.append((workers, us))
+    return rows
+
+
+def c1_process_creation(cells, env):
+    create = _spawn(cells, "create")
+    placement, rows = _at_one_placement(create, APART, _create_times)
     if not rows:
         return _no_data("spawn mode=create with fork and pthread at the same worker count")
     ratios = [us["fork"] / us["pthread"] for _, us in rows]
     text = "; ".join(f"{w} at once: " + ", ".join(f"{v} {t:.1f} µs" for v, t in sorted(us.items(), key=lambda kv: kv[1]))
                      for w, us in rows)
-    text = f"spawn (create, run, reap one worker): {text}; fork / pthread = " + ", ".join(f"{r:.1f}x" for r in ratios)
+    text = (f"spawn (create, run, reap one worker) at {_placed(placement, create, APART)}: {text}; fork / pthread = "
+            + ", ".join(f"{r:.1f}x" for r in ratios))
     if min(ratios) >= CREATE_FAR_DEARER:
         return ClaimVerdict("holds", text + ".")
     if max(ratios) < CREATE_NO_DEARER:
@@ -218,26 +173,36 @@ def c1_process_creation(cells, env):
     return ClaimVerdict("depends", text + ": on the number made at once.")
 
 
-def c2_switch_costs(cells, env):
-    sw = _ok(cells, "switch")
+def _handover_times(sw):
+    """[(setting, {variant: ns per hand-over})] where fork, pthread and fiber ran at the same via and
+    wait (and, in results from before placement, the same pin), at the fewest workers."""
+    keys = ["p_via", "p_wait"] + (["p_pin"] if "p_pin" in sw and sw["p_pin"].notna().any() else [])
     rows = []
-    for key, g in sw.groupby(["p_via", "p_pin", "p_wait"]) if not sw.empty else []:
+    for key, g in sw.groupby(keys):
         ns = {v: 1e9 / rate for v, rate in _by_variant(g[g["workers"] == g["workers"].min()], "ops_per_s").items()}
         if {"fork", "pthread", "fiber"} <= set(ns):
-            rows.append((key, ns))
+            rows.append((", ".join(f"{k[2:]}={v}" for k, v in zip(keys, key)), ns))
+    return rows
+
+
+def c2_switch_costs(cells, env):
+    sw = _ok(cells, "switch")
+    # On one CPU a hand-over is a context switch, the cost the claim names; across cores it is a wake-up.
+    placement, rows = _at_one_placement(sw, TOGETHER, _handover_times)
     if not rows:
-        return _no_data("switch with fork, pthread and fiber at the same via, pin and wait")
-    text = "; ".join(f"{via}, pin={pin}, wait={wait}: fork {ns['fork']:.0f} ns, pthread {ns['pthread']:.0f} ns, "
-                     f"fiber {ns['fiber']:.0f} ns" for (via, pin, wait), ns in rows[:6])
+        return _no_data("switch with fork, pthread and fiber at the same via, wait and placement")
+    text = f"switch, one hand-over, at {_placed(placement, sw, TOGETHER)}: " + "; ".join(
+        f"{setting}: fork {ns['fork']:.0f} ns, pthread {ns['pthread']:.0f} ns, fiber {ns['fiber']:.0f} ns"
+        for setting, ns in rows[:6])
     fiber_cheapest = all(ns["fiber"] < min(ns["fork"], ns["pthread"]) for _, ns in rows)
     proc_dearer = [ns["fork"] > SAME_SPEED * ns["pthread"] for _, ns in rows]
     if fiber_cheapest and all(proc_dearer):
-        return ClaimVerdict("holds", f"switch, one hand-over: {text}.")
+        return ClaimVerdict("holds", f"{text}.")
     if fiber_cheapest:
-        return ClaimVerdict("depends", f"switch, one hand-over: {text}. Fibers are cheapest everywhere; processes cost "
-                                  f"more than threads in {sum(proc_dearer)} of {len(rows)} settings: the wake-up "
-                                  "(futex, scheduler) dominates, not the page tables.")
-    return ClaimVerdict("does not hold", f"switch, one hand-over: {text}.")
+        return ClaimVerdict("depends", f"{text}. Fibers are cheapest everywhere; processes cost more than threads in "
+                                  f"{sum(proc_dearer)} of {len(rows)} settings: the wake-up (futex, scheduler) "
+                                  "dominates, not the page tables.")
+    return ClaimVerdict("does not hold", f"{text}.")
 
 
 def c3_process_memory(cells, env):
@@ -246,16 +211,23 @@ def c3_process_memory(cells, env):
     return claims_py.combine(cpp, claims_py.c3_python(alive, env), env)
 
 
-def _c3_cpp(alive):
+def _pss_per_worker(alive):
+    """[(workers, {variant: MiB of PSS per live worker})] where fork and pthread both ran."""
     rows = []
     for workers, g in alive.groupby("workers"):
         pss = {v: p / workers / 2**20 for v, p in _by_variant(g, "pss_bytes").items()}
         if "fork" in pss and "pthread" in pss:
             rows.append((workers, pss))
+    return rows
+
+
+def _c3_cpp(alive):
+    placement, rows = _at_one_placement(alive, APART, _pss_per_worker)
     if not rows:
         return _no_data("spawn mode=alive with fork and pthread")
     text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {m:.2f} MiB" for v, m in sorted(pss.items())) for w, pss in rows)
-    text = f"PSS per live worker (C++ workers doing nothing; a Python process carries an interpreter): {text}"
+    text = (f"PSS per live worker (C++ workers doing nothing; a Python process carries an interpreter) at "
+            f"{_placed(placement, alive, APART)}: {text}")
     ratio = min(p["fork"] / max(p["pthread"], 1e-9) for _, p in rows)
     if ratio >= MEMORY_DEARER:
         return ClaimVerdict("holds", text + f": a process costs {ratio:.1f}x a thread at the least.")
@@ -263,16 +235,28 @@ def _c3_cpp(alive):
                                      "than a thread; the 25 MB is the Python interpreter's own.")
 
 
-def c9_lost_updates(cells, env):
+def _counters(cells):
     sy = _ok(cells, "sync")
-    if "p_mode" not in sy:
-        return _no_data("sync mode=counter with primitive=none and mutex at 2+ workers")
-    sy = sy[(sy["p_mode"] == "counter") & (sy["workers"] >= 2) & (sy["runner"].isin(["fork", "pthread"]))]
+    return sy[sy["p_mode"] == "counter"] if "p_mode" in sy else sy.iloc[0:0]
+
+
+def _unlocked_and_locked(sy):
+    """(cells without a lock, cells with a mutex) at 2+ workers under fork or pthread; None without both."""
+    sy = sy[(sy["workers"] >= 2) & (sy["runner"].isin(["fork", "pthread"]))]
     none, locked = sy[sy["p_primitive"] == "none"], sy[sy["p_primitive"] == "mutex"]
-    if none.empty or locked.empty:
+    return None if none.empty or locked.empty else (none, locked)
+
+
+def c9_lost_updates(cells, env):
+    sy = _counters(cells)
+    # Updates are lost only where the workers run at once: on cores of their own if the run has them.
+    placement, got = _at_one_placement(sy, APART, _unlocked_and_locked)
+    if not got:
         return _no_data("sync mode=counter with primitive=none and mutex at 2+ workers under fork or pthread")
+    none, locked = got
     lost = none["lost_updates"].fillna(0)
-    text = "; ".join(f"{r.variant} x{r.workers}: {r.lost_updates:,.0f} updates lost without a lock" for r in none.itertuples())
+    text = f"sync at {_placed(placement, sy, APART)}: " + "; ".join(
+        f"{r.variant} x{r.workers}: {r.lost_updates:,.0f} updates lost without a lock" for r in none.itertuples())
     rates = []
     for r in none.itertuples():
         m = locked[(locked["variant"] == r.variant) & (locked["workers"] == r.workers)]
@@ -286,20 +270,23 @@ def c9_lost_updates(cells, env):
     return ClaimVerdict("does not hold", text + ".")
 
 
-def c10_shared_sync(cells, env):
-    sy = _ok(cells, "sync")
-    if "p_mode" not in sy:
-        return _no_data("sync counter with mutex under fork and pthread")
-    sy = sy[(sy["p_mode"] == "counter") & (sy["p_primitive"] != "none")]
+def _fork_over_pthread(sy):
+    """[(primitive, workers, processes' increments/s over threads')] with the same primitive."""
     rows = []
-    for (prim, workers), g in sy.groupby(["p_primitive", "workers"]):
+    for (prim, workers), g in sy[sy["p_primitive"] != "none"].groupby(["p_primitive", "workers"]):
         rate = _by_variant(g, "ops_per_s")
         if "fork" in rate and "pthread" in rate:
             rows.append((prim, workers, rate["fork"] / rate["pthread"]))
+    return rows
+
+
+def c10_shared_sync(cells, env):
+    sy = _counters(cells)
+    placement, rows = _at_one_placement(sy, APART, _fork_over_pthread)
     if not rows:
         return _no_data("sync counter with the same primitive under fork and pthread")
-    text = "sync, increments/s of processes / threads with the same primitive: " + "; ".join(
-        f"{p} x{w}: {r:.2f}" for p, w, r in rows[:8])
+    text = (f"sync, increments/s of processes / threads with the same primitive, at {_placed(placement, sy, APART)}: "
+            + "; ".join(f"{p} x{w}: {r:.2f}" for p, w, r in rows[:8]))
     slower = sum(r < SLOWER for _, _, r in rows)
     if slower == len(rows):
         return ClaimVerdict("holds", text + ".")
@@ -309,17 +296,24 @@ def c10_shared_sync(cells, env):
     return ClaimVerdict("depends", text + ".")
 
 
-def c11_pool(cells, env):
-    create, pool = _spawn(cells, "create"), _spawn(cells, "pool")
+def _pool_gains(spawn):
+    """[(variant, workers, a pool's tasks/s over a worker made per task's)] with the same runner and workers."""
+    create, pool = spawn[spawn["p_mode"] == "create"], spawn[spawn["p_mode"] == "pool"]
     rows = []
     for r in pool.itertuples():
         m = create[(create["variant"] == r.variant) & (create["workers"] == r.workers)]
         if not m.empty:
             rows.append((r.variant, r.workers, r.ops_per_s / m["ops_per_s"].iloc[0]))
+    return rows
+
+
+def c11_pool(cells, env):
+    spawn = _spawn(cells, "create", "pool")
+    placement, rows = _at_one_placement(spawn, APART, _pool_gains)
     if not rows:
         return _no_data("spawn mode=create and mode=pool with the same runner and workers")
-    text = "tasks per second, a pool of workers / a worker made per task: " + "; ".join(
-        f"{v} x{w}: {g:.0f}x" for v, w, g in rows)
+    text = f"tasks per second, a pool of workers / a worker made per task, at {_placed(placement, spawn, APART)}: " + \
+        "; ".join(f"{v} x{w}: {g:.0f}x" for v, w, g in rows)
     if all(g > POOL_GAIN for *_, g in rows):
         return ClaimVerdict("holds", text + ".")
     return ClaimVerdict("depends", text + ".")
@@ -337,11 +331,11 @@ CLAIMS = [
     Claim("C5", "IO-bound work: threads are the right tool; more workers finish sooner (the Redis TTL scan).", "004",
           "redis ttl_scan at 8/16/64/128 workers, pthread vs fork", claims_io.c5_ttl_scan),
     Claim("C6", "Talking between processes costs more than between threads.", "001",
-          "ipc: the same channel between processes vs threads", c6_processes_pay_more),
+          "ipc: the same channel between processes vs threads", claims_ipc.c6_processes_pay_more),
     Claim("C7", "Shared memory is the fastest IPC; a pipe is faster than a locked queue; the file system is slowest.",
-          "000", "ipc: bytes/s per channel and message size", c7_shm_fastest),
+          "000", "ipc: bytes/s per channel and message size", claims_ipc.c7_shm_fastest),
     Claim("C8", "Batching, sending fewer larger messages, lowers the cost of IPC.", "001",
-          "ipc: throughput vs msg_size", c8_batching),
+          "ipc: throughput vs msg_size", claims_ipc.c8_batching),
     Claim("C9", "Without a lock, concurrent read-modify-write loses updates; a lock fixes it and serialises the work.",
           "000", "sync: lost updates with none; throughput of mutex vs atomic vs none", c9_lost_updates),
     Claim("C10", "Process-shared (kernel) synchronisation is slower than thread synchronisation.", "001",
@@ -361,6 +355,10 @@ CLAIMS = [
           "000", "selftest: a worker crash under pthread vs fork"),
     Claim("C17", "A pool of N workers runs N tasks at once; the N+1th waits.", "000",
           "cpu with more workers than cores: speedup plateau at core count", c17_plateau_at_cores),
+    # Not a seed's: every comparison of processes against threads above rests on it.
+    Claim("C18", "Where the two ends run decides IPC latency more than whether they are processes or threads.", "",
+          "ipc pingpong: p50 round trip at placement same vs spread, fork vs pthread",
+          claims_ipc.c18_placement_over_peers),
 ]
 
 

@@ -5,8 +5,8 @@ ClaimVerdict quoting the numbers."""
 import numpy as np
 
 from . import claims_py
-from .claims_base import ClaimVerdict, _groups, _no_data, _ok
-from .seeds import SEED_004, seed004_tables
+from .claims_base import APART, ClaimVerdict, _at_one_placement, _groups, _in_order, _no_data, _ok, _placed
+from .seeds import SEED_004, seed004_tables, ttl_scan_cells
 from .thresholds import (FALLS_BEHIND, FIBER_THREADS_ADD, GROWS, KEEPS_UP, MANY_CONNECTIONS, ONE_THREAD_SHARE,
                          SAME_SPEED, SELECT_LIMIT, SOONER, TENFOLD)
 
@@ -84,18 +84,25 @@ def _why_not_c5(sooner, time_ratio, lighter, keys, names, first, last):
 
 
 def c5_ttl_scan(cells, env):
-    tables = seed004_tables(cells)
     seed = (f"seed 004: threads {'/'.join(str(v) for v in SEED_004['threads_s'].values())} s, processes "
             f"{'/'.join(str(v) for v in SEED_004['processes_s'].values())} s at 8/16/64(/128) workers, threads "
             f"30-50 MB in all, processes about 25 MB each")
-    cpp = _ttl_scan_verdict(tables, ("threads", "processes"), ("pthread", "fork"), "redis ttl_scan: ", seed)
-    # The seed's numbers are quoted once, by whichever part comes first.
-    py = _ttl_scan_verdict(tables, ("py_threads", "py_processes"), ("py-thread", "py-process"),
-                           "redis ttl_scan: ", "" if cpp else seed)
-    if cpp is None and py is None:
+    ttl, _ = ttl_scan_cells(cells)
+
+    def verdicts(rd):
+        """(C++ verdict, Python verdict) over the ttl_scan cells of one placement; None where neither answers."""
+        tables, head = seed004_tables(rd), f"redis ttl_scan at {_placed(rd['p_placement'].iloc[0], ttl, APART)}: "
+        cpp = _ttl_scan_verdict(tables, ("threads", "processes"), ("pthread", "fork"), head, seed)
+        # The seed's numbers are quoted once, by whichever part comes first.
+        py = _ttl_scan_verdict(tables, ("py_threads", "py_processes"), ("py-thread", "py-process"), head,
+                               "" if cpp else seed)
+        return None if cpp is None and py is None else (cpp, py)
+    _, got = _at_one_placement(ttl, APART, verdicts)
+    if not got:
         return _no_data("redis op=ttl_scan with pthread and fork, or py-thread and py-process, at two or more "
                         "worker counts (seed 004: 8/16/64/128)")
     none = ClaimVerdict("no data", "")
+    cpp, py = got
     return claims_py.combine(cpp or none, py or none, env)
 
 
@@ -117,17 +124,31 @@ def _loops_vs_threads(df, scenario):
     return out
 
 
+def _per_scenario(cells, scenarios, answer):
+    """Each scenario's cells (ok or not) at the first placement, preferring APART, where
+    answer(its cells there) gives something: ([what they gave, joined], [where they were compared])."""
+    rows, where = [], {}
+    for scenario in scenarios:
+        df = cells[cells["scenario"] == scenario]
+        placement, got = _at_one_placement(df, APART, lambda d, s=scenario: answer(d, s))
+        if got:
+            rows += got
+            where.setdefault(_placed(placement, df, APART), []).append(scenario)
+    return rows, [f"{' and '.join(names)} at {placed}" for placed, names in where.items()]
+
+
+def _loops_vs_threads_here(df, scenario):
+    ok = _with_connections(df, scenario)
+    return _loops_vs_threads(ok, scenario) if len(ok) else []
+
+
 def c12_few_connections(cells, env):
-    rows = []
-    for scenario in ("redis", "mux"):
-        df = _with_connections(cells, scenario)
-        if not df.empty:
-            rows += _loops_vs_threads(df, scenario)
+    rows, where = _per_scenario(cells, ("redis", "mux"), _loops_vs_threads_here)
     if not rows:
         return _no_data("redis or mux with pthread and an event loop (select, poll, epoll, io_uring) at two or more "
                         "connection counts")
     unit = {"redis": "connection", "mux": "descriptor pair"}
-    text = "rate of the fastest event loop / pthread's: " + "; ".join(
+    text = "; ".join(where) + ". Rate of the fastest event loop / pthread's: " + "; ".join(
         f"{label}: {fr:.2f}x at {f} {unit[label.split()[0]]}{'s' if f > 1 else ''} ({fl}), {mr:.2f}x at {m} ({ml})"
         for label, f, fr, fl, m, mr, ml in rows[:8])
     few_ok = [fr <= SAME_SPEED for _, _, fr, *_ in rows]
@@ -141,13 +162,12 @@ def c12_few_connections(cells, env):
                                      "wake-up per event.")
 
 
-def c13_scan_cost(cells, env):
-    mux = cells[cells["scenario"] == "mux"]
-    ok = _with_connections(cells, "mux")
-    if ok.empty:
-        return _no_data("mux with select or poll and epoll or io_uring at fds from 10 to 1000 or more")
+def _scan_growth(mux):
+    """([(scans, as claimed)], [text]) over the mux cells of one placement: each runner variant's time
+    per event at the most descriptors over the fewest, where they span ten times or more."""
+    ok = _with_connections(mux, "mux")
     checks, lines = [], []
-    for label, g in _groups(ok, ("p_fds",)):
+    for label, g in _groups(ok, ("p_fds",)) if len(ok) else []:
         parts = []
         for variant in sorted(g.loc[g["runner"].isin(SCANNERS + READY_LISTS), "variant"].unique()):
             v = g[g["variant"] == variant].sort_values("conns")
@@ -161,11 +181,25 @@ def c13_scan_cost(cells, env):
                          f"{v['conns'].iloc[-1]} fds ({ratio:.1f}x)")
         if parts:
             lines.append(f"{label}: " + ", ".join(parts))
-    kinds = {scans for scans, _ in checks}
-    if kinds != {True, False}:
-        have = "; ".join(lines) or "none over a tenfold range of fds"
-        return ClaimVerdict("no data", f"time per event of {have}; select or poll, and epoll or io_uring, each at fds "
-                                  f"spanning ten times or more, would answer")
+    return checks, lines
+
+
+def _scan_growth_of_both_kinds(mux):
+    checks, lines = _scan_growth(mux)
+    return (mux, checks, lines) if {scans for scans, _ in checks} == {True, False} else None
+
+
+def c13_scan_cost(cells, env):
+    every = cells[cells["scenario"] == "mux"]
+    if _with_connections(cells, "mux").empty:
+        return _no_data("mux with select or poll and epoll or io_uring at fds from 10 to 1000 or more")
+    placement, got = _at_one_placement(every, APART, _scan_growth_of_both_kinds)
+    if not got:
+        first = _in_order(every, APART)[0]
+        have = "; ".join(_scan_growth(every[every["p_placement"] == first])[1]) or "none over a tenfold range of fds"
+        return ClaimVerdict("no data", f"time per event at placement={first} of {have}; select or poll, and epoll or "
+                                  "io_uring, each at fds spanning ten times or more, would answer")
+    mux, checks, lines = got
     select = mux[mux["runner"] == "select"].assign(fds=lambda d: d["p_fds"].astype(int))
     past = select[2 * select["fds"] > SELECT_LIMIT]
     ran_past = past[past["n_ok"] > 0]
@@ -176,8 +210,8 @@ def c13_scan_cost(cells, env):
         limit = f"; select ran at fds={ran_past['fds'].min()}, past FD_SETSIZE"
     elif len(refused):
         limit = f"; select refused fds={refused['fds'].min()}: {refused['message'].iloc[0]}"
-    text = (f"mux, time per event from the fewest to the most descriptors (grows: {GROWS}x or more): "
-            + "; ".join(lines[:4]) + limit)
+    text = (f"mux at {_placed(placement, every, APART)}, time per event from the fewest to the most descriptors "
+            f"(grows: {GROWS}x or more): " + "; ".join(lines[:4]) + limit)
     passed = sum(ok for _, ok in checks)
     if passed == len(checks):
         return ClaimVerdict("holds", text + ": select and poll grow with the set, epoll and io_uring stay flat.")
@@ -211,12 +245,15 @@ def _thread_vs_epoll(df, scenario, all_cells):
     return out
 
 
+def _thread_vs_epoll_at_many(df, scenario):
+    """_thread_vs_epoll over one scenario's cells (ok or not), where some reach MANY_CONNECTIONS."""
+    ok = _with_connections(df, scenario)
+    rows = _thread_vs_epoll(ok, scenario, df) if len(ok) else []
+    return rows if any(n >= MANY_CONNECTIONS for _, n, *_ in rows) else []
+
+
 def c14_thread_per_connection(cells, env):
-    rows = []
-    for scenario in ("mux", "redis"):
-        df = _with_connections(cells, scenario)
-        if not df.empty:
-            rows += _thread_vs_epoll(df, scenario, cells)
+    rows, where = _per_scenario(cells, ("mux", "redis"), _thread_vs_epoll_at_many)
     counted = [r for r in rows if r[1] >= MANY_CONNECTIONS]
     if not counted:
         return _no_data(f"mux with pthread and epoll at fds of {MANY_CONNECTIONS} or more, or redis at "
@@ -226,7 +263,7 @@ def c14_thread_per_connection(cells, env):
         if time is None:
             return f"{label} at {n}: pthread not run ({why})"
         return f"{label} at {n}: pthread takes {time:.1f}x epoll's time per event and {mem:.1f}x its memory"
-    text = "thread per connection against epoll at the most connections measured: " + "; ".join(
+    text = "; ".join(where) + ". Thread per connection against epoll at the most connections measured: " + "; ".join(
         say(*r) for r in rows[:8])
     stops = [time is None or time >= FALLS_BEHIND for _, _, time, _, _ in counted]
     if all(stops):
@@ -243,10 +280,16 @@ def redis_fiber_threads(cells):
     settings and workers. While the server holds each reply (delay_us > 0) one thread should be
     enough (concurrency); with no delay, more threads should go faster (parallelism)."""
     rd = _ok(cells, "redis")
+    fibers = rd[rd["runner"] == "fiber"] if len(rd) else rd
+    placement, out = _at_one_placement(fibers, APART, _one_thread_against_several)
+    if not out:
+        return []
+    where = f"redis at {_placed(placement, fibers, APART)}:"
+    return [(f"{where if i == 0 else 'redis'} {text}", claimed) for i, (text, claimed) in enumerate(out)]
+
+
+def _one_thread_against_several(fibers):
     out = []
-    if rd.empty:
-        return out
-    fibers = rd[rd["runner"] == "fiber"]
     for label, g in _groups(fibers):
         one = g[g["variant"] == "fiber"].set_index("workers")["ops_per_s"]
         many = g[g["variant"].str.startswith("fiber x")]
@@ -258,7 +301,7 @@ def redis_fiber_threads(cells):
         gain = best["ops_per_s"] / one[w]
         waiting = float(g["p_delay_us"].iloc[0] or 0) > 0 if "p_delay_us" in g else False
         claimed = gain <= 1 / ONE_THREAD_SHARE if waiting else gain >= FIBER_THREADS_ADD
-        out.append((f"redis {label} x{w}: {best['variant']} {gain:.2f}x the replies/s of fibers on one thread "
+        out.append((f"{label} x{w}: {best['variant']} {gain:.2f}x the replies/s of fibers on one thread "
                     f"({'waiting on the server: one thread suffices' if waiting else 'no wait: threads add'}"
                     f"{'' if claimed else ' not seen'})", claimed))
     return out

@@ -5,7 +5,7 @@ The seeds measured Python: the GIL, an interpreter per process. The C++ rules an
 cells where the run has them, and `combine` makes one verdict of the two answers.
 """
 
-from .claims_base import ClaimVerdict, _cores, _groups, _ok
+from .claims_base import APART, ClaimVerdict, _at_one_placement, _cores, _groups, _ok, _placed
 from .thresholds import ASSUMED_CORES, EVERY_CORE, MEMORY_DEARER, ONE_CORE, SAME_MEMORY
 
 PYTHON = ("py-thread", "py-process", "py-asyncio")
@@ -46,13 +46,9 @@ def _percent(v):
     return "CPU not measured" if v != v else f"{100 * v:.0f}% CPU"
 
 
-def c4_python(cells, env):
-    """py-thread and py-process against Python with one worker, on the primes kernel."""
-    need = "cpu (primes) with py-thread (or py-process) at 1 worker and both at 2 or more workers"
-    cpu = _python(_ok(cells, "cpu"))
-    if "p_kernel" in cpu:
-        cpu = cpu[cpu["p_kernel"] == "primes"]
-    cores = _cores(env) or ASSUMED_CORES
+def _speedups(cpu, cores):
+    """[(setting, workers, reference, py-thread's speedup, its cores busy, py-process's, its cores busy)]
+    at the most workers up to the cores where both ran, against the same Python with one worker."""
     parts = []
     for label, g in _groups(cpu) if not cpu.empty else []:
         at = {(r.variant, int(r.workers)): r for r in g.itertuples()}
@@ -65,6 +61,17 @@ def c4_python(cells, env):
         thread, proc = at[("py-thread", w)], at[("py-process", w)]
         parts.append((label, w, base.variant, base.wall_s / thread.wall_s, _cores_busy(thread),
                       base.wall_s / proc.wall_s, _cores_busy(proc)))
+    return parts
+
+
+def c4_python(cells, env):
+    """py-thread and py-process against Python with one worker, on the primes kernel."""
+    need = "cpu (primes) with py-thread (or py-process) at 1 worker and both at 2 or more workers"
+    cpu = _python(_ok(cells, "cpu"))
+    if "p_kernel" in cpu:
+        cpu = cpu[cpu["p_kernel"] == "primes"]
+    cores = _cores(env) or ASSUMED_CORES
+    placement, parts = _at_one_placement(cpu, APART, lambda df: _speedups(df, cores))
     if not parts:
         return ClaimVerdict("no data", need)
     lines = []
@@ -73,7 +80,8 @@ def c4_python(cells, env):
         one_core.append(ts < ONE_CORE and not busy >= ONE_CORE)
         every.append(ps >= EVERY_CORE * w)
         where = "" if label == "defaults" else f", {label}"
-        lines.append(f"cpu (primes{where}) at {w} workers on {cores} cores, against {ref} with one worker: "
+        lines.append(f"cpu (primes{where}) at {w} workers on {cores} cores, {_placed(placement, cpu, APART)}, "
+                     f"against {ref} with one worker: "
                      f"py-thread {ts:.2f}x keeping {_percent(busy)} busy, py-process {ps:.2f}x ({_percent(pbusy)})")
     text = "; ".join(lines) + "; the seed: threads at about 102% CPU"
     if all(one_core) and all(every):
@@ -86,10 +94,9 @@ def c4_python(cells, env):
     return ClaimVerdict("depends", text + ".")
 
 
-def c3_python(alive, env):
-    """Memory per live worker of py-thread and py-process from spawn mode=alive cells (`alive`)."""
-    need = "spawn mode=alive with py-thread and py-process at the same workers"
-    alive = _python(alive)
+def _memory_per_worker(alive):
+    """[(workers, {variant: (MiB of PSS, MiB of peak RSS) per live worker})] where py-thread and
+    py-process both ran."""
     rows = []
     for workers, g in alive.groupby("workers") if not alive.empty else []:
         thread = g[g["variant"] == "py-thread"]
@@ -99,12 +106,21 @@ def c3_python(alive, env):
         per = {r.variant: (r.pss_bytes / workers / 2**20, r.rss_peak_bytes / workers / 2**20)
                for r in [*thread.iloc[:1].itertuples(), *procs.itertuples()]}
         rows.append((int(workers), per))
+    return rows
+
+
+def c3_python(alive, env):
+    """Memory per live worker of py-thread and py-process from spawn mode=alive cells (`alive`)."""
+    need = "spawn mode=alive with py-thread and py-process at the same workers"
+    alive = _python(alive)
+    placement, rows = _at_one_placement(alive, APART, _memory_per_worker)
     if not rows:
         return ClaimVerdict("no data", need)
     text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {pss:.2f} MiB PSS ({rss:.2f} MiB RSS)"
                                                 for v, (pss, rss) in sorted(per.items())) for w, per in rows)
     text = ("memory of the cell / live workers (py-thread is one interpreter holding every thread; py-process "
-            f"counts its parent too): {text}; the seed: about 25 MB per process, well under 1 MB per thread")
+            f"counts its parent too) at {_placed(placement, alive, APART)}: {text}; the seed: about 25 MB per "
+            "process, well under 1 MB per thread")
     # At the most workers the one interpreter of py-thread is shared most thinly: what is left is
     # what a further thread costs.
     w, per = rows[-1]

@@ -11,16 +11,25 @@ import pandas as pd
 # Columns are taken by name from the file's header, so a column versus adds (reports/SCHEMA.md)
 # needs no edit here. These are read as text; every other column holds a number, and an empty
 # field is a measure the row does not have.
-TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "host")
+TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "host", "cpus")
 # Without these a row cannot be placed; measures may be missing from results older than them.
 REQUIRED = ("cell", "scenario", "runner", "workers", "params", "repetition", "status")
 # The measures the summary takes, per cell; a file without one reads it as empty.
 SUMMARY_MEASURES = ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us",
-                    "lat_p99_us", "pss_bytes", "rss_peak_bytes", "lost_updates", "setup_s", "syscalls")
+                    "lat_p99_us", "pss_bytes", "rss_peak_bytes", "lost_updates", "setup_s", "syscalls",
+                    "cpu_migrations")
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
 RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
                  "py_pool", "py_start", "py_fault")
+
+
+# Where a cell's workers ran: its `placement` parameter (reports/SCHEMA.md). Results from before
+# the parameter have none, and were what `none` is: placed by the scheduler.
+PLACEMENT_DEFAULT = "none"
+# The placements in the order tables, legends and claims list them; `cpus:LIST` ones come after,
+# by name.
+PLACEMENTS = ("none", "same", "spread", "compact")
 
 
 class ResultsError(Exception):
@@ -84,6 +93,8 @@ def load_run(path):
     keys = sorted({k for p in params for k in p})
     for k in keys:
         rows["p_" + k] = params.map(lambda p, k=k: p.get(k))
+    rows["p_placement"] = rows["p_placement"].fillna(PLACEMENT_DEFAULT) if "p_placement" in rows \
+        else PLACEMENT_DEFAULT
     rows["variant"] = [runner_variant(r, p) for r, p in zip(rows["runner"], params)]
     env = {}
     env_path = os.path.join(folder, "env.json")
@@ -124,6 +135,12 @@ def runner_variant(runner, params):
     return name
 
 
+def placement_order(placements):
+    """The distinct placements given, in the order of PLACEMENTS, then `cpus:LIST` ones by name."""
+    seen = set(placements)
+    return [p for p in PLACEMENTS if p in seen] + sorted(seen - set(PLACEMENTS))
+
+
 def scenario_key(row_params):
     """The scenario's own parameters of a row, as a sorted tuple: what makes cells comparable."""
     return tuple(sorted((k, v) for k, v in parse_params(row_params).items() if k not in RUNNER_PARAMS))
@@ -142,6 +159,8 @@ def summarise(rows):
         # A cell with no ok row keeps why (unsupported past a limit is itself a result).
         rec["status"] = "ok" if len(ok) else first["status"]
         rec["message"] = "" if len(ok) else first["message"]
+        # The CPUs the workers were bound to: one plan per cell, the same in every repetition.
+        rec["cpus"] = (ok if len(ok) else g)["cpus"].iloc[0]
         for col in SUMMARY_MEASURES:
             vals = ok[col].dropna().to_numpy()
             rec[col] = float(np.median(vals)) if len(vals) else np.nan

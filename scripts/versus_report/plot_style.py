@@ -1,9 +1,12 @@
-"""What every plot shares: a colour per runner, the machine in the title, plain numbers on log axes."""
+"""What every plot shares: a colour per runner, a marker or hatch per placement, the placement in
+every legend, the machine in the title, plain numbers on log axes."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.ticker  # noqa: E402
+
+from .data import PLACEMENT_DEFAULT, placement_order  # noqa: E402
 
 # One colour per runner across every plot.
 RUNNER_COLOURS = {
@@ -12,6 +15,54 @@ RUNNER_COLOURS = {
     "py-thread": "#bcbd22", "py-process": "#393b79", "py-asyncio": "#ad494a",
 }
 _EXTRA = ["#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"]
+
+
+# Where cells of several placements share a plot, the runner keeps its colour and the placement
+# shows as a marker (lines) or a hatch (bars); the legend names both.
+PLACEMENT_MARKERS = {"none": "o", "same": "s", "spread": "^", "compact": "D"}
+PLACEMENT_HATCHES = {"none": "", "same": "//", "spread": "..", "compact": "xx"}
+
+
+def marker(placement):
+    return PLACEMENT_MARKERS.get(placement, "v")
+
+
+def hatch(placement):
+    return PLACEMENT_HATCHES.get(placement, "\\\\")
+
+
+def placements(df):
+    """The placements of the cells in df, in data.PLACEMENTS' order; results from before the
+    parameter read as `none`."""
+    if "p_placement" not in df or df.empty:
+        return [PLACEMENT_DEFAULT]
+    return placement_order(df["p_placement"])
+
+
+def placement_title(df):
+    """A legend's title: the one placement of the cells drawn, or that each entry names its own."""
+    have = placements(df)
+    return f"placement={have[0]}" if len(have) == 1 else "runner, placement"
+
+
+def series(df, variants=None):
+    """[(label, variant, placement, cells)]: one line or set of bars per runner variant and
+    placement, labelled with the placement where df holds several."""
+    have = placements(df)
+    out = []
+    for variant in variants if variants is not None else sorted(df["variant"].unique()):
+        v = df[df["variant"] == variant]
+        for placement in have:
+            rows = v[v["p_placement"] == placement] if "p_placement" in v else v
+            if len(rows):
+                out.append((variant if len(have) == 1 else f"{variant}, {placement}", variant, placement, rows))
+    return out
+
+
+def legend(ax, df, **kw):
+    """The axes' legend, titled with the placement of df's cells."""
+    kw.setdefault("fontsize", 8)
+    return ax.legend(title=placement_title(df), title_fontsize=8, **kw)
 
 
 def colour(variant):

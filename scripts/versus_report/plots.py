@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .plot_style import _per_op, _plain_numbers, _varying, _where, colour  # noqa: E402
+from .plot_style import (_per_op, _plain_numbers, _varying, _where, colour, hatch, legend, marker,  # noqa: E402
+                         placements, series)
 from .plots_io import PLOTS_IO  # noqa: E402
 
 
@@ -26,7 +27,9 @@ def cpu_speedup(cells, env):
     cpu = cells[(cells["scenario"] == "cpu") & (cells["n_ok"] > 0)]
     if cpu.empty:
         return figs
-    group_cols = _varying(cpu, ["p_kernel", "p_split", "p_count", "p_start", "p_array_bytes", "p_passes", "p_chunk"])
+    # A figure per placement too: a speedup is over serial with one worker at the same placement.
+    group_cols = _varying(cpu, ["p_kernel", "p_split", "p_count", "p_start", "p_array_bytes", "p_passes", "p_chunk",
+                                "p_placement"])
     if len(group_cols) > 1:
         groups = cpu.groupby(group_cols, dropna=False)
     elif group_cols:
@@ -65,7 +68,7 @@ def cpu_speedup(cells, env):
             ax.grid(alpha=0.3)
         ax1.set_ylabel(f"speedup over {reference}, 1 worker (x)")
         ax2.set_ylabel("parallel efficiency (%)")
-        ax1.legend(fontsize=8)
+        legend(ax1, g)
         fig.suptitle(f"cpu: speedup and efficiency vs workers ({label or 'defaults'})\n{_where(env)}", fontsize=10)
         fig.tight_layout()
         name = "_".join(["cpu_speedup"] + [str(k) for k in key] + (["python"] if python else []))
@@ -98,12 +101,13 @@ def ipc_throughput(cells, env):
         ax.set_visible(False)
     for ax, ch in zip(axes.flat, channels):
         g = ipc[ipc["p_channel"] == ch]
-        for (variant, workers), v in g.groupby(["variant", "workers"]):
-            v = v.assign(size=v["p_msg_size"].astype(int)).sort_values("size")
-            y = v["bytes_per_s"] / 1e9
-            yerr = [y - v["bytes_per_s_q1"] / 1e9, v["bytes_per_s_q3"] / 1e9 - y]
-            ax.errorbar(v["size"], y, yerr=yerr, marker="o", capsize=2, color=colour(variant),
-                        label=f"{variant} x{workers}" if g["workers"].nunique() > 1 else variant)
+        for label, variant, placement, cells_of in series(g):
+            for workers, v in cells_of.groupby("workers"):
+                v = v.assign(size=v["p_msg_size"].astype(int)).sort_values("size")
+                y = v["bytes_per_s"] / 1e9
+                yerr = [y - v["bytes_per_s_q1"] / 1e9, v["bytes_per_s_q3"] / 1e9 - y]
+                ax.errorbar(v["size"], y, yerr=yerr, marker=marker(placement), capsize=2, color=colour(variant),
+                            label=f"{label} x{workers}" if g["workers"].nunique() > 1 else label)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_title(ch, fontsize=10)
@@ -114,7 +118,7 @@ def ipc_throughput(cells, env):
         ax.set_xlabel("message size (bytes)")
     for ax in axes[:, 0]:
         ax.set_ylabel("throughput (GB/s)")
-    axes.flat[0].legend(fontsize=8)
+    legend(axes.flat[0], ipc)
     fig.suptitle(f"ipc throughput: bytes per second vs message size, per channel and peer model\n{_where(env)}", fontsize=10)
     fig.tight_layout()
     return [("ipc_throughput", "ipc throughput vs message size", fig)]
@@ -123,50 +127,52 @@ def ipc_throughput(cells, env):
 def _ipc_throughput_bars(ipc, env):
     size = ipc["p_msg_size"].iloc[0]
     channels = sorted(ipc["p_channel"].unique())
-    variants = sorted(ipc["variant"].unique())
-    fig, ax = plt.subplots(figsize=(1.2 * len(channels) * max(1, len(variants)) / 2 + 4, 3.8))
-    width = 0.8 / max(1, len(variants))
+    bars = series(ipc)
+    fig, ax = plt.subplots(figsize=(1.2 * len(channels) * max(1, len(bars)) / 2 + 4, 3.8))
+    width = 0.8 / max(1, len(bars))
     x = np.arange(len(channels))
-    for i, variant in enumerate(variants):
-        v = ipc[(ipc["variant"] == variant) & (ipc["workers"] == ipc["workers"].min())].set_index("p_channel").reindex(channels)
+    for i, (label, variant, placement, v) in enumerate(bars):
+        v = v[v["workers"] == ipc["workers"].min()].set_index("p_channel").reindex(channels)
         y = v["bytes_per_s"] / 1e9
-        ax.bar(x + i * width, y, width, color=colour(variant), label=variant,
+        ax.bar(x + i * width, y, width, color=colour(variant), hatch=hatch(placement), label=label,
                yerr=[y - v["bytes_per_s_q1"] / 1e9, v["bytes_per_s_q3"] / 1e9 - y], capsize=3)
-    ax.set_xticks(x + width * (len(variants) - 1) / 2)
+    ax.set_xticks(x + width * (len(bars) - 1) / 2)
     ax.set_xticklabels(channels)
     ax.set_ylabel("throughput (GB/s)")
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
+    legend(ax, ipc)
     ax.set_title(f"ipc throughput, {size}-byte messages, per channel and peer model\n{_where(env)}", fontsize=10)
     fig.tight_layout()
     return ("ipc_throughput", f"ipc throughput, {size} B messages", fig)
 
 
 def ipc_latency(cells, env):
-    """Round-trip latency percentiles per channel and runner, one figure per message size."""
+    """Round-trip latency percentiles per channel, runner and placement, one figure per message
+    size: one CPU (same) beside two cores (spread) is C18's question."""
     ipc = cells[(cells["scenario"] == "ipc") & (cells["n_ok"] > 0) & (cells.get("p_mode") == "pingpong")]
     figs = []
     if ipc.empty:
         return figs
     for size, g in ipc.groupby("p_msg_size"):
         channels = sorted(g["p_channel"].unique())
-        variants = sorted(g["variant"].unique())
-        fig, ax = plt.subplots(figsize=(1.6 * len(channels) * max(1, len(variants)) / 2 + 3, 3.8))
-        width = 0.8 / max(1, len(variants))
+        bars = series(g)
+        fig, ax = plt.subplots(figsize=(1.6 * len(channels) * max(1, len(bars)) / 2 + 3, 3.8))
+        width = 0.8 / max(1, len(bars))
         x = np.arange(len(channels))
-        for i, variant in enumerate(variants):
-            v = g[(g["variant"] == variant) & (g["workers"] == g["workers"].min())].set_index("p_channel").reindex(channels)
-            ax.bar(x + i * width, v["lat_p50_us"], width, color=colour(variant), label=f"{variant} p50",
+        for i, (label, variant, placement, v) in enumerate(bars):
+            v = v[v["workers"] == g["workers"].min()].set_index("p_channel").reindex(channels)
+            ax.bar(x + i * width, v["lat_p50_us"], width, color=colour(variant), hatch=hatch(placement),
+                   label=f"{label} p50",
                    yerr=[v["lat_p50_us"] - v["lat_p50_us_q1"], v["lat_p50_us_q3"] - v["lat_p50_us"]], capsize=3)
             ax.scatter(x + i * width, v["lat_p99_us"], marker="_", s=200, color="k", zorder=3,
                        label="p99" if i == 0 else None)
-        ax.set_xticks(x + width * (len(variants) - 1) / 2)
+        ax.set_xticks(x + width * (len(bars) - 1) / 2)
         ax.set_xticklabels(channels)
         ax.set_yscale("log")
         _plain_numbers(ax.yaxis)
         ax.set_ylabel("round trip (µs)")
         ax.grid(alpha=0.3, axis="y", which="both")
-        ax.legend(fontsize=8, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        legend(ax, g, ncol=1 if len(placements(g)) > 1 else 2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_title(f"ipc round-trip latency, {size}-byte messages: p50 bars (spread over repetitions), p99 ticks\n"
                      f"{_where(env)}", fontsize=10)
         fig.tight_layout()
@@ -174,16 +180,18 @@ def ipc_latency(cells, env):
     return figs
 
 
-def _bars(ax, groups, variants, value, low, high, scale=1.0):
-    """Clustered bars: one cluster per group label, one bar per variant, spread as error bars."""
-    width = 0.8 / max(1, len(variants))
+def _bars(ax, groups, df, index, value, low, high, scale=1.0):
+    """Clustered bars: one cluster per group label (df's `index` column), one bar per variant and
+    placement, spread as error bars; the legend titled with the placement."""
+    bars = series(df)
+    width = 0.8 / max(1, len(bars))
     x = np.arange(len(groups))
-    for i, (variant, rows) in enumerate(variants):
-        rows = rows.reindex(groups)
+    for i, (label, variant, placement, rows) in enumerate(bars):
+        rows = rows.set_index(index).reindex(groups)
         y = rows[value] * scale
-        ax.bar(x + i * width, y, width, color=colour(variant), label=variant,
+        ax.bar(x + i * width, y, width, color=colour(variant), hatch=hatch(placement), label=label,
                yerr=[(y - rows[low] * scale).clip(lower=0), (rows[high] * scale - y).clip(lower=0)], capsize=3)
-    ax.set_xticks(x + width * (len(variants) - 1) / 2)
+    ax.set_xticks(x + width * (len(bars) - 1) / 2)
     ax.set_xticklabels(groups)
     ax.grid(alpha=0.3, axis="y")
 
@@ -197,14 +205,13 @@ def spawn_cost(cells, env):
     create = _per_op(sp[sp.get("p_mode") == "create"], 1e6) if "p_mode" in sp else sp.iloc[0:0]
     for heap, g in create.groupby("p_parent_heap_mb"):
         groups = [str(w) for w in sorted(g["workers"].unique())]
-        variants = [(v, r.assign(w=r["workers"].astype(str)).set_index("w")) for v, r in g.groupby("variant")]
         fig, ax = plt.subplots(figsize=(8, 4))
-        _bars(ax, groups, variants, "per_op", "per_op_q1", "per_op_q3")
+        _bars(ax, groups, g.assign(w=g["workers"].astype(str)), "w", "per_op", "per_op_q1", "per_op_q3")
         ax.set_yscale("log")
         _plain_numbers(ax.yaxis)
         ax.set_xlabel("workers made at once")
         ax.set_ylabel("µs per worker created, run and reaped")
-        ax.legend(fontsize=8)
+        legend(ax, g)
         ax.set_title(f"spawn: cost of one worker (parent heap {heap} MiB)\n{_where(env)}", fontsize=10)
         fig.tight_layout()
         figs.append((f"spawn_create_{heap}", f"spawn cost, parent heap {heap} MiB", fig))
@@ -215,11 +222,10 @@ def spawn_cost(cells, env):
                              pss_w_q3=alive["pss_bytes_q3"] / alive["workers"] / 2**20)
         alive = alive.assign(group=[f"{w} workers, heap {h} MiB" for w, h in zip(alive["workers"], alive["p_parent_heap_mb"])])
         groups = list(dict.fromkeys(alive["group"]))
-        variants = [(v, r.set_index("group")) for v, r in alive.groupby("variant")]
         fig, ax = plt.subplots(figsize=(8, 4))
-        _bars(ax, groups, variants, "pss_w", "pss_w_q1", "pss_w_q3")
+        _bars(ax, groups, alive, "group", "pss_w", "pss_w_q1", "pss_w_q3")
         ax.set_ylabel("PSS per live worker (MiB)")
-        ax.legend(fontsize=8)
+        legend(ax, alive)
         ax.set_title(f"spawn: memory per live worker (PSS, shared pages divided among sharers)\n{_where(env)}", fontsize=10)
         fig.tight_layout()
         figs.append(("spawn_alive", "memory per live worker", fig))
@@ -227,25 +233,27 @@ def spawn_cost(cells, env):
 
 
 def switch_cost(cells, env):
-    """ns per hand-over, per wake-up mechanism and runner; one figure per pinning and waiting."""
+    """ns per hand-over, per wake-up mechanism and runner; one figure per placement and waiting."""
     sw = _per_op(cells[(cells["scenario"] == "switch") & (cells["n_ok"] > 0)], 1e9)
     figs = []
     if sw.empty:
         return figs
-    for (pin, wait), g in sw.groupby(["p_pin", "p_wait"]):
+    # Results from before placement pinned with the scenario's own `pin` (none, same, different).
+    where = "p_pin" if "p_pin" in sw and sw["p_pin"].notna().any() else "p_placement"
+    for (at, wait), g in sw.groupby([where, "p_wait"]):
         g = g[g["workers"] == g["workers"].min()]
         groups = sorted(g["p_via"].unique())
-        variants = [(v, r.set_index("p_via")) for v, r in g.groupby("variant")]
         fig, ax = plt.subplots(figsize=(8, 4))
-        _bars(ax, groups, variants, "per_op", "per_op_q1", "per_op_q3")
+        _bars(ax, groups, g, "p_via", "per_op", "per_op_q1", "per_op_q3")
         ax.set_yscale("log")
         _plain_numbers(ax.yaxis)
         ax.set_xlabel("what wakes the other side (fibers always yield)")
         ax.set_ylabel("ns per hand-over")
-        ax.legend(fontsize=8)
-        ax.set_title(f"switch: one hand-over between two workers (pin={pin}, wait={wait})\n{_where(env)}", fontsize=10)
+        legend(ax, g)
+        setting = f"{where[2:]}={at}, wait={wait}"
+        ax.set_title(f"switch: one hand-over between two workers ({setting})\n{_where(env)}", fontsize=10)
         fig.tight_layout()
-        figs.append((f"switch_{pin}_{wait}", f"switch cost, pin={pin}, wait={wait}", fig))
+        figs.append((f"switch_{at}_{wait}", f"switch cost, {setting}", fig))
     return figs
 
 
@@ -258,12 +266,11 @@ def sync_throughput(cells, env):
     figs = []
     for workers, g in counter.groupby("workers"):
         groups = [p for p in ("none", "atomic", "spinlock", "mutex", "rwlock", "semaphore") if p in set(g["p_primitive"])]
-        variants = [(v, r.set_index("p_primitive")) for v, r in g.groupby("variant")]
         fig, ax = plt.subplots(figsize=(8, 4))
-        _bars(ax, groups, variants, "ops_per_s", "ops_per_s_q1", "ops_per_s_q3", 1e-6)
+        _bars(ax, groups, g, "p_primitive", "ops_per_s", "ops_per_s_q1", "ops_per_s_q3", 1e-6)
         ax.set_ylabel("million increments per second")
         ax.set_xlabel("what guards the shared counter")
-        ax.legend(fontsize=8)
+        legend(ax, g)
         ax.set_title(f"sync: {workers} workers incrementing one counter\n{_where(env)}", fontsize=10)
         fig.tight_layout()
         figs.append((f"sync_counter_{workers}", f"sync counter, {workers} workers", fig))
@@ -282,7 +289,8 @@ def generic(cells, env):
         ax.barh(y, ms, xerr=[ms - g["wall_s_q1"] * 1e3, g["wall_s_q3"] * 1e3 - ms],
                 color=[colour(v) for v in g["variant"]])
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{r} x{w}" for r, w in zip(g["variant"], g["workers"])], fontsize=8)
+        labels = [f"{r} x{w}, placement={p}" for r, w, p in zip(g["variant"], g["workers"], g["p_placement"])]
+        ax.set_yticklabels(labels, fontsize=8)
         ax.set_xlabel("median wall time (ms)")
         ax.set_title(f"{scenario}: wall time per cell\n{_where(env)}", fontsize=10)
         fig.tight_layout()

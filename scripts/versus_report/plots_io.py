@@ -2,6 +2,8 @@
 watched, few active). Same contract as plots.py: each takes the cell summary and the environment
 and returns [(name, title, figure)]."""
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,14 +13,16 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .plot_style import RUNNER_COLOURS, _per_op, _varying, _where, colour  # noqa: E402
+from .plot_style import (RUNNER_COLOURS, _per_op, _varying, _where, colour, legend, marker,  # noqa: E402
+                         placement_title, placements, series)
 from .seeds import SEED_004, ttl_scan_cells  # noqa: E402
 
-# The settings that change what a redis or mux line means: one panel for each combination.
+# The settings that change what a redis or mux line means: one panel for each combination (those
+# of ALSO where they vary; a panel never mixes placements).
 REDIS_PANEL = ["p_op", "p_delay_us", "p_pipeline"]
-REDIS_ALSO = ["p_keys", "p_requests", "p_value_size", "p_scan_count", "p_server"]
+REDIS_ALSO = ["p_keys", "p_requests", "p_value_size", "p_scan_count", "p_server", "p_placement"]
 MUX_PANEL = ["p_active", "p_chain"]
-MUX_ALSO = ["p_pair", "p_rounds"]
+MUX_ALSO = ["p_pair", "p_rounds", "p_placement"]
 
 
 def _ok(cells, scenario):
@@ -94,7 +98,8 @@ def _line(ax, x, y, lo, hi, variant, **kw):
                 capsize=2, label=variant, **style)
 
 
-def _legend_below(fig, axes, extra=()):
+def _legend_below(fig, axes, df, extra=()):
+    """One legend for every panel, titled with the placement (or saying each panel's title has it)."""
     handles, labels = {}, []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -104,8 +109,9 @@ def _legend_below(fig, axes, extra=()):
     for h, lab in extra:
         handles[lab] = h
         labels.append(lab)
+    title = placement_title(df) if len(placements(df)) == 1 else "placement: in each panel's title"
     fig.legend([handles[lab] for lab in labels], labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8,
-               frameon=False)
+               frameon=False, title=title, title_fontsize=8)
 
 
 def _finish(fig, title, env, legend_rows):
@@ -114,8 +120,9 @@ def _finish(fig, title, env, legend_rows):
 
 
 def _label(ax, title, xlabel, ylabel):
-    """One panel's title, axis labels and grid, the same on every IO plot."""
-    ax.set_title(title, fontsize=9)
+    """One panel's title (wrapped: with several settings varying it outgrows the panel), axis labels
+    and grid, the same on every IO plot."""
+    ax.set_title("\n".join(textwrap.wrap(title, 60)), fontsize=9)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3, which="both")
@@ -136,7 +143,7 @@ def redis_throughput(cells, env):
         if _spans_decades(g["ops_per_s"]):
             _log_axis(ax, None, "y")
         _label(ax, label, "connections in flight (workers)", "replies per second")
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, rd)
     _finish(fig, "redis: replies per second vs connections, per runner", env, 1 + len(_variants(rd)) // 7)
     return [("redis_throughput", "redis replies per second vs connections", fig)]
 
@@ -160,7 +167,7 @@ def redis_latency(cells, env):
         _label(ax, label, "connections in flight (workers)", "time of one request (µs)")
     keys = [(matplotlib.lines.Line2D([], [], color="k", marker="o", markersize=4), "p50 (solid; dashed: variant)"),
             (matplotlib.lines.Line2D([], [], color="k", marker="v", markersize=4, linestyle=":"), "p99 (dotted)")]
-    _legend_below(fig, axes, keys)
+    _legend_below(fig, axes, rd, keys)
     _finish(fig, "redis: request latency, median and 99th percentile, vs connections", env,
             1 + (len(_variants(rd)) + 2) // 7)
     return [("redis_latency", "redis request latency vs connections", fig)]
@@ -179,10 +186,11 @@ def redis_memory(cells, env):
     for i, op in enumerate(ops):
         g = rd[rd["op"] == op]
         total_ax, per_ax = axes[2 * i], axes[2 * i + 1]
-        for variant in _variants(g):
-            v = g[g["variant"] == variant].groupby("workers")["pss_bytes"].median()
-            total_ax.plot(v.index, v / 2**20, marker="o", markersize=4, label=variant, **_style(variant))
-            per_ax.plot(v.index, v / v.index / 2**10, marker="o", markersize=4, label=variant, **_style(variant))
+        for label, variant, placement, cells_of in series(g, _variants(g)):
+            v = cells_of.groupby("workers")["pss_bytes"].median()
+            total_ax.plot(v.index, v / 2**20, marker=marker(placement), markersize=4, label=label, **_style(variant))
+            per_ax.plot(v.index, v / v.index / 2**10, marker=marker(placement), markersize=4, label=label,
+                        **_style(variant))
         for ax in (total_ax, per_ax):
             _log_axis(ax, g["workers"])
             _log_axis(ax, None, "y")
@@ -192,7 +200,7 @@ def redis_memory(cells, env):
         per_ax.set_ylabel("PSS per connection (KiB)")
         total_ax.set_title(f"op={op}: in all", fontsize=9)
         per_ax.set_title(f"op={op}: per connection", fontsize=9)
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, rd)
     _finish(fig, "redis: memory (PSS, shared pages divided among sharers) vs connections", env,
             1 + len(_variants(rd)) // 7)
     return [("redis_memory", "redis memory vs connections", fig)]
@@ -238,7 +246,7 @@ def redis_ttl_scan(cells, env):
         mem_ax.set_ylabel("memory in all (MiB; seed in MB)")
         mem_ax.set_title("PSS of every process of the cell", fontsize=9)
         for ax in (time_ax, shape_ax, mem_ax):
-            ax.legend(fontsize=7)
+            legend(ax, g, fontsize=7)
         fig.suptitle(f"redis ttl_scan ({label or 'defaults'}): threads vs processes, as in seed 004\n{_where(env)}",
                      fontsize=10)
         fig.tight_layout()
@@ -279,7 +287,7 @@ def mux_event_cost(cells, env):
             v = g[g["variant"] == variant].sort_values("fds")
             _line(ax, v["fds"], v["per_op"], v["per_op_q1"], v["per_op_q3"], variant)
         same = bad
-        for col in MUX_PANEL:
+        for col in MUX_PANEL + ["p_placement"]:
             if col in g and col in bad:
                 same = same[same[col] == g[col].iloc[0]]
         same = same[same["variant"].isin(variants) | same["variant"].isin(["select", "poll"])]
@@ -288,18 +296,17 @@ def mux_event_cost(cells, env):
         _log_axis(ax, set(g["fds"]) | set(same["fds"]))
         _log_axis(ax, None, "y")
         _label(ax, label, "descriptor pairs watched (fds)", "time per event (ns)")
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, ok)
     _finish(fig, "mux: time per event vs descriptors watched, per runner", env, 1 + len(_variants(ok)) // 7)
     return [("mux_event_cost", "mux time per event vs descriptors", fig)]
 
 
 def _by_fds(ok, value):
-    """{variant: Series fds -> median of value over the other settings}."""
-    out = {}
-    for variant in _variants(ok):
-        v = ok[(ok["variant"] == variant) & ok[value].notna()]
-        if len(v):
-            out[variant] = v.groupby("fds")[value].median()
+    """[(label, variant, placement, Series fds -> median of value over the other settings)]: a line
+    per variant and placement."""
+    out = []
+    for label, variant, placement, v in series(ok[ok[value].notna()], _variants(ok)):
+        out.append((label, variant, placement, v.groupby("fds")[value].median()))
     return out
 
 
@@ -311,9 +318,9 @@ def mux_setup(cells, env):
     if ok.empty:
         return []
     fig, (total_ax, per_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for variant, s in _by_fds(ok, "setup_s").items():
-        total_ax.plot(s.index, s * 1e3, marker="o", markersize=4, label=variant, **_style(variant))
-        per_ax.plot(s.index, s / s.index * 1e6, marker="o", markersize=4, label=variant, **_style(variant))
+    for label, variant, placement, s in _by_fds(ok, "setup_s"):
+        total_ax.plot(s.index, s * 1e3, marker=marker(placement), markersize=4, label=label, **_style(variant))
+        per_ax.plot(s.index, s / s.index * 1e6, marker=marker(placement), markersize=4, label=label, **_style(variant))
     for ax in (total_ax, per_ax):
         _log_axis(ax, ok["fds"])
         _log_axis(ax, None, "y")
@@ -321,7 +328,7 @@ def mux_setup(cells, env):
         ax.grid(alpha=0.3, which="both")
     total_ax.set_ylabel("set-up before the first round (ms)")
     per_ax.set_ylabel("set-up per descriptor (µs)")
-    total_ax.legend(fontsize=8)
+    legend(total_ax, ok)
     fig.suptitle(f"mux: set-up (registering descriptors, or a thread or fiber each) vs descriptors\n{_where(env)}",
                  fontsize=10)
     fig.tight_layout()
@@ -335,9 +342,10 @@ def mux_memory(cells, env):
     if ok.empty:
         return []
     fig, (total_ax, per_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for variant, s in _by_fds(ok, "pss_bytes").items():
-        total_ax.plot(s.index, s / 2**20, marker="o", markersize=4, label=variant, **_style(variant))
-        per_ax.plot(s.index, s / s.index / 2**10, marker="o", markersize=4, label=variant, **_style(variant))
+    for label, variant, placement, s in _by_fds(ok, "pss_bytes"):
+        total_ax.plot(s.index, s / 2**20, marker=marker(placement), markersize=4, label=label, **_style(variant))
+        per_ax.plot(s.index, s / s.index / 2**10, marker=marker(placement), markersize=4, label=label,
+                    **_style(variant))
     for ax in (total_ax, per_ax):
         _log_axis(ax, ok["fds"])
         _log_axis(ax, None, "y")
@@ -345,7 +353,7 @@ def mux_memory(cells, env):
         ax.grid(alpha=0.3, which="both")
     total_ax.set_ylabel("PSS of the cell (MiB)")
     per_ax.set_ylabel("PSS per descriptor pair (KiB)")
-    total_ax.legend(fontsize=8)
+    legend(total_ax, ok)
     fig.suptitle(f"mux: memory (PSS) vs descriptors, median over active and chain\n{_where(env)}", fontsize=10)
     fig.tight_layout()
     return [("mux_memory", "mux memory vs descriptors", fig)]
@@ -370,7 +378,7 @@ def mux_syscalls(cells, env):
         if _spans_decades(g["per_round"]):
             _log_axis(ax, None, "y")
         _label(ax, label, "descriptor pairs watched (fds)", "system calls per round")
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, ok)
     _finish(fig, "mux: the runner's system calls per round vs descriptors", env, 1 + len(_variants(ok)) // 7)
     return [("mux_syscalls", "mux system calls per round", fig)]
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import claims as claims_mod
 from .data import RUNNER_PARAMS
+from .plot_style import placements
 from .plots import colour
 from .seeds import has_python, seed004_tables
 
@@ -49,12 +50,19 @@ def varying_params(cells):
 
 def cell_table(cells):
     """Rows of a scenario's table, with the ratio of each cell's median time to the best runner
-    at the same parameters and workers (1.00 = the best)."""
-    pcols = varying_params(cells)
+    at the same parameters and workers (1.00 = the best). The placement is always a column, first
+    of the parameters: where the workers ran is part of what a number means."""
+    pcols = ["p_placement"] + [c for c in varying_params(cells) if c != "p_placement"]
     group_cols = [c for c in pcols if c[2:] not in RUNNER_PARAMS] + ["workers"]
     best = cells.groupby(group_cols, dropna=False)["wall_s"].transform("min") if group_cols else cells["wall_s"].min()
     out = cells.assign(ratio=cells["wall_s"] / best)
     return out, pcols
+
+
+def placed_columns(cells):
+    """Whether the cells carry where they ran (`cpus`, `cpu_migrations`): results from before
+    those columns do not, and their table leaves them out."""
+    return bool((cells["cpus"].fillna("") != "").any() or cells["cpu_migrations"].notna().any())
 
 
 def env_rows(env):
@@ -100,13 +108,17 @@ def html_report(run, cells, figures, verdicts, compare=None):
             if name.startswith(scenario + "_"):
                 parts.append(_img(png, title))
         table, pcols = cell_table(g)
+        placed = placed_columns(g)
         head = "".join(f"<th>{_e(c[2:])}</th>" for c in pcols)
+        head += "<th>CPUs</th><th>migrations</th>" if placed else ""
         parts.append("<table><tr><th class='l'>runner</th><th>workers</th>" + head +
                      "<th>ok</th><th>median ms</th><th>spread (IQR)</th><th>ops/s</th><th>GB/s</th><th>p50 µs</th>"
                      "<th>p99 µs</th><th>PSS/worker MiB</th><th>time vs best</th></tr>")
         for r in table.itertuples():
             spread = (r.wall_s_q3 - r.wall_s_q1) / r.wall_s * 100 if r.n_ok and r.wall_s else float("nan")
             pvals = "".join(f"<td>{_e(getattr(r, c))}</td>" for c in pcols)
+            if placed:
+                pvals += f"<td>{_e(r.cpus)}</td><td>{_num(r.cpu_migrations, '{:,.0f}')}</td>"
             parts.append(
                 f"<tr><td class='l'><span class='dot' style='background:{colour(r.variant)}'></span>{_e(r.variant)}</td>"
                 f"<td>{r.workers}</td>{pvals}<td>{r.n_ok}/{r.n}</td><td>{_num(r.wall_s * 1e3, '{:.2f}')}</td>"
@@ -121,15 +133,18 @@ def html_report(run, cells, figures, verdicts, compare=None):
     bad = run.not_ok
     if len(bad):
         parts.append("<h2>Rows that are not ok</h2><p class='muted'>Never plotted as numbers.</p><table>"
-                     "<tr><th class='l'>cell</th><th>repetitions</th><th class='l'>status</th><th class='l'>reason</th></tr>")
-        for (cell, status, message), g in bad.groupby(["cell", "status", "message"], sort=False):
-            parts.append(f"<tr><td class='l'>{_e(cell)}</td><td>{len(g)}</td><td class='l'>{_e(status)}</td>"
-                         f"<td class='l'>{_e(message)}</td></tr>")
+                     "<tr><th class='l'>cell</th><th>placement</th><th>repetitions</th><th class='l'>status</th>"
+                     "<th class='l'>reason</th></tr>")
+        for (cell, placement, status, message), g in bad.groupby(["cell", "p_placement", "status", "message"],
+                                                                 sort=False):
+            parts.append(f"<tr><td class='l'>{_e(cell)}</td><td>{_e(placement)}</td><td>{len(g)}</td>"
+                         f"<td class='l'>{_e(status)}</td><td class='l'>{_e(message)}</td></tr>")
         parts.append("</table>")
     parts.append("<h2>Claims</h2>")
     for claim, v in verdicts:
+        source = f"seed {claim.seed}" if claim.seed else "raised by measuring, not by a seed"
         parts.append(f"<div class='claim' id='{claim.id}' style='border-color:{VERDICT_COLOURS[v.verdict]}'>"
-                     f"<b>{claim.id}</b> {_badge(v.verdict)} {_e(claim.text)} <span class='muted'>(seed {claim.seed}; "
+                     f"<b>{claim.id}</b> {_badge(v.verdict)} {_e(claim.text)} <span class='muted'>({source}; "
                      f"tested by {_e(claim.test)})</span><p>{_e(v.evidence)}</p></div>")
     if compare is not None:
         parts.append(compare_html(cells, compare))
@@ -142,7 +157,7 @@ def seed004_html(cells, env):
     parts = []
     for label, rows in seed004_tables(cells):
         cols = _seed004_columns(rows)
-        parts.append(f"<h3>Seed 004's table, measured here: redis ttl_scan, {_e(label)}</h3>"
+        parts.append(f"<h3>Seed 004's table, measured here: redis ttl_scan, {_e(_with_placement(label, cells))}</h3>"
                      "<table><tr>" + "".join(f"<th>{_e(head)}</th>" for head, _, _ in cols) + "</tr>")
         for r in rows:
             parts.append("<tr>" + "".join(f"<td>{_num(r[key], fmt)}</td>" for _, key, fmt in cols) + "</tr>")
@@ -155,6 +170,16 @@ def seed004_html(cells, env):
                      f"peak resident memory summed, as the seed's figures count it.{python} The seed: Python, 235,073 "
                      "keys against a remote Redis; threads 30-50 MB in all, processes about 25 MB each.</p>")
     return "\n".join(parts)
+
+
+def _with_placement(label, cells):
+    """A seed 004 table's label with where its workers ran: in the label where the tables are split
+    by placement, else the one placement of the run's ttl_scan cells."""
+    if "placement=" in label:
+        return label
+    ttl = cells[(cells["scenario"] == "redis") & (cells["n_ok"] > 0)]
+    ttl = ttl[ttl["p_op"] == "ttl_scan"] if "p_op" in ttl else ttl
+    return f"{label}, placement={placements(ttl)[0]}"
 
 
 def _seed004_columns(rows):
@@ -207,14 +232,16 @@ def markdown_report(run, cells, verdicts):
         lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")
     for label, rows in seed004_tables(cells):
         cols = _seed004_columns(rows)
-        lines += ["", f"## Seed 004's table, measured here: redis ttl_scan, {label}", "",
+        lines += ["", f"## Seed 004's table, measured here: redis ttl_scan, {_with_placement(label, cells)}", "",
                   "| " + " | ".join(head.replace(" in all", "").replace(":", "") for head, _, _ in cols) + " |",
                   "|" + " --- |" * len(cols)]
         for r in rows:
             lines.append("| " + " | ".join(_num(r[key], fmt) for _, key, fmt in cols) + " |")
-    lines += ["", "## Cells", "", "| cell | ok | median ms | ops/s |", "| --- | --- | --- | --- |"]
+    # The placement has a column of its own: cells from before the parameter do not name it.
+    lines += ["", "## Cells", "", "| cell | placement | ok | median ms | ops/s |", "| --- | --- | --- | --- | --- |"]
     for r in cells.itertuples():
-        lines.append(f"| {r.cell} | {r.n_ok}/{r.n} | {_num(r.wall_s * 1e3, '{:.2f}')} | {_num(r.ops_per_s, '{:,.0f}')} |")
+        lines.append(f"| {r.cell} | {r.p_placement} | {r.n_ok}/{r.n} | {_num(r.wall_s * 1e3, '{:.2f}')} | "
+                     f"{_num(r.ops_per_s, '{:,.0f}')} |")
     return "\n".join(lines) + "\n"
 
 

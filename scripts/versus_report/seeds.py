@@ -21,7 +21,8 @@ def ttl_scan_cells(cells):
     if rd.empty or "p_op" not in rd:
         return rd.iloc[0:0], []
     rd = rd[rd["p_op"] == "ttl_scan"]
-    split = [c for c in ("p_delay_us", "p_keys", "p_scan_count", "p_server", "p_value_size")
+    # Where the workers ran splits the tables too: a table never sets two placements side by side.
+    split = [c for c in ("p_delay_us", "p_keys", "p_scan_count", "p_server", "p_value_size", "p_placement")
              if c in rd and rd[c].nunique(dropna=True) > 1]
     return rd, split
 

@@ -22,10 +22,13 @@ FIBER_THREADS_SPEEDUP = 1.5
 # C17: more workers than cores "add nothing" while their speedup stays within 15% of that at the cores.
 PLATEAU = 1.15
 
-# Rates of processes against threads: C2, C6, C10, C12.
+# Rates of processes against threads: C2, C6, C10, C12, C18.
 
-# C2, C6, C12: two rates or times are "the same" within 10%; past this ratio one is faster (C6,
-# C12: the event loop "no faster" at or below it) or dearer (C2: a process switch over a thread's).
+# C2, C6, C12, C18: two rates or times are "the same" within 10%; past this ratio one is faster
+# (C6, C12: the event loop "no faster" at or below it) or dearer (C2: a process switch over a
+# thread's). C18: where the ends run "decides more" when its factor (spread/same, per peer kind)
+# exceeds that of the peer kind (fork/pthread, per placement) by more than this ratio; within it the
+# two weigh the same.
 SAME_SPEED = 1.1
 # C6, C10: below this ratio of rates (processes / threads) processes are "slower": the low side of
 # SAME_SPEED's 10%.

@@ -121,11 +121,12 @@ class PythonRunners(unittest.TestCase):
         self.assertIn("fork 1.85x", v.evidence)
         self.assertIn("Python 3.11.2 with the GIL (holds): cpu (primes)", v.evidence)
         # At 2 workers (the cores), not 8: py-thread 2.0/2.04, CPU 2.06/2.04; py-process 2.0/1.05.
-        self.assertIn("at 2 workers on 2 cores, against py-thread with one worker: py-thread 0.98x keeping 101% CPU "
-                      "busy, py-process 1.90x (198% CPU)", v.evidence)
+        self.assertIn("at 2 workers on 2 cores, placement=none (placed by the scheduler), against py-thread with one "
+                      "worker: py-thread 0.98x keeping 101% CPU busy, py-process 1.90x (198% CPU)", v.evidence)
         # More Python workers than C++ ones on a larger machine: the C++ part still reads its own cells.
         wide = self.verdict("C4", self.run_with(gil_cpu(), cores=8))
-        self.assertIn("C++ (does not hold): cpu (primes) at 4 workers on 8 cores: fork 1.83x", wide.evidence)
+        self.assertIn("C++ (does not hold): cpu (primes) at 4 workers on 8 cores, placement=none (placed by the "
+                      "scheduler): fork 1.83x", wide.evidence)
         no_cpp = lambda r: r["scenario"] != "cpu"
         only_python = self.verdict("C4", self.run_with(gil_cpu(), keep=no_cpp))
         self.assertEqual(only_python.verdict, "holds")
@@ -168,8 +169,9 @@ class PythonRunners(unittest.TestCase):
     def test_c5_python_ttl_scan_beside_the_seed(self):
         v = self.verdict("C5", self.run_with(ttl_scan()))
         self.assertEqual(v.verdict, "depends")  # C++ depends (no speedup without a delay); Python holds
-        self.assertIn("Python 3.11.2 with the GIL (holds): redis ttl_scan: delay_us=1000: at 8/16/64/128 "
-                      "workers py-thread 30/16/5/4 s, py-process 29/15/4.5/4.2 s", v.evidence)
+        self.assertIn("Python 3.11.2 with the GIL (holds): redis ttl_scan at placement=none (placed by the scheduler): "
+                      "delay_us=1000: at 8/16/64/128 workers py-thread 30/16/5/4 s, py-process 29/15/4.5/4.2 s",
+                      v.evidence)
         self.assertIn("py-process 3212.0 MiB (25.09 MiB per process)", v.evidence)
         self.assertEqual(v.evidence.count("seed 004:"), 1)
         run = self.run_with(ttl_scan())
