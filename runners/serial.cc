@@ -10,6 +10,12 @@
 namespace versus {
 namespace {
 
+class SerialContext final : public WorkerContext {
+ public:
+  using WorkerContext::WorkerContext;
+  bool concurrent() const override { return false; }
+};
+
 class SerialRunner final : public Runner {
  public:
   std::string_view name() const override { return "serial"; }
@@ -32,7 +38,7 @@ class SerialRunner final : public Runner {
     std::vector<bool> prepared(n, true);
     if (layout.spawn_rounds == 0) {
       for (int i = 0; i < n; ++i) {
-        WorkerContext ctx(i, n);
+        SerialContext ctx(i, n);
         prepared[i] = run_guarded(results[i], [&] { work.prepare(ctx); });
       }
     }
@@ -45,7 +51,7 @@ class SerialRunner final : public Runner {
     for (int round = 0; round < rounds; ++round) {
       for (int i = 0; i < n; ++i) {
         if (!prepared[i]) continue;
-        WorkerContext ctx(i, n);
+        SerialContext ctx(i, n);
         run_guarded(results[i], [&] { work.run(ctx, results[i]); });
       }
     }

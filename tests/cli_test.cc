@@ -64,6 +64,9 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
     } else if (r.scenario == "mux") {
       EXPECT_EQ(r.result, 500u * 10u) << "rounds x active events, each read once";
       EXPECT_GT(r.syscalls.value_or(0), 0u);
+    } else if (r.scenario == "switch") {
+      EXPECT_EQ(r.result, 5000u) << "every hand-over seen by the other side";
+      EXPECT_EQ(r.cpus.empty(), r.params.find("placement=none") != std::string::npos) << r.cell;
     } else {
       EXPECT_GT(r.bytes_per_s.value_or(0), 0) << r.scenario;
       if (r.scenario == "redis") {
@@ -73,8 +76,9 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   }
   std::ifstream env_in(out / "env.json");
   const nlohmann::json env = nlohmann::json::parse(env_in);
-  for (const char* key : {"cpu_model", "logical_cores", "physical_cores", "kernel", "governor", "compiler", "cxx_flags",
-                          "libraries", "git_revision", "command_line", "start_time", "host", "topology"}) {
+  for (const char* key :
+       {"cpu_model", "logical_cores", "physical_cores", "kernel", "governor", "compiler", "cxx_flags", "libraries",
+        "git_revision", "command_line", "start_time", "host", "topology", "cpu_migrations"}) {
     EXPECT_TRUE(env.contains(key)) << key;
   }
   EXPECT_GE(env["logical_cores"].get<int>(), 1);

@@ -57,7 +57,13 @@ struct DocumentedColumn {
 std::vector<DocumentedColumn> read_schema_md(std::istream& in) {
   std::vector<DocumentedColumn> out;
   std::string line;
+  bool in_table = false;  // the first table is the columns'; the tables after it are not
   while (std::getline(in, line) && line != "Statuses:") {
+    if (line.rfind("|", 0) != 0) {
+      if (in_table) break;
+      continue;
+    }
+    in_table = true;
     if (line.rfind("| `", 0) != 0) continue;
     const size_t end = line.find('`', 3);
     const size_t bar = line.find('|', end);

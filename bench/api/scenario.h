@@ -61,6 +61,9 @@ class WorkerContext {
   // True when workers share an OS thread and must never block in the kernel: they use
   // descriptors non-blocking and yield() where they would wait (fibers).
   virtual bool cooperative() const { return false; }
+  // False when the runner runs the workers one after another (serial): a worker that waited for
+  // another to start would wait forever.
+  virtual bool concurrent() const { return true; }
   // Waits until `fd` is ready for `events` (PollBits of bench/poller/poller.h), or has hung up. A fiber
   // parks on its thread's poller so the others run; elsewhere this blocks in poll(2).
   virtual void wait_for(int fd, uint32_t events);

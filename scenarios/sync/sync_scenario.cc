@@ -157,7 +157,7 @@ class SyncWork final : public TaskWork {
     // across CPUs, as long as a short count: without this, a worker could be done before the
     // other began, and a primitive of none would lose nothing for want of overlap, not of a race.
     s.counting.fetch_add(1);
-    while (s.counting.load() < uint32_t(workers_)) {
+    while (ctx.concurrent() && s.counting.load() < uint32_t(workers_)) {
       if (coop) ctx.yield();
       else if (crowded) sched_yield();
       else cpu_relax();
