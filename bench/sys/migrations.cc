@@ -157,25 +157,25 @@ void MigrationCount::start(std::span<const pid_t> pids, pid_t except_tid) {
     return;
   }
   threads_.reserve(threads.size());
-  std::string perf_failed;
-  if (wanted_ != Source::kProcSched) {
-    perf_failed = open_perf(threads);
-    if (perf_failed.empty()) {
-      source_ = Source::kPerfEvent;
+  std::string proc_failed;
+  if (wanted_ != Source::kPerfEvent) {
+    proc_failed = open_proc(threads);
+    if (proc_failed.empty()) {
+      source_ = Source::kProcSched;
       return;
     }
-    if (wanted_ == Source::kPerfEvent) {
-      why_ = std::move(perf_failed);
+    if (wanted_ == Source::kProcSched) {
+      why_ = std::move(proc_failed);
       return;
     }
   }
-  std::string proc_failed = open_proc(threads);
-  if (proc_failed.empty()) {
-    source_ = Source::kProcSched;
-    why_ = std::move(perf_failed);
+  std::string perf_failed = open_perf(threads);
+  if (perf_failed.empty()) {
+    source_ = Source::kPerfEvent;
+    why_ = std::move(proc_failed);
     return;
   }
-  why_ = perf_failed.empty() ? std::move(proc_failed) : perf_failed + "; " + proc_failed;
+  why_ = proc_failed.empty() ? std::move(perf_failed) : proc_failed + "; " + perf_failed;
 }
 
 std::optional<uint64_t> MigrationCount::stop() {
