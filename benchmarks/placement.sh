@@ -3,6 +3,9 @@
 # (spread), ends as processes (fork) and as threads (pthread), all in one run on one machine.
 # Prints the machine, then a table: placement, runner, the median over repetitions of the bare
 # program's p50 round trip, versus's (results.csv, lat_p50_us, status=ok rows), and their ratio.
+# Then, from the same versus run, shm's round trip against pipe's with both ends on one CPU (a
+# spinning wait there would only delay its peer), and from a second one the updates a shared
+# counter without a lock loses in each repetition with two workers spread over two cores.
 #
 #   benchmarks/placement.sh                      # builds into build/ (configures it if needed)
 #   VERSUS_BUILD=dir benchmarks/placement.sh     # uses dir's versus and bare-pingpong as they are
@@ -124,7 +127,7 @@ else
 fi
 versus_log=$work/versus.log
 if ! run_limited "$versus_limit_s" "$versus" run --scenario ipc --runner fork,pthread --workers 1 \
-       --set mode=pingpong --set channel=pipe --set msg_size="$size" --set round_trips="$rounds" \
+       --set mode=pingpong --set channel=pipe,shm --set msg_size="$size" --set round_trips="$rounds" \
        --set warmup="$warmup" --set placement="${placements// /,}" --repetitions "$reps" --quiet \
        --out "$out" >"$versus_log" 2>&1; then
   echo "placement.sh: versus run failed; its last lines:" >&2
@@ -132,11 +135,21 @@ if ! run_limited "$versus_limit_s" "$versus" run --scenario ipc --runner fork,pt
   failed=1
 fi
 
+# Two workers, spread, incrementing a counter without a lock: updates are lost whenever they overlap.
+if [[ $placements == *spread* ]] &&
+   ! run_limited "$versus_limit_s" "$versus" run --scenario sync --runner fork,pthread --workers 2 \
+       --set mode=counter --set primitive=none --set placement=spread --repetitions "$reps" --quiet \
+       --out "$out/sync" >>"$versus_log" 2>&1; then
+  echo "placement.sh: versus sync run failed; its last lines:" >&2
+  tail -n 5 "$versus_log" >&2
+  failed=1
+fi
+
 echo
-"$python" - "$bare_rows" "$out/results.csv" <<'EOF' || failed=1
+"$python" - "$bare_rows" "$out/results.csv" "$out/sync/results.csv" <<'EOF' || failed=1
 import csv, os, statistics, sys
 
-bare_path, results_path = sys.argv[1], sys.argv[2]
+bare_path, results_path, sync_path = sys.argv[1], sys.argv[2], sys.argv[3]
 bare = {}
 with open(bare_path) as f:
     for line in f:
@@ -148,7 +161,7 @@ if os.path.exists(results_path):
     with open(results_path, newline="") as f:
         for row in csv.DictReader(f):
             params = dict(kv.split("=", 1) for kv in row["params"].split(";") if "=" in kv)
-            key = (params.get("placement", "none"), row["runner"])
+            key = (params.get("placement", "none"), row["runner"], params.get("channel"))
             if row["status"] == "ok" and row["lat_p50_us"]:
                 versus.setdefault(key, []).append(float(row["lat_p50_us"]))
             else:
@@ -160,16 +173,31 @@ def median(values):
 header = ("placement", "runner", "bare p50 µs", "versus p50 µs", "versus/bare")
 rows = []
 for key in sorted(bare, key=lambda k: (k[0] != "same", k[0], k[1])):
-    b, v = bare[key], versus.get(key, [])
+    b, v = bare[key], versus.get((*key, "pipe"), [])
     ratio = f"{statistics.median(v) / statistics.median(b):.2f}" if b and v else "-"
     rows.append((*key, f"{median(b)} (n={len(b)})", f"{median(v)} (n={len(v)})" if v else "-", ratio))
 widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 for r in [header, *rows]:
     print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
 for key, why in sorted(trouble.items()):
-    print(f"versus {key[0]}/{key[1]}: {why}")
+    print(f"versus {key[0]}/{key[1]}/{key[2]}: {why}")
 if not os.path.exists(results_path):
     print(f"versus: no {results_path}")
+
+print()
+for runner in ("fork", "pthread"):
+    shm, pipe = versus.get(("same", runner, "shm"), []), versus.get(("same", runner, "pipe"), [])
+    if shm and pipe:
+        print(f"same, {runner}: shm p50 {median(shm)} µs against pipe {median(pipe)} µs: "
+              f"{statistics.median(shm) / statistics.median(pipe):.2f}x")
+
+if os.path.exists(sync_path):
+    lost = {}
+    with open(sync_path, newline="") as f:
+        for row in csv.DictReader(f):
+            lost.setdefault(row["runner"], []).append(row["lost_updates"] if row["status"] == "ok" else row["status"])
+    for runner, values in sorted(lost.items()):
+        print(f"sync primitive=none, spread, 2 {runner} workers: updates lost per repetition {', '.join(values)}")
 EOF
 echo
 if [[ -f "$out/results.csv" ]]; then
