@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "bench/results/schema.h"
@@ -22,11 +25,14 @@ namespace {
 class CompareCliTest : public ScratchFolderTest {
  protected:
   // A results folder with cell "cpu/x" at `center` seconds (+-1%) and "cpu/y" at 1 s.
-  std::string run_at(const std::string& name, double center) {
+  // Two cells of 7 rows each, cpu/x around `center` seconds; `odd_wall`, when given, is the wall
+  // time of cpu/x's fourth row.
+  std::string run_at(const std::string& name, double center, std::vector<std::string> cells = {"cpu/x", "cpu/y"},
+                     std::optional<double> odd_wall = std::nullopt) {
     const fs::path out = dir_ / name;
     fs::create_directories(out);
     ResultsWriter w((out / "results.csv").string());
-    for (const char* cell : {"cpu/x", "cpu/y"}) {
+    for (const std::string& cell : cells) {
       for (int i = 0; i < 7; ++i) {
         Record r;
         r.cell = cell;
@@ -34,7 +40,8 @@ class CompareCliTest : public ScratchFolderTest {
         r.runner = "serial";
         r.workers = 1;
         r.repetition = i;
-        r.wall_s = (cell == std::string("cpu/x") ? center : 1.0) * (1 + 0.01 * std::sin(1.3 * i));
+        r.wall_s = (cell == "cpu/x" ? center : 1.0) * (1 + 0.01 * std::sin(1.3 * i));
+        if (cell == "cpu/x" && i == 3 && odd_wall) r.wall_s = odd_wall;
         r.host = "test";
         w.write(r);
       }
@@ -105,6 +112,12 @@ TEST_F(CompareCliTest, BadInputExitsTwoNamingWhatWasWrong) {
       {fmt::format("compare {} {} --measures colour", base, base), "--measures: 'colour' is not accepted"},
       {fmt::format("compare {} {} --normalize cpu/z", base, base), "--normalize cpu/z: no such cell"},
       {fmt::format("compare {}", base), "current is required"},
+      {fmt::format("compare {} {}", base, run_at("nan", 1.0, {"cpu/x", "cpu/y"}, std::nan(""))),
+       "results.csv:5: an ok row with wall_s = nan; accepted: a finite number >= 0"},
+      {fmt::format("compare {} {}", base, run_at("negative", 1.0, {"cpu/x", "cpu/y"}, -0.5)),
+       "results.csv:5: an ok row with wall_s = -0.5"},
+      {fmt::format("compare {} {}", base, run_at("other", 1.0, {"ipc/a", "ipc/b"})),
+       "have no cell in common (2 and 2 cells; the first of each: cpu/x and ipc/a)"},
   };
   for (const auto& c : cases) {
     const fs::path md = dir_ / "never.md";

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "bench/api/params.h"
+#include "bench/api/record_fields.h"
 #include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 #include "bench/compare/stats.h"
@@ -286,6 +287,24 @@ double parse_threshold(const std::string& text) {
   return percent ? v / 100 : v;
 }
 
+namespace {
+
+// A measure no run can have produced (NaN, infinite, negative) would compare as a number: a
+// negative median, a regression that is not one. Such a file is bad input.
+void check_measures(const Record& r, const std::string& where) {
+  if (r.status != Status::kOk) return;
+  for (const auto& f : kRecordFields) {
+    const auto* member = std::get_if<std::optional<double> Record::*>(&f.member);
+    if (!member || !(r.**member)) continue;
+    const double v = *(r.**member);
+    if (!std::isfinite(v) || v < 0) {
+      throw UsageError(fmt::format("{}: an ok row with {} = {}; accepted: a finite number >= 0", where, f.name, v));
+    }
+  }
+}
+
+}  // namespace
+
 RunResults load_results(const std::string& input) {
   RunResults run;
   if (!std::filesystem::exists(input)) {
@@ -295,7 +314,10 @@ RunResults load_results(const std::string& input) {
   run.origin = csv.string();
   const CsvTable table = read_csv_file(run.origin);
   check_results_header(table, run.origin, OlderHeader::kAccept);
-  for (size_t i = 0; i < table.rows.size(); ++i) run.rows.push_back(record_from_row(table, i, run.origin));
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    run.rows.push_back(record_from_row(table, i, run.origin));
+    check_measures(run.rows.back(), fmt::format("{}:{}", run.origin, table.row_lines[i]));
+  }
   run.env = env_beside(csv);
   return run;
 }
@@ -311,6 +333,15 @@ Comparison compare_runs(const RunResults& baseline, const RunResults& current, c
   if (!settings.normalize.empty()) {
     ctx.baseline_speed = reference_speed(base, settings.normalize, baseline.origin);
     ctx.current_speed = reference_speed(cur, settings.normalize, current.origin);
+  }
+  // Against the wrong baseline (another preset, another scenario) every cell would be merely
+  // missing and the gate would pass: a comparison with nothing in common is refused.
+  if (!base.order.empty() && !cur.order.empty() &&
+      std::none_of(base.order.begin(), base.order.end(), [&](const auto& cell) { return cur.cells.count(cell) > 0; })) {
+    throw UsageError(fmt::format(
+        "{} and {} have no cell in common ({} and {} cells; the first of each: {} and {}): "
+        "compare runs of the same matrix",
+        baseline.origin, current.origin, base.order.size(), cur.order.size(), base.order.front(), cur.order.front()));
   }
   out.env_differences = env_differences(baseline, current, out.warnings);
   ctx.machines_differ = !out.env_differences.empty() && !settings.ignore_env;
