@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/sys/whole_writes.h"
 #include "bench/cli/commands.h"
 #include "bench/results/results_files.h"
 #include "bench/results/schema.h"
@@ -155,7 +156,7 @@ int merge_command(const MergeOptions& options) {
   // The first input's environment at the top, so tools reading one env.json find the usual keys.
   nlohmann::json env = sources.empty() || sources[0]["env"].is_null() ? nlohmann::json::object() : sources[0]["env"];
   env["merged_from"] = sources;
-  std::ofstream(out / "env.json") << env.dump(2) << "\n";
+  replace_file((out / "env.json").string(), env.dump(2) + "\n");
   fmt::print("versus merge: {} rows from {} inputs into {}\n", rows.size(), options.inputs.size(),
              (out / "results.csv").string());
   return 0;

@@ -20,6 +20,7 @@
 #include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 #include "bench/results/summary.h"
+#include "bench/sys/whole_writes.h"
 
 namespace fs = std::filesystem;
 
@@ -84,13 +85,6 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
   return spec;
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.flush();
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-}
-
 }  // namespace
 
 namespace {
@@ -141,7 +135,7 @@ void record_resume(const fs::path& env_path, const std::vector<std::string>& com
   }
   const nlohmann::json now = capture_environment(command_line);
   env["resumed"].push_back({{"start_time", now["start_time"]}, {"command_line", command_line}, {"host", now["host"]}});
-  write_file(env_path, env.dump(2) + "\n");
+  replace_file(env_path.string(), env.dump(2) + "\n");
 }
 
 }  // namespace
@@ -195,7 +189,7 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     if (resuming) {
       record_resume(out / "env.json", command_line);
     } else {
-      write_file(out / "env.json", capture_environment(command_line).dump(2) + "\n");
+      replace_file((out / "env.json").string(), capture_environment(command_line).dump(2) + "\n");
       save_plan(out.string(), plan);
     }
     raise_fd_limit();

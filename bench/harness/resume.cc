@@ -12,6 +12,7 @@
 
 #include "bench/results/schema.h"
 #include "bench/sys/errors.h"
+#include "bench/sys/whole_writes.h"
 
 namespace fs = std::filesystem;
 
@@ -22,11 +23,7 @@ void save_plan(const std::string& out_dir, const RunPlan& plan) {
   j["matrix"] = spec_to_json(plan.spec);
   j["shard"] = plan.shard ? nlohmann::json(plan.shard->str()) : nlohmann::json();
   j["benchmark_args"] = plan.benchmark_args;
-  const fs::path path = fs::path(out_dir) / "matrix.json";
-  std::ofstream out(path);
-  out << j.dump(2) << "\n";
-  out.flush();
-  if (!out) throw_errno("write " + path.string());
+  replace_file((fs::path(out_dir) / "matrix.json").string(), j.dump(2) + "\n");
 }
 
 RunPlan load_plan(const std::string& out_dir) {
@@ -86,20 +83,9 @@ ResumeState prepare_resume(const std::string& csv_path, const std::vector<Cell>&
     else ++state.dropped_rows;
   }
   if (state.dropped_rows > 0 || torn) {
-    const std::string tmp = csv_path + ".resume-tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << csv_line(result_header());
-      for (const auto& r : state.kept) out << csv_line(record_row(r));
-      out.flush();
-      if (!out) {
-        const int err = errno;
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw std::system_error(err, std::generic_category(), "write " + tmp + " (results.csv is untouched)");
-      }
-    }
-    fs::rename(tmp, csv_path);
+    std::string text = csv_line(result_header());
+    for (const auto& r : state.kept) text += csv_line(record_row(r));
+    replace_file(csv_path, text);
   }
   return state;
 }

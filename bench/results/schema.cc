@@ -1,6 +1,7 @@
 #include "bench/results/schema.h"
 #include "bench/sys/errors.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "bench/api/record_fields.h"
+#include "bench/sys/whole_writes.h"
 
 namespace versus {
 
@@ -110,24 +112,14 @@ Record record_from_row(const CsvTable& table, size_t i, const std::string& origi
   return r;
 }
 
-ResultsWriter::ResultsWriter(const std::string& path) : path_(path) {
+ResultsWriter::ResultsWriter(const std::string& path)
+    : path_(path), fd_(open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {
+  if (!fd_) throw_errno("open " + path);
   struct stat st {};
-  const bool fresh = stat(path.c_str(), &st) != 0 || st.st_size == 0;
-  file_ = std::fopen(path.c_str(), "a");
-  if (!file_) throw_errno("open " + path);
-  if (fresh) put(csv_line(result_header()));
+  if (fstat(fd_.get(), &st) != 0) throw_errno("fstat " + path);
+  if (st.st_size == 0) append_whole(fd_.get(), csv_line(result_header()), path_);
 }
 
-ResultsWriter::~ResultsWriter() {
-  if (file_) std::fclose(file_);
-}
-
-void ResultsWriter::write(const Record& r) { put(csv_line(record_row(r))); }
-
-void ResultsWriter::put(const std::string& text) {
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0) {
-    throw_errno("write " + path_);
-  }
-}
+void ResultsWriter::write(const Record& r) { append_whole(fd_.get(), csv_line(record_row(r)), path_); }
 
 }  // namespace versus

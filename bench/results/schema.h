@@ -10,6 +10,7 @@
 
 #include "bench/api/cell.h"
 #include "bench/results/csv.h"
+#include "bench/sys/fd.h"
 
 namespace versus {
 
@@ -25,21 +26,20 @@ Record record_from_row(const CsvTable& table, size_t i, const std::string& origi
 enum class OlderHeader { kAccept, kRefuse };
 void check_results_header(const CsvTable& table, const std::string& origin, OlderHeader older);
 
-// OUT/results.csv, appended one row at a time and flushed after each, so a row written is a row
-// kept whatever happens next. Throws std::system_error (with the path) when a write fails.
+// OUT/results.csv, appended one row at a time with one write each, so a row written is a row
+// kept whatever happens next, and a row the disk had no room for is not there at all (never
+// half a row). Throws std::system_error (with the path) when a write fails.
 class ResultsWriter {
  public:
   explicit ResultsWriter(const std::string& path);  // writes the header when the file is new
-  ~ResultsWriter();
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
   void write(const Record& r);
   const std::string& path() const { return path_; }
 
  private:
-  void put(const std::string& text);
   std::string path_;
-  std::FILE* file_ = nullptr;
+  UniqueFd fd_;
 };
 
 }  // namespace versus
