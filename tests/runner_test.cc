@@ -58,6 +58,7 @@ TEST_P(RunnerTest, WrongAnswerIsInvalid) {
   const Record r = measure_repetition(*selftest_scenario(), runner(), c, 0);
   EXPECT_EQ(r.status, Status::kInvalid);
   EXPECT_EQ(r.message, "worker 2 answered 2, expected 1");
+  EXPECT_FALSE(r.wall_s.has_value()) << "a wrong answer is never reported as a time";
 }
 
 TEST_P(RunnerTest, WorkerExceptionIsFailed) {
@@ -65,6 +66,10 @@ TEST_P(RunnerTest, WorkerExceptionIsFailed) {
   const Record r = measure_repetition(*selftest_scenario(), runner(), c, 0);
   EXPECT_EQ(r.status, Status::kFailed);
   EXPECT_EQ(r.message, "worker 1: selftest: worker 1 throws on purpose");
+  // Not ok: no measure, never a zero that reads as one (reports/SCHEMA.md).
+  EXPECT_FALSE(r.wall_s.has_value());
+  EXPECT_FALSE(r.ops.has_value());
+  EXPECT_FALSE(r.cpu_user_s.has_value());
 }
 
 // Where each worker ran: process and thread ids, written into shared memory.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <system_error>
+#include <type_traits>
 #include <variant>
 
 #include <fmt/format.h>
@@ -32,7 +33,37 @@ std::string why_unsupported(const Scenario& scenario, const Runner& runner, cons
   }
 }
 
+namespace {
+
+// A row that is not ok reports no measure (SCHEMA.md): a failed or wrong repetition's time is
+// not a figure of anything, and a zero would read as one.
+void clear_measures(Record& r) {
+  for (const auto& f : kRecordFields) {
+    std::visit(
+        [&](auto m) {
+          using Member = std::remove_reference_t<decltype(r.*m)>;
+          if constexpr (!std::is_same_v<Member, std::string> && !std::is_same_v<Member, int> &&
+                        !std::is_same_v<Member, Status>) {
+            (r.*m).reset();
+          }
+        },
+        f.member);
+  }
+}
+
+Record run_repetition(const Scenario& scenario, const Runner& runner, const Cell& matrix_cell, int repetition);
+
+}  // namespace
+
 Record measure_repetition(const Scenario& scenario, const Runner& runner, const Cell& matrix_cell, int repetition) {
+  Record r = run_repetition(scenario, runner, matrix_cell, repetition);
+  if (r.status != Status::kOk) clear_measures(r);
+  return r;
+}
+
+namespace {
+
+Record run_repetition(const Scenario& scenario, const Runner& runner, const Cell& matrix_cell, int repetition) {
   Record r = record_for(matrix_cell, repetition);
   Cell cell = matrix_cell;
   cell.repetition = repetition;
@@ -103,6 +134,8 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
   }
   return r;
 }
+
+}  // namespace
 
 namespace {
 
