@@ -12,8 +12,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from versus_report import claims, data, plots, render  # noqa: E402
 
 
+def load(path):
+    """The run at path; what is only worth a word about it goes to stderr now, before the report."""
+    run = data.load_run(path)
+    for note in run.notes:
+        print(f"versus report: {note}", file=sys.stderr)
+    return run
+
+
 def build(results, output=None, compare=None):
-    run = data.load_run(results)
+    # Every input read first: bad input stops the report before anything is written.
+    run = load(results)
+    other_run = load(compare) if compare else None
     out = output or run.path
     os.makedirs(out, exist_ok=True)
     cells = data.summarise(run.rows)
@@ -22,10 +32,7 @@ def build(results, output=None, compare=None):
     written = plots.save(figs, os.path.join(out, "plots"))
     figures = {name: (titles[name], png) for name, png in written.items()}
     verdicts = claims.judge(cells, run.env)
-    other = None
-    if compare:
-        other_run = data.load_run(compare)
-        other = (other_run, data.summarise(other_run.rows))
+    other = (other_run, data.summarise(other_run.rows)) if other_run else None
     html_path = os.path.join(out, "report.html")
     with open(html_path, "w", encoding="utf-8") as f:
         f.write(render.html_report(run, cells, figures, verdicts, other))
