@@ -1,19 +1,18 @@
 """Loading a results folder (results.csv and env.json) and summarising its cells."""
 
-import csv
-import json
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from . import results_file
+from .results_file import ResultsError  # noqa: F401 (callers catch it as data.ResultsError)
+
 # Columns are taken by name from the file's header, so a column versus adds (reports/SCHEMA.md)
 # needs no edit here. These are read as text; every other column holds a number, and an empty
 # field is a measure the row does not have.
 TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "host", "cpus")
-# Without these a row cannot be placed; measures may be missing from results older than them.
-REQUIRED = ("cell", "scenario", "runner", "workers", "params", "repetition", "status")
 # The measures the summary takes, per cell; a file without one reads it as empty.
 SUMMARY_MEASURES = ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us",
                     "lat_p99_us", "pss_bytes", "rss_peak_bytes", "lost_updates", "setup_s", "syscalls",
@@ -32,15 +31,12 @@ PLACEMENT_DEFAULT = "none"
 PLACEMENTS = ("none", "same", "spread", "compact")
 
 
-class ResultsError(Exception):
-    """Input that is not a versus results folder or file: the message says what and where."""
-
-
 @dataclass
 class Run:
     path: str                      # the folder
     rows: pd.DataFrame             # one row per repetition, params split into p_<key> columns
     env: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # what a reader should hear about the input, said on stderr
 
     @property
     def ok(self):
@@ -65,24 +61,35 @@ def parse_params(text):
 
 
 def load_run(path):
-    """Reads a results folder, or a results.csv with env.json beside it."""
+    """Reads a results folder, or a results.csv with env.json beside it. A ResultsError says what
+    is wrong with either; what is only worth a word (no env.json, a torn last row) is in notes."""
     folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
     csv_path = os.path.join(path, "results.csv") if os.path.isdir(path) else path
     if not os.path.exists(csv_path):
         raise ResultsError(f"{csv_path}: no such file; give a folder `versus run` wrote, or its results.csv")
-    try:
-        with open(csv_path, newline="", encoding="utf-8") as f:
-            header = next(csv.reader(f), [])
-        numeric = [c for c in header if c not in TEXT_COLUMNS]
-        rows = pd.read_csv(csv_path, dtype={c: str for c in header if c in TEXT_COLUMNS}, keep_default_na=False,
-                           na_values={c: [""] for c in numeric})
-    except (csv.Error, pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{csv_path}: not a CSV versus wrote: {e}") from e
-    missing = [c for c in REQUIRED if c not in rows.columns]
-    if missing:
-        raise ResultsError(f"{csv_path}: missing columns {', '.join(missing)}; expected the columns of reports/SCHEMA.md")
-    for c in numeric:
-        rows[c] = pd.to_numeric(rows[c], errors="coerce")
+    header, records, notes = results_file.read_results_csv(csv_path)
+    if not records:
+        # What a run stopped before its first row leaves: a report of nothing would only hide that.
+        raise ResultsError(f"{csv_path}: no rows, only the header (an interrupted run? "
+                           f"`versus run --resume {folder}` runs the cells not yet done)")
+    rows = rows_frame(header, records)
+    env_path = os.path.join(folder, "env.json")
+    env = {}
+    if os.path.exists(env_path):
+        env = results_file.read_env(env_path)
+    else:
+        # The rows alone still make a report; only the environment and the core counts are missing.
+        notes.append(f"{env_path}: no such file; the report has no environment (CPU, cores, build)")
+    return Run(folder, rows, env, notes)
+
+
+def rows_frame(header, records):
+    """The rows as a table: text columns as text, every other column a number (empty: NaN), the
+    measures the summary takes present even in results older than them, params split out."""
+    rows = pd.DataFrame(records, columns=header)
+    for c in header:
+        if c not in TEXT_COLUMNS:
+            rows[c] = pd.to_numeric(rows[c], errors="coerce")
     for c in SUMMARY_MEASURES:
         if c not in rows.columns:
             rows[c] = np.nan
@@ -96,15 +103,7 @@ def load_run(path):
     rows["p_placement"] = rows["p_placement"].fillna(PLACEMENT_DEFAULT) if "p_placement" in rows \
         else PLACEMENT_DEFAULT
     rows["variant"] = [runner_variant(r, p) for r, p in zip(rows["runner"], params)]
-    env = {}
-    env_path = os.path.join(folder, "env.json")
-    if os.path.exists(env_path):
-        try:
-            with open(env_path, encoding="utf-8") as f:
-                env = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ResultsError(f"{env_path}: not JSON: {e}") from e
-    return Run(folder, rows, env)
+    return rows
 
 
 def runner_variant(runner, params):

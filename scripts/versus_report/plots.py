@@ -1,7 +1,7 @@
 """One function per kind of plot. Each takes a run's cell summary (data.summarise) and returns a
-list of (name, title, figure); save() writes them as SVG and PNG."""
+list of (name, title, figure); images() draws them as SVG and PNG."""
 
-import os
+import io
 
 import matplotlib
 
@@ -308,15 +308,15 @@ def make_all(cells, env):
     return figs
 
 
-def save(figs, folder):
-    """Writes name.svg and name.png for each figure; returns {name: png path}."""
-    os.makedirs(folder, exist_ok=True)
-    written = {}
+def images(figs):
+    """{name: (file name without extension, svg bytes, png bytes)} of each figure, closing it. Drawn
+    in memory so that nothing is written until the whole report is ready (report.py)."""
+    out = {}
     for name, _title, fig in figs:
         safe = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in name)
-        fig.savefig(os.path.join(folder, safe + ".svg"))
-        png = os.path.join(folder, safe + ".png")
-        fig.savefig(png, dpi=110)
+        svg, png = io.BytesIO(), io.BytesIO()
+        fig.savefig(svg, format="svg")
+        fig.savefig(png, format="png", dpi=110)
         plt.close(fig)
-        written[name] = png
-    return written
+        out[name] = (safe, svg.getvalue(), png.getvalue())
+    return out

@@ -38,9 +38,8 @@ def _badge(verdict):
     return f'<span class="badge" style="background:{VERDICT_COLOURS[verdict]}">{_e(verdict)}</span>'
 
 
-def _img(png_path, title):
-    with open(png_path, "rb") as f:
-        data = base64.b64encode(f.read()).decode("ascii")
+def _img(png, title):
+    data = base64.b64encode(png).decode("ascii")
     return f'<figure><img alt="{_e(title)}" src="data:image/png;base64,{data}"><figcaption class="muted">{_e(title)}</figcaption></figure>'
 
 
@@ -88,6 +87,7 @@ def python_text(py):
 
 
 def html_report(run, cells, figures, verdicts, compare=None):
+    """figures: {name: (title, png bytes)}, set inline under their scenario."""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>versus report: {_e(run.path)}</title>"
              f"<style>{CSS}</style></head><body>"]
     parts.append(f"<h1>versus report</h1><p class='muted'>{_e(run.path)}: {len(run.rows)} rows, {len(cells)} cells, "

@@ -117,7 +117,7 @@ class ReportFiles(unittest.TestCase):
         bad = os.path.join(self.out, "results.csv")
         with open(bad, "w") as f:
             f.write("cell,scenario\nx,y\n")
-        with self.assertRaisesRegex(data.ResultsError, "results.csv: missing columns"):
+        with self.assertRaisesRegex(data.ResultsError, "results.csv:1: not a results.csv header"):
             data.load_run(self.out)
         with self.assertRaisesRegex(data.ResultsError, "no such file"):
             data.load_run(os.path.join(self.out, "nowhere"))
