@@ -241,7 +241,9 @@ TEST_P(MigrationsTest, ThreadEndedBeforeStop) {
   } else {
     EXPECT_EQ(*moves, 0u);  // the main thread stayed; the ended one is missing, not zero
     EXPECT_EQ(count.missing(), 1u);
-    EXPECT_NE(count.why().find("1 of 2 threads ended"), std::string::npos) << count.why();
+    // "1 of 2 threads ended": of 3 under a sanitizer that runs a thread of its own in the child.
+    EXPECT_EQ(count.why().rfind("1 of ", 0), 0u) << count.why();
+    EXPECT_NE(count.why().find(" threads ended"), std::string::npos) << count.why();
   }
 }
 
