@@ -112,6 +112,13 @@ std::string reap(pid_t pid) {
   return "child ended with wait status " + std::to_string(status);
 }
 
+// Every forced switch is a move; a thread may also be moved once or twice on its own (while it
+// exits, or by a sanitizer's thread beside it), never fewer than it was forced to.
+void expect_moves(uint64_t counted, int forced) {
+  EXPECT_GE(counted, uint64_t(forced));
+  EXPECT_LE(counted, uint64_t(forced) + 2);
+}
+
 class MigrationsTest : public ::testing::TestWithParam<Source> {
  protected:
   void SetUp() override {
@@ -161,7 +168,7 @@ TEST_P(MigrationsTest, ForcedMovesAreCounted) {
   const std::optional<uint64_t> moves = count.stop();
   ASSERT_TRUE(moves.has_value()) << count.why();
   // Pinned all along, the thread moves only when its CPU is switched: once per switch.
-  EXPECT_EQ(*moves, uint64_t{kSwitches});
+  expect_moves(*moves, kSwitches);
 }
 
 // A child with two threads, each moved kSwitches times between start() and stop(), both alive
@@ -199,7 +206,7 @@ TEST_P(MigrationsTest, ChildProcessThreadsAreSummed) {
   EXPECT_EQ(reap(child), "");
   ASSERT_TRUE(finished) << "the child did not get through its moves";
   ASSERT_TRUE(moves.has_value()) << count.why();
-  EXPECT_EQ(*moves, uint64_t{2 * kSwitches});
+  expect_moves(*moves, 2 * kSwitches);
   EXPECT_EQ(count.missing(), 0u);
 }
 
@@ -236,7 +243,7 @@ TEST_P(MigrationsTest, ThreadEndedBeforeStop) {
   ASSERT_TRUE(finished) << "the child did not get through its moves";
   ASSERT_TRUE(moves.has_value()) << count.why();
   if (count.source() == Source::kPerfEvent) {
-    EXPECT_EQ(*moves, uint64_t{kSwitches});
+    expect_moves(*moves, kSwitches);
     EXPECT_EQ(count.missing(), 0u);
   } else {
     EXPECT_EQ(*moves, 0u);  // the main thread stayed; the ended one is missing, not zero
@@ -271,7 +278,7 @@ TEST_P(MigrationsTest, ExitedChildReadBeforeReaping) {
   EXPECT_EQ(reap(child), "");
   ASSERT_TRUE(exited) << "waitid: " << std::strerror(errno);
   ASSERT_TRUE(moves.has_value()) << count.why();
-  EXPECT_EQ(*moves, uint64_t{kSwitches});
+  expect_moves(*moves, kSwitches);
 }
 
 TEST_P(MigrationsTest, MissingPidIsNamed) {
