@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -68,11 +69,23 @@ std::vector<pid_t> processes_marked(const std::string& mark) {
 
 // A run as it goes wrong over a long time: interrupted and resumed, raced by a second run into
 // its folder, split into shards and merged.
-class LongRunTest : public ScratchFolderTest {};
+class LongRunTest : public ScratchFolderTest {
+ protected:
+  // Runs a matrix, stops it with `sig` once a cell is in, and resumes it to the end.
+  void stop_and_resume(int sig);
+};
 
+// Ctrl-C, and SIGHUP (a closed terminal) alike.
 TEST_F(LongRunTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
-  const fs::path out = dir_ / "stopped";
-  const std::string mark_value = std::to_string(getpid()) + "-interrupt";
+  for (const int sig : {SIGINT, SIGHUP}) {
+    SCOPED_TRACE(strsignal(sig));
+    stop_and_resume(sig);
+  }
+}
+
+void LongRunTest::stop_and_resume(int sig) {
+  const fs::path out = dir_ / ("stopped-" + std::to_string(sig));
+  const std::string mark_value = std::to_string(getpid()) + "-interrupt-" + std::to_string(sig);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -87,11 +100,11 @@ TEST_F(LongRunTest, InterruptKeepsFinishedCellsAndResumeRunsExactlyTheRest) {
   // Stop it once the first cell is in, with cells still to go.
   const fs::path csv = out / "results.csv";
   for (int i = 0; i < 600 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
-  ASSERT_EQ(kill(pid, SIGINT), 0);
+  ASSERT_EQ(kill(pid, sig), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+  ASSERT_TRUE(WIFEXITED(status)) << "ended by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), 128 + sig);
   EXPECT_TRUE(processes_marked("VERSUS_CLI_TEST=" + mark_value).empty()) << "a process of the run survived";
 
   const auto before = rows_per_cell(csv);

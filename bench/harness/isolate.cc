@@ -49,8 +49,8 @@ void install_interrupt_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // SIGHUP too: a closed terminal or ssh session is a stop like any other, with a resume hint.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
   become_subreaper();
 }
 
@@ -59,8 +59,7 @@ int interrupt_signal() { return g_signal.load(); }
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
   Child child = Child::run(
       [&](int output_fd) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
+        for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
         // A temporary folder of the repetition's own, removed by the harness afterwards.
         const std::string tmp = cell_tmp_folder(getpid());
         if (mkdir(tmp.c_str(), 0700) == 0) setenv("TMPDIR", tmp.c_str(), 1);

@@ -26,7 +26,7 @@ struct IsolatedEnd {
 // for) are killed and reaped.
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s);
 
-// SIGINT and SIGTERM stop a run: the handler records the signal, and run_isolated, waiting on a
+// SIGINT, SIGTERM and SIGHUP stop a run: the handler records the signal, and run_isolated, waiting on a
 // child, kills it and returns kInterrupted. Also makes this process the subreaper of its
 // descendants, so orphans of a cell are ours to find and kill.
 void install_interrupt_handlers();
