@@ -122,6 +122,8 @@ void LongRunTest::stop_and_resume(int sig) {
   // Nothing left to do: a second resume runs nothing.
   const Ran again = versus("run --resume " + out.string() + " --quiet");
   EXPECT_EQ(again.code, 0);
+  EXPECT_NE(again.output.find("nothing left to run"), std::string::npos) << again.output;
+  EXPECT_EQ(again.output.find("Failed to match"), std::string::npos) << again.output;
   EXPECT_EQ(rows_per_cell(csv), after);
 }
 

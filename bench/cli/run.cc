@@ -195,10 +195,16 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     raise_fd_limit();
     install_interrupt_handlers();
     ResultsWriter writer(csv.string());
-    fmt::print("versus: {} cells{}, {} repetitions in all; writing {}\n", cells.size(),
-               plan.shard ? " in shard " + plan.shard->str() : "", rows, csv.string());
-    std::fflush(stdout);
-    EngineResult result = run_cells(cells, catalog, writer, {!options.quiet, !options.quiet, host_name()});
+    EngineResult result;
+    if (cells.empty()) {
+      // A resumed run that is already complete: nothing for the engine to match.
+      fmt::print("versus: nothing left to run: every cell of {} is complete\n", out.string());
+    } else {
+      fmt::print("versus: {} cells{}, {} repetitions in all; writing {}\n", cells.size(),
+                 plan.shard ? " in shard " + plan.shard->str() : "", rows, csv.string());
+      std::fflush(stdout);
+      result = run_cells(cells, catalog, writer, {!options.quiet, !options.quiet, host_name()});
+    }
     earlier.insert(earlier.end(), result.records.begin(), result.records.end());
     print_summary(earlier, catalog, stdout);
     fmt::print("\nresults: {} ({} rows)\nenvironment: {}\n", csv.string(), earlier.size(), (out / "env.json").string());
