@@ -1,6 +1,7 @@
 // The built binary, run as a user runs it.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -157,6 +158,54 @@ TEST_F(CliTest, SpreadOnOneAllowedCpuIsUnsupported) {
       EXPECT_FALSE(r.cpus.empty());
     }
   }
+}
+
+// Runs versus under `ulimit -n 64` (`prefix` before the shell, say to drop a capability) on a
+// redis cell of 64 connections; returns its one row.
+Record redis_row_under_64_descriptors(const fs::path& out, const std::string& prefix) {
+  const std::string cmd = prefix + "sh -c 'ulimit -n 64 && exec " + std::string(VERSUS_BINARY) +
+                          " run --scenario redis --runner pthread --workers 64 --set keys=100 --set requests=640"
+                          " --repetitions 1 --cell-timeout 60 --quiet --out " +
+                          out.string() + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  char buf[4096];
+  std::string output;
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) output.append(buf, n);
+  pclose(p);
+  const CsvTable t = read_csv_file((out / "results.csv").string());
+  if (t.rows.size() != 1) throw std::runtime_error("expected one row; versus said: " + output);
+  return record_from_row(t, 0, "results.csv");
+}
+
+// True when a process held to 64 descriptors may raise its hard limit again (root with
+// CAP_SYS_RESOURCE), as versus then does.
+bool may_raise_hard_fd_limit() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    rlimit r{64, 64};
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0) _exit(2);
+    r = {4096, 4096};
+    _exit(setrlimit(RLIMIT_NOFILE, &r) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// A redis cell beyond the descriptor limit is refused before it starts, saying why (it used to
+// hang to its time limit with the reason only on stderr); where versus may raise the hard limit
+// (root with CAP_SYS_RESOURCE) it does, as far as the kernel allows (fs.nr_open), and the cell runs.
+TEST_F(CliTest, RedisCellBeyondTheDescriptorLimit) {
+  const std::string refused_reason = "64 connections need about 128 descriptors; RLIMIT_NOFILE allows 64";
+  std::string held_prefix;
+  if (may_raise_hard_fd_limit()) {
+    const Record raised = redis_row_under_64_descriptors(dir_ / "raised", "");
+    EXPECT_EQ(raised.status, Status::kOk) << raised.message;
+    held_prefix = "setpriv --bounding-set -sys_resource ";  // held to the limit like anyone
+  }
+  const Record held = redis_row_under_64_descriptors(dir_ / "held", held_prefix);
+  EXPECT_EQ(held.status, Status::kUnsupported) << held.message;
+  EXPECT_NE(held.message.find(refused_reason), std::string::npos) << held.message;
 }
 
 TEST_F(CliTest, RefusesToOverwriteResults) {

@@ -38,7 +38,15 @@ int64_t fd_limit() {
 
 int64_t raise_fd_limit() {
   rlimit r{};
-  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return fd_limit();
+  // Root (CAP_SYS_RESOURCE) may raise the hard limit itself, up to what the kernel allows any
+  // process (fs.nr_open): mux's 100,000 pairs then run where the machine can hold them.
+  int64_t nr_open = 0;
+  if (std::ifstream in("/proc/sys/fs/nr_open"); in >> nr_open && nr_open > 0 && rlim_t(nr_open) > r.rlim_max) {
+    const rlimit wider{rlim_t(nr_open), rlim_t(nr_open)};
+    if (setrlimit(RLIMIT_NOFILE, &wider) == 0) return fd_limit();
+  }
+  if (r.rlim_cur < r.rlim_max) {
     r.rlim_cur = r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
   }

@@ -7,7 +7,8 @@
 
 namespace versus {
 
-// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit now in force.
+// Raises RLIMIT_NOFILE: soft and hard to fs.nr_open where this process may (root), else the soft
+// limit to the hard one; returns the soft limit now in force.
 int64_t raise_fd_limit();
 int64_t fd_limit();
 

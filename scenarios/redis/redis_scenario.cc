@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/limits.h"
 #include "bench/sys/placement.h"
 #include "bench/api/conversation.h"
 #include "bench/sys/measure.h"
@@ -223,6 +224,14 @@ class RedisScenario final : public Scenario {
   std::string unsupported(const Cell& cell) const override {
     if (cell.params.str("server") != "embedded" && cell.params.integer("delay_us") != 0) {
       return "delay_us is the embedded server's; a real Redis answers when it answers";
+    }
+    // A connection each, in the workers' process and in the embedded server's: found out
+    // mid-run, a refused connect would only show as a hang or a failed row.
+    const int64_t need = int64_t(cell.workers) + 64;
+    if (const int64_t limit = fd_limit(); need > limit) {
+      return fmt::format(
+          "{} connections need about {} descriptors; RLIMIT_NOFILE allows {} (versus raises it to the hard limit)",
+          cell.workers, need, limit);
     }
     return {};
   }
