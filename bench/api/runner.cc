@@ -1,6 +1,5 @@
 #include "bench/api/runner.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -47,10 +46,7 @@ ScopedBinding::ScopedBinding(const Cell& cell, std::optional<int> unit) {
     bind_unit(cell, *unit);
     return;
   }
-  std::vector<int> cpus = cell.unit_cpus;
-  std::sort(cpus.begin(), cpus.end());
-  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
-  topology.bind_thread(cpus);
+  topology.bind_thread(PlacementPlan{cell.unit_cpus, {}}.cpus());
 }
 
 ScopedBinding::~ScopedBinding() {

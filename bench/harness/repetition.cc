@@ -178,9 +178,7 @@ class HarnessOffCell {
   explicit HarnessOffCell(const std::vector<int>& measured) {
     if (measured.empty()) return;
     const Topology& topology = Topology::here();
-    for (int cpu : topology.cpus()) {
-      if (std::find(measured.begin(), measured.end(), cpu) == measured.end()) spare_.push_back(cpu);
-    }
+    spare_ = topology.cpus_other_than(measured);
     if (spare_.empty()) {
       note_ = fmt::format("no spare CPU: the harness shared CPUs {} with the workers", format_cpu_list(measured));
       return;

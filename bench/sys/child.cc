@@ -75,6 +75,17 @@ void drain(UniqueFd& pipe, std::string& into, size_t limit, size_t budget) {
   }
 }
 
+// Forks; the child (0 returned) is settled already: in its own group if asked, dying with
+// its parent.
+pid_t fork_settled(const ChildOptions& options) {
+  if (options.own_group) become_subreaper();
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) settle(options.own_group, parent);
+  return pid;
+}
+
 }  // namespace
 
 std::string describe_signal(int signal) {
@@ -113,12 +124,8 @@ Child Child::run(const std::function<int(int output_fd)>& main, const ChildOptio
   Child child(options);
   Pipe out;
   if (options.capture_output) out = make_pipe();
-  if (options.own_group) become_subreaper();
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw_errno("fork");
+  const pid_t pid = fork_settled(options);
   if (pid == 0) {
-    settle(options.own_group, parent);
     out.read.reset();
     int code = kExitThrew;
     try {
@@ -146,12 +153,8 @@ Child Child::exec(const std::vector<std::string>& argv, const ChildOptions& opti
   Pipe failed = make_pipe(), out, err;
   if (options.capture_output) out = make_pipe();
   if (options.capture_errors) err = make_pipe();
-  if (options.own_group) become_subreaper();
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw_errno("fork");
+  const pid_t pid = fork_settled(options);
   if (pid == 0) {
-    settle(options.own_group, parent);
     if (options.input_fd >= 0) dup2(options.input_fd, STDIN_FILENO);
     if (out.write) dup2(out.write.get(), STDOUT_FILENO);
     if (err.write) dup2(err.write.get(), STDERR_FILENO);

@@ -214,6 +214,14 @@ void Topology::bind_process(std::span<const int> cpus) const {
   }
 }
 
+std::vector<int> Topology::cpus_other_than(std::span<const int> used) const {
+  std::vector<int> out;
+  for (int cpu : cpus()) {
+    if (std::find(used.begin(), used.end(), cpu) == used.end()) out.push_back(cpu);
+  }
+  return out;
+}
+
 std::vector<int> Topology::thread_binding() const {
   impl_->require_this_machine("reading a thread's binding");
   Bitmap set = new_bitmap();

@@ -63,6 +63,8 @@ class Topology {
   void bind_process(std::span<const int> cpus) const;
   // The CPUs the calling thread may run on, read back from the kernel, ascending.
   std::vector<int> thread_binding() const;
+  // The allowed CPUs not in `used`, ascending: where the harness and a server keep off a cell.
+  std::vector<int> cpus_other_than(std::span<const int> used) const;
 
  private:
   struct Impl;

@@ -184,11 +184,8 @@ class RedisWork final : public ConversationWork {
   // A CPU none of the workers is bound to, else theirs (shared); empty under placement none.
   static std::vector<int> server_cpus(const std::vector<int>& unit_cpus) {
     if (unit_cpus.empty()) return {};
-    const std::vector<int>& allowed = Topology::here().cpus();
-    for (int cpu : allowed) {
-      if (std::find(unit_cpus.begin(), unit_cpus.end(), cpu) == unit_cpus.end()) return {cpu};
-    }
-    return allowed;
+    const std::vector<int> spare = Topology::here().cpus_other_than(unit_cpus);
+    return spare.empty() ? Topology::here().cpus() : std::vector<int>{spare.front()};
   }
 
   Workload workload_;
