@@ -61,6 +61,19 @@ TEST_P(IpcTest, EveryChannelMovesMessagesIntactAtSmallOddAndLargeSizes) {
   }
 }
 
+// Both ends bound to one CPU: a shm waiter sleeps at once rather than spin through the slice
+// its peer needs, and the row says so (fibers never spin: they yield to each other).
+TEST_P(IpcTest, ShmOnOneCpuDoesNotSpin) {
+  const Record r = run({{"channel", "shm"}, {"mode", "pingpong"}, {"round_trips", "500"}, {"placement", "same"}});
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  const bool cooperative = catalog_.runner(GetParam())->worker_host() == WorkerHost::kSharedThreads;
+  EXPECT_EQ(r.message.find("shm: no spinning, both ends are bound to CPU") != std::string::npos, !cooperative)
+      << r.message;
+  const Record unpinned = run({{"channel", "shm"}, {"mode", "pingpong"}, {"round_trips", "500"}});
+  ASSERT_EQ(unpinned.status, Status::kOk) << unpinned.message;
+  EXPECT_EQ(unpinned.message.find("no spinning"), std::string::npos) << unpinned.message;
+}
+
 TEST_P(IpcTest, DamagedStreamsAreInvalid) {
   const std::map<std::string, std::string> says = {
       {"corrupt", "checksum mismatch"}, {"drop", "expected message"}, {"duplicate", "expected message"}};
