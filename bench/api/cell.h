@@ -72,6 +72,9 @@ struct Record {
   std::string host;
   std::string cpus;                        // the CPUs the cell's workers were bound to; empty under none
   std::optional<uint64_t> cpu_migrations;  // moves between CPUs of the cell's threads, measured phase
+  std::optional<double> other_cpu_s;       // the cell's CPUs busy with something else, measured phase
+  std::optional<double> steal_s;           // the cell's CPUs taken by a hypervisor, measured phase
+  std::optional<double> interfered;        // set on a repetition set aside for interference: the fraction
 };
 
 Record record_for(const Cell& cell, int repetition);

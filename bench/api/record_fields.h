@@ -65,6 +65,13 @@ inline constexpr RecordField kRecordFields[] = {
      &Record::cpus},
     {"cpu_migrations", "count", "moves of the cell's threads between CPUs in the measured phase; empty when unreadable",
      &Record::cpu_migrations},
+    {"other_cpu_s", "s",
+     "CPU time used on the cell's CPUs by anything outside the cell during the measured phase (/proc/stat)",
+     &Record::other_cpu_s},
+    {"steal_s", "s", "time a hypervisor took the cell's CPUs away during the measured phase (/proc/stat)",
+     &Record::steal_s},
+    {"interfered", "fraction",
+     "set only on a repetition set aside: (other_cpu_s + steal_s) / (wall_s x the cell's CPUs)", &Record::interfered},
 };
 
 // The field named `name`, found while compiling: a name that is no column stops the build.
