@@ -132,8 +132,7 @@ class FiberRunner final : public Runner {
   // calling thread, with the clock running.
   static RunOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
     std::vector<WorkerResult> results(n);
-    const Usage before = usage_of_self();
-    const int64_t start = now_ns();
+    const PhaseStart start = PhaseStart::now();
     for (int round = 0; round < rounds; ++round) {
       FiberScheduler scheduler(stack_bytes);
       for (int i = 0; i < n; ++i) {
@@ -144,7 +143,7 @@ class FiberRunner final : public Runner {
       }
       scheduler.run();
     }
-    return outcome_since(start, before, std::move(results));
+    return outcome_since(start, std::move(results));
   }
 
   // The fiber threads are what is bound (one of them where creation is measured).

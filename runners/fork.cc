@@ -122,8 +122,7 @@ class ForkRunner final : public Runner {
     const std::string program = how == "fork" ? std::string() : noop_program();
     char* const argv[] = {const_cast<char*>(program.c_str()), nullptr};
     std::vector<pid_t> pids(n);
-    const Usage before = usage_of_self() + usage_of_children();
-    const int64_t start = now_ns();
+    const PhaseStart start = PhaseStart::now(/*children=*/true);
     for (int round = 0; round < rounds; ++round) {
       for (int i = 0; i < n; ++i) {
         pid_t pid = -1;
@@ -157,13 +156,9 @@ class ForkRunner final : public Runner {
         }
       }
     }
-    RunOutcome out;
-    out.wall_s = double(now_ns() - start) * 1e-9;
-    out.usage = (usage_of_self() + usage_of_children()) - before;
-    const pid_t self = getpid();
-    out.memory = sample_memory({&self, 1});
-    for (int i = 0; i < n; ++i) out.results.push_back(results[i]);
-    return out;
+    std::vector<WorkerResult> collected;
+    for (int i = 0; i < n; ++i) collected.push_back(results[i]);
+    return outcome_since(start, std::move(collected));
   }
 
   static int worker_main(TaskWork& work, const Cell& cell, TaskPhase& phase, int i) {

@@ -88,8 +88,7 @@ class PthreadRunner final : public Runner {
       run_guarded(*s->result, [&] { s->work->run(ctx, *s->result); });
       return nullptr;
     };
-    const Usage before = usage_of_self();
-    const int64_t start = now_ns();
+    const PhaseStart start = PhaseStart::now();
     for (int round = 0; round < rounds; ++round) {
       for (int i = 0; i < n; ++i) {
         starts[i] = {&work, &results[i], i, n};
@@ -100,7 +99,7 @@ class PthreadRunner final : public Runner {
       }
       for (int i = 0; i < n; ++i) pthread_join(threads[i], nullptr);
     }
-    return outcome_since(start, before, std::move(results));
+    return outcome_since(start, std::move(results));
   }
 };
 

@@ -46,8 +46,7 @@ class SerialRunner final : public Runner {
     const pid_t self = getpid();
     MigrationCount migrations;
     migrations.start({&self, 1});
-    const Usage before = usage_of_self();
-    const int64_t start = now_ns();
+    const PhaseStart start = PhaseStart::now();
     for (int round = 0; round < rounds; ++round) {
       for (int i = 0; i < n; ++i) {
         if (!prepared[i]) continue;
@@ -55,7 +54,7 @@ class SerialRunner final : public Runner {
         run_guarded(results[i], [&] { work.run(ctx, results[i]); });
       }
     }
-    RunOutcome out = outcome_since(start, before, std::move(results));
+    RunOutcome out = outcome_since(start, std::move(results));
     out.cpu_migrations = migrations.stop();
     return out;
   }

@@ -72,12 +72,14 @@ RunOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<v
   // Every worker's thread exists now; this one only supervises, and is left out.
   MigrationCount migrations;
   migrations.start(pids, pid_t(syscall(SYS_gettid)));
+  const std::optional<CpuTimes> cpus_before = read_cpu_times();
   const Usage before = usage_of_self();
   release();
   wait_done(poll);
   RunOutcome out;
   out.cpu_migrations = migrations.stop();
   out.usage = usage_of_self() - before;
+  if (const auto cpus_after = read_cpu_times(); cpus_before && cpus_after) out.cpu_times = *cpus_after - *cpus_before;
   out.memory = sample_memory(pids);
   let_leave();
   out.wall_s = wall_s();
@@ -85,10 +87,21 @@ RunOutcome TaskPhase::measure(std::span<const pid_t> pids, const std::function<v
   return out;
 }
 
-RunOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results) {
+PhaseStart PhaseStart::now(bool children) {
+  PhaseStart s;
+  s.children = children;
+  s.cpu_times = read_cpu_times();
+  s.usage = children ? usage_of_self() + usage_of_children() : usage_of_self();
+  s.ns = versus::now_ns();
+  return s;
+}
+
+RunOutcome outcome_since(const PhaseStart& start, std::vector<WorkerResult> results) {
   RunOutcome out;
-  out.wall_s = double(now_ns() - start_ns) * 1e-9;
-  out.usage = usage_of_self() - before;
+  out.wall_s = double(now_ns() - start.ns) * 1e-9;
+  const PhaseStart end = PhaseStart::now(start.children);
+  out.usage = end.usage - start.usage;
+  if (start.cpu_times && end.cpu_times) out.cpu_times = *end.cpu_times - *start.cpu_times;
   const pid_t self = getpid();
   out.memory = sample_memory({&self, 1});
   out.results = std::move(results);

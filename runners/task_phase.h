@@ -72,9 +72,18 @@ class TaskPhase {
 
 namespace versus {
 
-// The outcome of workers run one after another in this process, timed from `start_ns` and
-// `before` to now: wall time, this process's CPU use, its memory.
-RunOutcome outcome_since(int64_t start_ns, const Usage& before, std::vector<WorkerResult> results);
+// The readings a measured phase starts from, taken just before its clock starts.
+struct PhaseStart {
+  int64_t ns = 0;
+  bool children = false;              // whether `usage` counts the reaped children's too
+  Usage usage;                        // this process's, and with `children` its reaped children's
+  std::optional<CpuTimes> cpu_times;  // the machine's CPUs
+  static PhaseStart now(bool children = false);
+};
+
+// The outcome of workers run in this process (and, when `start` counted them, in children it
+// reaped), timed from `start` to now: wall time, CPU use, the CPUs' clocks, this process's memory.
+RunOutcome outcome_since(const PhaseStart& start, std::vector<WorkerResult> results);
 
 // A task a runner builds around the work of another shape (conversations, multiplexed
 // descriptors) to use the task machinery: the harness checks that work itself, not this.

@@ -20,6 +20,10 @@ struct Cell {
   int repetitions = 1;
   int warmup = 0;        // discarded repetitions before the first measured one
   double timeout_s = 0;  // limit for each repetition's child process
+  // A repetition whose CPUs went to something else for more than this share of their time is
+  // set aside and run again, up to `retries` times (reports/SCHEMA.md, `interfered`).
+  double interference_limit = 0.05;
+  int retries = 2;
   int repetition = 0;    // in a repetition's own process: which one it runs (0-based; warm-ups run as 0)
   // In a repetition's own process: the CPU of each unit the runner places (placed_units in
   // bench/api/runner.h), from the placement plan; empty under placement=none.

@@ -12,6 +12,7 @@
 
 #include "bench/api/cell.h"
 #include "bench/api/conversation.h"
+#include "bench/sys/interference.h"
 #include "bench/sys/measure.h"
 #include "bench/api/multiplex.h"
 #include "bench/api/params.h"
@@ -36,6 +37,7 @@ struct RunOutcome {
   std::optional<double> setup_s;                    // multiplex shape: set-up before the first round
   std::optional<uint64_t> syscalls;                 // multiplex shape: system calls the runner made
   std::optional<uint64_t> cpu_migrations;           // moves of the cell's threads between CPUs, measured phase
+  std::optional<CpuTimes> cpu_times;                // every CPU's busy and stolen time over the measured phase
   std::optional<ProgramMeasures> program_measures;  // set only by a runner with a program of its own
 };
 

@@ -22,6 +22,8 @@ struct RunOptions {
   std::string preset;
   std::string out;
   std::optional<double> cell_timeout;
+  std::optional<double> interference_limit;
+  std::optional<int> retries;
   std::string shard;   // "K/N"
   std::string resume;  // an output folder to complete
   bool quiet = false;

@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out, "output folder (default results/run-DATE-TIME)");
   run_cmd->add_option("--cell-timeout", run.cell_timeout,
                       "time limit in seconds for each repetition (default: scaled by the cell's work)");
+  run_cmd->add_option("--interference-limit", run.interference_limit,
+                      "set a repetition aside and run it again when something else took more than this share of "
+                      "its CPUs' time (default 0.05; a preset may say)");
+  run_cmd->add_option("--retries", run.retries,
+                      "times a repetition set aside for interference is run again (default 2; a preset may say)");
   run_cmd->add_option("--shard", run.shard, "K/N: run only the K-th of N deterministic parts of the matrix");
   run_cmd->add_option("--resume", run.resume, "OUT: run the cells of OUT's matrix not yet complete in OUT/results.csv");
   run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");

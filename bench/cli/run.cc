@@ -64,7 +64,7 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
     if (!o.scenarios.empty() || !o.runners.empty() || !o.workers.empty()) {
       throw UsageError(
           "--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
-          "--workers, or drop --preset (--set, --repetitions and --cell-timeout may go with a preset)");
+          "--workers, or drop --preset (--set, --repetitions, --cell-timeout, --interference-limit and --retries may go with a preset)");
     }
     spec = load_preset(o.preset);
     apply_overrides(spec, o.sets, catalog);
@@ -75,6 +75,8 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
     spec.blocks.push_back(block);
   }
   if (o.repetitions) spec.repetitions = *o.repetitions;
+  if (o.interference_limit) spec.interference_limit = *o.interference_limit;
+  if (o.retries) spec.retries = *o.retries;
   if (o.cell_timeout) {
     if (!std::isfinite(*o.cell_timeout) || *o.cell_timeout <= 0) {
       throw UsageError(fmt::format("--cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0",
@@ -122,7 +124,8 @@ std::vector<Cell> cells_to_run(const std::vector<Cell>& matrix, const std::optio
 
 bool any_matrix_option(const RunOptions& o) {
   return !o.scenarios.empty() || !o.runners.empty() || !o.workers.empty() || !o.sets.empty() || o.repetitions ||
-         !o.preset.empty() || !o.out.empty() || o.cell_timeout || !o.shard.empty() || !o.benchmark_args.empty();
+         !o.preset.empty() || !o.out.empty() || o.cell_timeout || o.interference_limit ||
+         o.retries || !o.shard.empty() || !o.benchmark_args.empty();
 }
 
 // Notes a resumption in env.json, keeping what the first start recorded.

@@ -121,7 +121,20 @@ class Engine {
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
-      r = measure(*s.cell, repetition);
+      r = measure(*s.cell, repetition, /*warm_up=*/true);
+      r.host = options_.host;
+      // Every attempt keeps its row: one set aside is a measurement of a busy machine, and says so.
+      for (int retry = 1; r.interfered && retry <= s.cell->retries && !interrupt_signal(); ++retry) {
+        note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else; run again ({} of {})",
+                            *r.interfered * 100, retry, s.cell->retries));
+        s.pending.push_back(r);
+        r = measure(*s.cell, repetition, /*warm_up=*/false);
+        r.host = options_.host;
+      }
+      if (r.interfered) {
+        note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else, and so in every attempt",
+                            *r.interfered * 100));
+      }
     }
     r.host = options_.host;
     if (interrupt_signal()) {
@@ -156,11 +169,11 @@ class Engine {
 
   // Runs the warm-up and then the measured repetition. Whatever goes wrong becomes the row's
   // status: nothing thrown here may leave Google Benchmark's loop unfinished.
-  Record measure(const Cell& cell, int repetition) {
+  Record measure(const Cell& cell, int repetition, bool warm_up) {
     try {
       // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
       // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
-      for (int w = 0; repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
+      for (int w = 0; warm_up && repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
         (void)execute_repetition(catalog_, cell, 0);
       }
       return execute_repetition(catalog_, cell, repetition);
@@ -171,6 +184,8 @@ class Engine {
       return r;
     }
   }
+
+  static void note(Record& r, const std::string& what) { r.message += (r.message.empty() ? "" : "; ") + what; }
 
   // Hands Google Benchmark one repetition. Its ComputeStats, aggregating a cell's repetitions,
   // aborts the whole process unless every run reports the same iteration count, errored ones

@@ -170,6 +170,8 @@ nlohmann::json spec_to_json(const MatrixSpec& spec) {
   return {{"repetitions", spec.repetitions},
           {"warmup", spec.warmup},
           {"cell_timeout", spec.cell_timeout_s},
+          {"interference_limit", spec.interference_limit},
+          {"retries", spec.retries},
           {"benchmark_args", spec.benchmark_args},
           {"blocks", blocks}};
 }
@@ -180,6 +182,8 @@ MatrixSpec spec_from_json(const nlohmann::json& j) {
   spec.cell_timeout_s = j.at("cell_timeout").get<double>();
   // Folders written before these keys existed resume with neither.
   spec.warmup = j.value("warmup", 0);
+  spec.interference_limit = j.value("interference_limit", MatrixSpec{}.interference_limit);
+  spec.retries = j.value("retries", MatrixSpec{}.retries);
   spec.benchmark_args = j.value("benchmark_args", std::vector<std::string>{});
   for (const auto& b : j.at("blocks")) {
     MatrixBlock block;
@@ -220,6 +224,16 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
                     "each cell's default)",
                     spec.cell_timeout_s));
   }
+  if (!std::isfinite(spec.interference_limit) || spec.interference_limit <= 0 || spec.interference_limit > 1) {
+    throw UsageError(fmt::format(
+        "interference-limit: '{}' is not accepted; accepted: a fraction of the cell's CPU time above 0 and at most 1 "
+        "(default 0.05)",
+        spec.interference_limit));
+  }
+  if (spec.retries < 0 || spec.retries > 10) {
+    throw UsageError(
+        fmt::format("retries: '{}' is not accepted; accepted: an integer from 0 to 10 (default 2)", spec.retries));
+  }
   if (spec.blocks.empty())
     throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
   std::vector<Cell> cells;
@@ -244,6 +258,8 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
                 c.repetitions = spec.repetitions;
                 c.warmup = spec.warmup;
                 c.timeout_s = spec.cell_timeout_s;
+                c.interference_limit = spec.interference_limit;
+                c.retries = spec.retries;
                 if (ids.insert(c.id()).second) cells.push_back(std::move(c));
               }
             }

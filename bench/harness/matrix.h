@@ -30,6 +30,8 @@ struct MatrixSpec {
   int repetitions = 5;
   int warmup = 0;             // repetitions run and discarded before a cell's first measured one
   double cell_timeout_s = 0;  // 0: each cell's default
+  double interference_limit = 0.05;  // see Cell::interference_limit
+  int retries = 2;
   // Google Benchmark flags a preset asks for (say random interleaving); the command line's come after.
   std::vector<std::string> benchmark_args;
 };

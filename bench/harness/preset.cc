@@ -66,7 +66,8 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
   } catch (const toml::parse_error& e) {
     throw UsageError(fmt::format("{}:{}: {}", origin, e.source().begin.line, e.description()));
   }
-  reject_unknown(root, {"description", "repetitions", "warmup", "cell_timeout", "benchmark_args", "matrix"}, origin,
+  reject_unknown(root, {"description", "repetitions", "warmup", "cell_timeout", "interference_limit", "retries",
+                        "benchmark_args", "matrix"}, origin,
                  "the preset");
   MatrixSpec spec;
   if (auto* n = root.get("repetitions")) {
@@ -78,6 +79,16 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
     auto v = n->value<int64_t>();
     if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'warmup' takes an integer", where(origin, *n)));
     spec.warmup = static_cast<int>(*v);
+  }
+  if (auto* n = root.get("retries")) {
+    auto v = n->value<int64_t>();
+    if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'retries' takes an integer", where(origin, *n)));
+    spec.retries = static_cast<int>(*v);
+  }
+  if (auto* n = root.get("interference_limit")) {
+    auto v = n->value<double>();
+    if (!v) throw UsageError(fmt::format("{}: 'interference_limit' takes a number", where(origin, *n)));
+    spec.interference_limit = *v;
   }
   if (auto* n = root.get("benchmark_args")) {
     spec.benchmark_args = strings_of(*n, origin, "benchmark_args");

@@ -103,6 +103,14 @@ Record run_repetition(const Scenario& scenario, const Runner& runner, const Cell
     r.setup_s = out.setup_s;
     r.syscalls = out.syscalls;
     r.cpu_migrations = out.cpu_migrations;
+    if (out.cpu_times) {
+      // Under placement none the cell could have run on any CPU it was allowed.
+      const std::vector<int> cpus = plan.cpus().empty() ? Topology::here().cpus() : plan.cpus();
+      const Interference seen = interference_on(*out.cpu_times, cpus, out.usage.user_s + out.usage.sys_s, out.wall_s);
+      r.other_cpu_s = seen.other_cpu_s;
+      r.steal_s = seen.steal_s;
+      if (seen.fraction > cell.interference_limit) r.interfered = seen.fraction;
+    }
     for (size_t i = 0; i < out.results.size(); ++i) {
       if (out.results[i].failed) {
         r.status = Status::kFailed;
