@@ -13,6 +13,7 @@
 #include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 #include "bench/compare/stats.h"
+#include "bench/results/stability.h"
 
 namespace versus {
 
@@ -57,13 +58,24 @@ Grouped group(const RunResults& run) {
   return g;
 }
 
+// The values of the rows the cell's figures come from (bench/results/stability.h).
 std::vector<double> samples(const Group& g, const ComparableMeasure& m) {
   std::vector<double> out;
-  for (const Record* r : g.rows) {
-    if (r->status != Status::kOk) continue;
+  for (const Record* r : rows_used(g.rows)) {
     if (auto v = m.read(*r)) out.push_back(*v);
   }
   return out;
+}
+
+// What the cell's rows say of themselves on each side: set aside, unstable.
+void add_stability(CellComparison& c, const Group& base, const Group& cur) {
+  const Stability b = judge_stability(base.rows), n = judge_stability(cur.rows);
+  c.baseline_set_aside = b.set_aside;
+  c.current_set_aside = n.set_aside;
+  std::vector<std::string> parts;
+  if (b.unstable) parts.push_back("baseline: " + b.reason);
+  if (n.unstable) parts.push_back("current: " + n.reason);
+  c.unstable = join(parts, "; ");
 }
 
 std::string not_ok_summary(const Group& g) {
@@ -145,6 +157,7 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
   const double floor = ctx.settings.noise_floor * std::max(interquartile_range(x), interquartile_range(y));
   const double limit = std::max(std::log1p(ctx.settings.threshold), floor);
   c.margin = std::expm1(limit);
+  c.detectable = std::expm1(limit + (interval->high - interval->low) / 2);
   const double worse_low = sign > 0 ? interval->low : -interval->high;
   const double worse_high = sign > 0 ? interval->high : -interval->low;
   if (worse_low > limit) c.verdict = Verdict::kRegressed;
@@ -195,6 +208,7 @@ std::vector<CellComparison> judge_cell(const std::string& cell, const Group& bas
         c->verdict = Verdict::kImproved;
         c->note = "ok now; the baseline had " + not_ok_summary(base);
       }
+      add_stability(*c, base, cur);
       out.push_back(std::move(*c));
     }
   }

@@ -82,6 +82,11 @@ struct CellComparison {
   std::optional<double> change_low, change_high;          // the confidence interval of that change
   std::optional<double> p_value;                          // two-sided Mann-Whitney U
   std::optional<double> margin;                           // the change a verdict must exceed, as a fraction
+  // The smallest slowdown this comparison would have flagged: the margin plus half the interval's
+  // width, as a fraction. What the gate can see in this cell.
+  std::optional<double> detectable;
+  int baseline_set_aside = 0, current_set_aside = 0;  // rows left out for interference
+  std::string unstable;                               // "current: two groups 1.90x apart (...)", or ""
   std::string note;                                       // why, when the numbers alone do not say
 };
 

@@ -47,6 +47,22 @@ std::string interval_text(const CellComparison& c) {
   return c.change_low ? fmt::format("[{}, {}]", percent(c.change_low), percent(c.change_high)) : "-";
 }
 
+std::string detectable_text(const CellComparison& c) {
+  return c.detectable ? fmt::format("{:.1f}%", 100 * *c.detectable) : "-";
+}
+
+// The note, with what the rows say of themselves: rows set aside, an unstable side.
+std::string full_note(const CellComparison& c) {
+  std::vector<std::string> parts;
+  if (!c.note.empty()) parts.push_back(c.note);
+  if (c.baseline_set_aside + c.current_set_aside > 0) {
+    parts.push_back(fmt::format("set aside for interference: {} in the baseline, {} now", c.baseline_set_aside,
+                                c.current_set_aside));
+  }
+  if (!c.unstable.empty()) parts.push_back("unstable, " + c.unstable);
+  return join(parts, "; ");
+}
+
 std::string p_text(const std::optional<double>& p) { return p ? fmt::format("{:.3g}", *p) : "-"; }
 
 std::string counts_text(const Comparison& c) {
@@ -74,15 +90,18 @@ class ConsoleReporter final : public ComparisonReporter {
       out += fmt::format("warning: the machines differ: {}{}\n", d,
                          c.settings.ignore_env ? " (judged anyway: --ignore-env)" : " (verdicts: incomparable)");
     }
-    out += fmt::format("\n{:<12} {:>8} {:>18} {:>8} {:>12} {:>12} {:>7}  {}\n", "verdict", "change", "interval", "p",
-                       "baseline", "current", "n", "cell [measure]  note");
+    out += fmt::format("\n{:<12} {:>8} {:>18} {:>8} {:>12} {:>12} {:>7} {:>10}  {}\n", "verdict", "change",
+                       "interval", "p", "baseline", "current", "n", "detectable", "cell [measure]  note");
     for (const CellComparison* x : by_severity(c)) {
-      out += fmt::format("{:<12} {:>8} {:>18} {:>8} {:>12} {:>12} {:>7}  {} [{}]{}\n", verdict_name(x->verdict),
+      const std::string note = full_note(*x);
+      out += fmt::format("{:<12} {:>8} {:>18} {:>8} {:>12} {:>12} {:>7} {:>10}  {} [{}]{}\n", verdict_name(x->verdict),
                          percent(x->change), interval_text(*x), p_text(x->p_value),
                          value_text(x->baseline_median, x->measure), value_text(x->current_median, x->measure),
-                         fmt::format("{}/{}", x->baseline_n, x->current_n), x->cell, x->measure,
-                         x->note.empty() ? "" : "  " + x->note);
+                         fmt::format("{}/{}", x->baseline_n, x->current_n), detectable_text(*x), x->cell, x->measure,
+                         note.empty() ? "" : "  " + note);
     }
+    out += "\ndetectable: the smallest slowdown this comparison would flag in the cell (its margin plus half its "
+           "interval)\n";
     out += fmt::format("\n{}: {}\n", c.regressed() ? "REGRESSED" : "ok", counts_text(c));
     return out;
   }
@@ -108,15 +127,18 @@ class MarkdownReporter final : public ComparisonReporter {
       out += fmt::format("> **The machines differ:** {}{}\n\n", md_cell(d),
                          c.settings.ignore_env ? " (judged anyway)" : "; verdicts are incomparable");
     }
-    out += "| verdict | cell | measure | baseline median | current median | change | interval | p | n | note |\n";
-    out += "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
+    out += "| verdict | cell | measure | baseline median | current median | change | interval | p | n | detectable | note |\n";
+    out += "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
     for (const CellComparison* x : by_severity(c)) {
       const std::string verdict = x->verdict == Verdict::kRegressed ? "**regressed**" : verdict_name(x->verdict);
-      out += fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {}/{} | {} |\n", verdict, md_cell(x->cell),
-                         x->measure, value_text(x->baseline_median, x->measure),
+      out += fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {} | {}/{} | {} | {} |\n", verdict,
+                         md_cell(x->cell), x->measure, value_text(x->baseline_median, x->measure),
                          value_text(x->current_median, x->measure), percent(x->change), interval_text(*x),
-                         p_text(x->p_value), x->baseline_n, x->current_n, md_cell(x->note));
+                         p_text(x->p_value), x->baseline_n, x->current_n, detectable_text(*x),
+                         md_cell(full_note(*x)));
     }
+    out += "\n*detectable*: the smallest slowdown this comparison would flag in the cell (its margin plus half "
+           "its interval).\n";
     return out;
   }
 };
@@ -159,6 +181,10 @@ class JsonReporter final : public ComparisonReporter {
                             {"change_high", optional_json(x.change_high)},
                             {"p_value", optional_json(x.p_value)},
                             {"margin", optional_json(x.margin)},
+                            {"detectable", optional_json(x.detectable)},
+                            {"baseline_set_aside", x.baseline_set_aside},
+                            {"current_set_aside", x.current_set_aside},
+                            {"unstable", x.unstable.empty() ? nlohmann::json() : nlohmann::json(x.unstable)},
                             {"note", x.note}});
     }
     return j.dump(2) + "\n";
