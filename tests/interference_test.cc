@@ -161,8 +161,16 @@ TEST_F(Retries, ARepetitionSetAsideKeepsItsRowBesideTheOneRunAgain) {
     EXPECT_EQ(r.result, first.result) << "each attempt checked its own answer";
   }
   EXPECT_NE(first.message.find("run again (1 of 1)"), std::string::npos) << first.message;
-  EXPECT_NE(again.message.find("in every attempt"), std::string::npos) << again.message;
+  EXPECT_NE(again.message.find(", in every attempt"), std::string::npos) << again.message;
   EXPECT_NE(ran.output.find("(2 set aside)"), std::string::npos) << ran.output;
+  // merge keeps a repetition's attempts from one input, and still refuses it from two.
+  const auto merged = dir_ / "merged";
+  const Ran merging = versus("merge " + out.string() + " -o " + merged.string());
+  ASSERT_EQ(merging.code, 0) << merging.output;
+  EXPECT_EQ(read_csv_file((merged / "results.csv").string()).rows.size(), 2u);
+  const Ran twice = versus("merge " + out.string() + " " + out.string() + " -o " + (dir_ / "twice").string());
+  EXPECT_EQ(twice.code, 2) << twice.output;
+  EXPECT_NE(twice.output.find("and again in"), std::string::npos) << twice.output;
   // No retries asked: the one attempt is marked and kept.
   const auto once = dir_ / "once";
   ASSERT_EQ(versus(cell + " --retries 0 --out " + once.string()).code, 0);

@@ -82,7 +82,9 @@ int merge_command(const MergeOptions& options) {
     throw UsageError(fmt::format("merge: {} already holds results (results.csv); choose another -o", out.string()));
   }
   std::vector<Record> rows;
-  std::map<std::pair<std::string, int>, std::string> origin;  // (cell, repetition) -> where first seen
+  // (cell, repetition) -> the input and line where first seen. One input may hold a repetition
+  // more than once: the attempts set aside for interference, then the one run again.
+  std::map<std::pair<std::string, int>, std::pair<std::string, std::string>> origin;
   nlohmann::json sources = nlohmann::json::array();
   std::optional<std::string> first_machine;
   struct Recorded {
@@ -117,12 +119,12 @@ int merge_command(const MergeOptions& options) {
     for (size_t i = 0; i < table.rows.size(); ++i) {
       Record r = record_from_row(table, i, csv.string());
       const std::string here = fmt::format("{}:{}", csv.string(), table.row_lines[i]);
-      auto [it, fresh] = origin.emplace(std::make_pair(r.cell, r.repetition), here);
-      if (!fresh) {
+      auto [it, fresh] = origin.emplace(std::make_pair(r.cell, r.repetition), std::make_pair(csv.string(), here));
+      if (!fresh && it->second.first != csv.string()) {
         throw UsageError(
             fmt::format("merge: repetition {} of cell {} is in {} and again in {}; merge joins "
                         "disjoint results such as the shards of one matrix",
-                        r.repetition, r.cell, it->second, here));
+                        r.repetition, r.cell, it->second.second, here));
       }
       rows.push_back(std::move(r));
     }

@@ -132,8 +132,8 @@ class Engine {
         r.host = options_.host;
       }
       if (r.interfered) {
-        note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else, and so in every attempt",
-                            *r.interfered * 100));
+        note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else{}", *r.interfered * 100,
+                            s.cell->retries > 0 ? ", in every attempt" : ""));
       }
     }
     r.host = options_.host;

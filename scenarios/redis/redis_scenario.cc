@@ -13,6 +13,7 @@
 #include "bench/api/conversation.h"
 #include "bench/sys/measure.h"
 #include "bench/sys/shared_mapping.h"
+#include "bench/sys/interference.h"
 #include "scenarios/redis/server.h"
 #include "scenarios/redis/setup_client.h"
 #include "scenarios/redis/workload.h"
@@ -75,6 +76,11 @@ class RedisWork final : public ConversationWork {
       if (cell.params.str("server_cpu") == "auto") options.cpus = server_cpus(cell.unit_cpus);
       server_placed_ = !options.cpus.empty();
       server_.start(options);
+      // The server's CPU time is the cell's own where it shares the cell's CPUs (not interference).
+      const bool apart = server_placed_ && std::none_of(options.cpus.begin(), options.cpus.end(), [&](int cpu) {
+        return std::find(cell.unit_cpus.begin(), cell.unit_cpus.end(), cpu) != cell.unit_cpus.end();
+      });
+      if (!apart) server_counted_.emplace(server_.pid());
       host_ = "127.0.0.1";
       port_ = server_.port();
     } else {
@@ -191,6 +197,7 @@ class RedisWork final : public ConversationWork {
   Workload workload_;
   EmbeddedServer server_;
   bool server_placed_ = false;
+  std::optional<CountedAsCell> server_counted_;
   std::string host_;
   int port_ = 0;
   SharedArray<ConnectionStats> stats_;  // by connection
