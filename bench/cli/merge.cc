@@ -82,9 +82,9 @@ int merge_command(const MergeOptions& options) {
     throw UsageError(fmt::format("merge: {} already holds results (results.csv); choose another -o", out.string()));
   }
   std::vector<Record> rows;
-  // (cell, repetition) -> the input and line where first seen. One input may hold a repetition
-  // more than once: the attempts set aside for interference, then the one run again.
-  std::map<std::pair<std::string, int>, std::pair<std::string, std::string>> origin;
+  // (cell, repetition) -> the input (its index) and line where first seen. One input may hold a
+  // repetition more than once: the attempts set aside for interference, then the one run again.
+  std::map<std::pair<std::string, int>, std::pair<size_t, std::string>> origin;
   nlohmann::json sources = nlohmann::json::array();
   std::optional<std::string> first_machine;
   struct Recorded {
@@ -93,8 +93,8 @@ int merge_command(const MergeOptions& options) {
   };
   std::optional<Recorded> first_matrix;
   std::vector<std::string> unrecorded;  // inputs with no matrix.json beside them
-  for (const auto& input : options.inputs) {
-    const fs::path csv = results_csv_of(input);
+  for (size_t input_index = 0; input_index < options.inputs.size(); ++input_index) {
+    const fs::path csv = results_csv_of(options.inputs[input_index]);
     const CsvTable table = read_csv_file(csv.string());
     check_results_header(table, csv.string(), OlderHeader::kAccept);
     const auto matrix = recorded_matrix(csv);
@@ -119,8 +119,8 @@ int merge_command(const MergeOptions& options) {
     for (size_t i = 0; i < table.rows.size(); ++i) {
       Record r = record_from_row(table, i, csv.string());
       const std::string here = fmt::format("{}:{}", csv.string(), table.row_lines[i]);
-      auto [it, fresh] = origin.emplace(std::make_pair(r.cell, r.repetition), std::make_pair(csv.string(), here));
-      if (!fresh && it->second.first != csv.string()) {
+      auto [it, fresh] = origin.emplace(std::make_pair(r.cell, r.repetition), std::make_pair(input_index, here));
+      if (!fresh && it->second.first != input_index) {
         throw UsageError(
             fmt::format("merge: repetition {} of cell {} is in {} and again in {}; merge joins "
                         "disjoint results such as the shards of one matrix",
