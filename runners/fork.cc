@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -94,15 +95,14 @@ class ForkRunner final : public Runner {
 
   // The tiny program vfork and posix_spawn start: built beside the versus binary.
   static std::string noop_program() {
-    char self[4096] = {};
-    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    std::string dir = len > 0 ? std::string(self, size_t(len)) : std::string(".");
-    dir.erase(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/'));
-    for (const char* candidate : {"/versus-noop", "/../versus-noop"}) {
-      if (access((dir + candidate).c_str(), X_OK) == 0) return dir + candidate;
+    const std::string self = executable_path();
+    const std::filesystem::path dir = std::filesystem::path(self.empty() ? "./versus" : self).parent_path();
+    for (const auto& candidate : {dir / "versus-noop", dir.parent_path() / "versus-noop"}) {
+      if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
     }
-    return dir + "/versus-noop";
+    return (dir / "versus-noop").string();
   }
+
 
   // In a function of its own: the child shares this stack frame until it execs, and the caller's
   // loop variables must not live in it.

@@ -11,9 +11,12 @@
 #include <fstream>
 #include <string>
 #include <vector>
+#include <map>
 #include <optional>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "bench/results/csv.h"
 #include "bench/results/schema.h"
 #include "versus_binary.h"
 
@@ -157,6 +160,52 @@ increments = [200000]
   EXPECT_EQ(cmp.code, 0) << cmp.output;
   EXPECT_NE(cmp.output.find("ok: "), std::string::npos) << cmp.output;
   EXPECT_EQ(cmp.output.find("incomparable"), std::string::npos) << "same machine, enough repetitions\n" << cmp.output;
+}
+
+// --ab: two builds (here one build twice) measured in turns; each side a results folder of its
+// own, every repetition of every cell on both, and compare reads the pair.
+TEST_F(CompareCliTest, AbRunWritesBothSidesRepetitionByRepetition) {
+  const fs::path out = dir_ / "ab";
+  const std::string matrix = "--scenario cpu --runner serial,pthread --workers 1 --set count=20000 --repetitions 3";
+  const Ran ran = versus(fmt::format("run --ab {} {} --quiet --out {}", VERSUS_BINARY, matrix, out.string()));
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  for (const char* side : {"old", "new"}) {
+    const CsvTable t = read_csv_file((out / side / "results.csv").string());
+    ASSERT_EQ(t.rows.size(), 6u) << side;
+    std::map<std::string, std::set<int>> repetitions;
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      const Record r = record_from_row(t, i, side);
+      EXPECT_EQ(r.status, Status::kOk) << r.message;
+      EXPECT_EQ(r.result, 1472u) << "primes in [1000000, 1020000)";
+      repetitions[r.runner].insert(r.repetition);
+    }
+    EXPECT_EQ(repetitions["serial"], (std::set<int>{0, 1, 2})) << side;
+    EXPECT_EQ(repetitions["pthread"], (std::set<int>{0, 1, 2})) << side;
+    std::ifstream env_in(out / side / "env.json");
+    const nlohmann::json env = nlohmann::json::parse(env_in);
+    EXPECT_EQ(env["ab"]["role"], side);
+    EXPECT_TRUE(env.contains("cpu_model"));
+  }
+  EXPECT_FALSE(fs::exists(out / ".invocation")) << "the scratch folder of one invocation is removed";
+  const Ran cmp = versus(fmt::format("compare {} {}", (out / "old").string(), (out / "new").string()));
+  EXPECT_NE(cmp.code, 2) << cmp.output;
+  // A build that cannot run the cell leaves failed rows saying so, and the run goes on.
+  const fs::path failing = dir_ / "ab-false";
+  const Ran against_false = versus(fmt::format("run --ab /bin/false {} --quiet --out {}", matrix, failing.string()));
+  ASSERT_EQ(against_false.code, 0) << against_false.output;
+  const CsvTable old_rows = read_csv_file((failing / "old" / "results.csv").string());
+  ASSERT_EQ(old_rows.rows.size(), 6u);
+  const Record r = record_from_row(old_rows, 0, "old");
+  EXPECT_EQ(r.status, Status::kFailed);
+  EXPECT_NE(r.message.find("the old build (/bin/false) exited with status 1"), std::string::npos) << r.message;
+  EXPECT_EQ(read_csv_file((failing / "new" / "results.csv").string()).rows.size(), 6u);
+  // No such build: refused before anything is written.
+  const fs::path missing = dir_ / "ab-missing";
+  const Ran refused = versus(fmt::format("run --ab {} {} --quiet --out {}", (dir_ / "nope").string(), matrix,
+                                         missing.string()));
+  EXPECT_EQ(refused.code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("not an executable file"), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(missing));
 }
 
 }  // namespace

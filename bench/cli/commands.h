@@ -26,6 +26,7 @@ struct RunOptions {
   std::optional<int> retries;
   std::string shard;   // "K/N"
   std::string resume;  // an output folder to complete
+  std::string ab;      // another build of versus to measure beside this one, cell by cell
   bool quiet = false;
   std::vector<std::string> benchmark_args;  // --benchmark_* flags, for Google Benchmark
 };

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
                       "times a repetition set aside for interference is run again (default 2; a preset may say)");
   run_cmd->add_option("--shard", run.shard, "K/N: run only the K-th of N deterministic parts of the matrix");
   run_cmd->add_option("--resume", run.resume, "OUT: run the cells of OUT's matrix not yet complete in OUT/results.csv");
+  run_cmd->add_option("--ab", run.ab,
+                      "OLD: measure the matrix under the build OLD and under this one, taking turns cell by cell "
+                      "and repetition by repetition; writes OUT/old and OUT/new for versus compare");
   run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");
 
   MergeOptions merge;

@@ -10,8 +10,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/harness/ab.h"
 #include "bench/harness/engine.h"
 #include "bench/sys/limits.h"
+#include "bench/sys/process.h"
 #include "bench/harness/resume.h"
 #include "bench/harness/env.h"
 #include "bench/harness/isolate.h"
@@ -145,6 +147,10 @@ void record_resume(const fs::path& env_path, const std::vector<std::string>& com
 
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
   const bool resuming = !options.resume.empty();
+  if (!options.ab.empty()) {
+    if (resuming) throw UsageError("--ab and --resume do not go together: an A/B run is run again whole");
+    check_ab_binary(options.ab);
+  }
   RunPlan plan;
   fs::path out;
   if (resuming) {
@@ -179,6 +185,14 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
                cells.size());
     cells = std::move(state.todo);
     earlier = std::move(state.kept);
+  } else if (!options.ab.empty()) {
+    for (const char* side : {"old", "new"}) {
+      if (fs::exists(out / side / "results.csv")) {
+        throw UsageError(fmt::format("{} already holds results ({}/results.csv); choose another --out so nothing is "
+                                     "overwritten",
+                                     out.string(), side));
+      }
+    }
   } else if (fs::exists(csv)) {
     throw UsageError(
         fmt::format("{} already holds results (results.csv); choose another --out so nothing is "
@@ -188,6 +202,25 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
 
   int rows = 0;
   for (const auto& c : cells) rows += c.repetitions;
+  if (!options.ab.empty()) {
+    install_interrupt_handlers();
+    fmt::print("versus: A/B of {} cells, {} repetitions each side, {} against this build; writing {}\n", cells.size(),
+               rows, options.ab, out.string());
+    std::fflush(stdout);
+    try {
+      const int stopped_by =
+          run_ab(plan, cells, {options.ab, executable_path(), out, options.quiet});
+      if (stopped_by) {
+        fmt::print(stderr, "versus: A/B interrupted; the rows measured so far are in {}/old and {}/new\n",
+                   out.string(), out.string());
+        return 128 + stopped_by;
+      }
+    } catch (const std::system_error& e) {
+      fmt::print(stderr, "versus: {} (rows written so far are kept in {})\n", e.what(), out.string());
+      return 1;
+    }
+    return 0;
+  }
   try {
     if (resuming) {
       record_resume(out / "env.json", command_line);

@@ -56,6 +56,8 @@ void install_interrupt_handlers() {
 
 int interrupt_signal() { return g_signal.load(); }
 
+int interrupt_wake_fd() { return g_wake_pipe[0]; }
+
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
   Child child = Child::run(
       [&](int output_fd) {

@@ -31,5 +31,7 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
 // descendants, so orphans of a cell are ours to find and kill.
 void install_interrupt_handlers();
 int interrupt_signal();  // 0 until SIGINT or SIGTERM arrived
+// Becomes readable once one of those signals arrived (never read from): for a wait to wake on.
+int interrupt_wake_fd();
 
 }  // namespace versus

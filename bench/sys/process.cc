@@ -91,4 +91,10 @@ int kill_descendants() {
   return found;
 }
 
+std::string executable_path() {
+  char self[4096] = {};
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  return len > 0 ? std::string(self, size_t(len)) : std::string();
+}
+
 }  // namespace versus

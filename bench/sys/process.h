@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "bench/sys/child.h"
@@ -48,6 +49,9 @@ class ChildSet {
 // Makes this process the subreaper of its descendants (PR_SET_CHILD_SUBREAPER): an orphan below
 // it comes to it rather than to init, to be found by descendants() and reaped.
 void become_subreaper();
+
+// The path of this process's program (/proc/self/exe), or "" when it cannot be read.
+std::string executable_path();
 
 // Every living descendant of this process (after reaping those that ended). Only a subreaper
 // sees the orphans of its children.
