@@ -11,6 +11,7 @@
 #include "runners/multiplex_drivers.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
+#include "runners/test_delay.h"
 
 namespace versus {
 namespace {
@@ -52,7 +53,9 @@ class PthreadRunner final : public Runner {
         work.prepare(ctx);
       });
       phase.arrive_and_wait_start();
+      const int64_t work_start = now_ns();
       if (prepared && !phase.aborted()) run_guarded(result, [&] { work.run(ctx, result); });
+      test_delay(name(), work_start);
       phase.mark_finished(i);
       phase.arrive_done_and_wait_leave();
     };
