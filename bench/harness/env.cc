@@ -17,19 +17,13 @@
 #include <fmt/format.h>
 
 #include "bench/harness/build_info.h"
+#include "bench/sys/kernel_files.h"
 #include "bench/sys/placement.h"
 #include "bench/sys/python_interpreter.h"
 
 namespace versus {
 
 namespace {
-
-std::string read_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -41,15 +35,6 @@ std::string cpu_model() {
     }
   }
   return "unknown";
-}
-
-// The first line of a /sys file, or nothing when the kernel has no such file.
-std::optional<std::string> read_sys(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::string line;
-  std::getline(in, line);
-  return line;
 }
 
 nlohmann::json json_or_null(const std::optional<std::string>& value) {
@@ -147,7 +132,8 @@ int physical_cores() {
   std::set<std::pair<std::string, std::string>> cores;
   for (int cpu = 0; cpu < logical_cores(); ++cpu) {
     const std::string dir = fmt::format("/sys/devices/system/cpu/cpu{}/topology/", cpu);
-    const std::string pkg = read_line(dir + "physical_package_id"), core = read_line(dir + "core_id");
+    const std::string pkg = read_sys(dir + "physical_package_id").value_or(""),
+                      core = read_sys(dir + "core_id").value_or("");
     if (!core.empty()) cores.emplace(pkg, core);
   }
   return cores.empty() ? logical_cores() : static_cast<int>(cores.size());
@@ -158,14 +144,14 @@ nlohmann::json capture_environment(const std::vector<std::string>& command_line)
   uname(&u);
   rlimit nofile{};
   getrlimit(RLIMIT_NOFILE, &nofile);
-  const std::string governor = read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  const auto governor = read_sys("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   nlohmann::json env;
   env["host"] = host_name();
   env["cpu_model"] = cpu_model();
   env["logical_cores"] = logical_cores();
   env["physical_cores"] = physical_cores();
   env["kernel"] = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
-  env["governor"] = governor.empty() ? nlohmann::json() : nlohmann::json(governor);
+  env["governor"] = json_or_null(governor);
   env["topology"] = topology_environment();
   env["cpu_migrations"] = migrations_environment();
   env["memory_bytes"] = int64_t(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
