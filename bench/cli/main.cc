@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--shard", run.shard, "K/N: run only the K-th of N deterministic parts of the matrix");
   run_cmd->add_option("--resume", run.resume, "OUT: run the cells of OUT's matrix not yet complete in OUT/results.csv");
   run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");
+  run_cmd->add_option("--system-check", run.system_check,
+                      "seconds to sample other processes' CPU use before the matrix runs, warning when the machine "
+                      "is noisy (default 1; 0 to 10; 0 still checks the load average, governors and boost)");
 
   MergeOptions merge;
   auto* merge_cmd = app.add_subcommand("merge", "join results (shards of one matrix) into one folder");
