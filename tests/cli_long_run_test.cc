@@ -284,10 +284,12 @@ TEST_F(LongRunTest, ResumeRefusesWhatItCannotUse) {
   EXPECT_NE(mixed.output.find("give no other matrix options"), std::string::npos) << mixed.output;
 }
 
+// --system-check 0 in the two tests below: several short runs each, which a second of sampling
+// apiece would mostly be; the check is tested in cli_system_check_test.cc.
 TEST_F(LongRunTest, ShardsMergedCoverExactlyTheMatrix) {
   const std::string matrix =
       "run --scenario cpu --runner serial,fork,pthread,fiber --workers 1,2,3 --repetitions 1 "
-      "--set count=1000 --quiet";
+      "--set count=1000 --quiet --system-check 0";
   ASSERT_EQ(versus(matrix + " --out " + (dir_ / "whole").string()).code, 0);
   std::string inputs;
   size_t total = 0;
@@ -320,7 +322,7 @@ TEST_F(LongRunTest, ShardsMergedCoverExactlyTheMatrix) {
 }
 
 TEST_F(LongRunTest, MergeRefusesShardsOfDifferentMatricesUnlessAsked) {
-  const std::string matrix = "run --scenario cpu --runner serial,fork --workers 1 --quiet";
+  const std::string matrix = "run --scenario cpu --runner serial,fork --workers 1 --quiet --system-check 0";
   const fs::path a = dir_ / "a", b = dir_ / "b", c = dir_ / "c";
   ASSERT_EQ(versus(matrix + " --repetitions 1 --set count=1000 --shard 1/2 --out " + a.string()).code, 0);
   ASSERT_EQ(versus(matrix + " --repetitions 2 --set count=1000 --shard 2/2 --out " + b.string()).code, 0);

@@ -47,10 +47,12 @@ std::map<std::string, CellRows> rows_by_cell(const fs::path& csv) {
 // false: Google Benchmark's order, each cell's repetitions together; true: its random interleaving.
 class EngineFaultTest : public ScratchFolderTest, public ::testing::WithParamInterface<bool> {
  protected:
+  // --system-check 0: a second of sampling would be most of each of these short runs; the check
+  // is tested in cli_system_check_test.cc.
   std::string run_args(const std::string& faults, const std::string& at, const fs::path& out) const {
     return fmt::format(
         "run --scenario selftest --runner serial --workers 1 --repetitions {} --set work_ms=1 "
-        "--set fault={} --set fault_repetition={} --cell-timeout 20 --quiet --out {}{}",
+        "--set fault={} --set fault_repetition={} --cell-timeout 20 --quiet --system-check 0 --out {}{}",
         kRepetitions, faults, at, out.string(), GetParam() ? " --benchmark_enable_random_interleaving=true" : "");
   }
 };

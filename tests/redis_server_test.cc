@@ -8,13 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "bench/sys/kernel_files.h"
 #include "scenarios/redis/server.h"
 #include "tests/redis_test_client.h"
 
@@ -35,11 +36,8 @@ int count_open_fds() {
 // Zombies count as gone: only whoever reaps them could tell.
 bool process_gone(pid_t pid) {
   if (kill(pid, 0) < 0 && errno == ESRCH) return true;
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(stat, line);
-  const size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+  const std::optional<ProcStat> stat = read_proc_stat(pid);
+  return stat && stat->state == 'Z';
 }
 
 class RedisTraffic : public ::testing::Test {

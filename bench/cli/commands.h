@@ -28,6 +28,9 @@ struct RunOptions {
   std::string resume;  // an output folder to complete
   std::string ab;      // another build of versus to measure beside this one, cell by cell
   bool quiet = false;
+  // Seconds the machine is sampled before the matrix runs (default 1). Not part of the matrix:
+  // a resumption samples again, for as long as its own command line says.
+  std::optional<double> system_check;
   std::vector<std::string> benchmark_args;  // --benchmark_* flags, for Google Benchmark
 };
 // Throws UsageError on bad input before anything is written.

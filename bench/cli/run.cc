@@ -1,10 +1,13 @@
 #include "bench/cli/commands.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -13,7 +16,9 @@
 #include "bench/harness/ab.h"
 #include "bench/harness/engine.h"
 #include "bench/sys/limits.h"
+#include "bench/sys/placement.h"
 #include "bench/sys/process.h"
+#include "bench/sys/system_check.h"
 #include "bench/harness/resume.h"
 #include "bench/harness/env.h"
 #include "bench/harness/isolate.h"
@@ -89,6 +94,32 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
   return spec;
 }
 
+// --system-check: how long the machine is sampled before the matrix runs.
+double system_check_seconds(const RunOptions& o) {
+  const double s = o.system_check.value_or(1);
+  if (!std::isfinite(s) || s < 0 || s > 10) {
+    throw UsageError(fmt::format(
+        "--system-check: '{}' is not accepted; accepted: a finite number of seconds from 0 to 10 (0: the load "
+        "average, governors and boost only, no sampling of processes)",
+        s));
+  }
+  return s;
+}
+
+// Samples the machine before the matrix runs and says so, --quiet or not, when it is noisy: its
+// figures will vary more, and whoever reads them should know why. versus and whatever it has
+// started are not "other processes".
+SystemCheck check_machine(double sample_s) {
+  std::vector<pid_t> ours = descendants();
+  ours.push_back(getpid());
+  SystemCheck check = check_system(Topology::here().cpus(), sample_s, ours);
+  if (const std::string warning = noisy_warning(check); !warning.empty()) {
+    std::fflush(stdout);  // after what was printed before it, in a log that takes both
+    fmt::print(stderr, "{}\n", warning);
+  }
+  return check;
+}
+
 }  // namespace
 
 namespace {
@@ -130,8 +161,9 @@ bool any_matrix_option(const RunOptions& o) {
          o.retries || !o.shard.empty() || !o.benchmark_args.empty();
 }
 
-// Notes a resumption in env.json, keeping what the first start recorded.
-void record_resume(const fs::path& env_path, const std::vector<std::string>& command_line) {
+// Notes a resumption in env.json, with its own system check, keeping what the first start recorded.
+void record_resume(const fs::path& env_path, const std::vector<std::string>& command_line,
+                   const nlohmann::json& system_check) {
   nlohmann::json env = nlohmann::json::object();
   if (std::ifstream in(env_path); in) {
     try {
@@ -139,7 +171,10 @@ void record_resume(const fs::path& env_path, const std::vector<std::string>& com
     } catch (const nlohmann::json::exception&) {}
   }
   const nlohmann::json now = capture_environment(command_line);
-  env["resumed"].push_back({{"start_time", now["start_time"]}, {"command_line", command_line}, {"host", now["host"]}});
+  env["resumed"].push_back({{"start_time", now["start_time"]},
+                            {"command_line", command_line},
+                            {"host", now["host"]},
+                            {"system_check", system_check}});
   replace_file(env_path.string(), env.dump(2) + "\n");
 }
 
@@ -147,6 +182,7 @@ void record_resume(const fs::path& env_path, const std::vector<std::string>& com
 
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
   const bool resuming = !options.resume.empty();
+  const double system_check_s = system_check_seconds(options);
   if (!options.ab.empty()) {
     if (resuming) throw UsageError("--ab and --resume do not go together: an A/B run is run again whole");
     check_ab_binary(options.ab);
@@ -157,7 +193,7 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     if (any_matrix_option(options)) {
       throw UsageError(
           "--resume OUT runs the matrix recorded in OUT/matrix.json: give no other matrix options "
-          "(--quiet is the only one that goes with it)");
+          "(--quiet and --system-check go with it)");
     }
     out = options.resume;
     plan = load_plan(out.string());
@@ -200,6 +236,9 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
                     out.string(), out.string()));
   }
 
+  // Only a run with cells to run is checked: a resumption with nothing left says so and ends.
+  const nlohmann::json system_check =
+      cells.empty() ? nlohmann::json() : system_check_json(check_machine(system_check_s));
   int rows = 0;
   for (const auto& c : cells) rows += c.repetitions;
   if (!options.ab.empty()) {
@@ -208,8 +247,9 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
                rows, options.ab, out.string());
     std::fflush(stdout);
     try {
-      const int stopped_by =
-          run_ab(plan, cells, {options.ab, executable_path(), out, options.quiet});
+      nlohmann::json env = capture_environment(command_line);
+      env["system_check"] = system_check;
+      const int stopped_by = run_ab(plan, cells, {options.ab, executable_path(), out, options.quiet, env});
       if (stopped_by) {
         fmt::print(stderr, "versus: A/B interrupted; the rows measured so far are in {}/old and {}/new\n",
                    out.string(), out.string());
@@ -223,9 +263,11 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
   }
   try {
     if (resuming) {
-      record_resume(out / "env.json", command_line);
+      record_resume(out / "env.json", command_line, system_check);
     } else {
-      replace_file((out / "env.json").string(), capture_environment(command_line).dump(2) + "\n");
+      nlohmann::json env = capture_environment(command_line);
+      env["system_check"] = system_check;
+      replace_file((out / "env.json").string(), env.dump(2) + "\n");
       save_plan(out.string(), plan);
     }
     raise_fd_limit();

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "bench/harness/engine.h"
-#include "bench/harness/env.h"
 #include "bench/harness/isolate.h"
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
@@ -127,7 +126,7 @@ void check_ab_binary(const std::string& path) {
 
 int run_ab(const RunPlan& plan, const std::vector<Cell>& cells, const AbRun& ab) {
   Side sides[2] = {{"old", ab.old_binary, {}, nullptr, 0}, {"new", ab.new_binary, {}, nullptr, 0}};
-  nlohmann::json env = capture_environment({});
+  nlohmann::json env = ab.environment;
   for (Side& side : sides) {
     const fs::path dir = ab.out / side.role;
     fs::create_directories(dir);

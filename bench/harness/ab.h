@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/api/cell.h"
 #include "bench/harness/resume.h"
 
@@ -22,6 +24,7 @@ struct AbRun {
   std::string new_binary;     // this build
   std::filesystem::path out;  // OUT/old and OUT/new are written, each a results folder
   bool quiet = false;
+  nlohmann::json environment;  // env.json of both sides: the machine, as this run found it
 };
 
 // Throws UsageError when `path` is no executable file.

@@ -8,8 +8,11 @@
 #include <boost/version.hpp>
 #include <CLI/Version.hpp>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <span>
 #include <set>
 #include <toml++/toml.h>
 
@@ -17,19 +20,14 @@
 #include <fmt/format.h>
 
 #include "bench/harness/build_info.h"
+#include "bench/sys/kernel_files.h"
 #include "bench/sys/placement.h"
 #include "bench/sys/python_interpreter.h"
+#include "bench/sys/system_check.h"
 
 namespace versus {
 
 namespace {
-
-std::string read_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -41,15 +39,6 @@ std::string cpu_model() {
     }
   }
   return "unknown";
-}
-
-// The first line of a /sys file, or nothing when the kernel has no such file.
-std::optional<std::string> read_sys(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::string line;
-  std::getline(in, line);
-  return line;
 }
 
 nlohmann::json json_or_null(const std::optional<std::string>& value) {
@@ -82,6 +71,17 @@ nlohmann::json migrations_environment() {
           {"why", probe.why().empty() ? nlohmann::json() : nlohmann::json(probe.why())}};
 }
 
+// Each CPU's governor, null for a CPU without one; null as a whole where no CPU has cpufreq.
+nlohmann::json governors_json(std::span<const int> cpus, const std::map<int, std::string>& governors) {
+  if (governors.empty()) return nullptr;
+  nlohmann::json out = nlohmann::json::object();
+  for (int cpu : cpus) {
+    const auto found = governors.find(cpu);
+    out[std::to_string(cpu)] = found != governors.end() ? nlohmann::json(found->second) : nlohmann::json();
+  }
+  return out;
+}
+
 nlohmann::json topology_environment() {
   const Topology& topology = Topology::here();
   const TopologySummary summary = topology.summary();
@@ -104,29 +104,14 @@ nlohmann::json topology_environment() {
       {"smt_control", json_or_null(read_sys(cpu_dir + "/smt/control"))},
   };
 
-  nlohmann::json governors = nlohmann::json::object();
-  bool any_governor = false;
-  for (int cpu : topology.cpus()) {
-    const auto governor = read_sys(fmt::format("{}/cpu{}/cpufreq/scaling_governor", cpu_dir, cpu));
-    governors[std::to_string(cpu)] = json_or_null(governor);
-    any_governor = any_governor || governor.has_value();
-  }
+  const std::map<int, std::string> governors = read_governors(topology.cpus());
+  const std::optional<bool> boost = read_boost();
+  out["governors"] = governors_json(topology.cpus(), governors);
+  out["boost"] = boost ? nlohmann::json(*boost) : nlohmann::json();
   const std::string why_no_cpufreq =
       in_virtual_machine() ? "no cpufreq in this VM (its host sets the frequency)" : "no cpufreq driver is loaded";
-  if (any_governor) {
-    out["governors"] = governors;
-  } else {
-    out["governors"] = nullptr;
-    out["governors_why"] = why_no_cpufreq;
-  }
-
-  // cpufreq/boost says whether boost is on; intel_pstate says the opposite, whether it is off.
-  if (auto boost = read_sys(cpu_dir + "/cpufreq/boost")) {
-    out["boost"] = *boost == "1";
-  } else if (auto no_turbo = read_sys(cpu_dir + "/intel_pstate/no_turbo")) {
-    out["boost"] = *no_turbo == "0";
-  } else {
-    out["boost"] = nullptr;
+  if (governors.empty()) out["governors_why"] = why_no_cpufreq;
+  if (!boost) {
     out["boost_why"] = "neither cpufreq/boost nor intel_pstate/no_turbo under " + cpu_dir + ": " + why_no_cpufreq;
   }
   return out;
@@ -147,10 +132,31 @@ int physical_cores() {
   std::set<std::pair<std::string, std::string>> cores;
   for (int cpu = 0; cpu < logical_cores(); ++cpu) {
     const std::string dir = fmt::format("/sys/devices/system/cpu/cpu{}/topology/", cpu);
-    const std::string pkg = read_line(dir + "physical_package_id"), core = read_line(dir + "core_id");
+    const std::string pkg = read_sys(dir + "physical_package_id").value_or(""),
+                      core = read_sys(dir + "core_id").value_or("");
     if (!core.empty()) cores.emplace(pkg, core);
   }
   return cores.empty() ? logical_cores() : static_cast<int>(cores.size());
+}
+
+nlohmann::json system_check_json(const SystemCheck& check) {
+  nlohmann::json busy = nlohmann::json::array();
+  for (const BusyProcess& p : check.busy) {
+    busy.push_back({{"pid", p.pid}, {"comm", p.comm}, {"percent", std::round(p.percent * 10) / 10}});
+  }
+  const std::vector<std::string> reasons = noisy_reasons(check);
+  return {
+      {"cpus", format_cpu_list(check.cpus)},
+      {"sample_s", std::round(check.sample_s * 1000) / 1000},
+      {"load_average", check.load_average ? nlohmann::json(*check.load_average) : nlohmann::json()},
+      // null when processes were not sampled (--system-check 0), [] when none was busy.
+      {"busy_processes", check.sample_s > 0 ? busy : nlohmann::json()},
+      {"governors", governors_json(check.cpus, check.governors)},
+      {"boost", check.boost ? nlohmann::json(*check.boost) : nlohmann::json()},
+      {"limits", {{"load_per_cpu", kLoadPerCpuLimit}, {"process_percent", kBusyProcessPercent}}},
+      {"noisy", !reasons.empty()},
+      {"reasons", reasons},
+  };
 }
 
 nlohmann::json capture_environment(const std::vector<std::string>& command_line) {
@@ -158,14 +164,14 @@ nlohmann::json capture_environment(const std::vector<std::string>& command_line)
   uname(&u);
   rlimit nofile{};
   getrlimit(RLIMIT_NOFILE, &nofile);
-  const std::string governor = read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  const auto governor = read_sys("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   nlohmann::json env;
   env["host"] = host_name();
   env["cpu_model"] = cpu_model();
   env["logical_cores"] = logical_cores();
   env["physical_cores"] = physical_cores();
   env["kernel"] = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
-  env["governor"] = governor.empty() ? nlohmann::json() : nlohmann::json(governor);
+  env["governor"] = json_or_null(governor);
   env["topology"] = topology_environment();
   env["cpu_migrations"] = migrations_environment();
   env["memory_bytes"] = int64_t(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);

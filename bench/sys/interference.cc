@@ -1,5 +1,7 @@
 #include "bench/sys/interference.h"
 
+#include "bench/sys/kernel_files.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,20 +28,10 @@ std::vector<pid_t>& helpers() {
   return pids;
 }
 
-// utime + stime of every thread of `pid` (fields 14 and 15 of /proc/PID/stat, counted after the
-// command name, which may itself hold spaces and parentheses); 0 once the process is gone.
+// CPU time of every thread of `pid`; 0 once the process is gone.
 double cpu_of_process(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  std::getline(in, text);
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string skip;
-  for (int field = 3; field < 14 && fields >> skip; ++field) {}
-  unsigned long long utime = 0, stime = 0;
-  if (!(fields >> utime >> stime)) return 0;
-  return double(utime + stime) * tick_s();
+  const auto stat = read_proc_stat(pid);
+  return stat ? double(stat->utime_ticks + stat->stime_ticks) * tick_s() : 0;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "bench/api/params.h"
+#include "bench/sys/kernel_files.h"
 
 namespace versus {
 
@@ -18,14 +19,6 @@ int64_t read_number(const char* path, int64_t fallback) {
   std::ifstream in(path);
   int64_t v = 0;
   return (in >> v) ? v : fallback;
-}
-
-int64_t tasks_running() {
-  std::ifstream in("/proc/loadavg");  // "0.00 0.01 0.05 1/123 4567": running/total tasks
-  std::string a, b, c, tasks;
-  if (!(in >> a >> b >> c >> tasks)) return 0;
-  const auto slash = tasks.find('/');
-  return slash == std::string::npos ? 0 : std::atoll(tasks.c_str() + slash + 1);
 }
 
 }  // namespace
@@ -59,7 +52,9 @@ int64_t tasks_available() {
   int64_t limit = std::min(read_number("/proc/sys/kernel/threads-max", INT64_MAX),
                            read_number("/proc/sys/kernel/pid_max", INT64_MAX));
   if (r.rlim_cur != RLIM_INFINITY) limit = std::min<int64_t>(limit, int64_t(r.rlim_cur));
-  return std::max<int64_t>(0, limit - tasks_running());
+  // The tasks of the whole system count against the kernel's limits; none where /proc/loadavg
+  // cannot be read.
+  return std::max<int64_t>(0, limit - read_loadavg().value_or(LoadAverage{}).tasks);
 }
 
 int64_t max_map_count() { return read_number("/proc/sys/vm/max_map_count", 65530); }

@@ -11,8 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
-#include <sstream>
+#include <optional>
 #include <system_error>
 #include <stdexcept>
 #include <thread>
@@ -21,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "bench/sys/cell_names.h"
+#include "bench/sys/kernel_files.h"
 #include "scenarios/registry.h"
 #include "bench/sys/errors.h"
 
@@ -113,15 +113,9 @@ class SelftestWork final : public TaskWork {
   // The versus run: the parent of the repetition's process, which leads the repetition's
   // process group (every worker of it is in that group, whatever the runner).
   static pid_t harness() {
-    std::ifstream in(fmt::format("/proc/{}/stat", getpgrp()));
-    const std::string stat((std::istreambuf_iterator<char>(in)), {});
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read past the last ')'.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) throw std::runtime_error("selftest: cannot read the repetition's parent");
-    std::istringstream rest(stat.substr(close + 1));
-    char state = 0;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
+    const std::optional<ProcStat> stat = read_proc_stat(getpgrp());
+    if (!stat) throw std::runtime_error("selftest: cannot read the repetition's parent");
+    const pid_t ppid = stat->ppid;
     if (ppid <= 1) throw std::runtime_error("selftest: the repetition's process has no parent to interrupt");
     return ppid;
   }

@@ -1,0 +1,48 @@
+#include "bench/sys/kernel_files.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace versus {
+
+std::optional<std::string> read_sys(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  if (in.bad()) return std::nullopt;
+  return line;
+}
+
+std::optional<LoadAverage> read_loadavg() {
+  std::ifstream in("/proc/loadavg");
+  LoadAverage load;
+  char slash = 0;
+  if (!(in >> load.one_min >> load.five_min >> load.fifteen_min >> load.runnable >> slash >> load.tasks) ||
+      slash != '/') {
+    return std::nullopt;
+  }
+  return load;
+}
+
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
+  const std::optional<std::string> line = read_sys("/proc/" + std::to_string(pid) + "/stat");
+  if (!line) return std::nullopt;
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so it ends at the last ')'.
+  const size_t open = line->find('('), close = line->rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  ProcStat stat;
+  stat.comm = line->substr(open + 1, close - open - 1);
+  std::istringstream rest(line->substr(close + 1));
+  // Fields 3 (state) to 22 (starttime); those between are read past.
+  int64_t skip = 0;
+  rest >> stat.state >> stat.ppid;
+  for (int field = 5; field <= 13; ++field) rest >> skip;  // pgrp .. cmajflt
+  rest >> stat.utime_ticks >> stat.stime_ticks;
+  for (int field = 16; field <= 21; ++field) rest >> skip;  // cutime .. itrealvalue
+  rest >> stat.start_ticks;
+  if (!rest) return std::nullopt;
+  return stat;
+}
+
+}  // namespace versus

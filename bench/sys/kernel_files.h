@@ -1,0 +1,38 @@
+// The kernel's small text files under /proc and /sys, read as values, each parsed in one place.
+// Every reader answers "nothing" where the file is absent or unreadable: kernels, containers and
+// VMs differ in what they show (no cpufreq on many VMs, a hidden /proc in some sandboxes), and
+// a file a machine lacks is a fact about it, not an error of versus.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace versus {
+
+// The first line of a /sys or /proc file, without its newline; nothing when it cannot be read.
+std::optional<std::string> read_sys(const std::string& path);
+
+// /proc/loadavg: "0.52 0.58 0.59 3/123 4567".
+struct LoadAverage {
+  double one_min = 0, five_min = 0, fifteen_min = 0;
+  int64_t runnable = 0;  // tasks running or ready to run now
+  int64_t tasks = 0;     // tasks in the system
+};
+std::optional<LoadAverage> read_loadavg();
+
+// The fields of /proc/PID/stat versus uses (proc(5)).
+struct ProcStat {
+  std::string comm;  // the command name, at most 15 characters; may hold spaces and ')'
+  char state = 0;    // R, S, D, Z, ...
+  pid_t ppid = 0;
+  uint64_t utime_ticks = 0, stime_ticks = 0;  // CPU time in user and kernel mode, in clock ticks
+  // When it started, in clock ticks after boot: tells apart a process whose pid was reused.
+  uint64_t start_ticks = 0;
+};
+// Nothing when the process is gone (or /proc is not there).
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+}  // namespace versus
