@@ -13,7 +13,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from versus_report import data, stability  # noqa: E402
+import report  # noqa: E402
+from versus_report import data, plots, stability  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 STABILITY = os.path.join(FIXTURES, "stability")
@@ -68,6 +69,46 @@ class Fixture(unittest.TestCase):
         self.assertTrue(cell["unstable"])
 
 
+class Shown(unittest.TestCase):
+    """The report's tables and summary over the fixture: rows set aside counted, unstable cells marked."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="versus-stability-")
+        html_path, _, _ = report.build(STABILITY, cls.dir)
+        with open(html_path, encoding="utf-8") as f:
+            cls.html = f.read()
+        with open(os.path.join(cls.dir, "report.md"), encoding="utf-8") as f:
+            cls.md = f.read()
+        plots.plt.close("all")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def test_the_scenario_table_counts_rows_set_aside_and_marks_unstable_cells(self):
+        cpu = self.html[self.html.index("<h2>Scenario cpu</h2>"):]
+        cpu = cpu[:cpu.index("</table>")]
+        self.assertIn("<th class='l'>stability</th>", cpu)
+        self.assertRegex(cpu, r"fiber</td><td>2</td><td>spread</td>(<td>[^<]*</td>)*<td>5/7 \(2 set aside\)</td>"
+                              r"(<td>[^<]*</td>)*<td class='l'></td></tr>")
+        self.assertRegex(cpu, r"fork</td><td>2</td><td>none</td>(<td>[^<]*</td>)*<td>5/5</td>(<td>[^<]*</td>)*"
+                              r"<td class='l'>unstable: two groups 2.20x apart \(placement none\)</td></tr>")
+        self.assertIn("<td>6/6 (6 set aside)</td>", cpu)
+
+    def test_the_markdown_cells_say_the_same(self):
+        self.assertRegex(self.md, r"\| cpu/fiber/workers:2/[^|]*placement=spread[^|]* \| spread \| 5/7 \(2 set aside\) "
+                                  r"\| 200.00 \| [^|]* \|  \|")
+        self.assertRegex(self.md, r"\| cpu/fork/workers:2/[^|]*placement=spread[^|]* \| spread \| 5/5 \| 110.00 \| "
+                                  r"[^|]* \| unstable: spread 22% \(migrations\) \|")
+
+    def test_the_summary_says_how_many_were_set_aside_and_why(self):
+        said = ("9 repetitions were set aside because something else used their CPUs past the interference limit "
+                "(--interference-limit), and run again; they stay in results.csv")
+        self.assertIn(said, self.html)
+        self.assertIn(said, self.md)
+
+
 class OlderResults(unittest.TestCase):
     """Results from before other_cpu_s, steal_s and interfered: nothing set aside, no interference."""
 
@@ -98,6 +139,17 @@ class OlderResults(unittest.TestCase):
         # Quartiles 1.1 and 1.35 about 1.2; no placement parameter reads as none.
         self.assertEqual((cell["n_ok"], cell["n_set_aside"]), (3, 0))
         self.assertEqual(cell["unstable_reason"], "spread 21% (placement none)")
+
+    def test_a_report_without_rows_set_aside_or_unstable_cells_says_nothing_of_them(self):
+        html_path, _, _ = report.build(os.path.join(FIXTURES, "run_a"), self.dir)
+        plots.plt.close("all")
+        with open(html_path, encoding="utf-8") as f:
+            html = f.read()
+        with open(os.path.join(self.dir, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        for text in (html, md):
+            self.assertNotIn("set aside", text)
+            self.assertNotIn("stability", text)
 
 
 if __name__ == "__main__":
