@@ -7,8 +7,9 @@ the ones set aside, and marked unstable.
 
 A cell is unstable when its clean wall times split into two groups or spread too far to trust a
 ratio of medians, and the mark says why as far as the rows tell: the scheduler placing the workers,
-their migrations, something else on their CPUs, a hypervisor's steal. versus's own summary and
-`versus compare` judge by the same rule; tests/fixtures/stability holds both to it.
+their migrations, something else on their CPUs, a hypervisor's steal. The rule is meant to be
+versus's own too (its summary, `versus compare`): tests/fixtures/stability holds its cases, worked
+by hand, for either side to be checked against.
 """
 
 import numpy as np

@@ -14,7 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import report  # noqa: E402
-from versus_report import data, plots, stability  # noqa: E402
+from test_placement import HANDOVERS, PlacedRun, switch, throughput  # noqa: E402
+from versus_report import claims, claims_base, data, plots, stability  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 STABILITY = os.path.join(FIXTURES, "stability")
@@ -102,11 +103,67 @@ class Shown(unittest.TestCase):
         self.assertRegex(self.md, r"\| cpu/fork/workers:2/[^|]*placement=spread[^|]* \| spread \| 5/5 \| 110.00 \| "
                                   r"[^|]* \| unstable: spread 22% \(migrations\) \|")
 
+    def test_a_claim_on_unstable_cells_is_marked_in_both(self):
+        self.assertIn("<b>C4</b> <span class=\"badge\" style=\"background:#6a1b9a\">unstable</span>", self.html)
+        self.assertRegex(self.md, r"\| C4 \| unstable \| rests on \d+ unstable cells: [^|]*placement=spread[^|]*"
+                                  r"\(spread 22% \(migrations\)\)")
+
     def test_the_summary_says_how_many_were_set_aside_and_why(self):
         said = ("9 repetitions were set aside because something else used their CPUs past the interference limit "
                 "(--interference-limit), and run again; they stay in results.csv")
         self.assertIn(said, self.html)
         self.assertIn(said, self.md)
+
+
+def two_groups(rows, runner, placement, factor):
+    """rows with the last repetition of one cell `factor` times slower: bimodal, its median unchanged."""
+    out = []
+    for r in rows:
+        if r["runner"] == runner and f"placement={placement}" in r["params"] and r["repetition"] == 2:
+            r = dict(r, wall_s=r["wall_s"] * factor, ops_per_s=r["ops_per_s"] / factor)
+        out.append(r)
+    return out
+
+
+class UnstableClaims(PlacedRun):
+    """A claim whose verdict rests on an unstable cell says so; cells it did not read do not count."""
+
+    def judge(self, claim_id, run):
+        return dict((c.id, v) for c, v in claims.judge(data.summarise(run.rows), run.env))[claim_id]
+
+    def test_a_claim_reading_a_bimodal_cell_is_unstable_and_names_it(self):
+        v = self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), "fork", "same", 2.2)))
+        self.assertEqual(v.verdict, "unstable", v.evidence)
+        self.assertRegex(v.evidence, r"^rests on 1 unstable cell: switch/fork/workers:1/[^ ]*placement=same[^ ]* "
+                                     r"\(two groups 2.20x apart \(cause unknown\)\)\. The rule would say holds: "
+                                     r"switch, one hand-over, at placement=same")
+
+    def test_an_unstable_cell_the_claim_did_not_read_leaves_it_alone(self):
+        # C2 compares at placement=same; the bimodal cell is at spread.
+        v = self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), "fork", "spread", 2.2)))
+        self.assertEqual(v.verdict, "holds", v.evidence)
+
+    def test_a_placement_that_did_not_answer_is_not_held_against_the_claim(self):
+        # C6 looks at spread first, reads the one fork cell there, finds no pthread to set it
+        # against and compares the scheduler's cells instead.
+        rows = two_groups(throughput({("fork", "spread"): 1e9}), "fork", "spread", 2.2)
+        v = self.judge("C6", self.run_with(rows))
+        self.assertEqual(v.verdict, "does not hold", v.evidence)
+        self.assertIn("placement=none", v.evidence)
+
+    def test_every_rule_that_answers_is_seen_reading_cells(self):
+        # Were a rule to read its numbers some way ReadCells does not see, no cell of it could mark
+        # the claim unstable.
+        run = self.run_with(switch(HANDOVERS))
+        cells = data.summarise(run.rows)
+        for claim in claims.CLAIMS:
+            if claim.rule is None:
+                continue
+            read = claims_base.ReadCells(cells)
+            read.reads = set()
+            if claim.rule(read, run.env).verdict != "no data":
+                self.assertTrue(read.reads, claim.id)
+                self.assertTrue(read.reads <= set(cells["cell"]), claim.id)
 
 
 class OlderResults(unittest.TestCase):
