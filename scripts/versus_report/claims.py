@@ -2,12 +2,13 @@
 this run's numbers say about them.
 
 A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
-(saying which cells would answer). Evidence quotes the numbers and the cells they come from.
+(saying which cells would answer). Evidence quotes the numbers and the cells they come from. judge
+makes it `unstable` where the rule read an unstable cell (claims_base.judged).
 """
 
 from . import claims_io, claims_ipc, claims_py
 from .claims_base import (APART, TOGETHER, Claim, ClaimVerdict, _at_one_placement, _cores, _no_data,  # noqa: F401
-                          _ok, _placed)
+                          _ok, _placed, judged)
 from .thresholds import (ASSUMED_CORES, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE, FIBER_THREADS_SPEEDUP,
                          MEMORY_DEARER, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
 
@@ -363,11 +364,11 @@ CLAIMS = [
 
 
 def judge(cells, env):
-    """[(claim, verdict)] for every claim."""
+    """[(claim, verdict)] for every claim; a verdict resting on an unstable cell is `unstable` (judged)."""
     out = []
     for claim in CLAIMS:
         if claim.rule is None:
             out.append((claim, ClaimVerdict("no data", f"not measured by this build yet; to come: {claim.test}")))
         else:
-            out.append((claim, claim.rule(cells, env)))
+            out.append((claim, judged(claim.rule, cells, env)))
     return out

@@ -1,21 +1,31 @@
 """What every claim rule shares: the verdict it returns and how it picks the cells it reads.
 
-A ClaimVerdict is what this run's numbers say about one claim of the seed notes, in one of four
+A ClaimVerdict is what this run's numbers say about one claim of the seed notes, in one of five
 words: `holds` (the numbers bear the claim out, as its rule reads it), `does not hold` (they
 contradict it), `depends` (they bear it out in some settings, or in one language, and not in
-others; the evidence says on what), or `no data` (no cells of this run answer it; the evidence says
-which would). The thresholds that decide between them are in thresholds.py. A ClaimVerdict judges a
-claim within one run: it is not the verdict of `versus compare` (regressed, improved, unchanged,
-...), which sets a cell of one run against the same cell of another.
+others; the evidence says on what), `no data` (no cells of this run answer it; the evidence says
+which would), or `unstable` (the rule read a cell whose repetitions disagree, stability.py: the
+evidence names it and why, then what the rule would have said). The thresholds that decide between
+them are in thresholds.py. A ClaimVerdict judges a claim within one run: it is not the verdict of
+`versus compare` (regressed, improved, unchanged, ...), which sets a cell of one run against the
+same cell of another.
 
 Where the workers ran changes what they cost (a round trip on one CPU is a switch, across cores a
 wake-up), so a rule compares cells of one placement only, and says which: the first of its
 preferred placements whose cells answer it (_at_one_placement).
+
+Which cells a verdict rests on is seen, not declared: `judged` hands a rule the cell summary as a
+ReadCells, which notes every cell whose measures the rule reads, and turns the verdict into
+`unstable` where one of them is. So the rules stay as they are, reading cells as any table, rather
+than each returning the cells it used, which a new rule could forget to do; _at_one_placement
+forgets what was read at a placement that did not answer.
 """
 
 from dataclasses import dataclass
 
-from .data import PLACEMENT_DEFAULT, RUNNER_PARAMS, placement_order
+import pandas as pd
+
+from .data import PLACEMENT_DEFAULT, RUNNER_PARAMS, SUMMARY_MEASURES, placement_order
 
 # The placements a rule prefers to compare at, most wanted first. A pinned cell says where each
 # worker ran and varies less from one repetition to the next; `none` is the scheduler's choice,
@@ -34,7 +44,7 @@ PLACEMENT_WORDS = {"none": "placed by the scheduler", "same": "every worker on o
 
 @dataclass
 class ClaimVerdict:
-    verdict: str          # holds | does not hold | depends | no data: whether the claim stands, not a change
+    verdict: str          # holds | does not hold | depends | no data | unstable: whether the claim stands, not a change
     evidence: str         # numbers and the cells they come from, or which cells would answer
 
 
@@ -45,6 +55,114 @@ class Claim:
     seed: str             # the seed notes that make it, "000, 003"; "" for a claim measuring raised
     test: str
     rule: object = None   # function(cells, env) -> ClaimVerdict; None: no scenario measures it yet
+
+
+# The summary's numbers. Reading one is reading the cell; a rule that only picks cells (by name,
+# runner, workers, parameters, whether any row was ok) has not yet read any.
+MEASURES = frozenset(m + q for m in SUMMARY_MEASURES for q in ("", "_q1", "_q3"))
+
+
+class ReadCells(pd.DataFrame):
+    """The cell summary as a rule is handed it. `reads` is one set, shared by every table taken from
+    this one (filtered, grouped, sorted, assigned to), of the cells whose measures were read: through
+    a column (`df["wall_s"]`, `df.wall_s`; every cell of that table, any of which the rule may use), a
+    row (`df.iloc[0]["wall_s"]`), a field of itertuples (`r.wall_s`), or a sort by a measure. Those are
+    the ways the rules read numbers; .loc, .values and to_dict are not seen."""
+    _metadata = ["reads"]
+    reads = None
+
+    @property
+    def _constructor(self):
+        return ReadCells
+
+    @property
+    def _constructor_sliced(self):
+        return _ReadRow
+
+    def _note(self):
+        if self.reads is not None and "cell" in self.columns:
+            self.reads.update(pd.DataFrame.__getitem__(self, "cell"))
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and key in MEASURES:
+            self._note()
+        return super().__getitem__(key)
+
+    def sort_values(self, by, *args, **kwargs):
+        if MEASURES.intersection([by] if isinstance(by, str) else by):
+            self._note()
+        return super().sort_values(by, *args, **kwargs)
+
+    def itertuples(self, index=True, name="Pandas"):
+        rows = super().itertuples(index, name)
+        # Rows without field names (name=None, as to_dict asks) cannot say which field is read.
+        return rows if name is None or self.reads is None else _noting_rows(rows, self.reads)
+
+
+class _ReadRow(pd.Series):
+    """A column or a row of a ReadCells; a row (one cell's) notes its cell when a measure is read."""
+    _metadata = ["reads"]
+    reads = None
+
+    @property
+    def _constructor(self):
+        return _ReadRow
+
+    @property
+    def _constructor_expanddim(self):
+        return ReadCells
+
+    def __getitem__(self, key):
+        if self.reads is not None and isinstance(key, str) and key in MEASURES and "cell" in self.index:
+            self.reads.add(pd.Series.__getitem__(self, "cell"))
+        return super().__getitem__(key)
+
+
+def _noting_rows(rows, reads):
+    """itertuples' rows, each still the namedtuple it was, noting its cell when a measure field is read."""
+    def get(self, attr):
+        if attr in MEASURES:
+            reads.add(tuple.__getattribute__(self, "cell"))
+        return tuple.__getattribute__(self, attr)
+    kind = None
+    for row in rows:
+        kind = kind or type(type(row).__name__, (type(row),), {"__slots__": (), "__getattribute__": get})
+        yield kind._make(row)
+
+
+def _reads_so_far(df):
+    reads = getattr(df, "reads", None)
+    return None if reads is None else set(reads)
+
+
+def _forget_reads_since(df, before):
+    """What an answer read at a placement whose cells did not answer is no part of the verdict."""
+    if before is not None:
+        df.reads.intersection_update(before)
+
+
+def judged(rule, cells, env):
+    """rule(cells, env), unless its verdict rests on an unstable cell (one it read, data.summarise's
+    `unstable`): then `unstable`, naming those cells and why, and after them what the rule said, so
+    a verdict that noise could have made is never given as the run's answer. A cell counts once any
+    of its measures is read, even where the rule then decides by others (a table of speedups over
+    every worker count, of which it quotes one): the mark errs toward unstable. `no data` rests on
+    no cell and stands."""
+    read = ReadCells(cells)
+    read.reads = set()
+    verdict = rule(read, env)
+    if verdict.verdict == "no data":
+        return verdict
+    shaky = cells[cells["cell"].isin(read.reads) & cells["unstable"]]
+    if shaky.empty:
+        return verdict
+    # A claim over a whole scenario may rest on dozens: the first few named, the rest counted.
+    shown = shaky.iloc[:4]
+    named = "; ".join(f"{r.cell} ({r.unstable_reason})" for r in shown.itertuples())
+    rest = len(shaky) - len(shown)
+    named += f"; and {rest} more" if rest else ""
+    return ClaimVerdict("unstable", f"rests on {len(shaky)} unstable cell{'s' if len(shaky) > 1 else ''}: {named}. "
+                                    f"The rule would say {verdict.verdict}: {verdict.evidence}")
 
 
 def _no_data(cells_needed):
@@ -74,9 +192,11 @@ def _at_one_placement(df, prefer, answer):
     data.placement_order lists them, at which answer(the cells of that placement alone) is not
     empty. Returns (placement, that answer), or (None, None) where no placement gives one."""
     for placement in _in_order(df, prefer):
+        before = _reads_so_far(df)
         got = answer(df[df["p_placement"] == placement] if "p_placement" in df else df)
         if got:
             return placement, got
+        _forget_reads_since(df, before)
     return None, None
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import results_file
+from . import results_file, stability
 from .results_file import ResultsError  # noqa: F401 (callers catch it as data.ResultsError)
 
 # Columns are taken by name from the file's header, so a column versus adds (reports/SCHEMA.md)
@@ -17,6 +17,9 @@ TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "ho
 SUMMARY_MEASURES = ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us",
                     "lat_p99_us", "pss_bytes", "rss_peak_bytes", "lost_updates", "setup_s", "syscalls",
                     "cpu_migrations")
+# What else ran on the cell's CPUs, and whether a repetition was set aside for it (stability.py);
+# results older than these columns read them as empty: nothing set aside.
+INTERFERENCE_COLUMNS = ("other_cpu_s", "steal_s", "interfered")
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
 RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
@@ -90,7 +93,7 @@ def rows_frame(header, records):
     for c in header:
         if c not in TEXT_COLUMNS:
             rows[c] = pd.to_numeric(rows[c], errors="coerce")
-    for c in SUMMARY_MEASURES:
+    for c in SUMMARY_MEASURES + INTERFERENCE_COLUMNS:
         if c not in rows.columns:
             rows[c] = np.nan
     for c in TEXT_COLUMNS:
@@ -146,15 +149,18 @@ def scenario_key(row_params):
 
 
 def summarise(rows):
-    """One line per cell: repetitions, ok count, median and quartiles of wall time and rates."""
+    """One line per cell: rows, the ok rows it is taken from (stability.measured: the clean ones),
+    those set aside, whether it is unstable and why, median and quartiles of wall time and rates."""
     out = []
     for cell, g in rows.groupby("cell", sort=False):
-        ok = g[g["status"] == "ok"]
+        ok = stability.measured(g)
         first = g.iloc[0]
         rec = {
             "cell": cell, "scenario": first["scenario"], "runner": first["runner"], "variant": first["variant"],
             "workers": int(first["workers"]), "params": first["params"], "n": len(g), "n_ok": len(ok),
+            "n_set_aside": int(stability.set_aside(g).sum()),
         }
+        rec["unstable"], rec["unstable_reason"] = stability.cell_stability(g)
         # A cell with no ok row keeps why (unsupported past a limit is itself a result).
         rec["status"] = "ok" if len(ok) else first["status"]
         rec["message"] = "" if len(ok) else first["message"]

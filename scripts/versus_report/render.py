@@ -7,12 +7,14 @@ import math
 import numpy as np
 
 from . import claims as claims_mod
+from . import stability
 from .data import RUNNER_PARAMS
 from .plot_style import placements
 from .plots import colour
 from .seeds import has_python, seed004_tables
 
-VERDICT_COLOURS = {"holds": "#2e7d32", "does not hold": "#c62828", "depends": "#ef6c00", "no data": "#757575"}
+VERDICT_COLOURS = {"holds": "#2e7d32", "does not hold": "#c62828", "depends": "#ef6c00", "no data": "#757575",
+                   "unstable": "#6a1b9a"}
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -64,6 +66,26 @@ def placed_columns(cells):
     return bool((cells["cpus"].fillna("") != "").any() or cells["cpu_migrations"].notna().any())
 
 
+def repetitions(r):
+    """A cell's ok rows taken of all its rows, and those set aside where there are any: `5/7 (2 set aside)`."""
+    return f"{r.n_ok}/{r.n}" + (f" ({r.n_set_aside} set aside)" if r.n_set_aside else "")
+
+
+def unstable_note(r):
+    return f"unstable: {r.unstable_reason}" if r.unstable else ""
+
+
+def set_aside_sentence(run):
+    """What became of the repetitions set aside, in one sentence; empty where there were none."""
+    n = int(stability.set_aside(run.rows).sum())
+    if not n:
+        return ""
+    were, their, stay = ("s were", "their", "they stay") if n > 1 else (" was", "its", "it stays")
+    return (f"{n} repetition{were} set aside because something else used {their} CPUs past the interference limit "
+            f"(--interference-limit), and run again; {stay} in results.csv, but summaries, plots and claims use "
+            "only a cell's clean repetitions wherever it has one.")
+
+
 def env_rows(env):
     keys = ["host", "cpu_model", "logical_cores", "physical_cores", "memory_bytes", "kernel", "governor", "compiler",
             "build_type", "git_revision", "start_time"]
@@ -92,6 +114,9 @@ def html_report(run, cells, figures, verdicts, compare=None):
              f"<style>{CSS}</style></head><body>"]
     parts.append(f"<h1>versus report</h1><p class='muted'>{_e(run.path)}: {len(run.rows)} rows, {len(cells)} cells, "
                  f"{len(run.not_ok)} rows not ok</p>")
+    aside = set_aside_sentence(run)
+    if aside:
+        parts.append(f"<p>{_e(aside)}</p>")
     # At a glance: the claims first, since that is the question the project grew from.
     parts.append("<h2>Claims at a glance</h2><table><tr><th class='l'>id</th><th class='l'>claim</th><th>verdict</th></tr>")
     for claim, v in verdicts:
@@ -109,11 +134,14 @@ def html_report(run, cells, figures, verdicts, compare=None):
                 parts.append(_img(png, title))
         table, pcols = cell_table(g)
         placed = placed_columns(g)
+        # Only a table with an unstable cell gives the column room.
+        shaky = bool(g["unstable"].any())
         head = "".join(f"<th>{_e(c[2:])}</th>" for c in pcols)
         head += "<th>CPUs</th><th>migrations</th>" if placed else ""
         parts.append("<table><tr><th class='l'>runner</th><th>workers</th>" + head +
                      "<th>ok</th><th>median ms</th><th>spread (IQR)</th><th>ops/s</th><th>GB/s</th><th>p50 µs</th>"
-                     "<th>p99 µs</th><th>PSS/worker MiB</th><th>time vs best</th></tr>")
+                     "<th>p99 µs</th><th>PSS/worker MiB</th><th>time vs best</th>"
+                     + ("<th class='l'>stability</th>" if shaky else "") + "</tr>")
         for r in table.itertuples():
             spread = (r.wall_s_q3 - r.wall_s_q1) / r.wall_s * 100 if r.n_ok and r.wall_s else float("nan")
             pvals = "".join(f"<td>{_e(getattr(r, c))}</td>" for c in pcols)
@@ -121,12 +149,13 @@ def html_report(run, cells, figures, verdicts, compare=None):
                 pvals += f"<td>{_e(r.cpus)}</td><td>{_num(r.cpu_migrations, '{:,.0f}')}</td>"
             parts.append(
                 f"<tr><td class='l'><span class='dot' style='background:{colour(r.variant)}'></span>{_e(r.variant)}</td>"
-                f"<td>{r.workers}</td>{pvals}<td>{r.n_ok}/{r.n}</td><td>{_num(r.wall_s * 1e3, '{:.2f}')}</td>"
+                f"<td>{r.workers}</td>{pvals}<td>{_e(repetitions(r))}</td><td>{_num(r.wall_s * 1e3, '{:.2f}')}</td>"
                 f"<td>{_num(spread, '±{:.1f}%')}</td><td>{_num(r.ops_per_s, '{:,.0f}')}</td>"
                 f"<td>{_num(r.bytes_per_s / 1e9 if r.bytes_per_s == r.bytes_per_s else np.nan, '{:.3f}')}</td>"
                 f"<td>{_num(r.lat_p50_us, '{:.2f}')}</td><td>{_num(r.lat_p99_us, '{:.2f}')}</td>"
                 f"<td>{_num(r.pss_bytes / r.workers / 2**20 if r.pss_bytes == r.pss_bytes else np.nan, '{:.1f}')}</td>"
-                f"<td>{_num(r.ratio, '{:.2f}x')}</td></tr>")
+                f"<td>{_num(r.ratio, '{:.2f}x')}</td>"
+                + (f"<td class='l'>{_e(unstable_note(r))}</td>" if shaky else "") + "</tr>")
         parts.append("</table>")
         if scenario == "redis":
             parts.append(seed004_html(g, run.env))
@@ -226,8 +255,11 @@ def markdown_report(run, cells, verdicts):
     lines = [f"# versus report: {run.path}", "",
              f"{run.env.get('cpu_model', 'unknown CPU')}, {run.env.get('logical_cores', '?')} cores, "
              f"host {run.env.get('host', '?')}{python}; {len(run.rows)} rows, {len(cells)} cells, "
-             f"{len(run.not_ok)} not ok.", "",
-             "## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
+             f"{len(run.not_ok)} not ok.", ""]
+    aside = set_aside_sentence(run)
+    if aside:
+        lines += [aside, ""]
+    lines += ["## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
     for claim, v in verdicts:
         lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")
     for label, rows in seed004_tables(cells):
@@ -238,10 +270,12 @@ def markdown_report(run, cells, verdicts):
         for r in rows:
             lines.append("| " + " | ".join(_num(r[key], fmt) for _, key, fmt in cols) + " |")
     # The placement has a column of its own: cells from before the parameter do not name it.
-    lines += ["", "## Cells", "", "| cell | placement | ok | median ms | ops/s |", "| --- | --- | --- | --- | --- |"]
+    shaky = bool(cells["unstable"].any())
+    lines += ["", "## Cells", "", "| cell | placement | ok | median ms | ops/s |" + (" stability |" if shaky else ""),
+              "| --- | --- | --- | --- | --- |" + (" --- |" if shaky else "")]
     for r in cells.itertuples():
-        lines.append(f"| {r.cell} | {r.p_placement} | {r.n_ok}/{r.n} | {_num(r.wall_s * 1e3, '{:.2f}')} | "
-                     f"{_num(r.ops_per_s, '{:,.0f}')} |")
+        lines.append(f"| {r.cell} | {r.p_placement} | {repetitions(r)} | {_num(r.wall_s * 1e3, '{:.2f}')} | "
+                     f"{_num(r.ops_per_s, '{:,.0f}')} |" + (f" {unstable_note(r)} |" if shaky else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -1,10 +1,11 @@
 """Every number a claim rule decides by, named once.
 
-The rules in claims.py, claims_io.py and claims_py.py read these names and write no threshold of
-their own; a number that means the same in the C++ and the Python rules is one constant here.
-Each comes with what it decides and why that value. Ratios are of the medians of a cell's
-repetitions. Where a claim says "far more" or "much more" and gives no figure, the comment says
-which words the value stands for: it is the rule's reading of them, not a measured bound.
+The rules in claims.py, claims_io.py and claims_py.py, and stability.py's rule on each cell, read
+these names and write no threshold of their own; a number that means the same in the C++ and the
+Python rules is one constant here. Each comes with what it decides and why that value. Ratios are
+of the medians of a cell's repetitions. Where a claim says "far more" or "much more" and gives no
+figure, the comment says which words the value stands for: it is the rule's reading of them, not a
+measured bound.
 """
 
 # Cores and speedups: C4, C15, C17.
@@ -81,3 +82,24 @@ FALLS_BEHIND = 2
 ONE_THREAD_SHARE = 0.8
 # C15 (redis, no wait): more fiber threads "add" parallelism at this ratio of one thread's replies/s.
 FIBER_THREADS_ADD = 1.2
+
+# Whether a cell's repetitions agree (stability.py): the mark `unstable` on a cell, and on a claim
+# that reads it. versus's own summary and `versus compare` are to judge by the same numbers, which
+# tests/fixtures/stability's worked cases check on either side.
+
+# Fewer clean repetitions than this are not judged: of two, one slow run is a gap and a spread at
+# once, with no third to say which of the two is the usual time.
+FEWEST_JUDGED = 3
+# Sorted times with two neighbours more than this ratio apart fall into two groups (bimodal): half
+# again as long is more than a small VM's repetitions spread by, and is what a run moved off its
+# CPU, or sharing it, costs.
+BIMODAL_GAP = 1.5
+# Above this interquartile range over the median the repetitions spread too far to trust a ratio of
+# medians: SAME_SPEED and SLOWER tell runners apart at 10%, and a spread wider than that could
+# move a verdict across them.
+UNSTABLE_SPREAD = 0.10
+# A clean repetition names something else's CPU time (other_cpu_s) or a hypervisor's steal (steal_s)
+# as a cause past this share of its wall time: versus's default --interference-limit, counted
+# against the wall time alone rather than wall time x the cell's CPUs, so that load kept under the
+# limit on a cell of several CPUs is still named.
+OTHER_TIME_SHARE = 0.05
