@@ -87,6 +87,52 @@ TEST_F(CompareTest, ClearRegressionIsFlagged) {
   EXPECT_TRUE(c.regressed());
 }
 
+// detectable: a slowdown past it is flagged, one under the margin is not, and a noisier cell
+// can see less.
+TEST_F(CompareTest, DetectableChangeIsTheSmallestSlowdownFlagged) {
+  const auto base = write_run("a", {{"cpu/x", around(1.0, 0.01)}, {"cpu/noisy", around(1.0, 0.2)}});
+  const auto same = compare(base, write_run("b", {{"cpu/x", around(1.0, 0.01)}, {"cpu/noisy", around(1.0, 0.2)}}));
+  const auto& quiet = only(same, "cpu/x");
+  ASSERT_TRUE(quiet.detectable.has_value());
+  EXPECT_GE(*quiet.detectable, *quiet.margin);
+  EXPECT_GT(*only(same, "cpu/noisy").detectable, *quiet.detectable);
+  const double d = *quiet.detectable;
+  EXPECT_EQ(only(compare(base, write_run("c", {{"cpu/x", around(1.0 + d + 0.02, 0.01)}})), "cpu/x").verdict,
+            Verdict::kRegressed);
+  EXPECT_NE(only(compare(base, write_run("d", {{"cpu/x", around(1.0 + 0.8 * *quiet.margin, 0.01)}})), "cpu/x").verdict,
+            Verdict::kRegressed);
+}
+
+// A repetition set aside for interference is no evidence: ten times slower, it moves nothing. A
+// current run split in two groups is marked unstable, with its cause.
+TEST_F(CompareTest, SetAsideRowsAreLeftOutAndUnstableCellsSaySo) {
+  const auto base = write_run("a", {{"cpu/x", around(1.0, 0.01)}});
+  const fs::path b = dir_ / "b";
+  fs::create_directories(b);
+  fs::copy_file(fs::path(base) / "env.json", b / "env.json");
+  {
+    ResultsWriter w((b / "results.csv").string());
+    for (int i = 0; i < 7; ++i) {
+      Record aside = row("cpu/x", i, 10.0);
+      aside.interfered = 0.5;
+      w.write(aside);
+      w.write(row("cpu/x", i, 1.0 + 0.001 * i));
+    }
+  }
+  const Comparison with_aside = compare(base, b.string());
+  const auto& x = only(with_aside, "cpu/x");
+  EXPECT_NE(x.verdict, Verdict::kRegressed);
+  EXPECT_EQ(x.current_n, 7);
+  EXPECT_EQ(x.current_set_aside, 7);
+  EXPECT_TRUE(x.unstable.empty()) << x.unstable;
+  std::vector<double> split = around(1.0, 0.01);
+  for (size_t i = 0; i < 3; ++i) split[i] *= 2;
+  const Comparison split_run = compare(base, write_run("c", {{"cpu/x", split}}));
+  const auto& two = only(split_run, "cpu/x");
+  EXPECT_EQ(two.unstable.rfind("current: two groups", 0), 0u) << two.unstable;
+  EXPECT_NE(two.unstable.find("(placement none)"), std::string::npos) << two.unstable;
+}
+
 TEST_F(CompareTest, ImprovementIsReported) {
   const auto c =
       compare(write_run("a", {{"cpu/x", around(1.0, 0.01)}}), write_run("b", {{"cpu/x", around(0.8, 0.01)}}));

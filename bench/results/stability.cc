@@ -24,15 +24,15 @@ std::vector<const Record*> rows_used(std::span<const Record* const> cell_rows) {
 
 namespace {
 
-// The likely causes, from the rows' own columns, in the order reports/SCHEMA.md gives them.
-std::string causes(std::span<const Record* const> used, int set_aside) {
+// The likely causes, in the order reports/SCHEMA.md gives them: migrations, other CPU time and
+// steal as the clean rows show them; a row set aside is interference itself.
+std::string causes(const Record& any_row, std::span<const Record* const> clean, int set_aside) {
   std::vector<std::string> found;
-  const Record& first = *used.front();
-  const Params params = Params::parse_canonical(first.params);
+  const Params params = Params::parse_canonical(any_row.params);
   if (!params.has("placement") || params.str("placement") == "none") found.push_back("placement none");
   uint64_t migrations = 0;
   bool interference = set_aside > 0, steal = false;
-  for (const Record* r : used) {
+  for (const Record* r : clean) {
     migrations += r->cpu_migrations.value_or(0);
     const double wall = r->wall_s.value_or(0);
     interference = interference || r->other_cpu_s.value_or(0) > kNoticeableShare * wall;
@@ -49,19 +49,18 @@ std::string causes(std::span<const Record* const> used, int set_aside) {
 
 Stability judge_stability(std::span<const Record* const> cell_rows) {
   Stability s;
-  int clean = 0;
+  std::vector<const Record*> clean;
   for (const Record* r : cell_rows) {
     s.set_aside += is_set_aside(*r);
-    clean += is_clean(*r);
+    if (is_clean(*r)) clean.push_back(r);
   }
-  const std::vector<const Record*> used = rows_used(cell_rows);
   std::vector<double> values;
-  for (const Record* r : used) {
+  for (const Record* r : clean) {
     if (r->wall_s) values.push_back(*r->wall_s);
   }
   std::sort(values.begin(), values.end());
   std::string what;
-  if (clean == 0 && s.set_aside > 0) {
+  if (clean.empty() && s.set_aside > 0) {
     what = "every repetition set aside";
   } else if (int(values.size()) >= kFewestJudged && values.front() > 0) {
     double gap = 1;
@@ -72,7 +71,7 @@ Stability judge_stability(std::span<const Record* const> cell_rows) {
   }
   if (what.empty()) return s;
   s.unstable = true;
-  s.reason = fmt::format("{} ({})", what, causes(used, s.set_aside));
+  s.reason = fmt::format("{} ({})", what, causes(*cell_rows.front(), clean, s.set_aside));
   return s;
 }
 

@@ -7,9 +7,8 @@ the ones set aside, and marked unstable.
 
 A cell is unstable when its clean wall times split into two groups or spread too far to trust a
 ratio of medians, and the mark says why as far as the rows tell: the scheduler placing the workers,
-their migrations, something else on their CPUs, a hypervisor's steal. The rule is meant to be
-versus's own too (its summary, `versus compare`): tests/fixtures/stability holds its cases, worked
-by hand, for either side to be checked against.
+their migrations, something else on their CPUs, a hypervisor's steal. The same rule is versus's own (bench/results/stability.h: its summary, `versus compare`), and
+tests/fixtures/stability holds its cases, worked by hand, which both sides are checked against.
 """
 
 import numpy as np
@@ -43,7 +42,7 @@ def cell_stability(rows):
     if kept.empty:
         return (True, f"every repetition set aside ({_causes(rows, kept)})") if set_aside(rows).any() else (False, "")
     wall = np.sort(kept["wall_s"].dropna().to_numpy())
-    if len(wall) < FEWEST_JUDGED:
+    if len(wall) < FEWEST_JUDGED or wall[0] <= 0:  # no ratio between times of zero
         return False, ""
     gap = float(np.max(wall[1:] / wall[:-1]))
     q1, q3 = np.percentile(wall, [25, 75])

@@ -84,8 +84,8 @@ ONE_THREAD_SHARE = 0.8
 FIBER_THREADS_ADD = 1.2
 
 # Whether a cell's repetitions agree (stability.py): the mark `unstable` on a cell, and on a claim
-# that reads it. versus's own summary and `versus compare` are to judge by the same numbers, which
-# tests/fixtures/stability's worked cases check on either side.
+# that reads it. versus's own summary and `versus compare` judge by the same numbers
+# (bench/results/stability.h), which tests/fixtures/stability's worked cases check on either side.
 
 # Fewer clean repetitions than this are not judged: of two, one slow run is a gap and a spread at
 # once, with no third to say which of the two is the usual time.
