@@ -34,9 +34,9 @@ std::string causes(const Record& any_row, std::span<const Record* const> clean, 
   bool interference = set_aside > 0, steal = false;
   for (const Record* r : clean) {
     migrations += r->cpu_migrations.value_or(0);
-    const double wall = r->wall_s.value_or(0);
-    interference = interference || r->other_cpu_s.value_or(0) > kNoticeableShare * wall;
-    steal = steal || r->steal_s.value_or(0) > kNoticeableShare * wall;
+    const double noticeable = std::max(kNoticeableShare * r->wall_s.value_or(0), kNoticeableFloor_s);
+    interference = interference || r->other_cpu_s.value_or(0) > noticeable;
+    steal = steal || r->steal_s.value_or(0) > noticeable;
   }
   if (migrations > 0) found.push_back("migrations");
   if (interference) found.push_back("interference");

@@ -20,8 +20,10 @@ namespace versus {
 inline constexpr double kBimodalGap = 1.5;
 // ...or when their interquartile range exceeds this share of their median.
 inline constexpr double kUnstableSpread = 0.10;
-// Interference or steal is named as a cause when some row's exceeds this share of its wall time.
+// Interference or steal is named as a cause when some row's exceeds this share of its wall time
+// and this many seconds: two ticks of /proc/stat's clock, below which it is the clock's rounding.
 inline constexpr double kNoticeableShare = 0.05;
+inline constexpr double kNoticeableFloor_s = 0.02;
 // Fewer values than this are not judged: two cannot show a spread or two groups.
 inline constexpr int kFewestJudged = 3;
 

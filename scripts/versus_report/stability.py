@@ -13,7 +13,7 @@ tests/fixtures/stability holds its cases, worked by hand, which both sides are c
 
 import numpy as np
 
-from .thresholds import BIMODAL_GAP, FEWEST_JUDGED, OTHER_TIME_SHARE, UNSTABLE_SPREAD
+from .thresholds import BIMODAL_GAP, FEWEST_JUDGED, OTHER_TIME_FLOOR, OTHER_TIME_SHARE, UNSTABLE_SPREAD
 
 
 def set_aside(rows):
@@ -59,10 +59,10 @@ def cell_stability(rows):
 def _causes(rows, kept):
     """Every likely cause the rows show, in a fixed order, or `cause unknown`. Migrations, other
     CPU time and steal are read from the clean rows; a row set aside is interference itself."""
-    wall = kept["wall_s"]
+    noticeable = np.maximum(OTHER_TIME_SHARE * kept["wall_s"], OTHER_TIME_FLOOR)
     found = [name for name, seen in (
         ("placement none", rows["p_placement"].iloc[0] == "none"),
         ("migrations", kept["cpu_migrations"].sum() > 0),
-        ("interference", set_aside(rows).any() or (kept["other_cpu_s"] > OTHER_TIME_SHARE * wall).any()),
-        ("steal", (kept["steal_s"] > OTHER_TIME_SHARE * wall).any())) if seen]
+        ("interference", set_aside(rows).any() or (kept["other_cpu_s"] > noticeable).any()),
+        ("steal", (kept["steal_s"] > noticeable).any())) if seen]
     return ", ".join(found) or "cause unknown"

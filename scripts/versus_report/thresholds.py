@@ -103,3 +103,6 @@ UNSTABLE_SPREAD = 0.10
 # against the wall time alone rather than wall time x the cell's CPUs, so that load kept under the
 # limit on a cell of several CPUs is still named.
 OTHER_TIME_SHARE = 0.05
+# ...and past this many seconds: two ticks of /proc/stat's clock (USER_HZ, 100 per second on Linux),
+# below which other_cpu_s and steal_s are its rounding rather than anything that ran.
+OTHER_TIME_FLOOR = 0.02
