@@ -1,7 +1,7 @@
 // Which of a cell's rows its figures come from, and whether those rows agree with each other.
-// The summary, `versus compare` and the report (scripts/versus_report/stability.py, cell_stability) apply the
-// same rule, written out in reports/SCHEMA.md ("Set aside and unstable"); a shared fixture
-// (tests/fixtures/stability) holds both to it.
+// The summary, `versus compare` and the report (cell_stability in scripts/versus_report/
+// stability.py) apply the same rule, written out in reports/SCHEMA.md ("Set aside and
+// unstable"); a shared fixture (tests/fixtures/stability) holds both to it.
 #pragma once
 
 #include "bench/harness/layer.h"
