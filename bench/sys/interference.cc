@@ -93,7 +93,7 @@ Interference interference_on(const CpuTimes& phase, std::span<const int> cpus, d
     i.steal_s += phase.steal_s[size_t(cpu)];
   }
   i.other_cpu_s = std::max(0.0, busy - own_cpu_s - phase.helpers_s);
-  i.resolution_s = 2 * tick_s() * double(cpus.size());
+  i.resolution_s = tick_s() * double(cpus.size());
   const double capacity = wall_s * double(cpus.size());
   if (capacity > 0 && i.other_cpu_s + i.steal_s > i.resolution_s) i.fraction = (i.other_cpu_s + i.steal_s) / capacity;
   return i;
