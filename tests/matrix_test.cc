@@ -164,6 +164,8 @@ split = "dynamic"
 TEST(Preset, WarmupAndBenchmarkFlagsReachTheCellsAndTheResumedPlan) {
   const MatrixSpec spec = parse_preset(R"(
 warmup = 2
+retries = 0
+interference_limit = 0.2
 benchmark_args = ["--benchmark_enable_random_interleaving=true"]
 [[matrix]]
 scenario = "cpu"
@@ -173,9 +175,14 @@ workers = 1
                                        "p.toml");
   EXPECT_EQ(spec.warmup, 2);
   EXPECT_EQ(spec.benchmark_args, std::vector<std::string>{"--benchmark_enable_random_interleaving=true"});
-  EXPECT_EQ(expand_matrix(spec, catalog()).at(0).warmup, 2);
+  const Cell cell = expand_matrix(spec, catalog()).at(0);
+  EXPECT_EQ(cell.warmup, 2);
+  EXPECT_EQ(cell.retries, 0);
+  EXPECT_DOUBLE_EQ(cell.interference_limit, 0.2);
   const MatrixSpec again = spec_from_json(spec_to_json(spec));
   EXPECT_EQ(again.warmup, 2);
+  EXPECT_EQ(again.retries, 0);
+  EXPECT_DOUBLE_EQ(again.interference_limit, 0.2);
   EXPECT_EQ(again.benchmark_args, spec.benchmark_args);
 }
 
@@ -192,6 +199,10 @@ TEST(Preset, MalformedPresetsNameFileLineAndExpectation) {
   EXPECT_EQ(preset_error("repetitions = 3\n[[matrix]\n").rfind("bad.toml:2: ", 0), 0u);
   EXPECT_EQ(preset_error("repetitions = \"many\"\n[[matrix]]\nscenario=\"cpu\"\nrunner=\"fork\"\nworkers=1\n"),
             "bad.toml:1: 'repetitions' takes an integer");
+  EXPECT_EQ(preset_error("retries = 1.5\n[[matrix]]\nscenario=\"cpu\"\nrunner=\"fork\"\nworkers=1\n"),
+            "bad.toml:1: 'retries' takes an integer");
+  EXPECT_EQ(preset_error("interference_limit = \"low\"\n[[matrix]]\nscenario=\"cpu\"\nrunner=\"fork\"\nworkers=1\n"),
+            "bad.toml:1: 'interference_limit' takes a number");
   EXPECT_EQ(preset_error("[[matrix]]\nscenario = \"cpu\"\nworkers = [1]\n"),
             "bad.toml:1: [[matrix]] block has no 'runner'");
   EXPECT_EQ(preset_error("colour = 1\n").rfind("bad.toml:1: unknown key 'colour' in the preset; accepted: ", 0), 0u);

@@ -70,20 +70,14 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
                         "benchmark_args", "matrix"}, origin,
                  "the preset");
   MatrixSpec spec;
-  if (auto* n = root.get("repetitions")) {
-    auto v = n->value<int64_t>();
-    if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'repetitions' takes an integer", where(origin, *n)));
-    spec.repetitions = static_cast<int>(*v);
-  }
-  if (auto* n = root.get("warmup")) {
-    auto v = n->value<int64_t>();
-    if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'warmup' takes an integer", where(origin, *n)));
-    spec.warmup = static_cast<int>(*v);
-  }
-  if (auto* n = root.get("retries")) {
-    auto v = n->value<int64_t>();
-    if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: 'retries' takes an integer", where(origin, *n)));
-    spec.retries = static_cast<int>(*v);
+  // Their ranges are checked with the command line's, when the matrix is expanded.
+  for (auto [key, field] : {std::pair{"repetitions", &spec.repetitions}, std::pair{"warmup", &spec.warmup},
+                            std::pair{"retries", &spec.retries}}) {
+    if (auto* n = root.get(key)) {
+      auto v = n->value<int64_t>();
+      if (!v || !n->is_integer()) throw UsageError(fmt::format("{}: '{}' takes an integer", where(origin, *n), key));
+      *field = static_cast<int>(*v);
+    }
   }
   if (auto* n = root.get("interference_limit")) {
     auto v = n->value<double>();
