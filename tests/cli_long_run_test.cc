@@ -26,6 +26,7 @@
 #include "bench/sys/child.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
+#include "results_rows.h"
 #include "versus_binary.h"
 
 namespace fs = std::filesystem;
@@ -33,10 +34,10 @@ namespace fs = std::filesystem;
 namespace versus {
 namespace {
 
+// Repetitions per cell (an attempt set aside and run again counts once: tests/results_rows.h).
 std::map<std::string, int> rows_per_cell(const fs::path& csv) {
-  const CsvTable t = read_csv_file(csv.string());
   std::map<std::string, int> n;
-  for (const auto& row : t.rows) ++n[row[t.column("cell")]];
+  for (const Record& r : repetition_rows(csv.string())) ++n[r.cell];
   return n;
 }
 

@@ -28,6 +28,7 @@
 #include "bench/sys/placement.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
+#include "results_rows.h"
 #include "versus_binary.h"
 
 namespace fs = std::filesystem;
@@ -148,10 +149,9 @@ TEST_F(CliTest, SpreadOnOneAllowedCpuIsUnsupported) {
       "--set placement=same,spread --repetitions 1 --quiet --out " +
       out.string());
   ASSERT_EQ(sched_setaffinity(0, sizeof before, &before), 0);
-  const CsvTable t = read_csv_file((out / "results.csv").string());
-  ASSERT_EQ(t.rows.size(), 2u) << ran.output;
-  for (size_t i = 0; i < t.rows.size(); ++i) {
-    const Record r = record_from_row(t, i, "results.csv");
+  const std::vector<Record> rows = repetition_rows((out / "results.csv").string());
+  ASSERT_EQ(rows.size(), 2u) << ran.output;
+  for (const Record& r : rows) {
     if (r.params.find("placement=spread") != std::string::npos) {
       EXPECT_EQ(r.status, Status::kUnsupported) << r.message;
       EXPECT_NE(r.message.find("on 1 core"), std::string::npos) << r.message;
@@ -175,9 +175,9 @@ Record redis_row_under_64_descriptors(const fs::path& out, const std::string& pr
   std::string output;
   for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) output.append(buf, n);
   pclose(p);
-  const CsvTable t = read_csv_file((out / "results.csv").string());
-  if (t.rows.size() != 1) throw std::runtime_error("expected one row; versus said: " + output);
-  return record_from_row(t, 0, "results.csv");
+  const std::vector<Record> rows = repetition_rows((out / "results.csv").string());
+  if (rows.size() != 1) throw std::runtime_error("expected one repetition; versus said: " + output);
+  return rows.front();
 }
 
 // True when a process held to 64 descriptors may raise its hard limit again (root with
@@ -229,14 +229,14 @@ TEST_F(CliTest, BenchmarkFilterSelectsCells) {
       "--benchmark_filter=/fork/ --out " +
       out.string());
   ASSERT_EQ(ran.code, 0) << ran.output;
-  const CsvTable t = read_csv_file((out / "results.csv").string());
-  ASSERT_EQ(t.rows.size(), 2u * 2u);
-  for (const auto& row : t.rows) EXPECT_EQ(row[t.column("runner")], "fork");
+  const std::vector<Record> t = repetition_rows((out / "results.csv").string());
+  ASSERT_EQ(t.size(), 2u * 2u);
+  for (const Record& row : t) EXPECT_EQ(row.runner, "fork");
   // The filter is part of the recorded matrix: resuming, the cells it leaves out are not missing.
   const Ran resumed = versus("run --resume " + out.string() + " --quiet");
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("2 of 2 cells complete"), std::string::npos) << resumed.output;
-  EXPECT_EQ(read_csv_file((out / "results.csv").string()).rows.size(), 2u * 2u);
+  EXPECT_EQ(repetition_rows((out / "results.csv").string()).size(), 2u * 2u);
   // A leading '-' selects what the expression does not match, as in Google Benchmark.
   const fs::path rest = dir_ / "rest";
   ASSERT_EQ(versus("run --scenario cpu --runner serial,fork --workers 1 --repetitions 1 --set count=2000 --quiet "
@@ -244,9 +244,9 @@ TEST_F(CliTest, BenchmarkFilterSelectsCells) {
                    rest.string())
                 .code,
             0);
-  const CsvTable r = read_csv_file((rest / "results.csv").string());
-  ASSERT_EQ(r.rows.size(), 1u);
-  EXPECT_EQ(r.rows[0][r.column("runner")], "serial");
+  const std::vector<Record> r = repetition_rows((rest / "results.csv").string());
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].runner, "serial");
 }
 
 // The entries of one section of `versus list` ("Runners", ...): its lines indented by two spaces
@@ -344,10 +344,10 @@ TEST_F(CliTest, FaultyCellDoesNotStopTheMatrix) {
       "--set fault=none,crash,hang --cell-timeout 1 --quiet --out " +
       out.string());
   ASSERT_EQ(ran.code, 0) << ran.output;
-  const CsvTable t = read_csv_file((out / "results.csv").string());
-  ASSERT_EQ(t.rows.size(), 3u * 4u * 2u);
+  const std::vector<Record> rows = repetition_rows((out / "results.csv").string());
+  ASSERT_EQ(rows.size(), 3u * 4u * 2u);
   std::map<std::string, int> statuses;
-  for (const auto& row : t.rows) ++statuses[row[t.column("status")]];
+  for (const Record& row : rows) ++statuses[status_name(row.status)];
   EXPECT_EQ(statuses["ok"], 8);
   EXPECT_EQ(statuses["crashed"], 8);
   EXPECT_EQ(statuses["timeout"], 8);

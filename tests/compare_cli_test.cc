@@ -18,6 +18,7 @@
 
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
+#include "results_rows.h"
 #include "versus_binary.h"
 
 namespace fs = std::filesystem;
@@ -170,11 +171,10 @@ TEST_F(CompareCliTest, AbRunWritesBothSidesRepetitionByRepetition) {
   const Ran ran = versus(fmt::format("run --ab {} {} --quiet --out {}", VERSUS_BINARY, matrix, out.string()));
   ASSERT_EQ(ran.code, 0) << ran.output;
   for (const char* side : {"old", "new"}) {
-    const CsvTable t = read_csv_file((out / side / "results.csv").string());
-    ASSERT_EQ(t.rows.size(), 6u) << side;
+    const std::vector<Record> rows = repetition_rows((out / side / "results.csv").string());
+    ASSERT_EQ(rows.size(), 6u) << side;
     std::map<std::string, std::set<int>> repetitions;
-    for (size_t i = 0; i < t.rows.size(); ++i) {
-      const Record r = record_from_row(t, i, side);
+    for (const Record& r : rows) {
       EXPECT_EQ(r.status, Status::kOk) << r.message;
       EXPECT_EQ(r.result, 1472u) << "primes in [1000000, 1020000)";
       repetitions[r.runner].insert(r.repetition);
@@ -193,12 +193,12 @@ TEST_F(CompareCliTest, AbRunWritesBothSidesRepetitionByRepetition) {
   const fs::path failing = dir_ / "ab-false";
   const Ran against_false = versus(fmt::format("run --ab /bin/false {} --quiet --out {}", matrix, failing.string()));
   ASSERT_EQ(against_false.code, 0) << against_false.output;
-  const CsvTable old_rows = read_csv_file((failing / "old" / "results.csv").string());
-  ASSERT_EQ(old_rows.rows.size(), 6u);
-  const Record r = record_from_row(old_rows, 0, "old");
+  const std::vector<Record> old_rows = repetition_rows((failing / "old" / "results.csv").string());
+  ASSERT_EQ(old_rows.size(), 6u);
+  const Record& r = old_rows.front();
   EXPECT_EQ(r.status, Status::kFailed);
   EXPECT_NE(r.message.find("the old build (/bin/false) exited with status 1"), std::string::npos) << r.message;
-  EXPECT_EQ(read_csv_file((failing / "new" / "results.csv").string()).rows.size(), 6u);
+  EXPECT_EQ(repetition_rows((failing / "new" / "results.csv").string()).size(), 6u);
   // No such build: refused before anything is written.
   const fs::path missing = dir_ / "ab-missing";
   const Ran refused = versus(fmt::format("run --ab {} {} --quiet --out {}", (dir_ / "nope").string(), matrix,
