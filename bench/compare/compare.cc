@@ -36,6 +36,7 @@ struct Group {
   std::vector<const Record*> rows;
   int not_ok = 0;
   const Record* first_not_ok = nullptr;
+  Stability stability;  // of all its rows, whatever the measure
 };
 
 // Cells in order of first appearance, with their rows.
@@ -55,6 +56,7 @@ Grouped group(const RunResults& run) {
       if (!it->second.first_not_ok) it->second.first_not_ok = &r;
     }
   }
+  for (auto& [cell, cell_group] : g.cells) cell_group.stability = judge_stability(cell_group.rows);
   return g;
 }
 
@@ -69,7 +71,7 @@ std::vector<double> samples(const Group& g, const ComparableMeasure& m) {
 
 // What the cell's rows say of themselves on each side: set aside, unstable.
 void add_stability(CellComparison& c, const Group& base, const Group& cur) {
-  const Stability b = judge_stability(base.rows), n = judge_stability(cur.rows);
+  const Stability &b = base.stability, &n = cur.stability;
   c.baseline_set_aside = b.set_aside;
   c.current_set_aside = n.set_aside;
   std::vector<std::string> parts;

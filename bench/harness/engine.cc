@@ -118,25 +118,23 @@ class Engine {
     Record r;
     if (!s.stopped.empty()) {
       r = record_for(*s.cell, repetition);
+      r.host = options_.host;
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
       r = measure(*s.cell, repetition, /*warm_up=*/true);
-      r.host = options_.host;
       // Every attempt keeps its row: one set aside is a measurement of a busy machine, and says so.
       for (int retry = 1; r.interfered && retry <= s.cell->retries && !interrupt_signal(); ++retry) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else; run again ({} of {})",
                             *r.interfered * 100, retry, s.cell->retries));
         s.pending.push_back(r);
         r = measure(*s.cell, repetition, /*warm_up=*/false);
-        r.host = options_.host;
       }
       if (r.interfered) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else{}", *r.interfered * 100,
                             s.cell->retries > 0 ? ", in every attempt" : ""));
       }
     }
-    r.host = options_.host;
     if (interrupt_signal()) {
       s.interrupted = true;
       conclude(st, 0, "interrupted");
@@ -176,9 +174,12 @@ class Engine {
       for (int w = 0; warm_up && repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
         (void)execute_repetition(catalog_, cell, 0);
       }
-      return execute_repetition(catalog_, cell, repetition);
+      Record r = execute_repetition(catalog_, cell, repetition);
+      r.host = options_.host;
+      return r;
     } catch (const std::exception& e) {
       Record r = record_for(cell, repetition);
+      r.host = options_.host;
       r.status = Status::kFailed;
       r.message = fmt::format("the harness could not run the repetition: {}", e.what());
       return r;

@@ -1,5 +1,7 @@
 #include "bench/sys/kernel_files.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +45,34 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   rest >> stat.start_ticks;
   if (!rest) return std::nullopt;
   return stat;
+}
+
+double clock_tick_s() {
+  static const double tick = [] {
+    const long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? 1.0 / double(hz) : 0.01;
+  }();
+  return tick;
+}
+
+std::optional<std::vector<CpuStat>> read_cpu_stat() {
+  std::ifstream in("/proc/stat");
+  if (!in) return std::nullopt;
+  std::vector<CpuStat> cpus;
+  std::string line;
+  while (std::getline(in, line)) {
+    // "cpuN user nice system idle iowait irq softirq steal guest guest_nice"; "cpu " is the sum.
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || line[3] < '0' || line[3] > '9') continue;
+    std::istringstream fields(line.substr(3));
+    size_t cpu = 0;
+    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(fields >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq)) continue;
+    fields >> steal;  // absent on kernels before 2.6.11: none stolen
+    if (cpu >= cpus.size()) cpus.resize(cpu + 1);
+    cpus[cpu] = {user + nice + system + irq + softirq, steal};
+  }
+  if (cpus.empty()) return std::nullopt;
+  return cpus;
 }
 
 }  // namespace versus

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace versus {
 
@@ -34,5 +35,17 @@ struct ProcStat {
 };
 // Nothing when the process is gone (or /proc is not there).
 std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+// Seconds per clock tick, the unit of every CPU time in /proc (1 / USER_HZ); 0.01, Linux's
+// USER_HZ, where sysconf cannot say.
+double clock_tick_s();
+
+// One CPU's line of /proc/stat, in clock ticks since boot.
+struct CpuStat {
+  uint64_t busy_ticks = 0;   // user, nice, system, irq, softirq (guest time is inside user and nice)
+  uint64_t steal_ticks = 0;  // run by a hypervisor for something else
+};
+// Indexed by OS CPU number (a CPU that is offline reads zero); nothing when /proc/stat is unreadable.
+std::optional<std::vector<CpuStat>> read_cpu_stat();
 
 }  // namespace versus

@@ -63,15 +63,14 @@ std::map<pid_t, Seen> processes_now() {
 std::vector<BusyProcess> busy_between(const std::map<pid_t, Seen>& before, const std::map<pid_t, Seen>& after,
                                       double elapsed_s, std::span<const pid_t> ours) {
   std::vector<BusyProcess> busy;
-  const long ticks_per_s = sysconf(_SC_CLK_TCK);
-  if (ticks_per_s <= 0 || elapsed_s <= 0) return busy;  // no clock to convert ticks with: no finding
+  if (elapsed_s <= 0) return busy;
   for (const auto& [pid, now] : after) {
     if (std::find(ours.begin(), ours.end(), pid) != ours.end()) continue;
     // A process started during the sample (or a pid reused by one) spent all its time in it.
     const auto was = before.find(pid);
     const uint64_t then = was != before.end() && was->second.start_ticks == now.start_ticks ? was->second.ticks : 0;
     if (now.ticks < then) continue;
-    const double percent = double(now.ticks - then) / double(ticks_per_s) / elapsed_s * 100;
+    const double percent = double(now.ticks - then) * clock_tick_s() / elapsed_s * 100;
     if (percent > kBusyProcessPercent) busy.push_back({pid, now.comm, percent});
   }
   std::sort(busy.begin(), busy.end(), [](const BusyProcess& a, const BusyProcess& b) {
