@@ -7,6 +7,7 @@
 
 #include "bench/harness/isolate.h"
 #include "bench/harness/repetition.h"
+#include "leftovers.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/registry.h"
@@ -95,15 +96,11 @@ TEST_P(IpcTest, DamagedStreamsAreInvalid) {
 }
 
 TEST_P(IpcTest, NothingOutlivesTheCell) {
+  const LeftoverWatch watch;
   for (const char* channel : {"mq", "shm", "queue"}) {
     ASSERT_EQ(run({{"channel", channel}, {"bytes", "65536"}}, 3).status, Status::kOk) << channel;
   }
-  std::error_code ec;
-  for (const char* dir : {"/dev/shm", "/dev/mqueue", "/tmp"}) {
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-      EXPECT_NE(e.path().filename().string().rfind("versus.", 0), 0u) << e.path() << " was left";
-    }
-  }
+  for (const auto& path : watch.left()) ADD_FAILURE() << path << " was left";
 }
 
 INSTANTIATE_TEST_SUITE_P(Each, IpcTest, ::testing::ValuesIn(runners_driving(all_runners(), kChannelShape)),

@@ -9,6 +9,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/sys/process.h"
 #include "bench/harness/repetition.h"
+#include "leftovers.h"
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/registry.h"
@@ -101,17 +102,12 @@ TEST_P(IsolationTest, LeakedProcessIsKilledAndReported) {
 }
 
 TEST_P(IsolationTest, LitterIsRemovedAndReported) {
+  const LeftoverWatch watch;
   const Record r = run("litter");
   EXPECT_EQ(r.status, Status::kOk);
   // The faulty worker leaves a shared-memory object, a queue and a file, whatever the runner.
   EXPECT_EQ(r.message, "3 shared-memory, queue or temporary name(s) left by the cell were removed") << r.message;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) {
-    EXPECT_NE(e.path().filename().string().rfind("versus.", 0), 0u) << e.path() << " was left";
-  }
-  for (const auto& e : std::filesystem::directory_iterator("/tmp", ec)) {
-    EXPECT_NE(e.path().filename().string().rfind("versus.", 0), 0u) << e.path() << " was left";
-  }
+  for (const auto& path : watch.left()) ADD_FAILURE() << path << " was left";
 }
 
 TEST_P(IsolationTest, WrongAnswerIsInvalid) {

@@ -17,10 +17,11 @@ struct Ran {
   std::string output;  // stdout and stderr together
 };
 
-// Runs versus with `args` (shell words), in `cwd` when one is given.
-inline Ran versus(const std::string& args, const std::filesystem::path& cwd = {}) {
+// Runs versus with `args` (shell words), in `cwd` when one is given, with `env` (shell words
+// such as "TMPDIR=/x") in its environment.
+inline Ran versus(const std::string& args, const std::filesystem::path& cwd = {}, const std::string& env = {}) {
   const std::string cd = cwd.empty() ? std::string() : "cd '" + cwd.string() + "' && ";
-  const std::string cmd = cd + std::string(VERSUS_BINARY) + " " + args + " 2>&1";
+  const std::string cmd = cd + env + (env.empty() ? "" : " ") + std::string(VERSUS_BINARY) + " " + args + " 2>&1";
   Ran ran{-1, {}};
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return ran;

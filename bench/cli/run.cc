@@ -15,6 +15,7 @@
 
 #include "bench/harness/ab.h"
 #include "bench/harness/engine.h"
+#include "bench/sys/cell_names.h"
 #include "bench/sys/limits.h"
 #include "bench/sys/placement.h"
 #include "bench/sys/process.h"
@@ -272,6 +273,10 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     }
     raise_fd_limit();
     install_interrupt_handlers();
+    if (const int abandoned = remove_abandoned_cell_names(); abandoned > 0) {
+      fmt::print("versus: removed what {} repetition(s) of runs that ended abruptly left in {}\n", abandoned,
+                 cell_tmp_root());
+    }
     ResultsWriter writer(csv.string());
     EngineResult result;
     if (cells.empty()) {

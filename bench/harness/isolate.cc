@@ -59,6 +59,7 @@ int interrupt_signal() { return g_signal.load(); }
 int interrupt_wake_fd() { return g_wake_pipe[0]; }
 
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
+  cell_tmp_root();  // read here, before the repetition's process points TMPDIR at its own folder
   Child child = Child::run(
       [&](int output_fd) {
         for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);

@@ -1,11 +1,17 @@
 #include "bench/sys/cell_names.h"
 
 #include <mqueue.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -14,11 +20,41 @@ namespace versus {
 
 namespace {
 
+namespace fs = std::filesystem;
+
+// What another run may still be removing is this young at most: it removes a repetition's
+// names right after the repetition's group has ended.
+constexpr auto kAbandonedAfter = std::chrono::seconds(10);
+
 // The IPC names a repetition handed out, one a line: /dev/mqueue is not always mounted, so the
 // harness cannot rely on listing it.
-std::string names_file_of(pid_t group) { return fmt::format("/tmp/versus.{}.names", group); }
+std::string names_file_of(pid_t group) { return fmt::format("{}/versus.{}.names", cell_tmp_root(), group); }
+
+// G of "versus.G" and "versus.G.names", else 0.
+pid_t group_of(const std::string& name) {
+  if (!name.starts_with("versus.")) return 0;
+  std::string_view rest = std::string_view(name).substr(7);
+  if (rest.ends_with(".names")) rest.remove_suffix(6);
+  pid_t group = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), group);
+  return ec == std::errc() && end == rest.data() + rest.size() && group > 0 ? group : 0;
+}
+
+// No process of the group is left. A group we may not signal (EPERM) is alive.
+bool group_gone(pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; }
 
 }  // namespace
+
+const std::string& cell_tmp_root() {
+  static const std::string root = [] {
+    std::error_code ec;
+    if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp && fs::is_directory(tmp, ec)) {
+      return fs::absolute(tmp, ec).lexically_normal().string();
+    }
+    return std::string("/tmp");
+  }();
+  return root;
+}
 
 std::string cell_ipc_name(std::string_view what) {
   const pid_t group = getpgrp();
@@ -27,10 +63,9 @@ std::string cell_ipc_name(std::string_view what) {
   return name;
 }
 
-std::string cell_tmp_folder(pid_t group) { return fmt::format("/tmp/versus.{}", group); }
+std::string cell_tmp_folder(pid_t group) { return fmt::format("{}/versus.{}", cell_tmp_root(), group); }
 
 int remove_cell_names(pid_t group) {
-  namespace fs = std::filesystem;
   int removed = 0;
   std::error_code ec;
   {
@@ -51,6 +86,21 @@ int remove_cell_names(pid_t group) {
     fs::remove_all(tmp, ec);
   }
   return removed;
+}
+
+int remove_abandoned_cell_names() {
+  std::set<pid_t> abandoned;
+  std::error_code ec;
+  const auto old_enough = fs::file_time_type::clock::now() - kAbandonedAfter;
+  for (const auto& e : fs::directory_iterator(cell_tmp_root(), ec)) {
+    const pid_t group = group_of(e.path().filename().string());
+    if (group == 0 || abandoned.contains(group)) continue;
+    std::error_code time_ec;
+    const auto written = fs::last_write_time(e.path(), time_ec);
+    if (!time_ec && written < old_enough && group_gone(group)) abandoned.insert(group);
+  }
+  for (const pid_t group : abandoned) remove_cell_names(group);
+  return static_cast<int>(abandoned.size());
 }
 
 }  // namespace versus
