@@ -86,6 +86,30 @@ TEST(Matrix, ErrorsNameTheInputAndWhatIsAccepted) {
             "repetitions: '0' is not accepted; accepted: an integer from 1 to 100000");
 }
 
+// Everything wrong is reported at once, unknown names first (a mistyped name often explains
+// the rest), however the input ordered them.
+TEST(Matrix, EveryProblemAtOnceUnknownNamesFirst) {
+  const std::string all = usage_error(
+      one_block({{"cpu", "gpu"}, {"fork", "greenlet"}, {0, 1}, {{"count", {"-5"}}, {"colour", {"red"}}}}, 0));
+  const std::vector<std::string> expected_starts = {
+      "6 problems:",
+      "  - unknown scenario 'gpu'; known scenarios: ",
+      "  - unknown runner 'greenlet'; known runners: ",
+      "  - unknown parameter 'colour' for scenario cpu, gpu with runner fork, greenlet; accepted: ",
+      "  - repetitions: '0' is not accepted",
+      "  - workers: '0' is not accepted",
+      "  - parameter 'count': '-5' is not accepted",
+  };
+  std::vector<std::string> lines;
+  for (size_t at = 0; at <= all.size();) {
+    const size_t nl = std::min(all.find('\n', at), all.size());
+    lines.push_back(all.substr(at, nl - at));
+    at = nl + 1;
+  }
+  ASSERT_EQ(lines.size(), expected_starts.size()) << all;
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i].rfind(expected_starts[i], 0), 0u) << lines[i];
+}
+
 TEST(Matrix, ParseSet) {
   auto [k, v] = parse_set("count=1,2");
   EXPECT_EQ(k, "count");
@@ -212,6 +236,19 @@ TEST(Preset, MalformedPresetsNameFileLineAndExpectation) {
             "bad.toml:1: 'benchmark_args' takes Google Benchmark flags (--benchmark_...), not '--fast'");
   EXPECT_EQ(preset_error("warmup = \"yes\"\n"), "bad.toml:1: 'warmup' takes an integer");
   EXPECT_THROW(load_preset("no-such-preset"), UsageError);
+}
+
+// A value a block's set does not accept names the preset's line where it is written.
+TEST(Preset, ProblemsOfABlocksSetNameFileAndLine) {
+  const MatrixSpec spec = parse_preset(
+      "repetitions = 1\n[[matrix]]\nscenario = \"cpu\"\nrunner = \"fork\"\nworkers = [1]\n[matrix.set]\n"
+      "kernel = [\"primes\"]\ncount = [\"many\"]\ncolour = [\"red\"]\n\n[[matrix]]\nscenario = \"sync\"\n"
+      "runner = \"fork\"\nworkers = [1]\n",
+      "bad.toml");
+  const std::string all = usage_error(spec);
+  EXPECT_NE(all.find("  - bad.toml:9: unknown parameter 'colour' for scenario cpu"), std::string::npos) << all;
+  EXPECT_NE(all.find("  - bad.toml:8: parameter 'count': 'many' is not accepted"), std::string::npos) << all;
+  EXPECT_LT(all.find("colour"), all.find("'many'")) << all;
 }
 
 }  // namespace

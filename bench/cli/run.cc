@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -25,6 +26,7 @@
 #include "bench/harness/isolate.h"
 #include "bench/harness/matrix.h"
 #include "bench/harness/repetition.h"
+#include "bench/harness/usage_problems.h"
 #include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 #include "bench/results/summary.h"
@@ -58,28 +60,63 @@ void apply_overrides(MatrixSpec& spec, const std::vector<std::string>& sets, con
       used = true;
       std::erase_if(block.set, [&](const auto& kv) { return kv.first == key; });
       block.set.emplace_back(key, values);
+      block.set_where.erase(key);  // the command line's, not the preset's line
     }
     if (!used)
-      throw UsageError(fmt::format(
+      throw UnknownName(fmt::format(
           "unknown parameter '{}': no scenario or runner of the preset declares it, nor is it one every cell has",
           key));
   }
 }
 
-MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
+// What `versus run --scenario S` leaves out, a newcomer expects filled in: every runner that can
+// drive the scenarios given, and workers 1 and the core count. Returns what it chose, to be said.
+std::string fill_defaults(MatrixBlock& block, const Catalog& catalog) {
+  std::vector<std::string> chose;
+  if (block.runners.empty() && !block.scenarios.empty()) {
+    unsigned shapes = 0;
+    for (const auto& s : block.scenarios) {
+      const Scenario* scenario = catalog.scenario(s);
+      if (!scenario) return {};  // reported as unknown; no default is sensible for it
+      shapes |= scenario->shape();
+    }
+    for (const Runner* r : catalog.runners) {
+      if (r->shapes() & shapes) block.runners.emplace_back(r->name());
+    }
+    chose.push_back(fmt::format("--runner {}", join(block.runners, ",")));
+  }
+  if (block.workers.empty() && !block.scenarios.empty()) {
+    block.workers = {1};
+    if (const int cores = parse_workers("cores"); cores > 1) block.workers.push_back(cores);
+    std::vector<std::string> counts;
+    for (int w : block.workers) counts.push_back(std::to_string(w));
+    chose.push_back(fmt::format("--workers {}", join(counts, ",")));
+  }
+  return chose.empty() ? std::string() : fmt::format("versus: not given, taken as: {}", join(chose, " "));
+}
+
+// The matrix the command line asks for. Every problem found is kept in `problems`, so that all
+// are reported together; `defaults` says what was filled in.
+MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog, UsageProblems& problems, std::string& defaults) {
   MatrixSpec spec;
   if (!o.preset.empty()) {
     if (!o.scenarios.empty() || !o.runners.empty() || !o.workers.empty()) {
-      throw UsageError(
+      problems.add(
           "--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
           "--workers, or drop --preset (--set, --repetitions, --cell-timeout, --interference-limit and --retries may go with a preset)");
     }
-    spec = load_preset(o.preset);
-    apply_overrides(spec, o.sets, catalog);
+    problems.check([&] {
+      spec = load_preset(o.preset);
+      apply_overrides(spec, o.sets, catalog);
+    });
   } else {
-    MatrixBlock block{o.scenarios, o.runners, {}, {}};
-    for (const auto& w : o.workers) block.workers.push_back(parse_workers(w));
-    for (const auto& s : o.sets) block.set.push_back(parse_set(s));
+    MatrixBlock block;
+    block.scenarios = o.scenarios;
+    block.runners = o.runners;
+    for (const auto& w : o.workers) problems.check([&] { block.workers.push_back(parse_workers(w)); });
+    for (const auto& s : o.sets) problems.check([&] { block.set.push_back(parse_set(s)); });
+    // Defaults only fill what was left out, not what was given wrong.
+    if (o.workers.empty() || !block.workers.empty()) defaults = fill_defaults(block, catalog);
     spec.blocks.push_back(block);
   }
   if (o.repetitions) spec.repetitions = *o.repetitions;
@@ -87,10 +124,11 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog) {
   if (o.retries) spec.retries = *o.retries;
   if (o.cell_timeout) {
     if (!std::isfinite(*o.cell_timeout) || *o.cell_timeout <= 0) {
-      throw UsageError(fmt::format("--cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0",
-                                   *o.cell_timeout));
+      problems.add(fmt::format("--cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0",
+                               *o.cell_timeout));
+    } else {
+      spec.cell_timeout_s = *o.cell_timeout;
     }
-    spec.cell_timeout_s = *o.cell_timeout;
   }
   return spec;
 }
@@ -179,6 +217,19 @@ void record_resume(const fs::path& env_path, const std::vector<std::string>& com
   replace_file(env_path.string(), env.dump(2) + "\n");
 }
 
+// A run that wrote rows but not one ok row measured nothing: a script that takes exit status 0
+// for "figures to look at" must not get it. Empty when some row is ok (or there was none).
+std::string nothing_measured(const std::vector<Record>& rows) {
+  std::map<Status, int> by_status;
+  for (const Record& r : rows) ++by_status[r.status];
+  if (rows.empty() || by_status.contains(Status::kOk)) return {};
+  std::vector<std::string> counts;
+  for (const auto& [status, n] : by_status) counts.push_back(fmt::format("{} {}", n, status_name(status)));
+  return fmt::format(
+      "no repetition was measured: the {} rows are {} (the message column of results.csv says why); exit status {}",
+      rows.size(), join(counts, ", "), kExitNothingMeasured);
+}
+
 }  // namespace
 
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
@@ -198,14 +249,21 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     }
     out = options.resume;
     plan = load_plan(out.string());
-  } else {
-    plan.spec = spec_from(options, catalog);
-    if (!options.shard.empty()) plan.shard = parse_shard(options.shard);
+  }
+  // Every problem of the command line at once: the matrix's, the shard's, Google Benchmark's flags'.
+  UsageProblems problems;
+  std::string defaults;
+  if (!resuming) {
+    plan.spec = spec_from(options, catalog, problems, defaults);
+    if (!options.shard.empty()) problems.check([&] { plan.shard = parse_shard(options.shard); });
     plan.benchmark_args = plan.spec.benchmark_args;
     plan.benchmark_args.insert(plan.benchmark_args.end(), options.benchmark_args.begin(), options.benchmark_args.end());
   }
-  const std::vector<Cell> matrix = expand_matrix(plan.spec, catalog);
-  init_benchmark(plan.benchmark_args);
+  std::vector<Cell> matrix;
+  problems.check([&] { matrix = expand_matrix(plan.spec, catalog); });
+  problems.check([&] { init_benchmark(plan.benchmark_args); });
+  problems.throw_if_any();
+  if (!defaults.empty()) fmt::print("{}\n", defaults);
   std::vector<Cell> cells = cells_to_run(matrix, plan.shard, benchmark::GetBenchmarkFilter());
 
   // Everything asked is valid: from here on the output folder is ours alone until the run ends.
@@ -298,6 +356,10 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
                  "rows are in {}; `versus run --resume {}` runs the rest\n",
                  abbrev ? abbrev : "?", earlier.size(), csv.string(), out.string());
       return 128 + result.interrupted_by;
+    }
+    if (const std::string none = nothing_measured(result.records); !none.empty()) {
+      fmt::print(stderr, "versus: {}\n", none);
+      return kExitNothingMeasured;
     }
   } catch (const std::system_error& e) {
     fmt::print(stderr, "versus: {} (rows written so far are kept in {})\n", e.what(), csv.string());

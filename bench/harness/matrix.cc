@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/harness/usage_problems.h"
+
 namespace versus {
 
 namespace {
@@ -66,54 +68,77 @@ std::vector<std::pair<const ParamSpec*, std::vector<std::string>>> axes_for(std:
   return axes;
 }
 
-void validate_block(const MatrixBlock& block, const Catalog& catalog) {
-  if (block.scenarios.empty()) {
-    throw UsageError(
-        fmt::format("no scenario given: use --scenario (known: {}) or --preset", known_scenarios(catalog)));
-  }
-  if (block.runners.empty()) {
-    throw UsageError(fmt::format("no runner given: use --runner (known: {})", known_runners(catalog)));
-  }
-  if (block.workers.empty()) throw UsageError("no worker count given: use --workers, say --workers 1,2,4");
+// "FILE:LINE: " before a problem of a preset's block, or of one key of its set.
+std::string at(const std::string& where) { return where.empty() ? std::string() : where + ": "; }
+
+void validate_block(const MatrixBlock& block, const Catalog& catalog, UsageProblems& problems) {
+  using Kind = UsageProblems::Kind;
   for (const auto& s : block.scenarios) {
     if (!catalog.scenario(s)) {
-      throw UsageError(fmt::format("unknown scenario '{}'; known scenarios: {}", s, known_scenarios(catalog)));
+      problems.add(fmt::format("{}unknown scenario '{}'; known scenarios: {}", at(block.where), s,
+                               known_scenarios(catalog)),
+                   Kind::kUnknownName);
     }
   }
   for (const auto& r : block.runners) {
-    if (!catalog.runner(r))
-      throw UsageError(fmt::format("unknown runner '{}'; known runners: {}", r, known_runners(catalog)));
+    if (!catalog.runner(r)) {
+      problems.add(fmt::format("{}unknown runner '{}'; known runners: {}", at(block.where), r, known_runners(catalog)),
+                   Kind::kUnknownName);
+    }
+  }
+  if (block.scenarios.empty()) {
+    problems.add(fmt::format("{}no scenario given: use --scenario (known: {}) or --preset", at(block.where),
+                             known_scenarios(catalog)));
+  }
+  if (block.runners.empty()) {
+    problems.add(fmt::format("{}no runner given: use --runner (known: {})", at(block.where), known_runners(catalog)));
+  }
+  if (block.workers.empty()) {
+    problems.add(fmt::format("{}no worker count given: use --workers, say --workers 1,2,4", at(block.where)));
   }
   for (int w : block.workers) {
     if (w < 1 || w > kMaxWorkers) {
-      throw UsageError(fmt::format("workers: '{}' is not accepted; accepted: an integer from 1 to {}", w, kMaxWorkers));
+      problems.add(fmt::format("{}workers: '{}' is not accepted; accepted: an integer from 1 to {}", at(block.where),
+                               w, kMaxWorkers));
     }
   }
+  // Parameters are looked up in the scenarios and runners that are known; the unknown ones are
+  // reported above.
   std::set<std::string> seen;
   for (const auto& [key, values] : block.set) {
-    if (!seen.insert(key).second) throw UsageError(fmt::format("parameter '{}' is set twice", key));
+    const auto found = block.set_where.find(key);
+    const std::string where = at(found == block.set_where.end() ? block.where : found->second);
+    if (!seen.insert(key).second) {
+      problems.add(fmt::format("{}parameter '{}' is set twice", where, key));
+      continue;
+    }
     std::vector<const ParamSpec*> specs;
     std::set<std::string> accepted;
     for (const auto& p : cell_params()) accepted.insert(p.name);
     if (auto* p = find_param(cell_params(), key)) specs.push_back(p);
     for (const auto& s : block.scenarios) {
-      for (const auto& p : catalog.scenario(s)->params()) accepted.insert(p.name);
-      if (auto* p = find_param(catalog.scenario(s)->params(), key)) specs.push_back(p);
+      const Scenario* scenario = catalog.scenario(s);
+      if (!scenario) continue;
+      for (const auto& p : scenario->params()) accepted.insert(p.name);
+      if (auto* p = find_param(scenario->params(), key)) specs.push_back(p);
     }
     for (const auto& r : block.runners) {
-      for (const auto& p : catalog.runner(r)->params()) accepted.insert(p.name);
-      if (auto* p = find_param(catalog.runner(r)->params(), key)) specs.push_back(p);
+      const Runner* runner = catalog.runner(r);
+      if (!runner) continue;
+      for (const auto& p : runner->params()) accepted.insert(p.name);
+      if (auto* p = find_param(runner->params(), key)) specs.push_back(p);
     }
     if (specs.empty()) {
-      throw UsageError(
-          fmt::format("unknown parameter '{}' for scenario {} with runner {}; accepted: {}", key,
-                      join(block.scenarios, ", "), join(block.runners, ", "),
-                      accepted.empty() ? std::string("none") : join({accepted.begin(), accepted.end()}, ", ")));
+      problems.add(fmt::format("{}unknown parameter '{}' for scenario {} with runner {}; accepted: {}", where, key,
+                               join(block.scenarios, ", "), join(block.runners, ", "),
+                               accepted.empty() ? std::string("none") : join({accepted.begin(), accepted.end()}, ", ")),
+                   Kind::kUnknownName);
+      continue;
     }
-    if (values.empty()) throw UsageError(fmt::format("parameter '{}' is given no value", key));
+    if (values.empty()) problems.add(fmt::format("{}parameter '{}' is given no value", where, key));
     for (const auto* spec : specs) {
       for (const auto& v : values) {
-        if (std::string why = spec->validate(v); !why.empty()) throw UsageError(why);
+        if (std::string why = spec->validate(v); !why.empty()) problems.add(where + why);
       }
     }
   }
@@ -211,35 +236,37 @@ std::pair<std::string, std::vector<std::string>> parse_set(const std::string& te
 }
 
 std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) {
+  UsageProblems problems;
   if (spec.repetitions < 1 || spec.repetitions > 100000) {
-    throw UsageError(
+    problems.add(
         fmt::format("repetitions: '{}' is not accepted; accepted: an integer from 1 to 100000", spec.repetitions));
   }
   if (spec.warmup < 0 || spec.warmup > 100) {
-    throw UsageError(fmt::format("warmup: '{}' is not accepted; accepted: an integer from 0 to 100", spec.warmup));
+    problems.add(fmt::format("warmup: '{}' is not accepted; accepted: an integer from 0 to 100", spec.warmup));
   }
   if (!std::isfinite(spec.cell_timeout_s) || spec.cell_timeout_s < 0) {
-    throw UsageError(
+    problems.add(
         fmt::format("cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0 (or 0: "
                     "each cell's default)",
                     spec.cell_timeout_s));
   }
   if (!std::isfinite(spec.interference_limit) || spec.interference_limit <= 0 || spec.interference_limit > 1) {
-    throw UsageError(fmt::format(
+    problems.add(fmt::format(
         "interference-limit: '{}' is not accepted; accepted: a fraction of the cell's CPU time above 0 and at most 1 "
         "(default 0.05)",
         spec.interference_limit));
   }
   if (spec.retries < 0 || spec.retries > 10) {
-    throw UsageError(
+    problems.add(
         fmt::format("retries: '{}' is not accepted; accepted: an integer from 0 to 10 (default 2)", spec.retries));
   }
-  if (spec.blocks.empty())
-    throw UsageError("the matrix is empty: give --scenario, --runner and --workers, or --preset");
+  if (spec.blocks.empty()) problems.add("the matrix is empty: give --scenario, --runner and --workers, or --preset");
+  for (const auto& block : spec.blocks) validate_block(block, catalog, problems);
+  problems.throw_if_any();
+
   std::vector<Cell> cells;
   std::set<std::string> ids;
   for (const auto& block : spec.blocks) {
-    validate_block(block, catalog);
     for (const auto& sname : block.scenarios) {
       const Scenario* scenario = catalog.scenario(sname);
       for (const Params& sp : product(axes_for(scenario->params(), block))) {

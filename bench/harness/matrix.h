@@ -4,6 +4,7 @@
 
 #include "bench/harness/layer.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +24,10 @@ struct MatrixBlock {
   std::vector<int> workers;
   // key -> values, in the order given; a key applies to the scenarios and runners declaring it.
   std::vector<std::pair<std::string, std::vector<std::string>>> set;
+  // Where a preset wrote the block and each key of its `set` ("quick.toml:12"), so a problem
+  // names the line; empty for the command line's (and for --set over a preset).
+  std::string where = {};
+  std::map<std::string, std::string> set_where = {};
 };
 
 struct MatrixSpec {
@@ -56,8 +61,8 @@ MatrixSpec spec_from_json(const nlohmann::json& j);
 // Parses a --set argument "key=v1,v2". Throws UsageError.
 std::pair<std::string, std::vector<std::string>> parse_set(const std::string& text);
 
-// Expands and validates. Throws UsageError naming what is unknown or not accepted, and listing
-// what is.
+// Expands and validates. Throws UsageError naming everything unknown or not accepted (unknown
+// names first), each with what is accepted.
 std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog);
 
 // Reads a preset (TOML; reports/presets/*.toml shows the format). `name_or_path` is a preset name

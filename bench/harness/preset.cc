@@ -111,6 +111,7 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
     if (!table) throw UsageError(fmt::format("{}: [[matrix]] must be a table", where(origin, node)));
     reject_unknown(*table, {"scenario", "runner", "workers", "set"}, origin, "[[matrix]]");
     MatrixBlock block;
+    block.where = where(origin, node);
     for (const char* key : {"scenario", "runner", "workers"}) {
       if (!table->contains(key)) {
         throw UsageError(fmt::format("{}: [[matrix]] block has no '{}'", where(origin, node), key));
@@ -130,6 +131,7 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
       if (!set_table) throw UsageError(fmt::format("{}: 'set' must be a table of key = values", where(origin, *set)));
       for (const auto& [key, value] : *set_table) {
         block.set.emplace_back(std::string(key.str()), strings_of(value, origin, std::string(key.str())));
+        block.set_where[std::string(key.str())] = where(origin, value);
       }
     }
     spec.blocks.push_back(std::move(block));
