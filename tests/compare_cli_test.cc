@@ -208,5 +208,20 @@ TEST_F(CompareCliTest, AbRunWritesBothSidesRepetitionByRepetition) {
   EXPECT_FALSE(fs::exists(missing));
 }
 
+// A repetition that crashes under either build keeps its own row and reason on both sides: the
+// invocation that ran it measured nothing (exit 3), which is not a build that cannot run.
+TEST_F(CompareCliTest, AbRunKeepsACrashedRepetitionsOwnRow) {
+  const fs::path out = dir_ / "ab";
+  const Ran ran = versus(fmt::format(
+      "run --ab {} --scenario selftest --runner fork --workers 1 --set fault=crash --repetitions 1 --quiet --out {}",
+      VERSUS_BINARY, out.string()));
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  for (const char* side : {"old", "new"}) {
+    const std::vector<Record> rows = repetition_rows((out / side / "results.csv").string());
+    ASSERT_EQ(rows.size(), 1u) << side;
+    EXPECT_EQ(rows.front().status, Status::kCrashed) << side << ": " << rows.front().message;
+  }
+}
+
 }  // namespace
 }  // namespace versus

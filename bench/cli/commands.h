@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/api/runner.h"
+#include "bench/harness/engine.h"
 
 namespace versus {
 
@@ -33,10 +34,8 @@ struct RunOptions {
   std::optional<double> system_check;
   std::vector<std::string> benchmark_args;  // --benchmark_* flags, for Google Benchmark
 };
-// Exit status of a run that wrote rows, none of them ok (every repetition crashed, failed, timed
-// out, was invalid or unsupported): its rows are kept, but nothing was measured.
-inline constexpr int kExitNothingMeasured = 3;
-// Throws UsageError on bad input before anything is written. Returns 0, kExitNothingMeasured,
+// Throws UsageError on bad input before anything is written. Returns 0, kExitNothingMeasured
+// (bench/harness/engine.h),
 // 1 when results cannot be written, or 128 + the signal that stopped the run.
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line);
 

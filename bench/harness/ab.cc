@@ -92,7 +92,9 @@ std::vector<Record> invoke(const Side& side, const RunPlan& one, const Cell& cel
       return {r};
     }
   }
-  if (rows.empty() || end.how != ChildEnd::How::kExited || end.code() != 0) {
+  // A repetition that crashed or failed is a row like any other: its run exits 3, not 0.
+  const bool wrote_rows = end.how == ChildEnd::How::kExited && (end.code() == 0 || end.code() == kExitNothingMeasured);
+  if (rows.empty() || !wrote_rows) {
     Record r = record_for(cell, round);
     r.status = Status::kFailed;
     const std::string said = last_line(program.errors().empty() ? program.output() : program.errors());

@@ -21,6 +21,10 @@ struct EngineOptions {
   std::string host;      // the `host` column
 };
 
+// Exit status of `versus run` when it wrote rows but none is ok (every repetition crashed,
+// failed, timed out, was invalid or unsupported): the rows are kept, but nothing was measured.
+inline constexpr int kExitNothingMeasured = 3;
+
 struct EngineResult {
   std::vector<Record> records;  // every row written, in order
   int interrupted_by = 0;       // the signal that stopped the run, or 0
