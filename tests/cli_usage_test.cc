@@ -94,5 +94,36 @@ TEST_F(RunUsageTest, ARunThatMeasuredNothingExitsThree) {
   EXPECT_EQ(mixed.code, 0) << mixed.output;
 }
 
+// --dry-run: every cell with its estimate or why it cannot run here, totals by scenario and in
+// all, and nothing written.
+TEST_F(RunUsageTest, DryRunPrintsTheCellsAndTheirTimeAndWritesNothing) {
+  const fs::path out = dir_ / "never";
+  const Ran ran = versus("run --scenario cpu,mux --runner serial,epoll --workers 1,2 --set count=20000 "
+                         "--repetitions 4 --dry-run --out " + out.string());
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_NE(ran.output.find("versus: dry run; nothing is run or written"), std::string::npos) << ran.output;
+  // serial drives cpu, not mux; epoll drives mux, not cpu; mux takes one worker.
+  for (const char* cell : {"cpu/serial/workers:1/", "cpu/serial/workers:2/", "mux/epoll/workers:1/"}) {
+    const size_t at = ran.output.find(std::string("\n  ") + cell);
+    ASSERT_NE(at, std::string::npos) << cell << "\n" << ran.output;
+    const std::string line = ran.output.substr(at + 1, ran.output.find('\n', at + 1) - at - 1);
+    EXPECT_NE(line.find("  4 x "), std::string::npos) << line;
+  }
+  EXPECT_NE(ran.output.find("mux/epoll/workers:2/"), std::string::npos);
+  EXPECT_NE(ran.output.find("unsupported here: mux: the descriptors are set by fds; workers must be 1"),
+            std::string::npos)
+      << ran.output;
+  EXPECT_NE(ran.output.find("cpu/epoll/workers:1/"), std::string::npos);
+  const size_t total = ran.output.find("\nin all ");
+  ASSERT_NE(total, std::string::npos) << ran.output;
+  // 2 scenarios x 2 runners x 2 worker counts, 4 repetitions each.
+  EXPECT_EQ(ran.output.substr(total, 40).find("in all          8"), 1u) << ran.output.substr(total);
+  EXPECT_NE(ran.output.substr(total).find("32"), std::string::npos) << ran.output.substr(total);
+
+  const Ran with_resume = versus("run --resume " + out.string() + " --dry-run");
+  EXPECT_EQ(with_resume.code, 2) << with_resume.output;
+}
+
 }  // namespace
 }  // namespace versus

@@ -29,6 +29,7 @@ struct RunOptions {
   std::string resume;  // an output folder to complete
   std::string ab;      // another build of versus to measure beside this one, cell by cell
   bool quiet = false;
+  bool dry_run = false;  // print the cells and the time they should take; run and write nothing
   // Seconds the machine is sampled before the matrix runs (default 1). Not part of the matrix:
   // a resumption samples again, for as long as its own command line says.
   std::optional<double> system_check;
@@ -38,6 +39,10 @@ struct RunOptions {
 // (bench/harness/engine.h),
 // 1 when results cannot be written, or 128 + the signal that stopped the run.
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line);
+
+// The cells `cells` as a dry run shows them: each with its estimate or why it cannot run here,
+// then the time by scenario and in all.
+void print_dry_run(const std::vector<Cell>& cells, const Catalog& catalog);
 
 struct MergeOptions {
   std::vector<std::string> inputs;

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
                       "OLD: measure the matrix under the build OLD and under this one, taking turns cell by cell "
                       "and repetition by repetition; writes OUT/old and OUT/new for versus compare");
   run_cmd->add_flag("--quiet", run.quiet, "no console table, no progress; the summary still prints");
+  run_cmd->add_flag("--dry-run", run.dry_run,
+                    "print the cells, which cannot run here and why, and how long each should take here; run "
+                    "nothing, write nothing");
   run_cmd->add_option("--system-check", run.system_check,
                       "seconds to sample other processes' CPU use before the matrix runs, warning when the machine "
                       "is noisy (default 1; 0 to 10; 0 still checks the load average, governors and boost)");

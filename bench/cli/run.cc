@@ -235,6 +235,9 @@ std::string nothing_measured(const std::vector<Record>& rows) {
 int run_command(const Catalog& catalog, const RunOptions& options, const std::vector<std::string>& command_line) {
   const bool resuming = !options.resume.empty();
   const double system_check_s = system_check_seconds(options);
+  if (options.dry_run && (resuming || !options.ab.empty())) {
+    throw UsageError("--dry-run plans a new run: it goes with neither --resume nor --ab");
+  }
   if (!options.ab.empty()) {
     if (resuming) throw UsageError("--ab and --resume do not go together: an A/B run is run again whole");
     check_ab_binary(options.ab);
@@ -265,6 +268,10 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
   problems.throw_if_any();
   if (!defaults.empty()) fmt::print("{}\n", defaults);
   std::vector<Cell> cells = cells_to_run(matrix, plan.shard, benchmark::GetBenchmarkFilter());
+  if (options.dry_run) {
+    print_dry_run(cells, catalog);
+    return 0;
+  }
 
   // Everything asked is valid: from here on the output folder is ours alone until the run ends.
   if (!resuming) out = options.out.empty() ? create_run_folder("results") : fs::path(options.out);

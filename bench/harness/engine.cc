@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "bench/harness/isolate.h"
+#include "bench/harness/estimate.h"
 #include "bench/harness/progress.h"
 #include "bench/harness/repetition.h"
 
@@ -32,18 +33,20 @@ struct CellState {
   bool first_not_ok = false;  // repetition 0 was not ok: Google Benchmark is shown no ok one after it
   int number = 0;             // 1-based, in the order cells start
   int ok = 0;
+  double repetition_estimate_s = 0;  // what the model expects of one repetition
 };
 
 class Engine {
  public:
-  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options, int cells, int repetitions)
-      : catalog_(catalog), writer_(writer), options_(options), progress_(cells, repetitions, options.progress) {}
+  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options, int cells, double estimated_s)
+      : catalog_(catalog), writer_(writer), options_(options), progress_(cells, estimated_s, options.progress) {}
 
   Progress& progress() { return progress_; }
 
-  void add(const Cell& cell) {
+  void add(const Cell& cell, double repetition_estimate_s) {
     auto state = std::make_unique<CellState>();
     state->cell = &cell;
+    state->repetition_estimate_s = repetition_estimate_s;
     CellState* s = state.get();
     by_name_[cell.id()] = s;
     states_.push_back(std::move(state));
@@ -145,7 +148,8 @@ class Engine {
       s.stopped_status = r.status;
     }
     s.pending.push_back(r);
-    progress_.repetition_done();
+    // The warm-up runs before repetition 0, and counts with it.
+    progress_.repetition_done(s.repetition_estimate_s * (repetition == 0 ? 1 + s.cell->warmup : 1));
     if (r.status != Status::kOk) {
       if (repetition == 0) s.first_not_ok = true;
       conclude(st, 0, fmt::format("{}: {}", status_name(r.status), r.message));
@@ -259,10 +263,14 @@ class TeeReporter final : public benchmark::BenchmarkReporter {
 
 EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, ResultsWriter& writer,
                        const EngineOptions& options) {
-  int repetitions = 0;
-  for (const Cell& c : cells) repetitions += c.repetitions;
-  Engine engine(catalog, writer, options, static_cast<int>(cells.size()), repetitions);
-  for (const Cell& c : cells) engine.add(c);
+  std::vector<CellEstimate> estimates;
+  double estimated_s = 0;
+  for (const Cell& c : cells) {
+    estimates.push_back(estimate_cell(catalog, c));
+    estimated_s += estimates.back().seconds;
+  }
+  Engine engine(catalog, writer, options, static_cast<int>(cells.size()), estimated_s);
+  for (size_t i = 0; i < cells.size(); ++i) engine.add(cells[i], estimates[i].repetition_s);
   size_t width = 10;
   for (const Cell& c : cells) width = std::max(width, engine.display_name(c.id()).size() + 7);  // + "_median"
   TeeReporter reporter(engine, options.console, width);

@@ -10,11 +10,16 @@
 
 namespace versus {
 
+// "45 s", "12 min", "1.5 h".
+std::string duration_text(double seconds);
+
 class Progress {
  public:
-  Progress(int cells, int repetitions, bool enabled);
+  // `estimated_s`: the whole run as estimate_cell models it, before anything ran.
+  Progress(int cells, double estimated_s, bool enabled);
   void repetition_started(const std::string& cell, int cell_number, int repetition, int repetitions);
-  void repetition_done() { ++done_; }
+  // `estimated_s`: what the model expected of the repetition just done.
+  void repetition_done(double estimated_s) { estimated_done_s_ += estimated_s; }
   void cell_finished(const std::string& cell, int cell_number, int ok, int total);
   // Around other output on a terminal: take the line away, then put it back.
   void clear();
@@ -23,8 +28,9 @@ class Progress {
  private:
   std::string timing() const;
   bool enabled_, tty_;
-  int cells_, repetitions_, done_ = 0;
-  int64_t start_ns_;
+  int cells_;
+  double estimated_s_, estimated_done_s_ = 0;
+  int64_t start_ns_, cell_start_ns_ = 0;
   std::string line_;
 };
 
