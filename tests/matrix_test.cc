@@ -144,12 +144,25 @@ TEST(Preset, EveryCheckedInPresetExpands) {
   EXPECT_GE(presets, 3) << "quick, ci and full";
 }
 
-TEST(Matrix, WorkersMayBeCountedInCores) {
-  const int cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+TEST(Matrix, WorkersMayBeCountedInTheMachinesCoresThreadsAndNodes) {
   EXPECT_EQ(parse_workers("3"), 3);
-  EXPECT_EQ(parse_workers("cores"), cores);
-  EXPECT_EQ(parse_workers("2*cores"), 2 * cores);
-  EXPECT_THROW(parse_workers("many"), UsageError);
+  EXPECT_EQ(parse_workers("threads"), static_cast<int>(Topology::here().cpus().size()));
+  EXPECT_EQ(parse_workers("cores"), Topology::here().cores());
+  // Two packages of two NUMA nodes of 16 cores of 2 hardware threads: 64 cores, 128 threads.
+  const Topology big = Topology::synthetic("pack:2 numa:2 core:16 pu:2");
+  EXPECT_EQ(parse_workers("cores", big), 64);
+  EXPECT_EQ(parse_workers("threads", big), 128);
+  EXPECT_EQ(parse_workers("2*threads", big), 256);
+  EXPECT_EQ(parse_workers("numa_nodes", big), 4);
+  EXPECT_EQ(parse_workers("3*numa_nodes", big), 12);
+  for (const char* bad : {"many", "0*cores", "x*cores", "2*sockets", "*cores"}) {
+    try {
+      parse_workers(bad, big);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Matrix, ShardsPartitionTheCells) {

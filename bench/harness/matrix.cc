@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "bench/harness/usage_problems.h"
+#include "bench/sys/placement.h"
 
 namespace versus {
 
@@ -146,16 +147,56 @@ void validate_block(const MatrixBlock& block, const Catalog& catalog, UsageProbl
 
 }  // namespace
 
-int parse_workers(const std::string& text) {
-  const int cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  if (text == "cores") return cores;
-  if (text.ends_with("*cores")) {
-    return static_cast<int>(parse_integer(text.substr(0, text.size() - 6), "workers")) * cores;
+namespace {
+
+// The machine's counts a worker list may name, from hwloc's view of the CPUs versus may use.
+struct MachineCount {
+  const char* name;
+  int (*of)(const Topology&);
+};
+constexpr MachineCount kMachineCounts[] = {
+    {"cores", [](const Topology& t) { return t.cores(); }},
+    {"threads", [](const Topology& t) { return static_cast<int>(t.cpus().size()); }},
+    {"numa_nodes",
+     [](const Topology& t) {
+       std::set<int> nodes;
+       for (int cpu : t.cpus()) nodes.insert(t.node_of(cpu));
+       return static_cast<int>(nodes.size());
+     }},
+};
+
+}  // namespace
+
+int parse_workers(const std::string& text) { return parse_workers(text, Topology::here()); }
+
+int parse_workers(const std::string& text, const Topology& machine) {
+  const size_t star = text.find('*');
+  const std::string name = star == std::string::npos ? text : text.substr(star + 1);
+  for (const auto& count : kMachineCounts) {
+    if (name != count.name) continue;
+    int64_t times = 1;
+    if (star != std::string::npos) {
+      try {
+        times = parse_integer(text.substr(0, star), "workers");
+      } catch (const UsageError&) {
+        times = 0;
+      }
+      if (times < 1 || times > kMaxWorkers) {
+        throw UsageError(fmt::format("workers: '{}' is not accepted; in K*{} K is an integer from 1 to {}", text,
+                                     count.name, kMaxWorkers));
+      }
+    }
+    return static_cast<int>(times * count.of(machine));
   }
   try {
     return static_cast<int>(parse_integer(text, "workers"));
   } catch (const UsageError&) {
-    throw UsageError(fmt::format("workers: '{}' is not accepted; accepted: an integer, 'cores' or 'K*cores'", text));
+    std::vector<std::string> names;
+    for (const auto& count : kMachineCounts) names.emplace_back(count.name);
+    throw UsageError(fmt::format(
+        "workers: '{}' is not accepted; accepted: an integer, or one of {} (this machine's, as versus may use it), "
+        "or K times one, as 2*cores",
+        text, join(names, ", ")));
   }
 }
 

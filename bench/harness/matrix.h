@@ -14,6 +14,7 @@
 
 #include "bench/api/cell.h"
 #include "bench/api/runner.h"
+#include "bench/sys/placement.h"
 
 namespace versus {
 
@@ -41,8 +42,11 @@ struct MatrixSpec {
   std::vector<std::string> benchmark_args;
 };
 
-// A worker count: an integer, "cores" (the online CPUs) or "K*cores". Throws UsageError.
+// A worker count: an integer, a count of this machine's as versus may use it ("cores": physical
+// cores, "threads": hardware threads, "numa_nodes"), or K times one ("2*threads"). Throws
+// UsageError naming what is accepted.
 int parse_workers(const std::string& text);
+int parse_workers(const std::string& text, const Topology& machine);
 
 // --shard K/N: the cells whose index in the expanded matrix is K-1 modulo N. Deterministic for a
 // given matrix, and the N shards together are exactly the matrix.
