@@ -20,10 +20,12 @@
 #   benchmarks/faults.sh                  # builds build/ first (configures it if needed)
 #   VERSUS_BUILD=dir benchmarks/faults.sh # uses dir/versus as it is
 #
-# VERSUS_OUT names a folder to keep the runs' output folders and logs in (default: a temporary
-# folder, removed at the end). Runs as root for cases 6 and 7 (mounts); without root they say
-# why they are skipped. About three minutes on two cores. Exit 0 when no case failed, 1 when one
-# did, 2 on bad settings.
+# VERSUS_OUT names a folder to keep the runs' output folders and logs in, one per case named by
+# its number (replaced when there; default: a temporary folder, removed at the end). Case 6 mounts
+# a tmpfs and case 7 a read-only bind mount (chmod does not stop root), which need root: where
+# mounting is refused the case says so and is skipped; case 7 without root uses chmod instead.
+# About two and a half minutes on two cores. Exit 0 when no case failed, 1 when one did, 2 on
+# bad settings.
 set -u -o pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -416,8 +418,8 @@ case_kill_worker() {  # sub-case repetition (1-based, of 5)
 
 case_stop_worker() {
   local reps=3
-  case_begin 2 "SIGSTOP of a fork worker in repetition 2 of $reps, --cell-timeout 2"
-  start_versus "$out.log" run "${ipc_then_cpu[@]}" --repetitions "$reps" --cell-timeout 2 --out "$out"
+  case_begin 2 "SIGSTOP of a fork worker in repetition 2 of $reps, --cell-timeout 3"
+  start_versus "$out.log" run "${ipc_then_cpu[@]}" --repetitions "$reps" --cell-timeout 3 --out "$out"
   if wait_for_repetition 2 60 && wait_for_worker; then
     sleep 0.1
     kill -STOP "$worker_pid" 2>/dev/null || problem "worker $worker_pid was gone before SIGSTOP"
