@@ -1,0 +1,881 @@
+#!/usr/bin/env bash
+# A campaign of faults and bad input against the built versus, each case checked the way a user
+# would see it: the exit status, the status of every row in results.csv, the rows kept, and what
+# was left behind (processes of the run, /dev/shm/versus.*, /dev/mqueue/versus.*, versus.* under
+# /tmp or under the TMPDIR the run was given). Cases:
+#    1. kill -9 of a fork worker in the 1st, 3rd and 5th repetition of an ipc cell;
+#    2. SIGSTOP of a fork worker under a short --cell-timeout;
+#    3. SIGINT to versus early, mid-matrix and in the last repetition, in Google Benchmark's order
+#       and interleaved, each followed by `versus run --resume`;
+#    4. a real redis-server (started here on 127.0.0.1) killed while a redis cell talks to it;
+#    5. `ulimit -n 64` and a redis cell with 64 workers;
+#    6. a full disk under --out (a 64 KiB tmpfs), then `versus report` on what was written;
+#    7. `versus report` into a read-only results folder;
+#    8. two runs into one --out at once;
+#    9. bad values into compare, merge and run;
+#   10. a header-only results.csv given to `versus report`.
+# One line per case: what happened | rows kept | left behind => `ok: ...`, `FAIL: why` or
+# `skip: why`; then a tally.
+#
+#   benchmarks/faults.sh                  # builds build/ first (configures it if needed)
+#   VERSUS_BUILD=dir benchmarks/faults.sh # uses dir/versus as it is
+#
+# VERSUS_OUT names a folder to keep the runs' output folders and logs in, one per case named by
+# its number (replaced when there; default: a temporary folder, removed at the end). Case 6 mounts
+# a tmpfs and case 7 a read-only bind mount (chmod does not stop root), which need root: where
+# mounting is refused the case says so and is skipped; case 7 without root uses chmod instead.
+# About two minutes on two cores. Exit 0 when no case failed, 1 when one did, 2 on
+# bad settings.
+set -u -o pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Every call of versus runs under this limit (seconds), so the campaign ends even if one hangs.
+limit_s=120
+
+if [[ -n "${VERSUS_BUILD:-}" ]]; then
+  build=$VERSUS_BUILD
+else
+  build=$repo/build
+  if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "faults.sh: cmake configure failed" >&2; exit 2; }
+  fi
+  cmake --build "$build" -j "${VERSUS_JOBS:-2}" --target versus >&2 || { echo "faults.sh: the build failed" >&2; exit 2; }
+fi
+versus=$(cd "$build" 2>/dev/null && pwd)/versus
+[[ -x "$versus" ]] || { echo "faults.sh: no $build/versus; build it or set VERSUS_BUILD" >&2; exit 2; }
+
+# scratch: mount points and each case's TMPDIR, always removed. runs: the output folders.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/versus-faults.XXXXXX") || { echo "faults.sh: mktemp failed" >&2; exit 2; }
+if [[ -n "${VERSUS_OUT:-}" ]]; then
+  runs=$VERSUS_OUT
+  mkdir -p "$runs" || { echo "faults.sh: cannot make $runs" >&2; exit 2; }
+else
+  runs=$scratch/runs
+  mkdir -p "$runs"
+fi
+
+# Every process a versus run starts inherits this variable (its value names the case), so what
+# is left of a run can be found however it left its parent or its process group.
+mark_var=VERSUS_FAULTS
+mark_prefix="$$"
+
+# What the script started, ended however the script ends.
+started=()   # pids of `timeout` wrappers and servers
+mounted=()   # mount points, unmounted last first
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  local pid i
+  for pid in "${started[@]}"; do
+    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${started[@]}"; do wait "$pid" 2>/dev/null; done
+  # Whatever a run left, stopped ones included (SIGKILL ends those too).
+  for pid in $(marked_processes "$mark_prefix" prefix); do kill -KILL "$pid" 2>/dev/null; done
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null; done
+  chmod -R u+w "$scratch" 2>/dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# Reading results.csv: columns by the header's names, quoted fields (a message may hold commas
+# or quotes) read as CSV does.
+
+# Prints the named columns of each row, tab-separated (tabs and line breaks inside a field become
+# spaces). With no column named, prints "rows R fields F bad B" instead: B rows whose field count
+# is not the header's F. Exit 3 when a named column is missing.
+csv_select() {  # file [column...]
+  local file=$1
+  shift
+  awk -v want="$*" '
+    function split_csv(rec, out,    n, i, c, field, quoted) {
+      n = 0; field = ""; quoted = 0
+      for (i = 1; i <= length(rec); i++) {
+        c = substr(rec, i, 1)
+        if (quoted) {
+          if (c == "\"") {
+            if (substr(rec, i + 1, 1) == "\"") { field = field "\""; i++ } else quoted = 0
+          } else field = field c
+        } else if (c == "\"") quoted = 1
+        else if (c == ",") { out[++n] = field; field = "" }
+        else field = field c
+      }
+      out[++n] = field
+      return n
+    }
+    {
+      rec = $0
+      # A quoted field may span lines: read on while the quotes are unbalanced.
+      while (gsub(/"/, "\"", rec) % 2 == 1 && (getline more) > 0) rec = rec "\n" more
+      n = split_csv(rec, f)
+      if (NR == 1) {
+        header_n = n
+        for (i = 1; i <= n; i++) at[f[i]] = i
+        k = split(want, names, " ")
+        for (i = 1; i <= k; i++) if (!(names[i] in at)) { print "no column " names[i] > "/dev/stderr"; missing = 1; exit 3 }
+        next
+      }
+      rows++
+      if (n != header_n) bad++
+      if (k == 0) next
+      line = ""
+      for (i = 1; i <= k; i++) {
+        v = f[at[names[i]]]
+        gsub(/[\t\n\r]/, " ", v)
+        line = line (i > 1 ? "\t" : "") v
+      }
+      print line
+    }
+    END { if (!missing && k == 0) printf "rows %d fields %d bad %d\n", rows, header_n, bad }
+  ' "$file"
+}
+
+# "ipc: 1 ok, 1 crashed, 3 crashed (not run); cpu: 5 ok": rows per scenario and status, in the
+# order they first appear; a row whose message says it was not run is counted apart.
+rows_per_status() {  # file
+  [[ -f "$1" ]] || { echo "no results.csv"; return; }
+  csv_select "$1" scenario status message | awk -F'\t' '
+    {
+      s = $2 (index($3, "not run") == 1 ? " (not run)" : "")
+      if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
+      if (!(($1, s) in count)) { kinds[$1] = kinds[$1] SUBSEP s }
+      count[$1, s]++
+    }
+    END {
+      if (n == 0) { print "no rows"; exit }
+      for (i = 1; i <= n; i++) {
+        m = split(substr(kinds[order[i]], 2), ks, SUBSEP)
+        line = ""
+        for (j = 1; j <= m; j++) line = line (j > 1 ? ", " : "") count[order[i], ks[j]] " " ks[j]
+        printf "%s%s: %s", (i > 1 ? "; " : ""), order[i], line
+      }
+      print ""
+    }'
+}
+
+# Rows in a results.csv (0 when it is absent or empty).
+rows_in() {  # file
+  [[ -s "$1" ]] || { echo 0; return; }
+  csv_select "$1" | awk '{ print $2 }'
+}
+
+# Checks that each cell has repetitions 0..reps-1 exactly once and that there are `cells` cells;
+# prints what is wrong, nothing when all is well.
+check_each_repetition_once() {  # file cells reps
+  csv_select "$1" cell repetition | awk -F'\t' -v cells="$2" -v reps="$3" '
+    { n[$1, $2]++; if (!($1 in seen)) { seen[$1] = 1; count++ } }
+    END {
+      if (count != cells) printf "%d cells, expected %d; ", count, cells
+      for (c in seen) for (r = 0; r < reps; r++) {
+        if (!((c, r) in n)) { printf "%s repetition %d missing; ", substr(c, 1, 40), r; bad++ }
+        else if (n[c, r] > 1) { printf "%s repetition %d %d times; ", substr(c, 1, 40), r, n[c, r]; bad++ }
+        if (bad > 3) exit
+      }
+    }' | sed 's/; $//'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes: what a run started, and what is left of it.
+
+# Pids of live processes whose environment carries the mark (with `prefix`: any mark under it).
+marked_processes() {  # mark [prefix]
+  local pattern="$mark_var=${1//./\\.}"
+  [[ ${2:-} == prefix ]] && pattern="$pattern\\..*"
+  grep -lzx -- "$pattern" /proc/[0-9]*/environ 2>/dev/null | sed 's|/proc/\([0-9]*\)/environ|\1|'
+}
+
+# Drops a pid from those the EXIT trap ends, once it has been waited for (its number may be
+# given to another process after).
+forget() {  # pid
+  local i
+  for i in "${!started[@]}"; do [[ ${started[i]} == "$1" ]] && unset 'started[i]'; done
+  started=("${started[@]}")
+}
+
+# Alive and not yet a zombie waiting to be reaped.
+running() {  # pid
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
+children_of() {  # pid
+  cat /proc/"$1"/task/*/children 2>/dev/null
+}
+
+# The current run: its `timeout` wrapper, versus itself, its log, its exit status once ended.
+run_pid=""
+versus_pid=""
+run_log=""
+status=""
+run_groups=0  # lines of groups_file before the run
+watcher=""    # the background job noting the run's repetition processes in groups_file
+
+# Starts versus in the background, under the time limit, with the case's TMPDIR and mark.
+start_versus() {  # log args...
+  run_log=$1
+  shift
+  env TMPDIR="$case_tmp" "$mark_var=$mark" timeout --kill-after=5 "$limit_s" "$versus" "$@" >"$run_log" 2>&1 &
+  run_pid=$!
+  started+=("$run_pid")
+  versus_pid=""
+  local i
+  for ((i = 0; i < 500; i++)); do
+    versus_pid=$(children_of "$run_pid" | awk '{ print $1 }')
+    [[ -n "$versus_pid" ]] && break
+    running "$run_pid" || break  # a run refused at once may end before it is seen
+    sleep 0.01
+  done
+  run_groups=$(wc -l <"$groups_file")
+  watch_repetitions "$versus_pid" "$groups_file" &
+  watcher=$!
+  started+=("$watcher")
+}
+
+# Waits for the current run to end; sets status.
+finish_versus() {
+  wait "$run_pid"
+  status=$?
+  forget "$run_pid"
+  run_pid=""
+  if [[ -n "$watcher" ]]; then
+    wait "$watcher"
+    forget "$watcher"
+    watcher=""
+  fi
+}
+
+# Runs versus in the foreground, under the time limit; sets status.
+run_versus() {  # log args...
+  start_versus "$@"
+  finish_versus
+}
+
+# Each repetition runs in a child of versus that leads a process group of its own (the fork
+# runner's workers are that child's children, in its group). Appends each one's pid to `file` as
+# it starts, until versus ends: the order gives the repetition, the pids the process groups
+# whose names and folders are the run's. Polled every 10 ms with builtins only, so a repetition
+# much shorter than that may pass unseen.
+watch_repetitions() {  # versus_pid file
+  local f kid stat pgrp seen=" "
+  local -a kids
+  while kill -0 "$1" 2>/dev/null; do
+    for f in /proc/"$1"/task/*/children; do
+      kids=()
+      read -r -a kids 2>/dev/null <"$f"
+      for kid in "${kids[@]}"; do
+        [[ $seen == *" $kid "* ]] && continue
+        stat=""
+        read -r stat 2>/dev/null <"/proc/$kid/stat"
+        stat=${stat##*) }  # after the command name, which may hold spaces: state ppid pgrp ...
+        read -r _ _ pgrp _ <<<"$stat"
+        [[ $pgrp == "$kid" ]] || continue
+        seen+="$kid "
+        echo "$kid" >>"$2"
+      done
+    done
+    sleep 0.01
+  done
+}
+
+# Waits until the run's n-th repetition process (1-based) has started; sets rep_pid. Fails when
+# the run ends first, or after `seconds`.
+rep_pid=""
+wait_for_repetition() {  # n seconds
+  local deadline=$((SECONDS + $2))
+  local -a pids
+  rep_pid=""
+  while :; do
+    mapfile -t pids < <(tail -n +"$((run_groups + 1))" "$groups_file")
+    ((${#pids[@]} >= $1)) && break
+    kill -0 "$versus_pid" 2>/dev/null || return 1
+    ((SECONDS < deadline)) || return 1
+    sleep 0.02
+  done
+  rep_pid=${pids[$1 - 1]}
+  kill -0 "$rep_pid" 2>/dev/null
+}
+
+# A worker of the repetition process rep_pid, once it has one; sets worker_pid.
+worker_pid=""
+wait_for_worker() {
+  local i
+  worker_pid=""
+  for ((i = 0; i < 250; i++)); do
+    worker_pid=$(children_of "$rep_pid" | awk '{ print $1 }')
+    [[ -n "$worker_pid" ]] && return 0
+    kill -0 "$rep_pid" 2>/dev/null || return 1
+    sleep 0.02
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# What a case left behind: names versus makes (shared memory, queues, temporary folders) that
+# were not there before the case, and processes that carry the case's mark.
+
+name_places() {
+  local places=(/dev/shm/versus.* /dev/mqueue/versus.* /tmp/versus.* "$case_tmp"/versus.*)
+  local p
+  for p in "${places[@]}"; do [[ -e "$p" ]] && echo "$p"; done
+}
+
+# Under the case's own TMPDIR every new name is the case's. Elsewhere (/tmp, /dev/shm,
+# /dev/mqueue: the machine's, where other versus runs and test suites come and go) a new name
+# is the case's when it carries the process group of one of its repetitions.
+left_behind() {
+  local name group found=() pid
+  while read -r name; do
+    [[ -z "$name" ]] && continue
+    if [[ $name != "$case_tmp"/* ]]; then
+      group=$(basename "$name" | cut -d. -f2)
+      grep -qx -- "$group" "$groups_file" || continue
+    fi
+    found+=("$name")
+  done < <(comm -13 <(echo "$names_before") <(name_places | sort))
+  for pid in $(marked_processes "$mark"); do
+    found+=("process $pid ($(cat "/proc/$pid/comm" 2>/dev/null))")
+  done
+  echo "${found[*]}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# A case: its number and title, the problems found, one line printed at its end.
+
+passed=0
+failed=0
+skipped=0
+case_begin() {  # number title
+  case_no=$1
+  case_title=$2
+  problems=()
+  happened=""
+  kept=""
+  ok_text="nothing lost, nothing left"
+  mark="$mark_prefix.$case_no"
+  case_tmp=$scratch/tmp-$case_no
+  out=$runs/$case_no
+  groups_file=$scratch/groups-$case_no
+  : >"$groups_file"
+  mkdir -p "$case_tmp"
+  rm -rf "$out"
+  names_before=$(name_places | sort)
+}
+
+problem() { problems+=("$*"); }
+
+expect_status() {  # expected what
+  [[ "$status" == "$1" ]] || problem "$2 exited $status, expected $1 ($(tail -n 1 "$run_log" 2>/dev/null | cut -c1-120))"
+}
+
+# Ends the case: looks for leftovers (and ends any left process, so the next case starts clean),
+# prints its line.
+case_end() {
+  local left verdict pid
+  sleep 0.2  # a name being removed by another program as the case ended is not a leftover
+  left=$(left_behind)
+  [[ -n "$left" ]] && problem "something was left behind"
+  for pid in $(marked_processes "$mark"); do kill -KILL "$pid" 2>/dev/null; done
+  if ((${#problems[@]} == 0)); then
+    verdict="ok: $ok_text"
+    ((passed++))
+  else
+    verdict="FAIL: $(printf '%s; ' "${problems[@]}")"
+    verdict=${verdict%; }
+    ((failed++))
+  fi
+  echo "$case_no. $case_title: $happened | kept ${kept:-nothing} | left ${left:-nothing} => $verdict"
+}
+
+case_skip() {  # why
+  echo "$case_no. $case_title: skip: $1"
+  ((skipped++))
+}
+
+# Output of a command that should have said why it failed: a Python traceback is no message.
+no_traceback() {  # log what
+  if grep -q "Traceback (most recent call last)" "$1"; then
+    problem "$2 printed a Python traceback"
+  elif [[ ! -s "$1" ]]; then
+    problem "$2 printed no message"
+  fi
+}
+
+first_line() { grep -m1 -v "warning: this machine is noisy" "$1" | cut -c1-"${2:-100}"; }
+
+# ---------------------------------------------------------------------------------------------
+# The cases.
+
+# ipc over shared memory, one pair of fork workers (two processes), long enough per repetition
+# (some 0.5 s here) to be caught; then a cpu cell that must run whole whatever happened before.
+ipc_then_cpu=(--scenario "ipc,cpu" --runner fork --workers 1 --set mode=pingpong --set channel=shm
+  --set round_trips=200000 --set count=20000 --retries 0 --system-check 0 --quiet)
+
+case_kill_worker() {  # sub-case repetition (1-based, of 5)
+  local k=$2 reps=5
+  case_begin "1.$1" "kill -9 of a fork worker in repetition $k of $reps of an ipc cell"
+  start_versus "$out.log" run "${ipc_then_cpu[@]}" --repetitions "$reps" --cell-timeout 30 --out "$out"
+  if wait_for_repetition "$k" 60 && wait_for_worker; then
+    sleep 0.1  # into the measured phase
+    kill -KILL "$worker_pid" 2>/dev/null || problem "worker $worker_pid was gone before the kill"
+  else
+    problem "repetition $k of the ipc cell was never seen running"
+  fi
+  finish_versus
+  expect_status 0 "the run"
+  local csv=$out/results.csv
+  happened="exit $status; $(rows_per_status "$csv")"
+  kept="$(rows_in "$csv") rows"
+  local idx=$((k - 1)) scen rep st msg
+  while IFS=$'\t' read -r scen rep st msg; do
+    if [[ $scen == ipc ]]; then
+      if ((rep < idx)); then [[ $st == ok ]] || problem "ipc repetition $rep is $st: $msg"
+      elif ((rep == idx)); then [[ $st == crashed && $msg != "not run"* ]] || problem "ipc repetition $rep (killed) is $st: $msg"
+      else [[ $msg == "not run"* ]] || problem "ipc repetition $rep, after the killed one, is $st: $msg"
+      fi
+    else
+      [[ $st == ok ]] || problem "$scen repetition $rep is $st: $msg"
+    fi
+  done < <(csv_select "$csv" scenario repetition status message 2>/dev/null)
+  local wrong
+  wrong=$(check_each_repetition_once "$csv" 2 "$reps")
+  [[ -n "$wrong" ]] && problem "$wrong"
+  case_end
+}
+
+case_stop_worker() {
+  local reps=3
+  case_begin 2 "SIGSTOP of a fork worker in repetition 2 of $reps of a selftest cell, --cell-timeout 3"
+  # Workers that sleep 500 ms: their time holds on a busy machine, far under the limit.
+  start_versus "$out.log" run --scenario "selftest,cpu" --runner fork --workers 2 --set work_ms=500 \
+    --set count=20000 --repetitions "$reps" --retries 0 --cell-timeout 3 --system-check 0 --quiet --out "$out"
+  if wait_for_repetition 2 60 && wait_for_worker; then
+    sleep 0.1
+    kill -STOP "$worker_pid" 2>/dev/null || problem "worker $worker_pid was gone before SIGSTOP"
+  else
+    problem "repetition 2 of the selftest cell was never seen running"
+  fi
+  finish_versus
+  expect_status 0 "the run"
+  local csv=$out/results.csv
+  happened="exit $status; $(rows_per_status "$csv")"
+  kept="$(rows_in "$csv") rows"
+  local scen rep st msg
+  while IFS=$'\t' read -r scen rep st msg; do
+    if [[ $scen == selftest ]]; then
+      case $rep in
+        0) [[ $st == ok ]] || problem "selftest repetition 0 is $st: $msg" ;;
+        1) [[ $st == timeout ]] || problem "selftest repetition 1 (stopped) is $st: $msg" ;;
+        *) [[ $msg == "not run"* ]] || problem "selftest repetition $rep, after the stopped one, is $st: $msg" ;;
+      esac
+    else
+      [[ $st == ok ]] || problem "$scen repetition $rep is $st: $msg"
+    fi
+  done < <(csv_select "$csv" scenario repetition status message 2>/dev/null)
+  local wrong
+  wrong=$(check_each_repetition_once "$csv" 2 "$reps")
+  [[ -n "$wrong" ]] && problem "$wrong"
+  case_end
+}
+
+# 4 cells x 3 repetitions of 250 ms workers: 12 repetition processes, about 4 s in all.
+case_interrupt() {  # sub-case; at: the repetition (1..12) SIGINT comes in; where: its name; order
+  local at=$2 where=$3 order=$4 cells=4 reps=3
+  local extra=()
+  [[ $order == interleaved ]] && extra=(--benchmark_enable_random_interleaving=true)
+  case_begin "3.$1" "SIGINT to versus $where (repetition $at of 12), $order, then --resume"
+  start_versus "$out.log" run --scenario selftest --runner serial,fork --workers 1,2 --set work_ms=250 \
+    --repetitions "$reps" --retries 0 --cell-timeout 20 --system-check 0 --quiet --out "$out" "${extra[@]}"
+  if wait_for_repetition "$at" 60; then
+    sleep 0.1
+    kill -INT "$versus_pid" 2>/dev/null || problem "versus was gone before SIGINT"
+  else
+    problem "repetition $at was never seen running"
+  fi
+  finish_versus
+  expect_status 130 "the interrupted run"
+  grep -q "interrupted by SIGINT" "$run_log" || problem "no 'interrupted by SIGINT' message"
+  local csv=$out/results.csv before whole
+  before=$(rows_in "$csv")
+  # Only whole cells are kept when a run is stopped.
+  whole=$(csv_select "$csv" cell 2>/dev/null | sort | uniq -c | awk -v r="$reps" '$1 != r { bad++ } END { print bad + 0 }')
+  ((whole == 0)) || problem "$whole cells kept with fewer or more than $reps rows after the interrupt"
+  local first=$status
+  run_versus "$out.resume.log" run --resume "$out" --quiet
+  expect_status 0 "the resume"
+  happened="exit $first with $before rows, resume exit $status; $(rows_per_status "$csv")"
+  kept="$(rows_in "$csv") rows"
+  local wrong
+  wrong=$(check_each_repetition_once "$csv" "$cells" "$reps")
+  [[ -n "$wrong" ]] && problem "$wrong"
+  local not_ok
+  not_ok=$(csv_select "$csv" status | grep -cvx ok)
+  ((not_ok == 0)) || problem "$not_ok rows not ok"
+  case_end
+}
+
+# A free port on 127.0.0.1, as the kernel picks one.
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+    echo $((20000 + RANDOM % 20000))
+}
+
+# Answers PONG within a second?
+redis_answers() {  # port
+  local reply=""
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  read -r -t 1 reply <&3
+  exec 3>&-
+  [[ $reply == +PONG* ]]
+}
+
+case_redis_killed() {
+  local reps=3 redis=/usr/bin/redis-server port redis_pid i
+  case_begin 4 "redis-server killed (SIGKILL) in repetition 2 of $reps of a redis cell"
+  [[ -x $redis ]] || { case_skip "no $redis"; return; }
+  port=$(free_port)
+  # Loopback only, nothing saved, nothing appended: nothing of it outlives the case.
+  "$redis" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning \
+    >"$out.redis.log" 2>&1 &
+  redis_pid=$!
+  started+=("$redis_pid")
+  for ((i = 0; i < 100; i++)); do redis_answers "$port" && break; sleep 0.05; done
+  if ! redis_answers "$port"; then
+    kill -KILL "$redis_pid" 2>/dev/null
+    wait "$redis_pid" 2>/dev/null
+    forget "$redis_pid"
+    case_skip "redis-server did not answer on 127.0.0.1:$port"
+    return
+  fi
+  start_versus "$out.log" run --scenario redis,cpu --runner fork --workers 4 --set keys=1000 --set requests=60000 \
+    --set server="127.0.0.1:$port" --set count=20000 --repetitions "$reps" --retries 0 --cell-timeout 30 \
+    --system-check 0 --quiet --out "$out"
+  if wait_for_repetition 2 60 && wait_for_worker; then
+    sleep 0.3  # the workers connected and asking
+  else
+    problem "repetition 2 of the redis cell was never seen running"
+  fi
+  kill -KILL "$redis_pid" 2>/dev/null
+  wait "$redis_pid" 2>/dev/null
+  forget "$redis_pid"
+  finish_versus
+  expect_status 0 "the run"
+  local csv=$out/results.csv scen rep st msg
+  happened="exit $status; $(rows_per_status "$csv")"
+  kept="$(rows_in "$csv") rows"
+  while IFS=$'\t' read -r scen rep st msg; do
+    if [[ $scen == redis ]]; then
+      if ((rep == 0)); then [[ $st == ok ]] || problem "redis repetition 0, before the kill, is $st: $msg"
+      elif [[ $st != failed && $st != crashed ]]; then problem "redis repetition $rep, after the kill, is $st"
+      elif [[ -z $msg ]]; then problem "redis repetition $rep is $st with no reason"
+      fi
+    else
+      [[ $st == ok ]] || problem "$scen repetition $rep is $st: $msg"
+    fi
+  done < <(csv_select "$csv" scenario repetition status message 2>/dev/null)
+  local wrong
+  wrong=$(check_each_repetition_once "$csv" 2 "$reps")
+  [[ -n "$wrong" ]] && problem "$wrong"
+  local reason
+  reason=$(csv_select "$csv" scenario repetition message 2>/dev/null | awk -F'\t' '$1 == "redis" && $2 == 1 { print $3 }')
+  [[ -n "$reason" ]] && happened="$happened (\"${reason:0:60}\")"
+  if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then problem "something still listens on port $port"; fi
+  case_end
+}
+
+case_fd_limit() {
+  case_begin 5 "ulimit -n 64, a redis cell with 64 fork workers"
+  # As root versus may raise a hard limit itself; without CAP_SYS_RESOURCE, as any user, it may not.
+  local drop=()
+  if ((EUID == 0)) && command -v setpriv >/dev/null; then
+    drop=(setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource --)
+  fi
+  local csv=$out/results.csv
+  (
+    ulimit -n 64 || exit 125
+    exec env TMPDIR="$case_tmp" "$mark_var=$mark" timeout --kill-after=5 60 "${drop[@]}" "$versus" run --scenario redis \
+      --runner fork --workers 64 --set keys=100 --set requests=1000 --repetitions 1 --system-check 0 --quiet --out "$out"
+  ) >"$out.log" 2>&1 &
+  run_pid=$!
+  started+=("$run_pid")
+  run_log=$out.log
+  finish_versus
+  if ((status == 125)); then case_skip "ulimit -n 64 refused"; return; fi
+  ((status == 124 || status == 137)) && problem "versus hung (ended by timeout)"
+  # README: 3 when rows were written but none is ok (nothing was measured).
+  expect_status 3 "the run"
+  happened="exit $status; $(rows_per_status "$csv")"
+  kept="$(rows_in "$csv") rows"
+  local st msg
+  IFS=$'\t' read -r st msg < <(csv_select "$csv" status message 2>/dev/null)
+  [[ ${st:-} == unsupported ]] || problem "the row is ${st:-missing}, expected unsupported"
+  [[ ${msg:-} == *RLIMIT_NOFILE* ]] || problem "the message does not name RLIMIT_NOFILE: ${msg:-none}"
+  [[ -n ${msg:-} ]] && happened="$happened (\"${msg:0:70}\")"
+  ok_text="unsupported, named, no hang, nothing left"
+  case_end
+}
+
+# Mounts a tmpfs of `size` at `dir`; fails (saying nothing) where mounting is refused.
+mount_tmpfs() {  # dir size
+  mkdir -p "$1" && mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1" 2>/dev/null || return 1
+  mounted+=("$1")
+}
+
+unmount() {  # dir
+  umount "$1" 2>/dev/null || umount -l "$1" 2>/dev/null
+  local i
+  for i in "${!mounted[@]}"; do [[ ${mounted[i]} == "$1" ]] && unset 'mounted[i]'; done
+  mounted=("${mounted[@]}")
+}
+
+# Whole rows only: every row has the header's field count and the file ends with a line break.
+check_whole_rows() {  # csv
+  [[ -f "$1" ]] || return 0
+  local shape bad
+  shape=$(csv_select "$1")
+  bad=$(awk '{ print $6 }' <<<"$shape")
+  ((${bad:-0} == 0)) || problem "results.csv has $bad rows of another field count than the header's"
+  [[ ! -s "$1" || $(tail -c 1 "$1" | od -An -c | tr -d ' ') == '\n' ]] || problem "results.csv does not end with a line break"
+}
+
+valid_json_or_absent() {  # file
+  [[ -e "$1" ]] || return 0
+  /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null || problem "$(basename "$1") is not valid JSON"
+}
+
+case_full_disk() {
+  case_begin 6 "--out on a full disk (a 64 KiB tmpfs), then versus report on it"
+  local disk=$scratch/full
+  mount_tmpfs "$disk" 64k || { case_skip "mounting a tmpfs was refused (needs root)"; return; }
+  local dir=$disk/out csv=$disk/out/results.csv
+  # 4 cells x 60 repetitions of a worker that does nothing: some 100 KB of rows, more than fits.
+  run_versus "$out.log" run --scenario selftest --runner serial --workers 1 --set work_ms=0 \
+    --set fault_worker=1,2,3,4 --repetitions 60 --retries 0 --system-check 0 --quiet --out "$dir"
+  # README: 1 when results cannot be written, every whole row kept.
+  expect_status 1 "the run"
+  grep -q "No space left on device" "$run_log" || problem "no message naming the full disk"
+  no_traceback "$run_log" "the run"
+  check_whole_rows "$csv"
+  valid_json_or_absent "$dir/env.json"
+  valid_json_or_absent "$dir/matrix.json"
+  local partial
+  partial=$(find "$dir" -name '*.partial' 2>/dev/null | head -3)
+  [[ -n "$partial" ]] && problem "half-written files left: $partial"
+  local run_status=$status
+  run_versus "$out.report.log" report "$dir"
+  [[ $status == 1 || $status == 2 ]] || problem "report exited $status, expected 1 or 2"
+  no_traceback "$run_log" "report"
+  happened="run exit $run_status (\"$(grep -m1 -o 'No space left on device' "$out.log")\"), $(rows_per_status "$csv"); report exit $status (\"$(first_line "$run_log" 110)\")"
+  kept="$(rows_in "$csv") whole rows"
+  unmount "$disk"
+  ok_text="failed cleanly, whole rows only, nothing left"
+  case_end
+}
+
+case_read_only_report() {
+  case_begin 7 "versus report into a read-only results folder"
+  [[ -f "$fixture/results.csv" ]] || { problem "no fixture run to copy"; case_end; return; }
+  local copy=$scratch/ro-copy view=$scratch/ro
+  cp -r "$fixture" "$copy"
+  rm -rf "$copy/plots" "$copy/report.html" "$copy/report.md"
+  if ((EUID == 0)); then
+    # chmod does not stop root: a read-only bind mount does.
+    mkdir -p "$view"
+    if ! mount --bind "$copy" "$view" 2>/dev/null; then case_skip "bind mount refused"; return; fi
+    mounted+=("$view")
+    if ! mount -o remount,bind,ro "$view" 2>/dev/null; then unmount "$view"; case_skip "read-only remount refused"; return; fi
+  else
+    chmod -R a-w "$copy"
+    view=$copy
+  fi
+  local before after
+  before=$(cd "$copy" && find . -printf '%p %s\n' | sort)
+  run_versus "$out.log" report "$view"
+  expect_status 1 "report"
+  no_traceback "$run_log" "report"
+  after=$(cd "$copy" && find . -printf '%p %s\n' | sort)
+  [[ "$before" == "$after" ]] || problem "the folder changed: $(diff <(echo "$before") <(echo "$after") | grep '^>' | head -3 | tr '\n' ' ')"
+  happened="report exit $status (\"$(first_line "$run_log" 90)\")"
+  kept="the folder as it was"
+  ((EUID == 0)) && unmount "$view"
+  ok_text="refused with a message, nothing written"
+  case_end
+}
+
+case_two_runs() {
+  case_begin 8 "two runs into one --out at once"
+  local csv=$out/results.csv first_pid
+  # 2 cells x 4 repetitions of 200 ms: some 2 s, time for the second run to try.
+  start_versus "$out.log" run --scenario selftest --runner serial,fork --workers 1 --set work_ms=200 \
+    --repetitions 4 --retries 0 --cell-timeout 20 --system-check 0 --quiet --out "$out"
+  first_pid=$versus_pid
+  local first_run=$run_pid first_log=$run_log first_watcher=$watcher
+  wait_for_repetition 2 60 || problem "the first run was never seen running"
+  run_versus "$out.second.log" run --scenario cpu --runner serial --workers 1 --set count=1000 --repetitions 1 \
+    --system-check 0 --quiet --out "$out"
+  local second=$status
+  ((second == 2)) || problem "the second run exited $second, expected 2"
+  grep -q "in use by another versus run or merge (pid $first_pid" "$out.second.log" ||
+    problem "the second run did not name the holder (pid $first_pid): $(first_line "$out.second.log")"
+  run_pid=$first_run
+  run_log=$first_log
+  watcher=$first_watcher
+  finish_versus
+  expect_status 0 "the first run"
+  happened="second exit $second (\"$(grep -o 'is in use by another versus run or merge (pid [0-9]*' "$out.second.log")\"), first exit $status; $(rows_per_status "$csv")"
+  kept="$(rows_in "$csv") rows"
+  check_whole_rows "$csv"
+  local wrong
+  wrong=$(check_each_repetition_once "$csv" 2 4)
+  [[ -n "$wrong" ]] && problem "$wrong"
+  # Not interleaved: each cell's rows together, and none of the second run's.
+  local runs_of_cells
+  runs_of_cells=$(csv_select "$csv" cell 2>/dev/null | uniq | wc -l)
+  ((runs_of_cells == 2)) || problem "rows of the two cells are interleaved ($runs_of_cells runs of rows)"
+  csv_select "$csv" scenario 2>/dev/null | grep -qvx selftest && problem "rows of the second run are in results.csv"
+  ok_text="refused, first run whole, nothing left"
+  case_end
+}
+
+# Bad input: exit 2, a message, nothing written.
+expect_refused() {  # what log [folder that must stay absent or empty]
+  expect_status 2 "$1"
+  no_traceback "$2" "$1"
+  if [[ -n "${3:-}" && -e "$3" ]] && [[ -n "$(ls -A "$3" 2>/dev/null)" ]]; then
+    problem "$3 was written: $(find "$3" -mindepth 1 -printf "%f ")"
+  fi
+  happened="exit $status (\"$(first_line "$2" 110)\")"
+  kept="nothing"
+  ok_text="refused, nothing written"
+}
+
+case_compare_bad_values() {
+  case_begin 9.1 "compare: NaN and negative wall_s on ok rows"
+  [[ -f "$fixture/results.csv" ]] || { problem "no fixture run"; case_end; return; }
+  local bad=$out
+  mkdir -p "$bad"
+  cp "$fixture/env.json" "$fixture/matrix.json" "$bad/"
+  # The first ok row's wall_s NaN, the second's negative; the column found by name.
+  awk -F, -v OFS=, '
+    NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "wall_s") w = i; if ($i == "status") s = i }; fields = NF; print; next }
+    NF == fields && $s == "ok" && n < 2 { $w = (n++ == 0 ? "nan" : "-0.5") }
+    { print }' "$fixture/results.csv" >"$bad/results.csv"
+  run_versus "$out.log" compare "$fixture" "$bad"
+  expect_refused "compare" "$run_log"
+  case_end
+
+  case_begin 9.2 "compare: two runs with no cell in common"
+  run_versus "$out.log" compare "$fixture" "$fixture_other"
+  expect_refused "compare" "$run_log"
+  grep -q "no cell in common" "$run_log" || problem "the message does not say the runs share no cell"
+  case_end
+}
+
+case_merge_bad_values() {
+  case_begin 9.3 "merge: shards of different matrices"
+  local shards=$runs/9.3-shards
+  rm -rf "$shards"
+  local matrix=(run --scenario cpu --runner "serial,fork" --workers 1 --set count=1000 --system-check 0 --quiet)
+  run_versus "$out.a.log" "${matrix[@]}" --repetitions 1 --shard 1/2 --out "$shards/a"
+  local a=$status
+  run_versus "$out.b.log" "${matrix[@]}" --repetitions 2 --shard 2/2 --out "$shards/b"
+  if ((a != 0 || status != 0)); then
+    problem "the shards did not run (exit $a and $status)"
+    case_end
+    return
+  fi
+  run_versus "$out.log" merge "$shards/a" "$shards/b" -o "$out"
+  expect_refused "merge" "$run_log" "$out"
+  grep -q "was run with another matrix" "$run_log" || problem "the message does not say the matrices differ"
+  grep -q "repetitions" "$run_log" || problem "the message does not name the difference (repetitions)"
+  happened="exit $status (\"$(grep -o 'another matrix[^,]*' "$run_log" | head -1)\")"
+  case_end
+}
+
+case_run_bad_values() {
+  # what | arguments | what the message must name
+  local -a bad_runs=(
+    "--cell-timeout nan|--scenario cpu --runner serial --cell-timeout nan|'nan' is not accepted"
+    "--cell-timeout inf|--scenario cpu --runner serial --cell-timeout inf|'inf' is not accepted"
+    "--benchmark_filter matching nothing|--scenario cpu --runner serial --benchmark_filter=no-such-cell|selects none"
+    "an unknown scenario|--scenario no-such-scenario --runner serial|unknown scenario 'no-such-scenario'"
+  )
+  local entry what rest args named i=4
+  for entry in "${bad_runs[@]}"; do
+    what=${entry%%|*}
+    rest=${entry#*|}
+    named=${rest#*|}
+    read -r -a args <<<"${rest%%|*}"
+    case_begin "9.$i" "run: $what"
+    run_versus "$out.log" run "${args[@]}" --workers 1 --set count=1000 --repetitions 1 --system-check 0 --quiet \
+      --out "$out"
+    expect_refused "run" "$run_log" "$out"
+    if grep -qF -- "$named" "$run_log"; then
+      happened="exit $status (\"$(grep -m1 -F -- "$named" "$run_log" | sed 's/^ *//' | cut -c1-110)\")"
+    else
+      problem "the message does not say \"$named\""
+    fi
+    case_end
+    ((i++))
+  done
+}
+
+case_header_only_report() {
+  case_begin 10 "versus report on a header-only results.csv"
+  [[ -f "$fixture/results.csv" ]] || { problem "no fixture run"; case_end; return; }
+  mkdir -p "$out"
+  cp "$fixture/env.json" "$fixture/matrix.json" "$out/"
+  head -n 1 "$fixture/results.csv" >"$out/results.csv"
+  run_versus "$out.log" report "$out"
+  expect_refused "report" "$run_log"
+  case_end
+}
+
+# ---------------------------------------------------------------------------------------------
+
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r); versus: $versus"
+echo "runs in $runs$([[ -z "${VERSUS_OUT:-}" ]] && echo " (removed at the end)")"
+start=$SECONDS
+
+# Two small finished runs the bad-input cases start from: cpu cells, and selftest cells.
+mark="$mark_prefix.0"
+case_tmp=$scratch/tmp-0
+groups_file=$scratch/groups-0
+: >"$groups_file"
+mkdir -p "$case_tmp"
+fixture=$runs/fixture-cpu
+fixture_other=$runs/fixture-selftest
+rm -rf "$fixture" "$fixture_other"
+run_versus "$runs/fixture-cpu.log" run --scenario cpu --runner serial,fork --workers 1 --set count=1000 \
+  --repetitions 3 --system-check 0 --quiet --out "$fixture"
+((status == 0)) || echo "fixture run failed (exit $status): see $runs/fixture-cpu.log"
+run_versus "$runs/fixture-selftest.log" run --scenario selftest --runner serial --workers 1 --set work_ms=1 \
+  --repetitions 2 --system-check 0 --quiet --out "$fixture_other"
+((status == 0)) || echo "fixture run failed (exit $status): see $runs/fixture-selftest.log"
+
+case_kill_worker 1 1
+case_kill_worker 2 3
+case_kill_worker 3 5
+case_stop_worker
+case_interrupt 1 1 early in-order
+case_interrupt 2 6 mid-matrix in-order
+case_interrupt 3 12 "in the last repetition" in-order
+case_interrupt 4 1 early interleaved
+case_interrupt 5 6 mid-matrix interleaved
+case_interrupt 6 12 "in the last repetition" interleaved
+case_redis_killed
+case_fd_limit
+case_full_disk
+case_read_only_report
+case_two_runs
+case_compare_bad_values
+case_merge_bad_values
+case_run_bad_values
+case_header_only_report
+
+echo "tally: $passed ok, $failed FAIL, $skipped skipped, in $((SECONDS - start)) s"
+((failed == 0))
