@@ -13,7 +13,8 @@
 #    7. `versus report` into a read-only results folder;
 #    8. two runs into one --out at once;
 #    9. bad values into compare, merge and run;
-#   10. a header-only results.csv given to `versus report`.
+#   10. a header-only results.csv given to `versus report`;
+#   11. kill -9 of versus itself mid-repetition, then another run, which removes what it left.
 # One line per case: what happened | rows kept | left behind => `ok: ...`, `FAIL: why` or
 # `skip: why`; then a tally.
 #
@@ -164,7 +165,7 @@ case_interrupt() {  # sub-case; at: the repetition (1..12) SIGINT comes in; wher
   local extra=()
   [[ $order == interleaved ]] && extra=(--benchmark_enable_random_interleaving=true)
   case_begin "3.$1" "SIGINT to versus $where (repetition $at of 12), $order, then --resume"
-  start_versus "$out.log" run --scenario selftest --runner serial,fork --workers 1,2 --set work_ms=250 \
+  start_versus "$out.log" run --scenario selftest --runner serial,fork --workers 1,2 --set work_ms=400 \
     --repetitions "$reps" --retries 0 --cell-timeout 20 --system-check 0 --quiet --out "$out" "${extra[@]}"
   if wait_for_repetition "$at" 60; then
     sleep 0.1
@@ -418,6 +419,43 @@ case_two_runs() {
   case_end
 }
 
+# versus itself killed outright: nothing of it can remove what its repetition made. Its
+# processes die with it (each dies with its parent); the message queues and the temporary folder
+# of the repetition stay until the next run, which removes those of repetitions whose process
+# group is gone and whose record is older than a few seconds (made so here with touch).
+case_versus_killed() {
+  case_begin 11 "kill -9 of versus itself in an mq ipc cell, then another run"
+  start_versus "$out.log" run --scenario ipc --runner fork --workers 1 --set channel=mq --set mode=pingpong \
+    --set round_trips=200000 --repetitions 3 --retries 0 --cell-timeout 30 --system-check 0 --quiet --out "$out"
+  if wait_for_repetition 1 60 && wait_for_worker; then
+    sleep 0.2
+    kill -KILL "$versus_pid" 2>/dev/null || problem "versus $versus_pid was gone before the kill"
+  else
+    problem "the ipc cell's repetition was never seen running"
+  fi
+  finish_versus
+  local killed=$status i
+  for ((i = 0; i < 100; i++)); do
+    [[ -z "$(marked_processes "$mark")" ]] && break
+    sleep 0.05
+  done
+  local left_by_kill
+  left_by_kill=$(comm -13 <(echo "$names_before") <(name_places | sort) | grep -c .)
+  touch -h -d "1 hour ago" "$case_tmp"/versus.* 2>/dev/null
+  run_versus "$out.next.log" run --scenario cpu --runner serial --workers 1 --set count=1000 --repetitions 1 \
+    --system-check 0 --quiet --out "$out.next"
+  expect_status 0 "the next run"
+  local removed
+  removed=$(grep -o "removed what [0-9]* repetition(s) of runs that ended abruptly" "$out.next.log")
+  if ((left_by_kill > 0)); then
+    [[ -n "$removed" ]] || problem "the next run did not say it removed the killed run's $left_by_kill names"
+  fi
+  happened="killed run exit $killed, left $left_by_kill names; next run exit $status (\"${removed:-nothing to remove}\")"
+  kept="$(rows_in "$out/results.csv") rows of the killed run"
+  ok_text="its processes died with it, the next run removed what it left"
+  case_end
+}
+
 # Bad input: exit 2, a message, nothing written.
 expect_refused() {  # what log [folder that must stay absent or empty]
   expect_status 2 "$1"
@@ -553,6 +591,7 @@ case_compare_bad_values
 case_merge_bad_values
 case_run_bad_values
 case_header_only_report
+case_versus_killed
 
 echo "tally: $passed ok, $failed FAIL, $skipped skipped, in $((SECONDS - start)) s"
 ((failed == 0))

@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/kernel_files.h"
+
 namespace versus {
 
 namespace {
@@ -40,8 +42,21 @@ pid_t group_of(const std::string& name) {
   return ec == std::errc() && end == rest.data() + rest.size() && group > 0 ? group : 0;
 }
 
-// No process of the group is left. A group we may not signal (EPERM) is alive.
-bool group_gone(pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; }
+// No process of the group runs. A group we may not signal (EPERM) is alive. Zombies do not
+// count: the processes of a run killed outright may wait long to be reaped where no init does it
+// (a container's first process), and a zombie holds no name open.
+bool group_gone(pid_t group) {
+  if (kill(-group, 0) != 0) return errno == ESRCH;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    pid_t pid = 0;
+    const std::string name = e.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc()) continue;
+    const std::optional<ProcStat> stat = read_proc_stat(pid);
+    if (stat && stat->pgrp == group && stat->state != 'Z') return false;
+  }
+  return true;
+}
 
 }  // namespace
 

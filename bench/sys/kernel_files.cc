@@ -38,8 +38,8 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   std::istringstream rest(line->substr(close + 1));
   // Fields 3 (state) to 22 (starttime); those between are read past.
   int64_t skip = 0;
-  rest >> stat.state >> stat.ppid;
-  for (int field = 5; field <= 13; ++field) rest >> skip;  // pgrp .. cmajflt
+  rest >> stat.state >> stat.ppid >> stat.pgrp;
+  for (int field = 6; field <= 13; ++field) rest >> skip;  // session .. cmajflt
   rest >> stat.utime_ticks >> stat.stime_ticks;
   for (int field = 16; field <= 21; ++field) rest >> skip;  // cutime .. itrealvalue
   rest >> stat.start_ticks;

@@ -29,6 +29,7 @@ struct ProcStat {
   std::string comm;  // the command name, at most 15 characters; may hold spaces and ')'
   char state = 0;    // R, S, D, Z, ...
   pid_t ppid = 0;
+  pid_t pgrp = 0;  // its process group
   uint64_t utime_ticks = 0, stime_ticks = 0;  // CPU time in user and kernel mode, in clock ticks
   // When it started, in clock ticks after boot: tells apart a process whose pid was reused.
   uint64_t start_ticks = 0;
