@@ -8,9 +8,9 @@ makes it `unstable` where the rule read an unstable cell (claims_base.judged).
 
 from . import claims_io, claims_ipc, claims_py
 from .claims_base import (APART, TOGETHER, Claim, ClaimVerdict, _at_one_placement, _cores, _no_data,  # noqa: F401
-                          _ok, _placed, judged)
+                          _ok, _placed, judged, memory_slopes)
 from .thresholds import (ASSUMED_CORES, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE, FIBER_THREADS_SPEEDUP,
-                         MEMORY_DEARER, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
+                         MEMORY_DEARER, MIN_MIB, ONE_CORE, PLATEAU, POOL_GAIN, SAME_SPEED, SLOWER)
 
 
 def _cpu(cells):
@@ -144,6 +144,7 @@ def _spawn(cells, *modes):
     if "p_parent_heap_mb" in sp:
         # A runner without the parameter (the Python ones may lack it) has no heap to add.
         sp = sp[(sp["p_parent_heap_mb"] == "0") | sp["p_parent_heap_mb"].isna()]
+        sp = sp.assign(p_parent_heap_mb="0")  # so that cells with and without it compare as equals
     return sp
 
 
@@ -213,7 +214,8 @@ def c3_process_memory(cells, env):
 
 
 def _pss_per_worker(alive):
-    """[(workers, {variant: MiB of PSS per live worker})] where fork and pthread both ran."""
+    """[(workers, {variant: MiB of PSS per live worker})] where fork and pthread both ran: the
+    whole cell over its workers, for results with one live-worker count only."""
     rows = []
     for workers, g in alive.groupby("workers"):
         pss = {v: p / workers / 2**20 for v, p in _by_variant(g, "pss_bytes").items()}
@@ -222,14 +224,27 @@ def _pss_per_worker(alive):
     return rows
 
 
+def _fork_slopes(alive):
+    return [s for s in memory_slopes(alive, "pthread") if "fork" in s[3]]
+
+
 def _c3_cpp(alive):
-    placement, rows = _at_one_placement(alive, APART, _pss_per_worker)
-    if not rows:
-        return _no_data("spawn mode=alive with fork and pthread")
-    text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {m:.2f} MiB" for v, m in sorted(pss.items())) for w, pss in rows)
-    text = (f"PSS per live worker (C++ workers doing nothing; a Python process carries an interpreter) at "
-            f"{_placed(placement, alive, APART)}: {text}")
-    ratio = min(p["fork"] / max(p["pthread"], 1e-9) for _, p in rows)
+    placement, slopes = _at_one_placement(alive, APART, _fork_slopes)
+    if slopes:
+        text = "; ".join(f"{setting}, {lo} to {hi} alive: " + ", ".join(
+            f"{v} {pss:.2f} MiB" for v, (pss, _) in sorted(per.items())) for setting, lo, hi, per in slopes)
+        text = (f"PSS one more live worker adds (C++ workers doing nothing; the slope between two counts, so the "
+                f"parent is not shared out) at {_placed(placement, alive, APART)}: {text}")
+        ratio = min(per["fork"][0] / max(per["pthread"][0], MIN_MIB) for *_, per in slopes)
+    else:
+        placement, rows = _at_one_placement(alive, APART, _pss_per_worker)
+        if not rows:
+            return _no_data("spawn mode=alive with fork and pthread")
+        text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {m:.2f} MiB" for v, m in sorted(pss.items()))
+                         for w, pss in rows)
+        text = (f"PSS of the cell / live workers (one count of live workers only: the parent is shared out; C++ "
+                f"workers doing nothing) at {_placed(placement, alive, APART)}: {text}")
+        ratio = min(p["fork"] / max(p["pthread"], MIN_MIB) for _, p in rows)
     if ratio >= MEMORY_DEARER:
         return ClaimVerdict("holds", text + f": a process costs {ratio:.1f}x a thread at the least.")
     return ClaimVerdict("depends", text + ": copy-on-write shares the parent's pages, so a C++ process costs little more "

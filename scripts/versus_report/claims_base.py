@@ -231,3 +231,28 @@ def _groups(df, without=()):
         varying = [(c, v) for c, v in zip(cols, key) if df[c].nunique(dropna=True) > 1]
         out.append((", ".join(f"{c[2:]}={v}" for c, v in varying) or "defaults", g))
     return out
+
+
+def memory_slopes(alive, reference):
+    """[(setting, fewest, most, {variant: (MiB of PSS, MiB of peak RSS)})]: what one more live worker
+    adds to a cell's memory, the slope between the fewest and the most live workers at which
+    `reference` and the variant both ran, in each group of equal settings. The whole cell divided
+    by its workers would share out what is there once (an interpreter, the parent process) and
+    call it per worker; the slope leaves it out."""
+    out = []
+    for setting, g in _groups(alive):
+        by = {}
+        for r in g.itertuples():
+            by.setdefault(r.variant, {}).setdefault(int(r.workers), (r.pss_bytes / 2**20, r.rss_peak_bytes / 2**20))
+        ref = by.get(reference, {})
+        pairs = {}
+        for variant, counts in by.items():
+            common = sorted(set(ref) & set(counts))
+            if variant == reference or len(common) < 2:
+                continue
+            lo, hi = common[0], common[-1]
+            slope = lambda c: tuple((c[hi][i] - c[lo][i]) / (hi - lo) for i in range(2))  # noqa: E731
+            pairs.setdefault((lo, hi), {reference: slope(ref)})[variant] = slope(counts)
+        out += [(setting, lo, hi, per) for (lo, hi), per in sorted(pairs.items())]
+    return out
+

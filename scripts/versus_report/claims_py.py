@@ -5,8 +5,8 @@ The seeds measured Python: the GIL, an interpreter per process. The C++ rules an
 cells where the run has them, and `combine` makes one verdict of the two answers.
 """
 
-from .claims_base import APART, ClaimVerdict, _at_one_placement, _cores, _groups, _ok, _placed
-from .thresholds import ASSUMED_CORES, EVERY_CORE, MEMORY_DEARER, ONE_CORE, SAME_MEMORY
+from .claims_base import APART, ClaimVerdict, _at_one_placement, _cores, _groups, _ok, _placed, memory_slopes
+from .thresholds import ASSUMED_CORES, EVERY_CORE, MEMORY_DEARER, MIN_MIB, ONE_CORE, SAME_MEMORY
 
 PYTHON = ("py-thread", "py-process", "py-asyncio")
 
@@ -109,25 +109,44 @@ def _memory_per_worker(alive):
     return rows
 
 
+def _process_slopes(alive):
+    return [s for s in memory_slopes(alive, "py-thread") if len(s[3]) > 1]
+
+
 def c3_python(alive, env):
-    """Memory per live worker of py-thread and py-process from spawn mode=alive cells (`alive`)."""
-    need = "spawn mode=alive with py-thread and py-process at the same workers"
+    """Memory one more live worker of py-thread and py-process adds, from spawn mode=alive cells
+    (`alive`) at two or more worker counts; with one count only, the cell's memory over its workers."""
+    need = "spawn mode=alive with py-thread and py-process at the same workers (two counts or more: 8 and 64)"
     alive = _python(alive)
-    placement, rows = _at_one_placement(alive, APART, _memory_per_worker)
-    if not rows:
-        return ClaimVerdict("no data", need)
-    text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {pss:.2f} MiB PSS ({rss:.2f} MiB RSS)"
-                                                for v, (pss, rss) in sorted(per.items())) for w, per in rows)
-    text = ("memory of the cell / live workers (py-thread is one interpreter holding every thread; py-process "
-            f"counts its parent too) at {_placed(placement, alive, APART)}: {text}; the seed: about 25 MB per "
-            "process, well under 1 MB per thread")
-    # At the most workers the one interpreter of py-thread is shared most thinly: what is left is
-    # what a further thread costs.
-    w, per = rows[-1]
-    thread = per["py-thread"][0]
-    ratios = {v: pss / max(thread, 1e-9) for v, (pss, _) in per.items() if v != "py-thread"}
-    said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
-    text += f". Per worker at {w}, against py-thread: {said}"
+    placement, slopes = _at_one_placement(alive, APART, _process_slopes)
+    if slopes:
+        text = "; ".join(f"{lo} to {hi} alive: " + ", ".join(
+            f"{v} {pss:.2f} MiB PSS ({rss:.2f} MiB RSS)" for v, (pss, rss) in sorted(per.items()))
+            for _, lo, hi, per in slopes)
+        text = (f"memory one more live worker adds (the slope of the cell's memory between two counts, so the "
+                f"interpreter py-thread's threads share is not shared out) at {_placed(placement, alive, APART)}: "
+                f"{text}; the seed: about 25 MB per process, well under 1 MB per thread")
+        *_, per = slopes[-1]
+        thread = per["py-thread"][0]
+        ratios = {v: pss / max(thread, MIN_MIB) for v, (pss, _) in per.items() if v != "py-thread"}
+        said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
+        text += f". One more worker, against py-thread's: {said}"
+    else:
+        placement, rows = _at_one_placement(alive, APART, _memory_per_worker)
+        if not rows:
+            return ClaimVerdict("no data", need)
+        text = "; ".join(f"{w} alive: " + ", ".join(f"{v} {pss:.2f} MiB PSS ({rss:.2f} MiB RSS)"
+                                                    for v, (pss, rss) in sorted(per.items())) for w, per in rows)
+        text = ("memory of the cell / live workers (one count of live workers only: py-thread's one interpreter is "
+                f"shared out over its threads; py-process counts its parent too) at "
+                f"{_placed(placement, alive, APART)}: {text}; the seed: about 25 MB per process, well under 1 MB per "
+                "thread")
+        # At the most workers the one interpreter of py-thread is shared most thinly.
+        w, per = rows[-1]
+        thread = per["py-thread"][0]
+        ratios = {v: pss / max(thread, MIN_MIB) for v, (pss, _) in per.items() if v != "py-thread"}
+        said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
+        text += f". Per worker at {w}, against py-thread: {said}"
     if min(ratios.values()) >= MEMORY_DEARER:
         return ClaimVerdict("holds", text + ".")
     if max(ratios.values()) < SAME_MEMORY:

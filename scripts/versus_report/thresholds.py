@@ -52,6 +52,9 @@ POOL_GAIN = 2
 MEMORY_DEARER = 3.0
 # C3 (Python): below this ratio of PSS per worker a process costs "about what a thread does".
 SAME_MEMORY = 1.5
+# C3: what a worker adds is compared against at least this (MiB): a thread's own cost, some tens
+# of KiB, can measure as nothing or less between two counts of live workers.
+MIN_MIB = 0.01
 
 # IPC: C8.
 

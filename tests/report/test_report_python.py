@@ -57,8 +57,9 @@ def alive(thread_mib=(12, 14), process_mib=(100, 212)):
         out += py_rows("spawn", "py-thread", w, p, 0.01, pss_mib=t, rss_mib=t + 2)
         out += py_rows("spawn", "py-process", w, p, 0.05, pss_mib=pr, rss_mib=pr * 1.4)
     # A runner that omits parent_heap_mb has none: its cells still count.
-    out += py_rows("spawn", "py-process", 16, "mode=alive;rounds=50;worker_kb=0", 0.4, pss_mib=400, rss_mib=420,
-                   runner_params="py_pool=pool;py_start=spawn;py_fault=none")
+    for w, pss in ((4, 110), (16, 400)):
+        out += py_rows("spawn", "py-process", w, "mode=alive;rounds=50;worker_kb=0", 0.4, pss_mib=pss, rss_mib=pss + 20,
+                       runner_params="py_pool=pool;py_start=spawn;py_fault=none")
     return out
 
 
@@ -155,15 +156,22 @@ class PythonRunners(unittest.TestCase):
         self.assertIn("C++ (depends)", cpp)
         self.assertNotRegex(cpp, r"py-(thread|process)")
         self.assertTrue(py.startswith("holds)"), py)
-        # 16 alive: 14 MiB / 16 and 212 MiB / 16; the spawn-started pool without parent_heap_mb too.
-        self.assertIn("16 alive: py-process 13.25 MiB PSS (18.55 MiB RSS), py-process (spawn) 25.00 MiB PSS",
-                      v.evidence)
-        self.assertIn("py-thread 0.88 MiB PSS (1.00 MiB RSS)", v.evidence)
+        # What one more worker adds, from 4 to 16 alive: (212 - 100) / 12 MiB a fork-started process,
+        # (400 - 110) / 12 a spawn-started one (its cells lack parent_heap_mb: they count), (14 - 12)
+        # / 12 a thread; not the whole cell over its workers, which shares the interpreter out.
+        self.assertIn("4 to 16 alive: py-process 9.33 MiB PSS (13.07 MiB RSS), py-process (spawn) 24.17 MiB PSS "
+                      "(24.17 MiB RSS), py-thread 0.17 MiB PSS (0.17 MiB RSS)", v.evidence)
+        self.assertIn("py-process 56.0x, py-process (spawn) 145.0x", v.evidence)
         self.assertIn("about 25 MB per process", v.evidence)
+        # One count of live workers only: the whole cell over its workers, said to be so.
+        one = self.verdict("C3", self.run_with([r for r in alive() if r["workers"] == 16]))
+        self.assertIn("one count of live workers only", one.evidence)
+        self.assertIn("16 alive: py-process 13.25 MiB PSS (18.55 MiB RSS), py-process (spawn) 25.00 MiB PSS",
+                      one.evidence)
         no_cpp = lambda r: not (r["scenario"] == "spawn" and not r["runner"].startswith("py-"))
         self.assertEqual(self.verdict("C3", self.run_with(alive(), keep=no_cpp)).verdict, "holds")
-        cheap = self.verdict("C3", self.run_with(alive(process_mib=(13, 16)), keep=no_cpp))
-        self.assertEqual(cheap.verdict, "depends")  # fork-started ~1x a thread, spawn-started still 28x
+        cheap = self.verdict("C3", self.run_with(alive(process_mib=(12.5, 14.6)), keep=no_cpp))
+        self.assertEqual(cheap.verdict, "depends")  # fork-started ~1x a thread, spawn-started still 145x
         self.assertIn("on the start method", cheap.evidence)
 
     def test_c5_python_ttl_scan_beside_the_seed(self):
