@@ -15,6 +15,12 @@ python=/usr/bin/python3
 job_wait_s=300    # the whole array job, both tasks
 daemon_wait_s=30  # each daemon, to answer
 
+# Only what this test sets reaches sbatch and the tasks: not a surrounding job's SLURM_* or
+# SBATCH_* (sbatch reads options from those), nor full.sbatch's VERSUS_* settings.
+for variable in $(compgen -e); do
+  [[ $variable == SLURM_* || $variable == SBATCH_* || $variable == SALLOC_* || $variable == VERSUS_* ]] && unset "$variable"
+done
+
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 # The last lines of a log, indented, for a reason that must say what the daemon said.
@@ -30,61 +36,85 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/versus-slurm.XXXXXX") || fail "cannot create a temporary folder"
 # munged refuses a socket in a folder others may write or may not enter.
 chmod 711 "$tmp" || fail "cannot chmod $tmp"
-# Every process this test starts carries this variable, so one that escaped its parent (slurmstepd
-# detaches from slurmd) is still found and stopped.
+# Every process this test starts carries this variable in its environment, so one that left its
+# parent is still found (slurmstepd, which slurmd starts detached, is found by its files instead).
 mark="VERSUS_SLURM_TEST=$tmp"
 daemons=()  # "name pid", in the order started
 jobid=
 
+# Whether a process runs (a zombie does not: it only waits for a parent to reap it).
+alive() {
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
 # Stops one process: SIGTERM, up to 15 s to go, then SIGKILL. Reaped when it is our child.
 stop_pid() {
   local pid=$1 name=$2
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return; }
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "cleanup: $name (pid $pid) ignored SIGTERM for 15 s; SIGKILL"
-    kill -KILL "$pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 150); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
+      echo "cleanup: $name (pid $pid) ignored SIGTERM for 15 s; SIGKILL"
+      kill -KILL "$pid" 2>/dev/null
+      for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    fi
   fi
   wait "$pid" 2>/dev/null
 }
 
-# The processes still carrying $mark (read from /proc without starting any process).
-marked_pids() {
-  local dir pid entries
-  for dir in /proc/[0-9]*; do
-    pid=${dir#/proc/}
-    [[ $pid == "$$" ]] && continue
-    mapfile -t -d "" entries 2>/dev/null <"$dir/environ" || continue
-    for e in "${entries[@]}"; do [[ $e == "$mark" ]] && { echo "$pid"; break; }; done
-  done
+# The processes of this test still running, but for the shell itself: those carrying $mark, and
+# those with a file open or their working folder in $tmp. slurmstepd is one of the latter: it
+# rewrites its environment (as its name shows: "slurmstepd: [1.batch]") but holds slurmd's log.
+leftover_pids() {
+  local dir entries e pid
+  {
+    for dir in /proc/[0-9]*; do
+      mapfile -t -d "" entries 2>/dev/null <"$dir/environ" || continue
+      for e in "${entries[@]}"; do [[ $e == "$mark" ]] && { echo "${dir#/proc/}"; break; }; done
+    done
+    find /proc/[0-9]*/cwd /proc/[0-9]*/fd -maxdepth 1 -lname "$tmp*" 2>/dev/null | cut -d/ -f3
+  } | sort -un | while read -r pid; do [[ $pid != "$$" ]] && alive "$pid" && echo "$pid"; done
 }
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP PIPE
   # A job still queued or running (the wait timed out, or a check failed early) is cancelled
-  # while slurmctld can still do it.
+  # while slurmctld can still do it, and its processes get 10 s to end on their own.
   if [[ -n "$jobid" ]] && scontrol ping >/dev/null 2>&1; then
     scancel "$jobid" 2>/dev/null
     for _ in $(seq 100); do [[ -z $(squeue -h -j "$jobid" 2>/dev/null) ]] && break; sleep 0.2; done
   fi
-  local i name pid
+  local i name pid stat daemon_pids=" "
+  for entry in "${daemons[@]}"; do daemon_pids+="${entry#* } "; done
+  # The job's own processes: neither a daemon nor a daemon's helper (slurmctld's slurmscriptd).
+  job_pids() {
+    for pid in $(leftover_pids); do
+      { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || continue
+      stat=${stat##*) }
+      read -r _ stat _ <<<"$stat"
+      [[ $daemon_pids == *" $pid "* || $daemon_pids == *" $stat "* ]] || echo "$pid"
+    done
+  }
+  for _ in $(seq 50); do [[ -z $(job_pids) ]] && break; sleep 0.2; done
   for ((i = ${#daemons[@]} - 1; i >= 0; i--)); do
     read -r name pid <<<"${daemons[i]}"
     stop_pid "$pid" "$name"
   done
-  for pid in $(marked_pids); do
-    echo "cleanup: stopping pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null)), left by the job"
-    stop_pid "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null)"
+  for pid in $(leftover_pids); do
+    name=$(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ')
+    echo "cleanup: stopping pid $pid ($name), left by the job"
+    stop_pid "$pid" "$name"
   done
-  [[ -z $(marked_pids) ]] || { echo "cleanup: processes still running: $(marked_pids)"; status=1; }
+  [[ -z $(leftover_pids) ]] || { echo "cleanup: processes still running: $(leftover_pids)"; status=1; }
   rm -rf "$tmp"
   exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 # Starts a daemon in the foreground of its own background job, so its pid is known exactly.
 start() {
