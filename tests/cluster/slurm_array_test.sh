@@ -121,6 +121,20 @@ start() {
   local name=$1; shift
   env "$mark" "$@" >"$tmp/$name.out" 2>&1 &
   daemons+=("$name $!")
+  started_pid=$!
+}
+
+# Runs a check until it passes, the daemon last started exits, or daemon_wait_s pass; then says
+# (in $why) what kept it from passing.
+wait_for() {
+  for _ in $(seq $((daemon_wait_s * 5))); do
+    "$@" && return 0
+    alive "$started_pid" || break
+    sleep 0.2
+  done
+  "$@" && return 0
+  if alive "$started_pid"; then why="did not answer in ${daemon_wait_s} s"; else why="exited"; fi
+  return 1
 }
 
 # Two ports free on 127.0.0.1 now (held together so they differ); a daemon that loses one in a
@@ -143,12 +157,9 @@ fi
 chmod 400 "$tmp/munge/munge.key"
 start munged munged --foreground --socket="$socket" --key-file="$tmp/munge/munge.key" \
   --pid-file="$tmp/munge/munged.pid" --log-file="$tmp/munge/munged.log" --seed-file="$tmp/munge/munged.seed"
-for _ in $(seq $((daemon_wait_s * 5))); do
-  [[ -S "$socket" ]] && munge --socket="$socket" -n 2>/dev/null | unmunge --socket="$socket" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-munge --socket="$socket" -n 2>/dev/null | unmunge --socket="$socket" >/dev/null 2>&1 ||
-  skip "munged did not answer on $socket in ${daemon_wait_s} s
+munge_answers() { [[ -S "$socket" ]] && munge --socket="$socket" -n 2>/dev/null | unmunge --socket="$socket" >/dev/null 2>&1; }
+wait_for munge_answers ||
+  skip "munged $why (socket $socket)
 $(tail_of "$tmp/munged.out"; tail_of "$tmp/munge/munged.log")"
 
 # --- Slurm: this machine as its only node, every file in $tmp.
@@ -193,20 +204,16 @@ PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
 
 start slurmctld slurmctld -D -f "$SLURM_CONF"
-for _ in $(seq $((daemon_wait_s * 5))); do scontrol ping 2>/dev/null | grep -q 'is UP' && break; sleep 0.2; done
-scontrol ping 2>/dev/null | grep -q 'is UP' ||
-  skip "slurmctld did not answer on 127.0.0.1:$ctld_port in ${daemon_wait_s} s
+controller_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
+wait_for controller_up ||
+  skip "slurmctld $why (port 127.0.0.1:$ctld_port)
 $(tail_of "$tmp/slurmctld.out"; tail_of "$tmp/slurmctld.log")"
 
 start slurmd slurmd -D -N localhost -f "$SLURM_CONF"
 state=
-for _ in $(seq $((daemon_wait_s * 5))); do
-  state=$(sinfo -h -n localhost -o %T 2>/dev/null)
-  [[ $state == idle ]] && break
-  sleep 0.2
-done
-[[ $state == idle ]] ||
-  skip "the node did not come up idle in ${daemon_wait_s} s (state '${state}'; $(scontrol show node localhost 2>/dev/null | grep -o 'Reason=.*'))
+node_idle() { state=$(sinfo -h -n localhost -o %T 2>/dev/null) && [[ $state == idle ]]; }
+wait_for node_idle ||
+  skip "slurmd $why: the node is not idle (state '${state}'; $(scontrol show node localhost 2>/dev/null | grep -o 'Reason=.*'))
 $(tail_of "$tmp/slurmd.out"; tail_of "$tmp/slurmd.log"; tail_of "$tmp/slurmctld.log" 5)"
 
 # Who listens: the two ports, each bound to 127.0.0.1 alone, and nothing else of the daemons'.
