@@ -275,9 +275,10 @@ list_cells --shard 1/2 >"$tmp/expected-1" && list_cells --shard 2/2 >"$tmp/expec
   fail "versus cannot list the shards' cells"
 [[ $(wc -l <"$tmp/expected-all") -eq 4 ]] || fail "the preset should have 4 cells, versus lists: $(cat "$tmp/expected-all")"
 
-"$python" - "$tmp" "$results" <<'EOF' || exit 1
+# Every row names its host: this machine, the cluster's only node.
+"$python" - "$tmp" "$results" "$(uname -n)" <<'EOF' || exit 1
 import csv, sys
-tmp, results = sys.argv[1:]
+tmp, results, host = sys.argv[1:]
 def lines(path):
     with open(path) as f:
         return [l.strip() for l in f if l.strip()]
@@ -290,8 +291,9 @@ def check(folder, expected):
     cells = {r["cell"] for r in got}
     if cells != set(expected):
         problems.append(f"{folder}: cells {sorted(cells)}, expected {sorted(expected)}")
-    if any(not r["host"] for r in got):
-        problems.append(f"{folder}: rows without a host: {[r['cell'] for r in got if not r['host']]}")
+    hosts = {r["host"] for r in got}
+    if hosts != {host}:
+        problems.append(f"{folder}: rows name the hosts {sorted(hosts)}, expected only {host!r}")
     return got
 check("full-1", lines(f"{tmp}/expected-1"))
 check("full-2", lines(f"{tmp}/expected-2"))
