@@ -2,7 +2,9 @@
 # Installs, from Debian's packages, whatever versus needs that this machine lacks.
 # Idempotent: when everything is present it only checks and returns.
 #   scripts/setup.sh           what building, running and reporting need
-#   scripts/setup.sh --tests   also what the tests need (a headless browser for the report test)
+#   scripts/setup.sh --tests   also what the tests need: a headless browser for the report test,
+#                              redis-server, a one-node Slurm (slurm-wlm, munge) for the array
+#                              job and YAML for the Kubernetes and CI examples (tests/cluster/)
 set -euo pipefail
 
 packages=(
@@ -13,7 +15,7 @@ packages=(
   python3 python3-matplotlib python3-numpy python3-pandas python3-redis
 )
 case "${1:-}" in
-  --tests) packages+=(chromium fonts-dejavu-core redis-server) ;;
+  --tests) packages+=(chromium fonts-dejavu-core redis-server slurm-wlm munge python3-yaml) ;;
   "") ;;
   *) echo "setup.sh: unknown argument '$1'; accepted: --tests" >&2; exit 2 ;;
 esac
