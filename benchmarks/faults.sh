@@ -92,35 +92,47 @@ source "$repo/benchmarks/faults_lib.sh"
 ipc_then_cpu=(--scenario "ipc,cpu" --runner fork --workers 1 --set mode=pingpong --set channel=shm
   --set round_trips=200000 --set count=20000 --retries 0 --system-check 0 --quiet)
 
-case_kill_worker() {  # sub-case repetition (1-based, of 5)
-  local k=$2 reps=5
-  case_begin "1.$1" "kill -9 of a fork worker in repetition $k of $reps of an ipc cell"
-  start_versus "$out.log" run "${ipc_then_cpu[@]}" --repetitions "$reps" --cell-timeout 30 --out "$out"
-  if wait_for_repetition "$k" 60 && wait_for_worker; then
+# Sends `signal` to a worker of repetition k (1-based) of the current run, once it is in its
+# measured phase.
+signal_worker() {  # signal k what
+  if wait_for_repetition "$2" 60 && wait_for_worker; then
     sleep 0.1  # into the measured phase
-    kill -KILL "$worker_pid" 2>/dev/null || problem "worker $worker_pid was gone before the kill"
+    kill "-$1" "$worker_pid" 2>/dev/null || problem "worker $worker_pid was gone before SIG$1"
   else
-    problem "repetition $k of the ipc cell was never seen running"
+    problem "repetition $2 of the $3 cell was never seen running"
   fi
-  finish_versus
-  expect_status 0 "the run"
-  local csv=$out/results.csv
-  happened="exit $status; $(rows_per_status "$csv")"
-  kept="$(rows_in "$csv") rows"
-  local idx=$((k - 1)) scen rep st msg
+}
+
+# After a fault in repetition k (1-based) of the `faulty` scenario's cell: the repetitions
+# before it ok, it `status` (and not "not run"), those after it "not run", the other cell's all
+# ok, and each repetition of the two cells once.
+check_fault_rows() {  # csv faulty k status reps
+  local csv=$1 faulty=$2 idx=$(($3 - 1)) want=$4 scen rep st msg
   while IFS=$'\t' read -r scen rep st msg; do
-    if [[ $scen == ipc ]]; then
-      if ((rep < idx)); then [[ $st == ok ]] || problem "ipc repetition $rep is $st: $msg"
-      elif ((rep == idx)); then [[ $st == crashed && $msg != "not run"* ]] || problem "ipc repetition $rep (killed) is $st: $msg"
-      else [[ $msg == "not run"* ]] || problem "ipc repetition $rep, after the killed one, is $st: $msg"
+    if [[ $scen == "$faulty" ]]; then
+      if ((rep < idx)); then [[ $st == ok ]] || problem "$faulty repetition $rep is $st: $msg"
+      elif ((rep == idx)); then [[ $st == "$want" && $msg != "not run"* ]] || problem "$faulty repetition $rep (the faulty one) is $st: $msg"
+      else [[ $msg == "not run"* ]] || problem "$faulty repetition $rep, after the faulty one, is $st: $msg"
       fi
     else
       [[ $st == ok ]] || problem "$scen repetition $rep is $st: $msg"
     fi
   done < <(csv_select "$csv" scenario repetition status message 2>/dev/null)
   local wrong
-  wrong=$(check_each_repetition_once "$csv" 2 "$reps")
+  wrong=$(check_each_repetition_once "$csv" 2 "$5")
   [[ -n "$wrong" ]] && problem "$wrong"
+}
+
+case_kill_worker() {  # sub-case repetition (1-based, of 5)
+  local k=$2 reps=5
+  case_begin "1.$1" "kill -9 of a fork worker in repetition $k of $reps of an ipc cell"
+  start_versus "$out.log" run "${ipc_then_cpu[@]}" --repetitions "$reps" --cell-timeout 30 --out "$out"
+  signal_worker KILL "$k" ipc
+  finish_versus
+  expect_status 0 "the run"
+  happened="exit $status; $(rows_per_status "$out/results.csv")"
+  kept="$(rows_in "$out/results.csv") rows"
+  check_fault_rows "$out/results.csv" ipc "$k" crashed "$reps"
   case_end
 }
 
@@ -130,36 +142,16 @@ case_stop_worker() {
   # Workers that sleep 500 ms: their time holds on a busy machine, far under the limit.
   start_versus "$out.log" run --scenario "selftest,cpu" --runner fork --workers 2 --set work_ms=500 \
     --set count=20000 --repetitions "$reps" --retries 0 --cell-timeout 3 --system-check 0 --quiet --out "$out"
-  if wait_for_repetition 2 60 && wait_for_worker; then
-    sleep 0.1
-    kill -STOP "$worker_pid" 2>/dev/null || problem "worker $worker_pid was gone before SIGSTOP"
-  else
-    problem "repetition 2 of the selftest cell was never seen running"
-  fi
+  signal_worker STOP 2 selftest
   finish_versus
   expect_status 0 "the run"
-  local csv=$out/results.csv
-  happened="exit $status; $(rows_per_status "$csv")"
-  kept="$(rows_in "$csv") rows"
-  local scen rep st msg
-  while IFS=$'\t' read -r scen rep st msg; do
-    if [[ $scen == selftest ]]; then
-      case $rep in
-        0) [[ $st == ok ]] || problem "selftest repetition 0 is $st: $msg" ;;
-        1) [[ $st == timeout ]] || problem "selftest repetition 1 (stopped) is $st: $msg" ;;
-        *) [[ $msg == "not run"* ]] || problem "selftest repetition $rep, after the stopped one, is $st: $msg" ;;
-      esac
-    else
-      [[ $st == ok ]] || problem "$scen repetition $rep is $st: $msg"
-    fi
-  done < <(csv_select "$csv" scenario repetition status message 2>/dev/null)
-  local wrong
-  wrong=$(check_each_repetition_once "$csv" 2 "$reps")
-  [[ -n "$wrong" ]] && problem "$wrong"
+  happened="exit $status; $(rows_per_status "$out/results.csv")"
+  kept="$(rows_in "$out/results.csv") rows"
+  check_fault_rows "$out/results.csv" selftest 2 timeout "$reps"
   case_end
 }
 
-# 4 cells x 3 repetitions of 250 ms workers: 12 repetition processes, about 4 s in all.
+# 4 cells x 3 repetitions of 400 ms workers: 12 repetition processes, about 6 s in all.
 case_interrupt() {  # sub-case; at: the repetition (1..12) SIGINT comes in; where: its name; order
   local at=$2 where=$3 order=$4 cells=4 reps=3
   local extra=()
