@@ -18,6 +18,7 @@ from pools import Pool
 
 _MASK = (1 << 64) - 1
 _PRIVATE_KEYS = 1024  # keys each connection of set and mixed writes over and over
+_WRITTEN_TTL = 3600  # seconds: as workload.cc, no key written is left for good in a user's Redis
 
 
 def mix(x):  # splitmix64's finaliser, as workload.cc spreads request numbers over the keys
@@ -62,7 +63,7 @@ class Requests:
         key = f"versus:c{self.index}:{slot}"
         if self.op == "mixed" and j % 2 == 1:
             return ("GET", key), value_of(g - self.count, self.size)
-        return ("SET", key, value_of(g, self.size)), True
+        return ("SET", key, value_of(g, self.size), "EX", _WRITTEN_TTL), True
 
     def batches(self):
         for first in range(0, self.quota, self.pipeline):
