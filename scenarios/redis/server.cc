@@ -26,9 +26,9 @@
 namespace versus::redis {
 namespace {
 
-// What trouble() keeps of the server's lines, and how long it looks for more.
+// What trouble() keeps of the server's lines, and how long it waits for the server's end.
 constexpr size_t kSaidLimit = size_t{8} << 10;
-constexpr int64_t kLookNs = 5'000'000;
+constexpr int64_t kLookNs = 10'000'000;
 
 // Every descriptor from 3 up but `keep`: the parent's sockets, pipes and files are not the
 // server's to hold open (a parent waiting for EOF on a pipe would wait for us too).
@@ -138,10 +138,9 @@ void EmbeddedServer::start(const ServerOptions& options) {
 std::string EmbeddedServer::trouble() {
   if (!running()) return {};
   if (end_.empty()) {
-    // One look at the pipe, up to a few milliseconds: what the server wrote before the
-    // repetition ended is there already.
-    bool looked = false;
-    const ChildEnd end = child_.wait({.deadline_ns = now_ns() + kLookNs, .stop = [&] { return std::exchange(looked, true); }});
+    // What the server wrote before the repetition ended is in the pipe already; the wait is for
+    // a server on its way out (its pipe closed, its end not yet known) to end.
+    const ChildEnd end = child_.wait({.deadline_ns = now_ns() + kLookNs});
     if (end.how == ChildEnd::How::kExited || end.how == ChildEnd::How::kSignaled) {
       end_ = "embedded redis server " + end.describe();
     }
