@@ -146,7 +146,11 @@ std::string EmbeddedServer::trouble() {
     }
   }
   said_ += child_.take_output();
-  if (said_.size() > kSaidLimit) said_.erase(0, said_.size() - kSaidLimit);
+  if (said_.size() > kSaidLimit) {
+    // The last lines whole: what is kept starts after the line the cut fell in.
+    const size_t next_line = said_.find('\n', said_.size() - kSaidLimit);
+    said_.erase(0, next_line == std::string::npos ? said_.size() : next_line + 1);
+  }
   // Each line once, in order, with how often the server said it.
   std::vector<std::pair<std::string, int>> lines;
   for (std::string_view rest = said_; !rest.empty();) {
