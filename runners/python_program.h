@@ -20,7 +20,8 @@ struct PythonCell {
   std::string scenario;
   int workers = 1;  // worker rows expected back
   Params params;
-  // What the C++ side prepared: a server's port, and unit_cpus, each unit's CPU under the
+  // What the C++ side prepared: a server's port (and the password to it: this goes in on
+  // standard input, never on the command line), and unit_cpus, each unit's CPU under the
   // cell's placement ("0,1"; "" or absent under none), which the program's workers bind to.
   std::map<std::string, std::string> settings;
 };

@@ -29,6 +29,28 @@ std::string usage_error(const MatrixSpec& spec) {
   return "(no error)";
 }
 
+// The redis server parameter: its forms pass, TLS and malformed URLs are refused naming every
+// accepted form, and no refusal repeats a password.
+TEST(Matrix, RedisServerUrlsAreCheckedBeforeAnythingRuns) {
+  auto with_server = [](std::string server) {
+    return one_block(MatrixBlock{{"redis"}, {"epoll"}, {1}, {{"server", {std::move(server)}}}});
+  };
+  for (const char* ok : {"embedded", "127.0.0.1:6380", "redis://127.0.0.1", "redis://:pw@localhost:6380",
+                         "redis://alice:a%3Bb@[::1]:6379"}) {
+    EXPECT_EQ(usage_error(with_server(ok)), "(no error)") << ok;
+  }
+  const std::string forms = "accepted: embedded, HOST:PORT, redis://[user[:password]@]host[:port]";
+  const std::string tls = usage_error(with_server("rediss://:pw@127.0.0.1:6380"));
+  EXPECT_NE(tls.find("TLS is not built into versus; " + forms), std::string::npos) << tls;
+  for (const char* bad : {"redis://", "redis://:s3cret@", "redis://h:0", "redis://h:port", "redis://h:6379/0",
+                          "redis://:@h", "redis://:s3%zz@h", "http://h:1", "s3cret@h:1", "nohost"}) {
+    const std::string why = usage_error(with_server(bad));
+    EXPECT_NE(why.find("parameter 'server': "), std::string::npos) << bad << ": " << why;
+    EXPECT_NE(why.find(forms), std::string::npos) << bad << ": " << why;
+    EXPECT_EQ(why.find("s3"), std::string::npos) << bad << ": the refusal repeats the password: " << why;
+  }
+}
+
 TEST(Matrix, CartesianProductOfEveryList) {
   MatrixBlock b{{"cpu"}, {"serial", "fork"}, {1, 2, 4}, {{"split", {"static", "dynamic"}}}};
   const auto cells = expand_matrix(one_block(b), catalog());

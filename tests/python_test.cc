@@ -25,6 +25,7 @@
 #include "runner_variants.h"
 #include "scenarios/cpu/cpu.h"
 #include "scenarios/registry.h"
+#include "tests/real_redis.h"
 
 namespace versus {
 namespace {
@@ -151,6 +152,34 @@ TEST_P(PythonRunnerTest, AnswersEveryRedisOpRight) {
     }
   }
   EXPECT_TRUE(descendants().empty()) << "the embedded server and the Python program are gone";
+}
+
+// redis-py authenticates as the C++ side does, with the password it is handed on the program's
+// standard input (the settings, never its command line), and writes every key with a TTL.
+TEST_P(PythonRunnerTest, AuthenticatesToARealRedisAndLeavesEveryKeyATtl) {
+  if (!python_interpreter().has_redis) GTEST_SKIP() << "redis-py does not import (python3-redis)";
+  RealRedis redis("py-s3cret", {"--user", "alice", "on", ">alice-pw", "~*", "&*", "+@all"});
+  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  const ScopedEnv no_env("REDISCLI_AUTH", nullptr);
+  for (const char* op : {"get", "mixed"}) {
+    const Record r =
+        run("redis", 2, {{"op", op}, {"keys", "100"}, {"requests", "100"}, {"server", redis.url(":py-s3cret")}});
+    EXPECT_EQ(r.status, Status::kOk) << op << ": " << r.message;
+  }
+  {
+    const ScopedEnv env("REDISCLI_AUTH", "alice-pw");
+    const Record r = run("redis", 2, {{"op", "set"}, {"requests", "100"}, {"server", redis.url("alice")}});
+    EXPECT_EQ(r.status, Status::kOk) << r.message;
+  }
+  redis::SetupClient client = redis.client();
+  const redis::RespValue keys = client.command({"KEYS", "versus:c*"});
+  EXPECT_FALSE(keys.elements.empty());
+  for (const redis::RespValue& key : keys.elements) {
+    EXPECT_GT(client.command({"TTL", key.str}).integer, 0) << key.str << " has no TTL";
+  }
+  const Record wrong = run("redis", 2, {{"op", "set"}, {"requests", "100"}, {"server", redis.url(":wrong")}});
+  EXPECT_EQ(wrong.status, Status::kFailed);
+  EXPECT_NE(wrong.message.find("AUTH: WRONGPASS"), std::string::npos) << wrong.message;
 }
 
 TEST_P(PythonRunnerTest, AWrongRedisReplyIsCaught) {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -194,6 +195,27 @@ TEST(RedisServer, ChildErrorsComeBackAsExceptions) {
   }
   EXPECT_FALSE(second.running());
   EXPECT_EQ(count_open_fds(), fds_before);
+}
+
+// What the server reports once it listens comes back through trouble(): here a real accept4
+// out of descriptors (its limit lowered from outside), then its end.
+TEST(RedisServer, TroubleSaysWhatTheServerReportedAndHowItEnded) {
+  EmbeddedServer server;
+  server.start({});
+  EXPECT_EQ(server.trouble(), "");
+  rlimit old{};
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &old), 0) << strerror(errno);
+  const rlimit low{3, old.rlim_max};  // below every descriptor it could open next
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr), 0) << strerror(errno);
+  TestClient refused(server.port());  // the kernel completes the handshake; the server cannot accept
+  const std::string expected =
+      "embedded redis server: accept4: Too many open files; not accepting until a client closes";
+  std::string said;
+  for (int i = 0; i < 200 && said.empty(); ++i) said = server.trouble();  // up to some 2 s
+  EXPECT_EQ(said, expected);
+  kill(server.pid(), SIGKILL);
+  for (int i = 0; i < 200 && said.find("killed") == std::string::npos; ++i) said = server.trouble();
+  EXPECT_EQ(said, expected + "; embedded redis server killed by signal SIGKILL (Killed)");
 }
 
 TEST(RedisServer, DiesWithItsParent) {

@@ -1,19 +1,24 @@
 // The redis scenario under each runner that drives conversations (ctest: redis.<runner>):
 // right answers for every op against the embedded server and against a real redis-server
 // started here on a free loopback port; a wrong answer is caught; a crash leaves no server,
-// process or connection behind.
+// process or connection behind. Against a Redis that wants a password, the URL's or
+// REDISCLI_AUTH's is used and a wrong one fails the row with the server's reply; every key
+// written has a TTL; what the embedded server reports (or its death) reaches the row.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "bench/harness/isolate.h"
@@ -22,74 +27,12 @@
 #include "runners/registry.h"
 #include "runner_variants.h"
 #include "scenarios/redis/setup_client.h"
+#include "tests/real_redis.h"
+#include "tests/redis_test_client.h"
 #include "scenarios/registry.h"
-
-extern char** environ;
 
 namespace versus {
 namespace {
-
-// A real redis-server on a free loopback port, persistence off, stopped and reaped at the end.
-class RealRedis {
- public:
-  RealRedis() {
-    const char* candidates[] = {"/usr/bin/redis-server", "/usr/local/bin/redis-server"};
-    for (const char* c : candidates) {
-      if (access(c, X_OK) == 0) binary_ = c;
-    }
-    if (binary_.empty()) return;
-    port_ = free_port();
-    const std::string port = std::to_string(port_);
-    const char* argv[] = {binary_.c_str(), "--port", port.c_str(),  "--bind", "127.0.0.1",  "--save",  "",
-                          "--appendonly",  "no",     "--daemonize", "no",     "--loglevel", "warning", nullptr};
-    posix_spawn_file_actions_t quiet;  // its start-up banner and warnings are not the test's output
-    posix_spawn_file_actions_init(&quiet);
-    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, binary_.c_str(), &quiet, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&quiet);
-    for (int i = 0; i < 100 && pid_ > 0; ++i) {  // up to 5 s for it to listen
-      try {
-        redis::SetupClient probe("127.0.0.1", port_);
-        if (probe.command({"PING"}).str == "PONG") return;
-      } catch (const std::exception&) {}
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    stop();
-  }
-  ~RealRedis() { stop(); }
-
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string why_not() const {
-    return binary_.empty() ? "redis-server is not installed" : "redis-server did not start";
-  }
-
- private:
-  static int free_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-  }
-  void stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  std::string binary_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
 
 // Parameters are runner[-variant]: "epoll-edge", "fiber-io_uring".
 class RedisTest : public ::testing::TestWithParam<std::string> {
@@ -192,6 +135,208 @@ TEST_P(RedisTest, ACrashLeavesNoServerNoWorkerNoConnection) {
   const Record r = execute_repetition(catalog_, c, 0);
   EXPECT_EQ(r.status, Status::kCrashed) << r.message;
   EXPECT_TRUE(descendants().empty()) << "something the crashed cell started is still running";
+}
+
+// A Redis that wants a password: every connection versus opens (loading, SCAN, the measured
+// ones, redis-py's) authenticates first, as the default user or an ACL user.
+TEST_P(RedisTest, AuthenticatesWithTheUrlsPasswordOrUser) {
+  RealRedis redis("s3cret:x@y", {"--user", "alice", "on", ">a;b", "~*", "&*", "+@all"});
+  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  const ScopedEnv no_env("REDISCLI_AUTH", nullptr);
+  for (const char* op : {"get", "set", "mixed", "ttl_scan"}) {
+    const Record r = run(2, {{"op", op},
+                             {"keys", "200"},
+                             {"requests", "200"},
+                             {"pipeline", "3"},
+                             {"scan_count", "50"},
+                             {"server", redis.url(":s3cret:x@y")}});
+    EXPECT_EQ(r.status, Status::kOk) << op << ": " << r.message;
+  }
+  const Record alice =
+      run(2, {{"op", "get"}, {"keys", "200"}, {"requests", "200"}, {"server", redis.url("alice:a%3Bb")}});
+  EXPECT_EQ(alice.status, Status::kOk) << alice.message;
+}
+
+TEST_P(RedisTest, AWrongPasswordFailsTheRowWithTheServersReply) {
+  RealRedis redis("right");
+  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  const ScopedEnv no_env("REDISCLI_AUTH", nullptr);
+  for (const char* op : {"get", "set"}) {
+    const Record r = run(2, {{"op", op}, {"keys", "100"}, {"requests", "100"}, {"server", redis.url(":wrong")}});
+    EXPECT_EQ(r.status, Status::kFailed) << op;
+    EXPECT_NE(r.message.find("AUTH: WRONGPASS invalid username-password pair"), std::string::npos) << r.message;
+    EXPECT_EQ(r.message.find("wrong"), std::string::npos) << "the message repeats the password: " << r.message;
+  }
+}
+
+TEST_P(RedisTest, APasswordLeftOutOfTheUrlComesFromREDISCLI_AUTH) {
+  RealRedis redis("from-env", {"--user", "alice", "on", ">alice-env", "~*", "&*", "+@all"});
+  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  const std::map<std::string, std::string> set = {{"op", "mixed"}, {"requests", "100"}, {"pipeline", "2"}};
+  {
+    const ScopedEnv env("REDISCLI_AUTH", "from-env");
+    std::map<std::string, std::string> as_default = set;
+    as_default["server"] = redis.url();
+    const Record r = run(2, as_default);
+    EXPECT_EQ(r.status, Status::kOk) << r.message;
+  }
+  {
+    const ScopedEnv env("REDISCLI_AUTH", "alice-env");
+    std::map<std::string, std::string> as_alice = set;
+    as_alice["server"] = redis.url("alice");
+    const Record r = run(2, as_alice);
+    EXPECT_EQ(r.status, Status::kOk) << r.message;
+  }
+  {
+    const ScopedEnv none("REDISCLI_AUTH", nullptr);
+    const Record r = run(2, {{"op", "get"}, {"keys", "100"}, {"requests", "100"}, {"server", redis.url()}});
+    EXPECT_EQ(r.status, Status::kFailed);
+    EXPECT_NE(r.message.find("NOAUTH"), std::string::npos) << r.message;
+  }
+}
+
+// set and mixed write keys of their own (versus:cN:M): none may be left without a TTL in a
+// user's Redis. TTL answers -1 for a key without one.
+TEST_P(RedisTest, EveryKeyWrittenHasATtl) {
+  RealRedis redis;
+  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  for (const char* op : {"set", "mixed"}) {
+    const Record r = run(3, {{"op", op}, {"requests", "300"}, {"pipeline", "4"}, {"server", redis.endpoint()}});
+    ASSERT_EQ(r.status, Status::kOk) << op << ": " << r.message;
+  }
+  redis::SetupClient client = redis.client();
+  size_t keys = 0;
+  std::string cursor = "0";
+  do {
+    const redis::RespValue page = client.command({"SCAN", cursor, "MATCH", "versus:c*", "COUNT", "1000"});
+    ASSERT_EQ(page.elements.size(), 2u);
+    cursor = page.elements[0].str;
+    for (const redis::RespValue& key : page.elements[1].elements) {
+      const redis::RespValue ttl = client.command({"TTL", key.str});
+      EXPECT_GT(ttl.integer, 0) << key.str << " has no TTL";
+      ++keys;
+    }
+  } while (cursor != "0");
+  EXPECT_GT(keys, 0u);
+}
+
+// The sockets process `pid` holds, and the loopback port it listens on (0: none). Empty once
+// it is gone.
+struct HeldSockets {
+  int count = 0;
+  uint16_t listening = 0;
+};
+
+HeldSockets held_sockets(pid_t pid) {
+  HeldSockets held;
+  std::set<std::string> inodes;
+  std::error_code ec;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  for (const auto& fd : std::filesystem::directory_iterator(proc + "/fd", ec)) {
+    const std::string link = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (link.starts_with("socket:[")) inodes.insert(link.substr(8, link.size() - 9));
+  }
+  held.count = int(inodes.size());
+  std::ifstream tcp(proc + "/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // the header
+  while (std::getline(tcp, line)) {
+    std::istringstream f(line);
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    f >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+    if (state == "0A" && local.starts_with("0100007F:") && inodes.count(inode)) {
+      held.listening = uint16_t(std::stoul(local.substr(9), nullptr, 16));
+    }
+  }
+  return held;
+}
+
+// While a cell runs, waits for its embedded server (the child listening on loopback) to
+// have accepted `clients` connections (the runners here open every one before the start line),
+// and then acts on it once. At its end (or after 60 s) it kills the server, so that a cell the
+// act left waiting ends rather than hangs the test.
+class ServerWatch {
+ public:
+  ServerWatch(int clients, std::function<void(pid_t, uint16_t)> act)
+      : thread_([this, clients, act = std::move(act)] { watch(clients, act); }) {}
+  ~ServerWatch() {
+    done_ = true;
+    thread_.join();
+  }
+  ServerWatch(const ServerWatch&) = delete;
+  ServerWatch& operator=(const ServerWatch&) = delete;
+  void finish() { done_ = true; }
+  bool acted() const { return acted_; }
+
+ private:
+  void watch(int clients, const std::function<void(pid_t, uint16_t)>& act) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    pid_t server = -1;
+    while (!done_ && std::chrono::steady_clock::now() < give_up) {
+      for (pid_t p : children()) {
+        const HeldSockets held = held_sockets(p);
+        if (held.listening == 0) continue;
+        server = p;
+        if (!acted_ && held.count >= clients + 1) {
+          acted_ = true;  // first: the cell may end, and be looked at, as soon as `act` is done
+          act(p, held.listening);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (!done_ && server > 0) kill(server, SIGKILL);
+  }
+
+  // This process's children, left unreaped (descendants() reaps what has ended, and would take
+  // the server's end from the EmbeddedServer that is to report it).
+  static std::vector<pid_t> children() {
+    std::vector<pid_t> found;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+      std::ifstream list(task.path() / "children");
+      for (pid_t p; list >> p;) found.push_back(p);
+    }
+    return found;
+  }
+
+  std::atomic<bool> done_{false};
+  std::atomic<bool> acted_{false};
+  std::thread thread_;
+};
+
+// What the embedded server reports during a repetition ends up in the row: here a real accept4
+// out of descriptors (its limit lowered from outside once the cell's connections are in, then
+// one more connection), under an ok row.
+TEST_P(RedisTest, WhatTheEmbeddedServerReportsReachesTheRow) {
+  const int workers = 2;
+  ServerWatch watch(workers, [](pid_t server, uint16_t port) {
+    rlimit old{};
+    if (prlimit(server, RLIMIT_NOFILE, nullptr, &old) != 0) return;
+    const rlimit low{3, old.rlim_max};
+    prlimit(server, RLIMIT_NOFILE, &low, nullptr);
+    const int extra = redis::connect_loopback(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the server's turn to try accept4
+    prlimit(server, RLIMIT_NOFILE, &old, nullptr);
+    close(extra);
+  });
+  const Record r = run(workers, {{"op", "set"}, {"requests", "400"}, {"delay_us", "5000"}, {"loop_threads", "1"}});
+  watch.finish();
+  ASSERT_TRUE(watch.acted()) << "the cell ended before its server was found: " << r.message;
+  EXPECT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_NE(r.message.find("embedded redis server: accept4: Too many open files; not accepting until a client closes"),
+            std::string::npos)
+      << r.message;
+}
+
+// A server that dies mid-run fails the row, which says how it died.
+TEST_P(RedisTest, AKilledEmbeddedServerIsNamedInTheRow) {
+  const int workers = 2;
+  ServerWatch watch(workers, [](pid_t server, uint16_t) { kill(server, SIGKILL); });
+  const Record r = run(workers, {{"op", "set"}, {"requests", "400"}, {"delay_us", "5000"}, {"loop_threads", "1"}});
+  watch.finish();
+  ASSERT_TRUE(watch.acted()) << "the cell ended before its server was found: " << r.message;
+  EXPECT_NE(r.status, Status::kOk);
+  EXPECT_NE(r.message.find("embedded redis server killed by signal SIGKILL (Killed)"), std::string::npos) << r.message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Each, RedisTest,

@@ -46,7 +46,8 @@ class ConversationWork : public Work {
   virtual std::unique_ptr<Conversation> open(int index, int count) = 0;
   // For a runner that brings its own client instead of calling open() (the py-* runners): hands
   // that client the checks open()'s conversations make in the scenario's shared state, and
-  // returns what it needs to know (redis: host, port, loaded_s), as names and values.
+  // returns what it needs to know (redis: host, port, username, password, loaded_s), as names
+  // and values.
   virtual std::map<std::string, std::string> hand_to_own_client() { return {}; }
 };
 

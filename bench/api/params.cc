@@ -42,6 +42,14 @@ ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::
   return p;
 }
 
+ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help, std::string forms,
+                         std::function<std::string(std::string_view)> check) {
+  ParamSpec p = endpoint_param(std::move(name), std::move(named), std::move(help));
+  p.endpoint_forms = std::move(forms);
+  p.endpoint_check = std::move(check);
+  return p;
+}
+
 ParamSpec placement_param(std::string name, std::string help) {
   ParamSpec p;
   p.name = std::move(name);
@@ -105,7 +113,9 @@ std::string ParamSpec::accepted() const {
       return max == INT64_MAX ? fmt::format("an integer of at least {}", min)
                               : fmt::format("an integer from {} to {}", min, max);
     case Kind::kSize: return fmt::format("a size from {} to {}", format_size(min), format_size(max));
-    case Kind::kEndpoint: return join(choices, ", ") + ", or HOST:PORT (a port from 1 to 65535)";
+    case Kind::kEndpoint:
+      if (endpoint_check) return join(choices, ", ") + ", " + endpoint_forms;
+      return join(choices, ", ") + ", or HOST:PORT (a port from 1 to 65535)";
     case Kind::kPlacement:
       return fmt::format("none, same, spread, compact, or cpus:LIST of the CPUs allowed here ({})",
                          format_cpu_list(Topology::here().cpus()));
@@ -134,6 +144,11 @@ std::string ParamSpec::validate(std::string_view value) const {
       case Kind::kEndpoint:
         for (const auto& c : choices) {
           if (c == value) return {};
+        }
+        if (endpoint_check) {
+          // The check's reason, not the value: it may hold a password.
+          const std::string why = endpoint_check(value);
+          return why.empty() ? why : fmt::format("parameter '{}': {}; accepted: {}", name, why, accepted());
         }
         if (parse_host_port(value)) return {};
         break;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +31,10 @@ struct ParamSpec {
   std::vector<std::string> choices;  // kChoice: the accepted values; kEndpoint: the named ones
   int64_t min = 0;                   // kInteger and kSize: inclusive bounds
   int64_t max = INT64_MAX;
+  // kEndpoint: the forms accepted besides the named ones, and the check of a value that is none
+  // of those (empty when accepted, else why not). Unset: HOST:PORT, checked by parse_host_port.
+  std::string endpoint_forms;
+  std::function<std::string(std::string_view)> endpoint_check;
 
   // Empty when `value` is accepted; otherwise a message naming the value and what is accepted.
   std::string validate(std::string_view value) const;
@@ -44,6 +49,10 @@ ParamSpec int_param(std::string name, int64_t def, int64_t min, int64_t max, std
 ParamSpec size_param(std::string name, int64_t def, int64_t min, int64_t max, std::string help);
 // One of `named` (the first is the default), or HOST:PORT of a server somewhere.
 ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help);
+// One of `named`, or a value of the other `forms` ("HOST:PORT, redis://host[:port]"), which
+// `check` accepts (empty) or refuses saying why, without the accepted forms (they are added).
+ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help, std::string forms,
+                         std::function<std::string(std::string_view)> check);
 // Where the units of a cell run (bench/sys/placement.h): none, same, spread, compact or cpus:LIST.
 ParamSpec placement_param(std::string name, std::string help);
 

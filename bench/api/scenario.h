@@ -89,6 +89,11 @@ class Work {
     (void)results;
     (void)record;
   }
+  // What the work's own helpers (a server it started) reported going wrong during the
+  // repetition, and whether one of them ended: empty when nothing. Asked once the runner is
+  // done, whatever the row's status, and added to the row's message; it may read what a helper
+  // wrote meanwhile, hence not const.
+  virtual std::string trouble() { return {}; }
 };
 
 // One repetition of a task-shaped scenario, made fresh for each repetition by Scenario::make_task

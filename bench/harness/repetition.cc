@@ -63,82 +63,102 @@ Record measure_repetition(const Scenario& scenario, const Runner& runner, const 
 
 namespace {
 
+// Runs the repetition into `r`; `work` is made here and left to the caller, so that what it
+// says went wrong can be asked however this leaves.
+void run_into(const Scenario& scenario, const Runner& runner, Cell& cell, Record& r, std::unique_ptr<Work>& work) {
+  const PlacementPlan plan = placement_plan(scenario, runner, cell);
+  cell.unit_cpus = plan.cpu_of;
+  r.cpus = format_cpu_list(plan.cpus());
+  RunOutcome out;
+  if (scenario.shape() == kMultiplexShape) {
+    std::unique_ptr<MultiplexWork> mux = scenario.make_multiplex(cell);
+    MultiplexWork& m = *mux;
+    work = std::move(mux);
+    reset_peak_rss();
+    out = runner.run_multiplex(m, cell);
+  } else if (scenario.shape() == kConversationShape) {
+    std::unique_ptr<ConversationWork> talk = scenario.make_conversations(cell);
+    ConversationWork& t = *talk;
+    work = std::move(talk);
+    reset_peak_rss();
+    out = runner.run_conversations(t, cell);
+  } else {
+    std::unique_ptr<TaskWork> task = scenario.make_task(cell);
+    TaskWork& t = *task;
+    work = std::move(task);
+    reset_peak_rss();
+    out = runner.run_task(t, cell, layout_of(scenario, cell));
+  }
+  r.wall_s = out.wall_s;
+  uint64_t ops = 0;
+  for (const auto& w : out.results) ops += w.ops;
+  r.ops = ops;
+  r.ops_per_s = out.wall_s > 0 ? double(ops) / out.wall_s : 0.0;
+  r.cpu_user_s = out.usage.user_s;
+  r.cpu_sys_s = out.usage.sys_s;
+  r.ctx_voluntary = out.usage.voluntary;
+  r.ctx_involuntary = out.usage.involuntary;
+  r.rss_peak_bytes = out.memory.rss_peak_bytes;
+  r.pss_bytes = out.memory.pss_bytes;
+  r.setup_s = out.setup_s;
+  r.syscalls = out.syscalls;
+  r.cpu_migrations = out.cpu_migrations;
+  if (out.cpu_times) {
+    // Under placement none the cell could have run on any CPU it was allowed.
+    const std::vector<int> cpus = plan.cpus().empty() ? Topology::here().cpus() : plan.cpus();
+    const Interference seen = interference_on(*out.cpu_times, cpus, out.usage.user_s + out.usage.sys_s, out.wall_s);
+    r.other_cpu_s = seen.other_cpu_s;
+    r.steal_s = seen.steal_s;
+    if (seen.fraction > cell.interference_limit) r.interfered = seen.fraction;
+  }
+  for (size_t i = 0; i < out.results.size(); ++i) {
+    if (out.results[i].failed) {
+      r.status = Status::kFailed;
+      r.message = fmt::format("worker {}: {}", i, out.results[i].message);
+      return;
+    }
+  }
+  r.result = work->answer(out.results);
+  if (std::string wrong = work->check(out.results); !wrong.empty()) {
+    r.status = Status::kInvalid;
+    r.message = wrong;
+  } else if (!out.program_measures) {
+    work->add_measures(out.results, r);
+  } else {
+    const ProgramMeasures& m = *out.program_measures;
+    r.bytes = m.bytes;
+    if (m.bytes) r.bytes_per_s = out.wall_s > 0 ? double(*m.bytes) / out.wall_s : 0.0;
+    r.lat_p50_us = m.lat_p50_us;
+    r.lat_p90_us = m.lat_p90_us;
+    r.lat_p99_us = m.lat_p99_us;
+    r.lat_p999_us = m.lat_p999_us;
+  }
+}
+
 Record run_repetition(const Scenario& scenario, const Runner& runner, const Cell& matrix_cell, int repetition) {
   Record r = record_for(matrix_cell, repetition);
   Cell cell = matrix_cell;
   cell.repetition = repetition;
+  std::unique_ptr<Work> work;
   try {
-    const PlacementPlan plan = placement_plan(scenario, runner, cell);
-    cell.unit_cpus = plan.cpu_of;
-    r.cpus = format_cpu_list(plan.cpus());
-    std::unique_ptr<Work> work;
-    RunOutcome out;
-    if (scenario.shape() == kMultiplexShape) {
-      std::unique_ptr<MultiplexWork> mux = scenario.make_multiplex(cell);
-      reset_peak_rss();
-      out = runner.run_multiplex(*mux, cell);
-      work = std::move(mux);
-    } else if (scenario.shape() == kConversationShape) {
-      std::unique_ptr<ConversationWork> talk = scenario.make_conversations(cell);
-      reset_peak_rss();
-      out = runner.run_conversations(*talk, cell);
-      work = std::move(talk);
-    } else {
-      std::unique_ptr<TaskWork> task = scenario.make_task(cell);
-      reset_peak_rss();
-      out = runner.run_task(*task, cell, layout_of(scenario, cell));
-      work = std::move(task);
-    }
-    r.wall_s = out.wall_s;
-    uint64_t ops = 0;
-    for (const auto& w : out.results) ops += w.ops;
-    r.ops = ops;
-    r.ops_per_s = out.wall_s > 0 ? double(ops) / out.wall_s : 0.0;
-    r.cpu_user_s = out.usage.user_s;
-    r.cpu_sys_s = out.usage.sys_s;
-    r.ctx_voluntary = out.usage.voluntary;
-    r.ctx_involuntary = out.usage.involuntary;
-    r.rss_peak_bytes = out.memory.rss_peak_bytes;
-    r.pss_bytes = out.memory.pss_bytes;
-    r.setup_s = out.setup_s;
-    r.syscalls = out.syscalls;
-    r.cpu_migrations = out.cpu_migrations;
-    if (out.cpu_times) {
-      // Under placement none the cell could have run on any CPU it was allowed.
-      const std::vector<int> cpus = plan.cpus().empty() ? Topology::here().cpus() : plan.cpus();
-      const Interference seen = interference_on(*out.cpu_times, cpus, out.usage.user_s + out.usage.sys_s, out.wall_s);
-      r.other_cpu_s = seen.other_cpu_s;
-      r.steal_s = seen.steal_s;
-      if (seen.fraction > cell.interference_limit) r.interfered = seen.fraction;
-    }
-    for (size_t i = 0; i < out.results.size(); ++i) {
-      if (out.results[i].failed) {
-        r.status = Status::kFailed;
-        r.message = fmt::format("worker {}: {}", i, out.results[i].message);
-        return r;
-      }
-    }
-    r.result = work->answer(out.results);
-    if (std::string wrong = work->check(out.results); !wrong.empty()) {
-      r.status = Status::kInvalid;
-      r.message = wrong;
-    } else if (!out.program_measures) {
-      work->add_measures(out.results, r);
-    } else {
-      const ProgramMeasures& m = *out.program_measures;
-      r.bytes = m.bytes;
-      if (m.bytes) r.bytes_per_s = out.wall_s > 0 ? double(*m.bytes) / out.wall_s : 0.0;
-      r.lat_p50_us = m.lat_p50_us;
-      r.lat_p90_us = m.lat_p90_us;
-      r.lat_p99_us = m.lat_p99_us;
-      r.lat_p999_us = m.lat_p999_us;
-    }
+    run_into(scenario, runner, cell, r, work);
   } catch (const WorkerCrashed& e) {
     r.status = Status::kCrashed;
     r.message = e.what();
   } catch (const std::exception& e) {
     r.status = Status::kFailed;
     r.message = e.what();
+  }
+  // After the row's own message: a server that ran out of descriptors or was killed may be why
+  // the row failed, and is worth knowing even under an ok one.
+  if (work) {
+    std::string trouble;
+    try {
+      trouble = work->trouble();
+    } catch (const std::exception& e) {
+      trouble = fmt::format("what the work's helpers reported could not be read: {}", e.what());
+    }
+    if (!trouble.empty()) r.message += (r.message.empty() ? "" : "; ") + trouble;
   }
   return r;
 }

@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/sys/fd.h"
@@ -108,6 +109,9 @@ class Child {
   pid_t pid() const { return pid_; }                     // -1 for a Child that was never started
   std::optional<int> status() const { return status_; }  // once reaped
   const std::string& output() const { return output_; }
+  // What output() holds, leaving it empty: for a child whose output comes in parts (a report,
+  // then whatever it says later).
+  std::string take_output() { return std::exchange(output_, {}); }
   const std::string& errors() const { return errors_; }
 
  private:

@@ -14,6 +14,7 @@
 #include "bench/sys/measure.h"
 #include "bench/sys/shared_mapping.h"
 #include "bench/sys/interference.h"
+#include "scenarios/redis/endpoint.h"
 #include "scenarios/redis/server.h"
 #include "scenarios/redis/setup_client.h"
 #include "scenarios/redis/workload.h"
@@ -23,6 +24,16 @@ namespace versus {
 namespace {
 
 using namespace redis;
+
+// Validation of the server parameter: empty when accepted.
+std::string server_problem(std::string_view server) {
+  try {
+    redis_endpoint(server);
+    return {};
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+}
 
 const ParamSpec kParams[] = {
     choice_param("op", {"get", "set", "mixed", "ttl_scan"},
@@ -37,8 +48,12 @@ const ParamSpec kParams[] = {
               "for the network time to a remote server"),
     int_param("scan_count", 1000, 1, 1000000, "ttl_scan: the COUNT of each SCAN batch"),
     endpoint_param("server", {"embedded"},
-                   "embedded: versus's own server, started for each repetition in its own process; HOST:PORT: a "
-                   "running Redis (keys are written under versus:, nothing is flushed)"),
+                   "embedded: versus's own server, started for each repetition in its own process; HOST:PORT or "
+                   "redis://[user[:password]@]host[:port]: a running Redis (keys are written under versus:, each "
+                   "with a TTL, nothing is flushed). The value is written into results.csv and matrix.json: leave "
+                   "the password out of the URL and set REDISCLI_AUTH, which a redis:// URL without one uses "
+                   "(AUTH password, or AUTH user password with a user); TLS (rediss://) is not built in",
+                   std::string(kServerForms), server_problem),
     choice_param("server_cpu", {"auto", "any"},
                  "embedded server under a placement: auto, a CPU the workers do not use when there is one, else "
                  "the workers' CPUs shared (the row says which); any: wherever the scheduler puts it"),
@@ -68,8 +83,8 @@ class RedisWork final : public ConversationWork {
       : workload_(workload_of(cell)),
         stats_(size_t(cell.workers)),
         answered_(workload_.op == Op::kTtlScan ? workload_.keys : 0) {
-    const std::string& server = cell.params.str("server");
-    if (server == "embedded") {
+    endpoint_ = redis_endpoint(cell.params.str("server"));
+    if (endpoint_.embedded) {
       ServerOptions options;
       options.delay_us = uint32_t(cell.params.integer("delay_us"));
       options.max_clients = size_t(cell.workers) + 16;
@@ -81,20 +96,28 @@ class RedisWork final : public ConversationWork {
         return std::find(cell.unit_cpus.begin(), cell.unit_cpus.end(), cpu) != cell.unit_cpus.end();
       });
       if (!apart) server_counted_.emplace(server_.pid());
-      host_ = "127.0.0.1";
-      port_ = server_.port();
-    } else {
-      const HostPort hp = parse_host_port(server).value();
-      host_ = hp.host;
-      port_ = hp.port;
+      endpoint_.host = "127.0.0.1";
+      endpoint_.port = server_.port();
     }
-    if (workload_.op == Op::kGet || workload_.op == Op::kTtlScan) load_keys();
-    if (workload_.op == Op::kTtlScan) scan_keys(uint64_t(cell.params.integer("scan_count")));
+    const bool loads = workload_.op == Op::kGet || workload_.op == Op::kTtlScan;
+    // With a password, a connection first whatever the op: a refused AUTH fails the row with the
+    // server's reply before any worker or Python program starts.
+    if (!loads && endpoint_.password.empty()) return;
+    try {
+      SetupClient client(endpoint_);
+      if (loads) load_keys(client);
+      if (workload_.op == Op::kTtlScan) scan_keys(client, uint64_t(cell.params.integer("scan_count")));
+    } catch (const std::exception& e) {
+      // The Work is not made, so the harness cannot ask trouble(): say it here.
+      const std::string said = trouble();
+      if (said.empty()) throw;
+      throw std::runtime_error(fmt::format("{}; {}", e.what(), said));
+    }
   }
 
   std::unique_ptr<Conversation> open(int index, int count) override {
     const ScanShare share{order_, answered_.data(), loaded_s_};
-    return std::make_unique<RedisConversation>(connect_to(host_, port_), workload_, index, count, stats_[size_t(index)],
+    return std::make_unique<RedisConversation>(connect_to(endpoint_), workload_, index, count, stats_[size_t(index)],
                                                share);
   }
 
@@ -102,8 +125,17 @@ class RedisWork final : public ConversationWork {
   // itself; the per-key tally in shared memory is only kept by open()'s conversations.
   std::map<std::string, std::string> hand_to_own_client() override {
     own_client_ = true;
-    return {{"host", host_}, {"port", std::to_string(port_)}, {"loaded_s", std::to_string(loaded_s_)}};
+    // The program reads these on its standard input, never on its command line.
+    return {{"host", endpoint_.host},
+            {"port", std::to_string(endpoint_.port)},
+            {"username", endpoint_.user},
+            {"password", endpoint_.password},
+            {"loaded_s", std::to_string(loaded_s_)}};
   }
+
+  // What the embedded server reported since it started (accept4 out of descriptors, ...), and
+  // its end if it ended; a real Redis tells versus nothing beyond its replies.
+  std::string trouble() override { return server_.running() ? server_.trouble() : std::string(); }
 
   std::string check(std::span<const WorkerResult> results) const override {
     uint64_t ops = 0;
@@ -141,8 +173,7 @@ class RedisWork final : public ConversationWork {
 
  private:
   // SET key value EX ttl for every key, a batch at a time, each reply checked.
-  void load_keys() {
-    SetupClient client(host_, port_);
+  void load_keys(SetupClient& client) {
     std::string requests, value;
     for (uint64_t first = 0; first < workload_.keys; first += kLoadBatch) {
       const uint64_t n = std::min<uint64_t>(kLoadBatch, workload_.keys - first);
@@ -163,8 +194,7 @@ class RedisWork final : public ConversationWork {
 
   // The seed's SCAN: batches of scan_count until the cursor comes back to 0. Every loaded key
   // must be seen (a real Redis may repeat one while it rehashes: repeats are dropped).
-  void scan_keys(uint64_t count) {
-    SetupClient client(host_, port_);
+  void scan_keys(SetupClient& client, uint64_t count) {
     std::vector<uint8_t> seen(workload_.keys);
     std::string cursor = "0";
     const std::string count_text = std::to_string(count);
@@ -198,8 +228,7 @@ class RedisWork final : public ConversationWork {
   EmbeddedServer server_;
   bool server_placed_ = false;
   std::optional<CountedAsCell> server_counted_;
-  std::string host_;
-  int port_ = 0;
+  RedisEndpoint endpoint_;              // the embedded server's once it listens
   SharedArray<ConnectionStats> stats_;  // by connection
   SharedArray<uint8_t> answered_;       // ttl_scan: by key
   std::vector<uint64_t> order_;         // ttl_scan: keys as SCAN gave them

@@ -21,6 +21,10 @@
 // CPU time is counted apart. run_server_loop runs the loop anywhere, e.g. in a thread of a test
 // under a sanitizer.
 //
+// What the server reports once it listens (an accept4 out of descriptors) it writes on its
+// standard error, which is the pipe it reported its port on: trouble() reads it back, so that a
+// repetition's row can say what went wrong on the server's side.
+//
 // Stricter than Redis where the protocol is broken: a bulk string must end in CRLF (Redis skips
 // two bytes unread), arguments are at most max_bulk (64 MiB; Redis: 512 MiB), a request has at
 // most max_args arguments.
@@ -78,6 +82,11 @@ class EmbeddedServer {
   // SIGTERM, then SIGKILL after `grace_ms`; always reaped. Does nothing if not running.
   void stop(int grace_ms = 1000);
 
+  // What the server reported since it started, its lines "; "-separated (the last few KiB of
+  // them), and its end if it has ended ("embedded redis server killed by signal SIGKILL
+  // (Killed)"); empty when neither. Reads what it wrote, waiting a few milliseconds at most.
+  std::string trouble();
+
   bool running() const { return child_.pid() > 0; }
   // The CPUs the server may run on, as it read them back once bound: "1", "0-1".
   const std::string& cpus() const { return cpus_; }
@@ -88,6 +97,8 @@ class EmbeddedServer {
   Child child_;
   uint16_t port_ = 0;
   std::string cpus_;
+  std::string said_;  // what the server wrote after its port line
+  std::string end_;   // how it ended, once trouble() saw it end
 };
 
 }  // namespace versus::redis

@@ -13,8 +13,9 @@
 #include <fmt/format.h>
 
 namespace versus::redis {
+namespace {
 
-int connect_to(const std::string& host, int port) {
+int connect_tcp(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -47,16 +48,14 @@ int connect_to(const std::string& host, int port) {
   throw std::runtime_error(fmt::format("connect {}:{}: {}", host, port, std::strerror(last_errno)));
 }
 
-SetupClient::SetupClient(const std::string& host, int port)
-    : fd_(connect_to(host, port)), where_(fmt::format("{}:{}", host, port)), buf_(64 << 10, '\0') {}
-
-SetupClient::~SetupClient() { close(fd_); }
-
-std::vector<RespValue> SetupClient::pipeline(const std::string& requests, size_t count) {
+// Sends the encoded `requests` (`count` of them) at once on the blocking `fd` and returns their
+// replies in order.
+std::vector<RespValue> round_trip(int fd, const std::string& where, RespParser& parser, std::string& buf,
+                                  const std::string& requests, size_t count) {
   for (size_t sent = 0; sent < requests.size();) {
-    const ssize_t n = send(fd_, requests.data() + sent, requests.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = send(fd, requests.data() + sent, requests.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(fmt::format("send to {}: {}", where_, std::strerror(errno)));
+    if (n < 0) throw std::runtime_error(fmt::format("send to {}: {}", where, std::strerror(errno)));
     sent += size_t(n);
   }
   std::vector<RespValue> replies;
@@ -64,17 +63,54 @@ std::vector<RespValue> SetupClient::pipeline(const std::string& requests, size_t
   std::string_view pending;
   while (replies.size() < count) {
     if (pending.empty()) {
-      const ssize_t n = recv(fd_, buf_.data(), buf_.size(), 0);
+      const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error(fmt::format("recv from {}: {}", where_, std::strerror(errno)));
-      if (n == 0) throw std::runtime_error(fmt::format("{} closed the connection", where_));
-      pending = std::string_view(buf_.data(), size_t(n));
+      if (n < 0) throw std::runtime_error(fmt::format("recv from {}: {}", where, std::strerror(errno)));
+      if (n == 0) throw std::runtime_error(fmt::format("{} closed the connection", where));
+      pending = std::string_view(buf.data(), size_t(n));
     }
-    pending.remove_prefix(parser_.feed(pending));
-    if (parser_.ready()) replies.push_back(parser_.take());
+    pending.remove_prefix(parser.feed(pending));
+    if (parser.ready()) replies.push_back(parser.take());
   }
-  if (!pending.empty()) throw std::runtime_error(fmt::format("{} sent more replies than requests", where_));
+  if (!pending.empty()) throw std::runtime_error(fmt::format("{} sent more replies than requests", where));
   return replies;
+}
+
+// AUTH [user] password, before anything else on the connection; anything but +OK throws with
+// the server's own reply.
+void authenticate(int fd, const RedisEndpoint& server) {
+  if (server.password.empty()) return;
+  std::string request;
+  if (server.user.empty()) encode_command(request, {"AUTH", server.password});
+  else encode_command(request, {"AUTH", server.user, server.password});
+  RespParser parser;
+  std::string buf(4096, '\0');
+  const RespValue reply = std::move(round_trip(fd, server.where(), parser, buf, request, 1).front());
+  if (reply.type == RespType::kSimple && reply.str == "OK") return;
+  throw std::runtime_error(
+      fmt::format("AUTH: {}", reply.type == RespType::kError ? reply.str : "answered " + describe(reply)));
+}
+
+}  // namespace
+
+int connect_to(const RedisEndpoint& server) {
+  const int fd = connect_tcp(server.host, server.port);
+  try {
+    authenticate(fd, server);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  return fd;
+}
+
+SetupClient::SetupClient(const RedisEndpoint& server)
+    : fd_(connect_to(server)), where_(server.where()), buf_(64 << 10, '\0') {}
+
+SetupClient::~SetupClient() { close(fd_); }
+
+std::vector<RespValue> SetupClient::pipeline(const std::string& requests, size_t count) {
+  return round_trip(fd_, where_, parser_, buf_, requests, count);
 }
 
 RespValue SetupClient::command(std::initializer_list<std::string_view> args) {

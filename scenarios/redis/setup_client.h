@@ -1,6 +1,8 @@
 // A plain blocking Redis client for what the redis scenario does outside the measured phase:
-// connecting the measured connections, loading keys, and the SCAN of ttl_scan. Errors throw
-// std::runtime_error naming the call and the server ("connect 127.0.0.1:6379: Connection refused").
+// connecting the measured connections, loading keys, and the SCAN of ttl_scan. Every connection
+// authenticates first when the endpoint has a password (AUTH, its +OK checked). Errors throw
+// std::runtime_error naming the call and the server ("connect 127.0.0.1:6379: Connection
+// refused", "AUTH: WRONGPASS invalid username-password pair or user is disabled.").
 #pragma once
 
 #include <span>
@@ -8,16 +10,18 @@
 #include <string_view>
 #include <vector>
 
+#include "scenarios/redis/endpoint.h"
 #include "scenarios/redis/resp.h"
 
 namespace versus::redis {
 
-// A connected TCP socket to host:port with TCP_NODELAY, blocking.
-int connect_to(const std::string& host, int port);
+// A connected TCP socket to the server with TCP_NODELAY, blocking, authenticated when the
+// endpoint has a password.
+int connect_to(const RedisEndpoint& server);
 
 class SetupClient {
  public:
-  SetupClient(const std::string& host, int port);
+  explicit SetupClient(const RedisEndpoint& server);
   ~SetupClient();
   SetupClient(const SetupClient&) = delete;
   SetupClient& operator=(const SetupClient&) = delete;

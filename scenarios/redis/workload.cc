@@ -14,8 +14,10 @@ namespace versus::redis {
 namespace {
 
 constexpr std::string_view kKeyPrefix = "versus:key:";
-// Keys that set and mixed write: a few per connection, written over and over.
+// Keys that set and mixed write: a few per connection, written over and over, each with a TTL
+// of an hour, so that none is left for good in a user's Redis.
 constexpr uint64_t kPrivateKeys = 1024;
+constexpr std::string_view kWrittenTtl = "3600";
 
 uint64_t mix(uint64_t x) {  // splitmix64's finaliser: spreads request numbers over the keys
   x += 0x9e3779b97f4a7c15ull;
@@ -97,7 +99,7 @@ void RedisConversation::ask(std::string& out, uint64_t j) {
       } else {
         scratch_.clear();
         append_value(scratch_, g, workload_.value_size);
-        encode_command(out, {"SET", key, scratch_});
+        encode_command(out, {"SET", key, scratch_, "EX", kWrittenTtl});
         batch_.push_back({Expect::kOk, 0});
       }
       break;

@@ -18,6 +18,7 @@ from pools import Pool
 
 _MASK = (1 << 64) - 1
 _PRIVATE_KEYS = 1024  # keys each connection of set and mixed writes over and over
+_WRITTEN_TTL = 3600  # seconds: as workload.cc, no key written is left for good in a user's Redis
 
 
 def mix(x):  # splitmix64's finaliser, as workload.cc spreads request numbers over the keys
@@ -62,7 +63,7 @@ class Requests:
         key = f"versus:c{self.index}:{slot}"
         if self.op == "mixed" and j % 2 == 1:
             return ("GET", key), value_of(g - self.count, self.size)
-        return ("SET", key, value_of(g, self.size)), True
+        return ("SET", key, value_of(g, self.size), "EX", _WRITTEN_TTL), True
 
     def batches(self):
         for first in range(0, self.quota, self.pipeline):
@@ -96,11 +97,19 @@ class Tally:
 _client = None  # in each process of a process pool; shared by the threads of a thread pool
 
 
-def configure(host, port, connections=1):
+def server_of(settings):
+    """redis.Redis's keyword arguments for the server the C++ side names: where it is, and the user
+    and password to AUTH with (from the settings on stdin, never from the command line)."""
+    return {"host": settings["host"], "port": int(settings["port"]),
+            "username": settings.get("username") or None, "password": settings.get("password") or None}
+
+
+def configure(server, connections=1):
     """The client of this process, with `connections` connections made now, before the clock (the
-    C++ runners open theirs before it too; redis-py would open them at first use)."""
+    C++ runners open theirs before it too; redis-py would open them at first use). redis-py sends
+    AUTH first on each connection when `server` has a password."""
     global _client
-    _client = redis.Redis(host=host, port=port)
+    _client = redis.Redis(**server)
     made = [_client.connection_pool.get_connection("PING") for _ in range(connections)]
     for c in made:
         _client.connection_pool.release(c)
@@ -299,10 +308,10 @@ class TtlScan:
 
 
 def run_workers(kind, api, start, workers, p, settings):
-    host, port = settings["host"], int(settings["port"])
+    server = server_of(settings)
     # Threads share one client and its connection pool, as the seed's do; processes make their own.
-    configure(host, port, workers if kind == "thread" else 1)
-    setup = (configure, (host, port)) if kind == "process" else (None, ())
+    configure(server, workers if kind == "thread" else 1)
+    setup = (configure, (server,)) if kind == "process" else (None, ())
     pool = Pool(kind, api, workers, start, *setup, cpus=unit_cpus(settings))
     try:
         if p["op"] == "ttl_scan":
@@ -324,7 +333,6 @@ def run_asyncio(workers, p, settings):
     import asyncio  # here: a thread or process cell does not carry it
 
     import redis.asyncio
-    host, port = settings["host"], int(settings["port"])
     fault = p.get("py_fault", "none")
     scan = TtlScan(p, settings, workers) if p["op"] == "ttl_scan" else None
 
@@ -346,7 +354,7 @@ def run_asyncio(workers, p, settings):
                 tally.check(expected, reply, args, t)
         return tally.result()
 
-    client = redis.asyncio.Redis(host=host, port=port)
+    client = redis.asyncio.Redis(**server_of(settings))
 
     async def body():
         if scan is not None:

@@ -13,7 +13,8 @@ JSON object on its standard input, and reads its standard output, one line at a 
 
 The input: {"runner": "py-thread", "scenario": "cpu", "workers": 4, "params": {name: value, ...},
 "settings": {...}}, where params holds every scenario and runner parameter as text and settings
-what the C++ side prepared (redis: host, port, loaded_s; ipc shm: shm_names; every cell: unit_cpus,
+what the C++ side prepared (redis: host, port, username and password for AUTH, "" for none,
+loaded_s; ipc shm: shm_names; every cell: unit_cpus,
 the CPU of each unit under the cell's placement, "" under none). The answers are checked on the
 C++ side, by the same code that checks the C++ runners' (a worker row's VALUE and OPS), and so is
 the binding: `bound` must name exactly the CPUs of unit_cpus.
