@@ -48,4 +48,11 @@ Record record_for(const Cell& cell, int repetition) {
   return r;
 }
 
+double typical_handover_s(const Cell& cell) {
+  const std::string& placement = cell.params.has("placement") ? cell.params.str("placement") : "none";
+  if (placement == "same") return 3e-6;
+  if (placement == "none") return 15e-6;
+  return 30e-6;
+}
+
 }  // namespace versus

@@ -38,6 +38,12 @@ struct Cell {
 // identity as theirs are, declared once here and read by the runners that place their workers.
 std::span<const ParamSpec> cell_params();
 
+// About how long one hand-over between two workers takes (a message answered, a token passed),
+// by the cell's placement: on one CPU a context switch, across CPUs a wake-up on another, where
+// the scheduler puts them somewhere between. Measured on a 2-vCPU VM (benchmarks/placement.sh);
+// for Scenario::expected_seconds, which sizes time limits and estimates, never for a measure.
+double typical_handover_s(const Cell& cell);
+
 enum class Status { kOk, kUnsupported, kInvalid, kFailed, kCrashed, kTimeout };
 const char* status_name(Status s);
 std::optional<Status> parse_status(std::string_view name);

@@ -201,8 +201,11 @@ class IpcScenario final : public Scenario {
 
   double expected_seconds(const Cell& cell) const override {
     const IpcConfig c = config_of(cell);
-    const double per_message = 10e-6 + double(c.msg_size) / 1e9;  // a slow channel's syscall and copy
-    return double(cell.workers) * double(c.messages + c.warmup) * per_message * (c.pingpong ? 4 : 1);
+    const double copy = double(c.msg_size) / 2e9;  // in and out of a kernel buffer or the ring
+    // A round trip is two messages, each waking the other end; a stream's messages are taken in
+    // batches, a wake-up now and then.
+    const double per_message = c.pingpong ? typical_handover_s(cell) + copy : 1.5e-6 + copy;
+    return double(cell.workers) * double(c.messages + c.warmup) * per_message * (c.pingpong ? 2 : 1);
   }
 
   std::string unsupported(const Cell& cell) const override {

@@ -218,7 +218,7 @@ class SwitchScenario final : public Scenario {
   Shape shape() const override { return kChannelShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
   double expected_seconds(const Cell& cell) const override {
-    return double(cell.params.integer("handovers")) * cell.workers * 100e-6;
+    return double(cell.params.integer("handovers")) * cell.workers * typical_handover_s(cell);
   }
   std::string unsupported(const Cell& cell) const override {
     if (cell.params.integer("handovers") % 2) return "handovers must be even: each side takes the token half the time";
