@@ -225,7 +225,7 @@ def _pss_per_worker(alive):
 
 
 def _fork_slopes(alive):
-    return [s for s in memory_slopes(alive, "pthread") if "fork" in s[3]]
+    return [(setting, lo, hi, per) for setting, lo, hi, per in memory_slopes(alive, "pthread") if "fork" in per]
 
 
 def _c3_cpp(alive):

@@ -110,7 +110,7 @@ def _memory_per_worker(alive):
 
 
 def _process_slopes(alive):
-    return [s for s in memory_slopes(alive, "py-thread") if len(s[3]) > 1]
+    return [(setting, lo, hi, per) for setting, lo, hi, per in memory_slopes(alive, "py-thread") if len(per) > 1]
 
 
 def c3_python(alive, env):

@@ -82,8 +82,14 @@ def _log_axis(ax, values, axis="x"):
         # Within a decade or two a tick at 1, 2 and 5 of each keeps the axis readable.
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1, 2, 5)))
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def _plain(value, _=None):
+    """A tick as a plain number: whole from 100 on or where it is whole, else as many digits as it
+    has, so that ticks at 3.5, 4 and 4.5 do not all read 4."""
+    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:g}"
 
 
 def _spans_decades(values):
@@ -110,13 +116,22 @@ def _legend_below(fig, axes, df, extra=()):
         handles[lab] = h
         labels.append(lab)
     title = placement_title(df) if len(placements(df)) == 1 else "placement: in each panel's title"
-    fig.legend([handles[lab] for lab in labels], labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8,
-               frameon=False, title=title, title_fontsize=8)
+    # As many columns as the figure's width holds: long labels (a runner and its settings) in six
+    # columns would run off both sides.
+    renderer = fig.canvas.get_renderer()
+    for ncol in range(min(6, len(labels)), 0, -1):
+        shown = fig.legend([handles[lab] for lab in labels], labels, loc="lower center", ncol=ncol, fontsize=8,
+                           frameon=False, title=title, title_fontsize=8)
+        if ncol == 1 or shown.get_window_extent(renderer).width <= fig.bbox.width * 0.98:
+            break
+        shown.remove()
+    return 1 + -(-len(labels) // ncol)  # the title's row and the labels'
 
 
 def _finish(fig, title, env, legend_rows):
+    """The title, and the panels above the legend's `legend_rows` rows (what _legend_below returned)."""
     fig.suptitle(f"{title}\n{_where(env)}", fontsize=10)
-    fig.tight_layout(rect=(0, 0.05 + 0.035 * legend_rows, 1, 1))
+    fig.tight_layout(rect=(0, min(0.5, 0.02 + 0.035 * legend_rows), 1, 1))
 
 
 def _label(ax, title, xlabel, ylabel):
@@ -143,8 +158,8 @@ def redis_throughput(cells, env):
         if _spans_decades(g["ops_per_s"]):
             _log_axis(ax, None, "y")
         _label(ax, label, "connections in flight (workers)", "replies per second")
-    _legend_below(fig, axes, rd)
-    _finish(fig, "redis: replies per second vs connections, per runner", env, 1 + len(_variants(rd)) // 7)
+    rows = _legend_below(fig, axes, rd)
+    _finish(fig, "redis: replies per second vs connections, per runner", env, rows)
     return [("redis_throughput", "redis replies per second vs connections", fig)]
 
 
@@ -167,9 +182,8 @@ def redis_latency(cells, env):
         _label(ax, label, "connections in flight (workers)", "time of one request (µs)")
     keys = [(matplotlib.lines.Line2D([], [], color="k", marker="o", markersize=4), "p50 (solid; dashed: variant)"),
             (matplotlib.lines.Line2D([], [], color="k", marker="v", markersize=4, linestyle=":"), "p99 (dotted)")]
-    _legend_below(fig, axes, rd, keys)
-    _finish(fig, "redis: request latency, median and 99th percentile, vs connections", env,
-            1 + (len(_variants(rd)) + 2) // 7)
+    rows = _legend_below(fig, axes, rd, keys)
+    _finish(fig, "redis: request latency, median and 99th percentile, vs connections", env, rows)
     return [("redis_latency", "redis request latency vs connections", fig)]
 
 
@@ -200,9 +214,8 @@ def redis_memory(cells, env):
         per_ax.set_ylabel("PSS per connection (KiB)")
         total_ax.set_title(f"op={op}: in all", fontsize=9)
         per_ax.set_title(f"op={op}: per connection", fontsize=9)
-    _legend_below(fig, axes, rd)
-    _finish(fig, "redis: memory (PSS, shared pages divided among sharers) vs connections", env,
-            1 + len(_variants(rd)) // 7)
+    rows = _legend_below(fig, axes, rd)
+    _finish(fig, "redis: memory (PSS, shared pages divided among sharers) vs connections", env, rows)
     return [("redis_memory", "redis memory vs connections", fig)]
 
 
@@ -296,8 +309,8 @@ def mux_event_cost(cells, env):
         _log_axis(ax, set(g["fds"]) | set(same["fds"]))
         _log_axis(ax, None, "y")
         _label(ax, label, "descriptor pairs watched (fds)", "time per event (ns)")
-    _legend_below(fig, axes, ok)
-    _finish(fig, "mux: time per event vs descriptors watched, per runner", env, 1 + len(_variants(ok)) // 7)
+    rows = _legend_below(fig, axes, ok)
+    _finish(fig, "mux: time per event vs descriptors watched, per runner", env, rows)
     return [("mux_event_cost", "mux time per event vs descriptors", fig)]
 
 
@@ -378,8 +391,8 @@ def mux_syscalls(cells, env):
         if _spans_decades(g["per_round"]):
             _log_axis(ax, None, "y")
         _label(ax, label, "descriptor pairs watched (fds)", "system calls per round")
-    _legend_below(fig, axes, ok)
-    _finish(fig, "mux: the runner's system calls per round vs descriptors", env, 1 + len(_variants(ok)) // 7)
+    rows = _legend_below(fig, axes, ok)
+    _finish(fig, "mux: the runner's system calls per round vs descriptors", env, rows)
     return [("mux_syscalls", "mux system calls per round", fig)]
 
 
