@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
@@ -14,15 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from fixture_columns import COLUMNS, FIXTURES  # (puts the scripts on the path)
 
 from versus_report import data, plots  # noqa: E402
-
-FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-with open(os.path.join(FIXTURES, "run_a", "results.csv"), newline="") as _f:
-    COLUMNS = next(csv.reader(_f))
 
 # Runners and settings that make long, many labels: "epoll x2 loops (edge)", "fiber x2 threads (io_uring)".
 VARIANTS = [("pthread", ""), ("fork", ""), ("fiber", "fiber_threads=1;fiber_poller=epoll"),

@@ -5,21 +5,13 @@ import csv
 import json
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from fixture_columns import COLUMNS, FIXTURES  # (puts the scripts on the path)
 
 import report  # noqa: E402
 from versus_report import claims, data, plots, plots_io, render, seeds  # noqa: E402
-
-FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-# The columns versus writes, as the fixture has them (cli_test holds the fixtures to versus's own).
-with open(os.path.join(FIXTURES, "run_a", "results.csv"), newline="") as _f:
-    COLUMNS = next(csv.reader(_f))
 
 
 PY_ENV = {"executable": "/usr/bin/python3", "version": "3.11.2", "gil": True}
