@@ -3,10 +3,8 @@
 // hold names of its own, or have left some long ago; neither is this test's to judge.
 #pragma once
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -30,7 +28,8 @@ class LeftoverWatch {
     std::vector<std::string> suspects;
     for (const auto& path : list()) {
       if (before_.contains(path)) continue;
-      if (const pid_t group = group_in(path); group > 0 && !(kill(-group, 0) != 0 && errno == ESRCH)) continue;
+      const pid_t group = cell_group_in(std::filesystem::path(path).filename().string());
+      if (group > 0 && !group_ended(group)) continue;
       suspects.push_back(path);
     }
     if (suspects.empty()) return suspects;
@@ -53,16 +52,6 @@ class LeftoverWatch {
       }
     }
     return out;
-  }
-
-  // G of ".../versus.G" or ".../versus.G.anything", else 0.
-  static pid_t group_in(const std::string& path) {
-    const std::string name = std::filesystem::path(path).filename().string();
-    try {
-      return static_cast<pid_t>(std::stol(name.substr(7)));
-    } catch (const std::exception&) {
-      return 0;
-    }
   }
 
   std::set<std::string> before_;

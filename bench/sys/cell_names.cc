@@ -32,32 +32,6 @@ constexpr auto kAbandonedAfter = std::chrono::seconds(10);
 // harness cannot rely on listing it.
 std::string names_file_of(pid_t group) { return fmt::format("{}/versus.{}.names", cell_tmp_root(), group); }
 
-// G of "versus.G" and "versus.G.names", else 0.
-pid_t group_of(const std::string& name) {
-  if (!name.starts_with("versus.")) return 0;
-  std::string_view rest = std::string_view(name).substr(7);
-  if (rest.ends_with(".names")) rest.remove_suffix(6);
-  pid_t group = 0;
-  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), group);
-  return ec == std::errc() && end == rest.data() + rest.size() && group > 0 ? group : 0;
-}
-
-// No process of the group runs. A group we may not signal (EPERM) is alive. Zombies do not
-// count: the processes of a run killed outright may wait long to be reaped where no init does it
-// (a container's first process), and a zombie holds no name open.
-bool group_gone(pid_t group) {
-  if (kill(-group, 0) != 0) return errno == ESRCH;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    pid_t pid = 0;
-    const std::string name = e.path().filename().string();
-    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc()) continue;
-    const std::optional<ProcStat> stat = read_proc_stat(pid);
-    if (stat && stat->pgrp == group && stat->state != 'Z') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const std::string& cell_tmp_root() {
@@ -76,6 +50,30 @@ std::string cell_ipc_name(std::string_view what) {
   std::string name = fmt::format("/versus.{}.{}", group, what);
   std::ofstream(names_file_of(group), std::ios::app) << name << '\n';
   return name;
+}
+
+pid_t cell_group_in(std::string_view name) {
+  if (!name.starts_with("versus.")) return 0;
+  name.remove_prefix(7);
+  pid_t group = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), group);
+  const bool whole = end == name.data() + name.size() || *end == '.';
+  return ec == std::errc() && whole && group > 0 ? group : 0;
+}
+
+// Zombies do not count: the processes of a run killed outright may wait long to be reaped where
+// no init does it (a container's first process), and a zombie holds no name open.
+bool group_ended(pid_t group) {
+  if (kill(-group, 0) != 0) return errno == ESRCH;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    pid_t pid = 0;
+    const std::string name = e.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc()) continue;
+    const std::optional<ProcStat> stat = read_proc_stat(pid);
+    if (stat && stat->pgrp == group && stat->state != 'Z') return false;
+  }
+  return true;
 }
 
 std::string cell_tmp_folder(pid_t group) { return fmt::format("{}/versus.{}", cell_tmp_root(), group); }
@@ -108,11 +106,14 @@ int remove_abandoned_cell_names() {
   std::error_code ec;
   const auto old_enough = fs::file_time_type::clock::now() - kAbandonedAfter;
   for (const auto& e : fs::directory_iterator(cell_tmp_root(), ec)) {
-    const pid_t group = group_of(e.path().filename().string());
+    // Only the folder and the record a repetition makes here: ROOT/versus.G, ROOT/versus.G.names.
+    const std::string name = e.path().filename().string();
+    const pid_t group = cell_group_in(name);
     if (group == 0 || abandoned.contains(group)) continue;
+    if (name != fmt::format("versus.{}", group) && name != fmt::format("versus.{}.names", group)) continue;
     std::error_code time_ec;
     const auto written = fs::last_write_time(e.path(), time_ec);
-    if (!time_ec && written < old_enough && group_gone(group)) abandoned.insert(group);
+    if (!time_ec && written < old_enough && group_ended(group)) abandoned.insert(group);
   }
   for (const pid_t group : abandoned) remove_cell_names(group);
   return static_cast<int>(abandoned.size());

@@ -28,6 +28,13 @@ std::string cell_tmp_folder(pid_t group);
 // returns how many entries there were.
 int remove_cell_names(pid_t group);
 
+// The process group G a name of a cell carries ("versus.G", "versus.G.names", "versus.G.what"
+// as /dev/shm lists "/versus.G.what"), else 0.
+pid_t cell_group_in(std::string_view name);
+// No process of `group` runs any more (zombies waiting to be reaped do not count; a group this
+// process may not signal does).
+bool group_ended(pid_t group);
+
 // Removes what repetitions of earlier runs left in cell_tmp_root() and under their names when
 // those runs could not: a repetition's whose process group is gone and whose record is older
 // than a few seconds (younger ones may be in the hands of a run that is removing them now).
