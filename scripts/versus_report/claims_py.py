@@ -125,12 +125,9 @@ def c3_python(alive, env):
             for _, lo, hi, per in slopes)
         text = (f"memory one more live worker adds (the slope of the cell's memory between two counts, so the "
                 f"interpreter py-thread's threads share is not shared out) at {_placed(placement, alive, APART)}: "
-                f"{text}; the seed: about 25 MB per process, well under 1 MB per thread")
+                f"{text}")
         *_, per = slopes[-1]
-        thread = per["py-thread"][0]
-        ratios = {v: pss / max(thread, MIN_MIB) for v, (pss, _) in per.items() if v != "py-thread"}
-        said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
-        text += f". One more worker, against py-thread's: {said}"
+        against = "One more worker, against py-thread's"
     else:
         placement, rows = _at_one_placement(alive, APART, _memory_per_worker)
         if not rows:
@@ -139,14 +136,14 @@ def c3_python(alive, env):
                                                     for v, (pss, rss) in sorted(per.items())) for w, per in rows)
         text = ("memory of the cell / live workers (one count of live workers only: py-thread's one interpreter is "
                 f"shared out over its threads; py-process counts its parent too) at "
-                f"{_placed(placement, alive, APART)}: {text}; the seed: about 25 MB per process, well under 1 MB per "
-                "thread")
+                f"{_placed(placement, alive, APART)}: {text}")
         # At the most workers the one interpreter of py-thread is shared most thinly.
         w, per = rows[-1]
-        thread = per["py-thread"][0]
-        ratios = {v: pss / max(thread, MIN_MIB) for v, (pss, _) in per.items() if v != "py-thread"}
-        said = ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
-        text += f". Per worker at {w}, against py-thread: {said}"
+        against = f"Per worker at {w}, against py-thread"
+    text += "; the seed: about 25 MB per process, well under 1 MB per thread"
+    thread = per["py-thread"][0]
+    ratios = {v: pss / max(thread, MIN_MIB) for v, (pss, _) in per.items() if v != "py-thread"}
+    text += f". {against}: " + ", ".join(f"{v} {r:.1f}x" for v, r in sorted(ratios.items()))
     if min(ratios.values()) >= MEMORY_DEARER:
         return ClaimVerdict("holds", text + ".")
     if max(ratios.values()) < SAME_MEMORY:
