@@ -103,6 +103,39 @@ TEST_F(CompareTest, DetectableChangeIsTheSmallestSlowdownFlagged) {
             Verdict::kRegressed);
 }
 
+// Work sized by --min-time may differ between runs: times are then compared per unit of work,
+// so twice the work in twice the time is no change, and the same work in more time still is one.
+TEST_F(CompareTest, WorkSizedDifferentlyIsComparedPerUnitOfWork) {
+  const auto sized_run = [&](const std::string& name, const std::string& work, double center) {
+    const fs::path out = dir_ / name;
+    fs::create_directories(out);
+    std::ofstream(out / "env.json") << nlohmann::json{
+        {"cpu_model", "Test CPU"}, {"logical_cores", 2}, {"physical_cores", 2}};
+    ResultsWriter w((out / "results.csv").string());
+    const auto walls = around(center, 0.01);
+    for (size_t i = 0; i < walls.size(); ++i) {
+      Record r = row("cpu/x/count=auto", static_cast<int>(i), walls[i]);
+      r.work_size = work;
+      w.write(r);
+    }
+    return out.string();
+  };
+  const auto base = sized_run("a", "count=1000000", 1.0);
+  const auto doubled = compare(base, sized_run("b", "count=2000000", 2.0));
+  const auto& same = only(doubled, "cpu/x/count=auto");
+  EXPECT_EQ(same.verdict, Verdict::kUnchanged);
+  EXPECT_NEAR(*same.change, 0.0, 0.01);
+  EXPECT_NE(same.note.find("work sized differently (count=1000000 in the baseline, count=2000000 now)"),
+            std::string::npos)
+      << same.note;
+  const auto slower = compare(base, sized_run("c", "count=2000000", 2.4));
+  EXPECT_EQ(only(slower, "cpu/x/count=auto").verdict, Verdict::kRegressed);
+  EXPECT_NEAR(*only(slower, "cpu/x/count=auto").change, 0.2, 0.01);
+  // The same work needs no scaling, and says nothing of it.
+  const auto as_before = compare(base, sized_run("d", "count=1000000", 1.0));
+  EXPECT_EQ(only(as_before, "cpu/x/count=auto").note.find("work sized"), std::string::npos);
+}
+
 // A repetition set aside for interference is no evidence: ten times slower, it moves nothing. A
 // current run split in two groups is marked unstable, with its cause.
 TEST_F(CompareTest, SetAsideRowsAreLeftOutAndUnstableCellsSaySo) {

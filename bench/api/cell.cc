@@ -5,7 +5,14 @@
 namespace versus {
 
 std::string Cell::id() const {
-  return fmt::format("{}/{}/workers:{}/{}", scenario, runner, workers, params.canonical());
+  return fmt::format("{}/{}/workers:{}/{}", scenario, runner, workers, canonical_params());
+}
+
+std::string Cell::canonical_params() const {
+  if (sized_param.empty()) return params.canonical();
+  Params shown = params;
+  shown.set(sized_param, "auto");
+  return shown.canonical();
 }
 
 namespace {
@@ -43,7 +50,8 @@ Record record_for(const Cell& cell, int repetition) {
   r.scenario = cell.scenario;
   r.runner = cell.runner;
   r.workers = cell.workers;
-  r.params = cell.params.canonical();
+  r.params = cell.canonical_params();
+  if (!cell.sized_param.empty()) r.work_size = cell.sized_param + "=" + cell.params.str(cell.sized_param);
   r.repetition = repetition;
   return r;
 }

@@ -24,6 +24,12 @@ struct Cell {
   // set aside and run again, up to `retries` times (reports/SCHEMA.md, `interfered`).
   double interference_limit = 0.05;
   int retries = 2;
+  // Work sized by time (--min-time, bench/harness/work_sizing.h): the parameter whose value the
+  // harness chooses so a repetition lasts about `min_time_s`, empty when every value is as given.
+  // `params` holds the value to run; the identity and the `params` column say `auto` for it, the
+  // `work_size` column the value chosen.
+  std::string sized_param;
+  double min_time_s = 0;
   int repetition = 0;    // in a repetition's own process: which one it runs (0-based; warm-ups run as 0)
   // In a repetition's own process: the CPU of each unit the runner places (placed_units in
   // bench/api/runner.h), from the placement plan; empty under placement=none.
@@ -32,6 +38,8 @@ struct Cell {
   // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the
   // name the benchmark engine knows the cell by (so --benchmark_filter selects cells).
   std::string id() const;
+  // The parameters as the identity gives them: the sized one's value is `auto`.
+  std::string canonical_params() const;
 };
 
 // Parameters every cell has, whatever its scenario and runner (placement): part of the cell's
@@ -85,6 +93,7 @@ struct Record {
   std::optional<double> other_cpu_s;       // the cell's CPUs busy with something else, measured phase
   std::optional<double> steal_s;           // the cell's CPUs taken by a hypervisor, measured phase
   std::optional<double> interfered;        // set on a repetition set aside for interference: the fraction
+  std::string work_size;                   // "count=4000000": the value chosen for the cell's sized parameter
 };
 
 Record record_for(const Cell& cell, int repetition);

@@ -72,6 +72,8 @@ inline constexpr RecordField kRecordFields[] = {
      &Record::steal_s},
     {"interfered", "fraction",
      "set only on a repetition set aside: (other_cpu_s + steal_s) / (wall_s x the cell's CPUs)", &Record::interfered},
+    {"work_size", "", "the value chosen for the cell's work-size parameter when --min-time sized it (params says auto)",
+     &Record::work_size},
 };
 
 // The field named `name`, found while compiling: a name that is no column stops the build.

@@ -127,6 +127,14 @@ class Scenario {
   // Roughly how long one repetition of the whole work takes on one core here, in seconds. It
   // scales the default time limit of a repetition; it need not be precise.
   virtual double expected_seconds(const Cell& cell) const = 0;
+  // The parameter that sets how much work one repetition of `cell` does (numbers tested, round
+  // trips), its time about proportional to it, so --min-time can size it
+  // (bench/harness/work_sizing.h); "" when nothing is to be sized (a fixed set of keys to scan,
+  // workers kept alive).
+  virtual std::string_view work_param(const Cell& cell) const {
+    (void)cell;
+    return {};
+  }
   // True when the cell's workers wait for each other, so they must run at the same time: a
   // runner that runs them one after another (serial) cannot run it.
   virtual bool needs_concurrent_workers(const Cell& cell) const {

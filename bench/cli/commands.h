@@ -25,6 +25,7 @@ struct RunOptions {
   std::optional<double> cell_timeout;
   std::optional<double> interference_limit;
   std::optional<int> retries;
+  std::optional<double> min_time;
   std::string shard;   // "K/N"
   std::string resume;  // an output folder to complete
   std::string ab;      // another build of versus to measure beside this one, cell by cell

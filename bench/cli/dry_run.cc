@@ -28,7 +28,8 @@ void print_dry_run(const std::vector<Cell>& cells, const Catalog& catalog) {
       x->seconds += e.seconds;
     }
     if (e.unsupported.empty()) {
-      fmt::print("  {}  {} x {:.3g} s\n", c.id(), c.repetitions + c.warmup, e.repetition_s);
+      fmt::print("  {}  {} x {:.3g} s{}\n", c.id(), c.repetitions, e.repetition_s,
+                 e.before_first_s > 0 ? fmt::format(" + {:.2g} s before", e.before_first_s) : std::string());
     } else {
       fmt::print("  {}  unsupported here: {}\n", c.id(), e.unsupported);
     }

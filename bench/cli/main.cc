@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
                       "its CPUs' time (default 0.05; a preset may say)");
   run_cmd->add_option("--retries", run.retries,
                       "times a repetition set aside for interference is run again (default 2; a preset may say)");
+  run_cmd->add_option("--min-time", run.min_time,
+                      "seconds a repetition should last here: work-size parameters left at their defaults are sized "
+                      "to it (default 0.25; 0 runs the defaults as they are; a preset may say)");
   run_cmd->add_option("--shard", run.shard, "K/N: run only the K-th of N deterministic parts of the matrix");
   run_cmd->add_option("--resume", run.resume, "OUT: run the cells of OUT's matrix not yet complete in OUT/results.csv");
   run_cmd->add_option("--ab", run.ab,

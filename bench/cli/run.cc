@@ -103,7 +103,7 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog, UsageProblems&
     if (!o.scenarios.empty() || !o.runners.empty() || !o.workers.empty()) {
       problems.add(
           "--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
-          "--workers, or drop --preset (--set, --repetitions, --cell-timeout, --interference-limit and --retries may go with a preset)");
+          "--workers, or drop --preset (--set, --repetitions, --cell-timeout, --min-time, --interference-limit and --retries may go with a preset)");
     }
     problems.check([&] {
       spec = load_preset(o.preset);
@@ -122,6 +122,7 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog, UsageProblems&
   if (o.repetitions) spec.repetitions = *o.repetitions;
   if (o.interference_limit) spec.interference_limit = *o.interference_limit;
   if (o.retries) spec.retries = *o.retries;
+  if (o.min_time) spec.min_time_s = *o.min_time;
   if (o.cell_timeout) {
     if (!std::isfinite(*o.cell_timeout) || *o.cell_timeout <= 0) {
       problems.add(fmt::format("--cell-timeout: '{}' is not accepted; accepted: a finite number of seconds > 0",
@@ -197,7 +198,7 @@ std::vector<Cell> cells_to_run(const std::vector<Cell>& matrix, const std::optio
 bool any_matrix_option(const RunOptions& o) {
   return !o.scenarios.empty() || !o.runners.empty() || !o.workers.empty() || !o.sets.empty() || o.repetitions ||
          !o.preset.empty() || !o.out.empty() || o.cell_timeout || o.interference_limit ||
-         o.retries || !o.shard.empty() || !o.benchmark_args.empty();
+         o.retries || o.min_time || !o.shard.empty() || !o.benchmark_args.empty();
 }
 
 // Notes a resumption in env.json, with its own system check, keeping what the first start recorded.
@@ -261,6 +262,9 @@ int run_command(const Catalog& catalog, const RunOptions& options, const std::ve
     if (!options.shard.empty()) problems.check([&] { plan.shard = parse_shard(options.shard); });
     plan.benchmark_args = plan.spec.benchmark_args;
     plan.benchmark_args.insert(plan.benchmark_args.end(), options.benchmark_args.begin(), options.benchmark_args.end());
+    // Each A/B repetition is an invocation of its own: a size chosen per invocation would differ
+    // between the builds and between rounds, and an older build cannot size at all.
+    if (!options.ab.empty()) plan.spec.min_time_s = 0;
   }
   std::vector<Cell> matrix;
   problems.check([&] { matrix = expand_matrix(plan.spec, catalog); });

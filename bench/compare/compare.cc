@@ -24,6 +24,24 @@ bool scales_with_speed(std::string_view column) {
   return column == "wall_s" || column.ends_with("_per_s") || column.starts_with("lat_") || column.starts_with("cpu_");
 }
 
+// Measures that add up over the work done. When --min-time chose a cell's work differently in the
+// two runs (the `work_size` column), these are compared per unit of work, at the baseline's size.
+bool grows_with_work(std::string_view column) {
+  return column == "wall_s" || column == "cpu_user_s" || column == "cpu_sys_s";
+}
+
+// The value of a row's `work_size` ("count=5000000"), when --min-time chose it.
+std::optional<double> work_units(const Record& r) {
+  const auto eq = r.work_size.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  try {
+    const double v = std::stod(r.work_size.substr(eq + 1));
+    if (v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 CellComparison make_comparison(const std::string& cell, const std::string& measure, Verdict verdict) {
   CellComparison c;
   c.cell = cell;
@@ -60,13 +78,27 @@ Grouped group(const RunResults& run) {
   return g;
 }
 
-// The values of the rows the cell's figures come from (bench/results/stability.h).
-std::vector<double> samples(const Group& g, const ComparableMeasure& m) {
+// The values of the rows the cell's figures come from (bench/results/stability.h); with `at_work`,
+// a measure that grows with the work is scaled from each row's own work to that much.
+std::vector<double> samples(const Group& g, const ComparableMeasure& m, std::optional<double> at_work = {}) {
   std::vector<double> out;
   for (const Record* r : rows_used(g.rows)) {
-    if (auto v = m.read(*r)) out.push_back(*v);
+    auto v = m.read(*r);
+    if (!v) continue;
+    if (const auto units = work_units(*r); at_work && units && grows_with_work(m.column())) *v *= *at_work / *units;
+    out.push_back(*v);
   }
   return out;
+}
+
+// The baseline's work when the two runs sized a cell differently, and a note saying so.
+std::optional<double> common_work(const Group& base, const Group& cur, std::string& note) {
+  const auto used_base = rows_used(base.rows), used_cur = rows_used(cur.rows);
+  if (used_base.empty() || used_cur.empty()) return std::nullopt;
+  const std::string &b = used_base.front()->work_size, &c = used_cur.front()->work_size;
+  if (b == c || !work_units(*used_base.front()) || !work_units(*used_cur.front())) return std::nullopt;
+  note = fmt::format("work sized differently ({} in the baseline, {} now): times compared per unit of work", b, c);
+  return work_units(*used_base.front());
 }
 
 // What the cell's rows say of themselves on each side: set aside, unstable.
@@ -92,7 +124,8 @@ double reference_speed(const Grouped& g, const std::string& cell, const std::str
   if (it == g.cells.end()) {
     throw UsageError(fmt::format("--normalize {}: no such cell in {}; give a cell both runs measured", cell, origin));
   }
-  const auto walls = samples(it->second, measure_named("wall_s"));
+  // Per unit of work when --min-time sized it: the two runs may have chosen differently.
+  const auto walls = samples(it->second, measure_named("wall_s"), 1.0);
   if (walls.empty()) throw UsageError(fmt::format("--normalize {}: no ok rows in {}", cell, origin));
   return median(walls);
 }
@@ -122,7 +155,9 @@ struct Context {
 std::optional<CellComparison> judge_samples(const std::string& cell, const Group& base, const Group& cur,
                                             const ComparableMeasure& m, const Context& ctx) {
   CellComparison c = make_comparison(cell, m.column(), Verdict::kUnchanged);
-  std::vector<double> x = samples(base, m), y = samples(cur, m);
+  std::string work_note;
+  const auto at_work = grows_with_work(m.column()) ? common_work(base, cur, work_note) : std::nullopt;
+  std::vector<double> x = samples(base, m, at_work), y = samples(cur, m, at_work);
   c.baseline_n = static_cast<int>(x.size());
   c.current_n = static_cast<int>(y.size());
   if (x.empty() && y.empty()) return std::nullopt;  // the cell does not have this measure
@@ -172,6 +207,7 @@ std::optional<CellComparison> judge_samples(const std::string& cell, const Group
     c.note += fmt::format("{}margin {:.1f}%: the cell's own spread", c.note.empty() ? "" : "; ", 100 * *c.margin);
   }
   if (cell == ctx.settings.normalize) c.note = "the normalising reference, judged as measured";
+  if (!work_note.empty()) c.note += (c.note.empty() ? "" : "; ") + work_note;
   if (ctx.machines_differ &&
       (c.verdict == Verdict::kRegressed || c.verdict == Verdict::kImproved || c.verdict == Verdict::kUnchanged)) {
     c.note = fmt::format("would be {}, but the machines differ", verdict_name(c.verdict));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include "bench/harness/estimate.h"
 #include "bench/harness/progress.h"
 #include "bench/harness/repetition.h"
+#include "bench/harness/work_sizing.h"
 
 namespace versus {
 
@@ -34,19 +36,28 @@ struct CellState {
   int number = 0;             // 1-based, in the order cells start
   int ok = 0;
   double repetition_estimate_s = 0;  // what the model expects of one repetition
+  double before_first_s = 0;         // and of the warm-ups or probes before the first
+  std::optional<Cell> sized;         // the cell as it runs, once its work is sized
+  std::string sizing_note;           // why its work could not be sized, for each of its rows
 };
 
 class Engine {
  public:
-  Engine(const Catalog& catalog, ResultsWriter& writer, const EngineOptions& options, int cells, double estimated_s)
-      : catalog_(catalog), writer_(writer), options_(options), progress_(cells, estimated_s, options.progress) {}
+  Engine(const Catalog& catalog, const std::vector<Cell>& cells, ResultsWriter& writer, const EngineOptions& options,
+         double estimated_s)
+      : catalog_(catalog),
+        writer_(writer),
+        options_(options),
+        progress_(static_cast<int>(cells.size()), estimated_s, options.progress),
+        sizer_(catalog, cells) {}
 
   Progress& progress() { return progress_; }
 
-  void add(const Cell& cell, double repetition_estimate_s) {
+  void add(const Cell& cell, const CellEstimate& estimate) {
     auto state = std::make_unique<CellState>();
     state->cell = &cell;
-    state->repetition_estimate_s = repetition_estimate_s;
+    state->repetition_estimate_s = estimate.repetition_s;
+    state->before_first_s = estimate.before_first_s;
     CellState* s = state.get();
     by_name_[cell.id()] = s;
     states_.push_back(std::move(state));
@@ -120,18 +131,18 @@ class Engine {
     progress_.repetition_started(display_name(s.cell->id()), s.number, repetition, s.cell->repetitions);
     Record r;
     if (!s.stopped.empty()) {
-      r = record_for(*s.cell, repetition);
+      r = record_for(s.sized ? *s.sized : *s.cell, repetition);
       r.host = options_.host;
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
-      r = measure(*s.cell, repetition, /*warm_up=*/true);
+      r = measure(s, repetition, /*warm_up=*/true);
       // Every attempt keeps its row: one set aside is a measurement of a busy machine, and says so.
       for (int retry = 1; r.interfered && retry <= s.cell->retries && !interrupt_signal(); ++retry) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else; run again ({} of {})",
                             *r.interfered * 100, retry, s.cell->retries));
         s.pending.push_back(r);
-        r = measure(*s.cell, repetition, /*warm_up=*/false);
+        r = measure(s, repetition, /*warm_up=*/false);
       }
       if (r.interfered) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else{}", *r.interfered * 100,
@@ -148,8 +159,8 @@ class Engine {
       s.stopped_status = r.status;
     }
     s.pending.push_back(r);
-    // The warm-up runs before repetition 0, and counts with it.
-    progress_.repetition_done(s.repetition_estimate_s * (repetition == 0 ? 1 + s.cell->warmup : 1));
+    // The warm-ups or probes run before repetition 0, and count with it.
+    progress_.repetition_done(s.repetition_estimate_s + (repetition == 0 ? s.before_first_s : 0));
     if (r.status != Status::kOk) {
       if (repetition == 0) s.first_not_ok = true;
       conclude(st, 0, fmt::format("{}: {}", status_name(r.status), r.message));
@@ -169,20 +180,31 @@ class Engine {
     st.counters["pss_MiB"] = benchmark::Counter(double(r.pss_bytes.value_or(0)) / (1 << 20));
   }
 
-  // Runs the warm-up and then the measured repetition. Whatever goes wrong becomes the row's
-  // status: nothing thrown here may leave Google Benchmark's loop unfinished.
-  Record measure(const Cell& cell, int repetition, bool warm_up) {
+  // Sizes the cell's work when it asks for it (the probes warm up as warm-ups do), runs the
+  // warm-ups left and then the measured repetition. Whatever goes wrong becomes the row's status:
+  // nothing thrown here may leave Google Benchmark's loop unfinished.
+  Record measure(CellState& s, int repetition, bool warm_up) {
+    const Cell& cell = *s.cell;
     try {
+      int probes = 0;
+      if (!s.sized) {
+        WorkSizer::Sized sized =
+            sizer_.size(cell, [this](const Cell& c) { return execute_repetition(catalog_, c, 0); });
+        s.sized = std::move(sized.cell);
+        s.sizing_note = std::move(sized.note);
+        probes = sized.probes;
+      }
       // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
       // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
-      for (int w = 0; warm_up && repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
-        (void)execute_repetition(catalog_, cell, 0);
+      for (int w = probes; warm_up && repetition == 0 && w < cell.warmup && !interrupt_signal(); ++w) {
+        (void)execute_repetition(catalog_, *s.sized, 0);
       }
-      Record r = execute_repetition(catalog_, cell, repetition);
+      Record r = execute_repetition(catalog_, *s.sized, repetition);
       r.host = options_.host;
+      if (!s.sizing_note.empty()) note(r, s.sizing_note);
       return r;
     } catch (const std::exception& e) {
-      Record r = record_for(cell, repetition);
+      Record r = record_for(s.sized ? *s.sized : cell, repetition);
       r.host = options_.host;
       r.status = Status::kFailed;
       r.message = fmt::format("the harness could not run the repetition: {}", e.what());
@@ -208,6 +230,7 @@ class Engine {
   std::map<std::string, CellState*> by_name_;
   EngineResult result_;
   Progress progress_;
+  WorkSizer sizer_;
   int cells_started_ = 0;
 };
 
@@ -269,8 +292,8 @@ EngineResult run_cells(const std::vector<Cell>& cells, const Catalog& catalog, R
     estimates.push_back(estimate_cell(catalog, c));
     estimated_s += estimates.back().seconds;
   }
-  Engine engine(catalog, writer, options, static_cast<int>(cells.size()), estimated_s);
-  for (size_t i = 0; i < cells.size(); ++i) engine.add(cells[i], estimates[i].repetition_s);
+  Engine engine(catalog, cells, writer, options, estimated_s);
+  for (size_t i = 0; i < cells.size(); ++i) engine.add(cells[i], estimates[i]);
   size_t width = 10;
   for (const Cell& c : cells) width = std::max(width, engine.display_name(c.id()).size() + 7);  // + "_median"
   TeeReporter reporter(engine, options.console, width);

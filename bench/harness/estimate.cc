@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bench/harness/repetition.h"
+#include "bench/harness/work_sizing.h"
 #include "bench/sys/placement.h"
 
 namespace versus {
@@ -14,6 +15,8 @@ namespace {
 // starting its interpreter and pool about 0.4 s more.
 constexpr double kRepetitionCost_s = 0.03;
 constexpr double kOwnProgramStart_s = 0.4;
+// The probes that size a cell's work: one aimed at a fifth of --min-time, sometimes a second.
+constexpr double kProbeShare = 0.35;
 
 }  // namespace
 
@@ -23,13 +26,20 @@ CellEstimate estimate_cell(const Catalog& catalog, const Cell& cell) {
   CellEstimate e;
   e.unsupported = why_unsupported(scenario, runner, cell);
   if (!e.unsupported.empty()) return e;
-  double work = scenario.expected_seconds(cell) * runner.slowdown();
-  if (scenario.strong_scaling() && runner.concurrent()) {
-    const int cpus = static_cast<int>(Topology::here().cpus().size());
-    work /= std::max(1, std::min(cell.workers, cpus));
+  const double around = kRepetitionCost_s + (runner.worker_host() == WorkerHost::kOwnProgram ? kOwnProgramStart_s : 0);
+  if (!cell.sized_param.empty()) {
+    e.repetition_s = around + WorkSizer::expected_repetition_s(catalog, cell);
+    e.before_first_s = std::max(1, cell.warmup) * (around + kProbeShare * cell.min_time_s);
+  } else {
+    double work = scenario.expected_seconds(cell) * runner.slowdown();
+    if (scenario.strong_scaling() && runner.concurrent()) {
+      const int cpus = static_cast<int>(Topology::here().cpus().size());
+      work /= std::max(1, std::min(cell.workers, cpus));
+    }
+    e.repetition_s = around + work;
+    e.before_first_s = cell.warmup * e.repetition_s;
   }
-  e.repetition_s = kRepetitionCost_s + (runner.worker_host() == WorkerHost::kOwnProgram ? kOwnProgramStart_s : 0) + work;
-  e.seconds = e.repetition_s * (cell.repetitions + cell.warmup);
+  e.seconds = e.repetition_s * cell.repetitions + e.before_first_s;
   return e;
 }
 

@@ -13,14 +13,16 @@ namespace versus {
 
 struct CellEstimate {
   std::string unsupported;  // why the cell cannot run here ("" when it can)
-  double repetition_s = 0;  // one repetition, with what it costs around the work
-  double seconds = 0;       // every repetition and warm-up of the cell
+  double repetition_s = 0;    // one repetition, with what it costs around the work
+  double before_first_s = 0;  // the warm-ups, or the probes that size the work, before the first
+  double seconds = 0;         // every repetition, warm-up and probe of the cell
 };
 
 // The scenario's model of the cell's work (Scenario::expected_seconds), shared over the CPUs the
 // workers can use when the scenario splits one total work, slowed as the runner is, plus what a
 // repetition costs around its work (an isolated process, and the program of a runner that
-// brings one). An unsupported cell costs only the asking.
+// brings one). A cell whose work is sized to --min-time lasts about that, and its probes about a
+// third of it. An unsupported cell costs only the asking.
 CellEstimate estimate_cell(const Catalog& catalog, const Cell& cell);
 
 }  // namespace versus

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "bench/harness/usage_problems.h"
+#include "bench/harness/work_sizing.h"
 #include "bench/sys/placement.h"
 
 namespace versus {
@@ -16,6 +17,7 @@ namespace versus {
 namespace {
 
 constexpr int kMaxWorkers = 100000;
+constexpr double kLongestMinTime_s = 60;
 
 std::string known_scenarios(const Catalog& catalog) {
   std::vector<std::string> names;
@@ -238,6 +240,7 @@ nlohmann::json spec_to_json(const MatrixSpec& spec) {
           {"cell_timeout", spec.cell_timeout_s},
           {"interference_limit", spec.interference_limit},
           {"retries", spec.retries},
+          {"min_time", spec.min_time_s},
           {"benchmark_args", spec.benchmark_args},
           {"blocks", blocks}};
 }
@@ -250,6 +253,8 @@ MatrixSpec spec_from_json(const nlohmann::json& j) {
   spec.warmup = j.value("warmup", 0);
   spec.interference_limit = j.value("interference_limit", MatrixSpec{}.interference_limit);
   spec.retries = j.value("retries", MatrixSpec{}.retries);
+  // Folders written before work was sized ran every value as given.
+  spec.min_time_s = j.value("min_time", 0.0);
   spec.benchmark_args = j.value("benchmark_args", std::vector<std::string>{});
   for (const auto& b : j.at("blocks")) {
     MatrixBlock block;
@@ -301,6 +306,12 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
     problems.add(
         fmt::format("retries: '{}' is not accepted; accepted: an integer from 0 to 10 (default 2)", spec.retries));
   }
+  if (!std::isfinite(spec.min_time_s) || spec.min_time_s < 0 || spec.min_time_s > kLongestMinTime_s) {
+    problems.add(fmt::format(
+        "min-time: '{}' is not accepted; accepted: seconds from 0 (run the work-size defaults as they are) to {:g} "
+        "(default {:g})",
+        spec.min_time_s, kLongestMinTime_s, kDefaultMinTime_s));
+  }
   if (spec.blocks.empty()) problems.add("the matrix is empty: give --scenario, --runner and --workers, or --preset");
   for (const auto& block : spec.blocks) validate_block(block, catalog, problems);
   problems.throw_if_any();
@@ -328,6 +339,9 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
                 c.timeout_s = spec.cell_timeout_s;
                 c.interference_limit = spec.interference_limit;
                 c.retries = spec.retries;
+                mark_for_sizing(c, *scenario, spec.min_time_s, [&block](const std::string& key) {
+                  return std::any_of(block.set.begin(), block.set.end(), [&](const auto& kv) { return kv.first == key; });
+                });
                 if (ids.insert(c.id()).second) cells.push_back(std::move(c));
               }
             }

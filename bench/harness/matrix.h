@@ -18,6 +18,8 @@
 
 namespace versus {
 
+inline constexpr double kDefaultMinTime_s = 0.25;
+
 // One block of lists; the cells are their cartesian product.
 struct MatrixBlock {
   std::vector<std::string> scenarios;
@@ -38,6 +40,9 @@ struct MatrixSpec {
   double cell_timeout_s = 0;  // 0: each cell's default
   double interference_limit = 0.05;  // see Cell::interference_limit
   int retries = 2;
+  // Work-size parameters left at their defaults are sized so a repetition lasts about this long
+  // (bench/harness/work_sizing.h); 0 runs the defaults as they are.
+  double min_time_s = kDefaultMinTime_s;
   // Google Benchmark flags a preset asks for (say random interleaving); the command line's come after.
   std::vector<std::string> benchmark_args;
 };

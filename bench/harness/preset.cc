@@ -67,7 +67,7 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
     throw UsageError(fmt::format("{}:{}: {}", origin, e.source().begin.line, e.description()));
   }
   reject_unknown(root, {"description", "repetitions", "warmup", "cell_timeout", "interference_limit", "retries",
-                        "benchmark_args", "matrix"}, origin,
+                        "min_time", "benchmark_args", "matrix"}, origin,
                  "the preset");
   MatrixSpec spec;
   // Their ranges are checked with the command line's, when the matrix is expanded.
@@ -79,10 +79,13 @@ MatrixSpec parse_preset(const std::string& text, const std::string& origin) {
       *field = static_cast<int>(*v);
     }
   }
-  if (auto* n = root.get("interference_limit")) {
-    auto v = n->value<double>();
-    if (!v) throw UsageError(fmt::format("{}: 'interference_limit' takes a number", where(origin, *n)));
-    spec.interference_limit = *v;
+  for (auto [key, field] : {std::pair{"interference_limit", &spec.interference_limit},
+                            std::pair{"min_time", &spec.min_time_s}}) {
+    if (auto* n = root.get(key)) {
+      auto v = n->value<double>();
+      if (!v) throw UsageError(fmt::format("{}: '{}' takes a number", where(origin, *n), key));
+      *field = *v;
+    }
   }
   if (auto* n = root.get("benchmark_args")) {
     spec.benchmark_args = strings_of(*n, origin, "benchmark_args");

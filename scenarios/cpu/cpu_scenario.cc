@@ -32,6 +32,9 @@ class CpuScenario final : public Scenario {
   bool strong_scaling() const override { return true; }
   std::span<const ParamSpec> params() const override { return kParams; }
 
+  std::string_view work_param(const Cell& cell) const override {
+    return cell.params.str("kernel") == "membw" ? "passes" : "count";
+  }
   double expected_seconds(const Cell& cell) const override {
     if (cell.params.str("kernel") == "membw") {
       // A few GB/s per core at the least; two reads and a write per element.

@@ -199,6 +199,9 @@ class IpcScenario final : public Scenario {
   Shape shape() const override { return kChannelShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
 
+  std::string_view work_param(const Cell& cell) const override {
+    return config_of(cell).pingpong ? "round_trips" : "bytes";
+  }
   double expected_seconds(const Cell& cell) const override {
     const IpcConfig c = config_of(cell);
     const double copy = double(c.msg_size) / 2e9;  // in and out of a kernel buffer or the ring

@@ -138,6 +138,10 @@ class MuxScenario final : public Scenario {
   std::span<const ParamSpec> params() const override { return kParams; }
   int64_t watched_descriptors(const Cell& cell) const override { return cell.params.integer("fds"); }
 
+  std::string_view work_param(const Cell& cell) const override {
+    (void)cell;
+    return "rounds";
+  }
   double expected_seconds(const Cell& cell) const override {
     const MuxConfig c = config_of(cell);
     // Generous: a select or poll scan of every descriptor each wait, per event.

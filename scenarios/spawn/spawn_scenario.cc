@@ -79,6 +79,10 @@ class SpawnScenario final : public Scenario {
   int spawn_rounds(const Cell& cell) const override {
     return cell.params.str("mode") == "create" ? int(cell.params.integer("rounds")) : 0;
   }
+  // Workers kept alive are the work of `alive`: their count is `workers`, not a size.
+  std::string_view work_param(const Cell& cell) const override {
+    return cell.params.str("mode") == "alive" ? "" : "rounds";
+  }
   double expected_seconds(const Cell& cell) const override {
     // A process made and reaped in some 150 us, a thread in 40 (benchmarks/placement.sh's machine);
     // a MiB touched in a millisecond, by the parent before the workers or by each worker.

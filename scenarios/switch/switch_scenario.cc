@@ -217,6 +217,10 @@ class SwitchScenario final : public Scenario {
   }
   Shape shape() const override { return kChannelShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
+  std::string_view work_param(const Cell& cell) const override {
+    (void)cell;
+    return "handovers";
+  }
   double expected_seconds(const Cell& cell) const override {
     return double(cell.params.integer("handovers")) * cell.workers * typical_handover_s(cell);
   }

@@ -285,6 +285,9 @@ class SyncScenario final : public Scenario {
   }
   Shape shape() const override { return kTaskShape; }
   std::span<const ParamSpec> params() const override { return kParams; }
+  std::string_view work_param(const Cell& cell) const override {
+    return cell.params.str("mode") == "counter" ? "increments" : "rounds";
+  }
   double expected_seconds(const Cell& cell) const override {
     const Params& p = cell.params;
     // A contended increment, a cache line moving between cores: some tens of nanoseconds.
