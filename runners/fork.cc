@@ -72,8 +72,10 @@ class ForkRunner final : public Runner {
     // While waiting, a child that ended has died early: no worker leaves before let_leave().
     auto watch = [&] {
       if (auto ended = children.reap_ended()) {
+        const int running = still_running(children.pids(), ended->index);
         phase.abort();
-        throw_for(ended->index, ended->pid, ended->status);
+        throw_for(ended->index, ended->pid, ended->status,
+                  fmt::format("; the other {} of {} workers were still running", running, n - 1));
       }
     };
     std::vector<pid_t> pids = children.pids();
@@ -177,10 +179,21 @@ class ForkRunner final : public Runner {
     return result.failed ? kWorkerFailed : 0;
   }
 
-  [[noreturn]] static void throw_for(size_t index, pid_t pid, int status) {
-    std::string what = fmt::format("worker {} (pid {}) {}", index, pid, describe_wait_status(status));
-    if (WIFSIGNALED(status)) throw WorkerCrashed(what);
-    throw std::runtime_error(what + " before the repetition ended");
+  // How many workers but `ended` have not ended, without reaping any: one process dying leaves
+  // its siblings running (the report's claim C16 reads this from the row's message).
+  static int still_running(const std::vector<pid_t>& pids, size_t ended) {
+    int n = 0;
+    for (size_t j = 0; j < pids.size(); ++j) {
+      siginfo_t info{};
+      if (j != ended && waitid(P_PID, id_t(pids[j]), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0) ++n;
+    }
+    return n;
+  }
+
+  [[noreturn]] static void throw_for(size_t index, pid_t pid, int status, const std::string& others = {}) {
+    const std::string what = fmt::format("worker {} (pid {}) {}", index, pid, describe_wait_status(status));
+    if (WIFSIGNALED(status)) throw WorkerCrashed(what + others);
+    throw std::runtime_error(what + " before the repetition ended" + others);
   }
 };
 

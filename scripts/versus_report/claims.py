@@ -6,7 +6,7 @@ A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on wh
 makes it `unstable` where the rule read an unstable cell (claims_base.judged).
 """
 
-from . import claims_io, claims_ipc, claims_py
+from . import claims_faults, claims_io, claims_ipc, claims_py
 from .claims_base import (APART, TOGETHER, Claim, ClaimVerdict, _at_one_placement, _cores, _no_data,  # noqa: F401
                           _ok, _placed, judged, memory_slopes)
 from .thresholds import (ASSUMED_CORES, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE, FIBER_THREADS_SPEEDUP,
@@ -368,7 +368,7 @@ CLAIMS = [
     Claim("C15", "Coroutines give concurrency on one thread but no parallelism, and one blocking call stalls them all.",
           "002, 003", "cpu and redis: fiber on one thread vs several", c15_fibers_one_thread),
     Claim("C16", "A crashing thread takes its whole process down; a crashing process does not take its siblings.",
-          "000", "selftest: a worker crash under pthread vs fork"),
+          "000", "selftest: a worker crash under pthread vs fork", claims_faults.c16_crash_reach),
     Claim("C17", "A pool of N workers runs N tasks at once; the N+1th waits.", "000",
           "cpu with more workers than cores: speedup plateau at core count", c17_plateau_at_cores),
     # Not a seed's: every comparison of processes against threads above rests on it.

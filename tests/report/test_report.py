@@ -11,6 +11,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -342,6 +343,31 @@ class ClaimVerdicts(unittest.TestCase):
         two = flat["params"].str.contains("fiber_threads=2") & flat["params"].str.contains("delay_us=0;")
         flat.loc[two, "ops_per_s"] /= 1.21
         self.assertEqual(self.verdict("C15", flat).verdict, "depends")
+
+    def with_crashes(self, fork_message, thread_message):
+        """The run's rows and a selftest cell crashing on purpose under fork and under pthread."""
+        rows = copy.deepcopy(self.results.rows)
+        rows = rows[rows["scenario"] != "selftest"]
+        extra = rows.iloc[:2].copy()
+        extra["scenario"], extra["runner"], extra["workers"] = "selftest", ["fork", "pthread"], 4
+        extra["cell"] = ["selftest/fork/workers:4/fault=crash", "selftest/pthread/workers:4/fault=crash"]
+        extra["params"], extra["p_fault"], extra["repetition"] = "fault=crash", "crash", 0
+        extra["status"], extra["message"] = "crashed", [fork_message, thread_message]
+        for column in ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s"):
+            extra[column] = np.nan
+        return pd.concat([rows, extra], ignore_index=True)
+
+    def test_c16_crash_reach(self):
+        self.assertEqual(self.verdict("C16").verdict, "no data")
+        fork = "worker 0 (pid 7) killed by signal SIGSEGV (Segmentation fault); the other 3 of 3 workers were still running"
+        whole = "repetition process killed by signal SIGSEGV (Segmentation fault)"
+        v = self.verdict("C16", self.with_crashes(fork, whole))
+        self.assertEqual(v.verdict, "holds", v.evidence)
+        self.assertIn("among 4 processes", v.evidence)
+        taken = fork.replace("the other 3 of 3", "the other 1 of 3")
+        self.assertEqual(self.verdict("C16", self.with_crashes(taken, whole)).verdict, "does not hold")
+        survived = "worker 0 (pid 8) killed by signal SIGSEGV (Segmentation fault)"
+        self.assertEqual(self.verdict("C16", self.with_crashes(fork, survived)).verdict, "does not hold")
 
     def test_io_claims_without_rows_have_no_data(self):
         rows = self.without(self.results.rows, lambda r: r["scenario"].isin(["redis", "mux"]))
