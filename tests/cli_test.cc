@@ -51,6 +51,8 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
   // repetition once.
   const MatrixSpec quick = load_preset(std::string(VERSUS_SOURCE_DIR) + "/reports/presets/quick.toml");
   ASSERT_EQ(t.rows.size(), size_t(quick.repetitions) * expand_matrix(quick, {all_scenarios(), all_runners()}).size());
+  std::set<std::string> cpu_work;
+  std::set<uint64_t> cpu_results;
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const Record r = record_from_row(t, i, "results.csv");
     if (r.runner == "select" && r.params.find("fds=1000;") != std::string::npos) {
@@ -59,12 +61,27 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
       EXPECT_NE(r.message.find("FD_SETSIZE"), std::string::npos) << r.message;
       continue;
     }
+    if (r.scenario == "selftest") {
+      // A worker crashing on purpose (C16): one process of four, or the whole process.
+      EXPECT_EQ(r.status, Status::kCrashed) << r.cell;
+      if (r.repetition > 0) continue;  // not run after the first crash
+      EXPECT_NE(r.message.find(r.runner == "fork" ? "the other 3 of 3 workers were still running"
+                                                  : "repetition process killed by signal SIGSEGV"),
+                std::string::npos)
+          << r.message;
+      continue;
+    }
     EXPECT_EQ(r.status, Status::kOk) << r.cell << ": " << r.message;
     EXPECT_GT(r.wall_s.value_or(0), 0);
     if (r.scenario == "cpu" && r.runner.starts_with("py-")) {
       EXPECT_EQ(r.result, 21523u) << "primes in [1000000, 1300000)";
     } else if (r.scenario == "cpu") {
-      EXPECT_EQ(r.result, 84164u) << "primes in [1000000, 2200000)";
+      // Sized by time: every C++ runner at every worker count tests the same numbers.
+      EXPECT_NE(r.params.find("count=auto"), std::string::npos) << r.params;
+      ASSERT_TRUE(r.work_size.starts_with("count=")) << r.work_size;
+      cpu_work.insert(r.work_size);
+      cpu_results.insert(r.result.value_or(0));
+      EXPECT_EQ(r.ops.value_or(0), std::stoull(r.work_size.substr(6))) << "every number tested";
     } else if (r.scenario == "spawn" && r.params.find("mode=alive") != std::string::npos) {
       EXPECT_EQ(r.ops, uint64_t(r.workers)) << "every Python worker alive and done with its task";
       EXPECT_GT(r.pss_bytes.value_or(0), 8 << 20) << "an interpreter and its workers";
@@ -87,6 +104,8 @@ TEST_F(CliTest, QuickPresetWritesDocumentedCsvAndEnv) {
       }
     }
   }
+  EXPECT_EQ(cpu_work.size(), 1u) << "one total work, sized once";
+  EXPECT_EQ(cpu_results.size(), 1u) << "one prime count for one range";
   std::ifstream env_in(out / "env.json");
   const nlohmann::json env = nlohmann::json::parse(env_in);
   for (const char* key :

@@ -106,6 +106,25 @@ TEST(WorkSizing, AProbeThatFailsLeavesTheDefaultAndSaysWhy) {
   EXPECT_NE(sized.note.find("crashed (killed by signal 11)"), std::string::npos) << sized.note;
 }
 
+// An unsupported cell says why in its own row; the next cell of its group is sized.
+TEST(WorkSizing, AnUnsupportedCellLeavesTheSizingToTheNext) {
+  const auto cells = cells_of({{"cpu"}, {"serial", "pthread"}, {1, 2}, {}}, 0.25);
+  WorkSizer sizer(catalog(), cells);
+  int calls = 0;
+  const auto unsupported = sizer.size(cells[0], [&](const Cell& c) {
+    ++calls;
+    Record r = record_for(c, 0);
+    r.status = Status::kUnsupported;
+    return r;
+  });
+  EXPECT_TRUE(unsupported.note.empty()) << unsupported.note;
+  LinearProbe probe{1.1e-7, {}};
+  const auto next = sizer.size(cells[1], std::ref(probe));
+  EXPECT_EQ(probe.values.size(), 1u);
+  EXPECT_NE(next.cell.params.integer("count"), 1200000);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(WorkSizing, CellsSplittingOneWorkShareOneValueSizedForTheFastest) {
   const auto cells = cells_of({{"cpu"}, {"serial", "pthread"}, {1, 2, 64}, {}}, 0.25);
   ASSERT_EQ(cells.size(), 6u);

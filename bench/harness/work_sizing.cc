@@ -127,6 +127,10 @@ void WorkSizer::choose(Group& g, const Cell& cell, const Probe& probe, int& prob
   for (int i = 0; i < kMaxProbes; ++i) {
     const Record r = probe(with_value(cell, value));
     ++probes;
+    if (r.status == Status::kUnsupported) {  // its row says why; another cell of the group sizes it
+      g.chosen = false;
+      return;
+    }
     if (r.status != Status::kOk || !r.wall_s) {
       g.note = fmt::format("work not sized: the probe at {}={} ended {}{}; run at the default", cell.sized_param,
                            value, status_name(r.status), r.message.empty() ? "" : " (" + r.message + ")");
