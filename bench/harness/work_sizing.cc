@@ -147,12 +147,16 @@ void WorkSizer::choose(Group& g, const Cell& cell, const Probe& probe, int& prob
 
 double WorkSizer::expected_repetition_s(const Catalog& catalog, const Cell& cell) {
   const Scenario& scenario = *catalog.scenario(cell.scenario);
+  const Runner& runner = *catalog.runner(cell.runner);
   double s = cell.min_time_s * kTypicalOvershoot;
   if (scenario.strong_scaling()) {
     const int all = static_cast<int>(Topology::here().cpus().size());
-    s *= double(all) / usable_cpus(scenario, *catalog.runner(cell.runner), cell);
+    s *= double(all) / usable_cpus(scenario, runner, cell);
   }
-  return s;
+  // What the repetition does whatever its size (keys loaded, a warm-up exchange): the model's
+  // time for the smallest work.
+  const Cell smallest = with_value(cell, spec_of(scenario, cell.sized_param).min);
+  return s + scenario.expected_seconds(smallest) * runner.slowdown();
 }
 
 }  // namespace versus

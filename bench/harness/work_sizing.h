@@ -57,7 +57,8 @@ class WorkSizer {
   Sized size(const Cell& cell, const Probe& probe);
 
   // About how long one repetition of a sized cell lasts, for estimates: S, times the group's
-  // CPUs over this cell's when the work is shared, times the typical overshoot of the rounding.
+  // CPUs over this cell's when the work is shared, times the typical overshoot of the rounding,
+  // and what the repetition does whatever its size.
   static double expected_repetition_s(const Catalog& catalog, const Cell& cell);
 
  private:

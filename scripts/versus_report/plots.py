@@ -9,9 +9,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from .plot_style import (_per_op, _plain_numbers, _varying, _where, colour, hatch, legend, marker,  # noqa: E402
                          placements, series)
+from .claims_base import _groups  # noqa: E402
 from .plots_io import PLOTS_IO  # noqa: E402
 
 
@@ -196,6 +198,20 @@ def _bars(ax, groups, df, index, value, low, high, scale=1.0):
     ax.grid(alpha=0.3, axis="y")
 
 
+def _live_worker_slopes(alive):
+    """One row per setting, runner variant and placement that ran at two live-worker counts or more:
+    `pss_w`, the MiB of PSS one more live worker adds, the slope between the fewest and the most."""
+    rows = []
+    for setting, g in _groups(alive):
+        for (variant, placement), v in g.groupby(["variant", "p_placement"]):
+            by = v.groupby("workers")["pss_bytes"].median()
+            if len(by) >= 2:
+                lo, hi = int(by.index.min()), int(by.index.max())
+                rows.append({"group": f"{setting}, {lo} to {hi} workers", "variant": variant, "p_placement": placement,
+                             "pss_w": (by[hi] - by[lo]) / (hi - lo) / 2**20})
+    return pd.DataFrame(rows, columns=["group", "variant", "p_placement", "pss_w"])
+
+
 def spawn_cost(cells, env):
     """µs to create, run and reap one worker; memory per live worker."""
     sp = cells[(cells["scenario"] == "spawn") & (cells["n_ok"] > 0)]
@@ -217,16 +233,28 @@ def spawn_cost(cells, env):
         figs.append((f"spawn_create_{heap}", f"spawn cost, parent heap {heap} MiB", fig))
     alive = sp[sp.get("p_mode") == "alive"] if "p_mode" in sp else sp.iloc[0:0]
     if not alive.empty:
-        alive = alive.assign(pss_w=alive["pss_bytes"] / alive["workers"] / 2**20,
-                             pss_w_q1=alive["pss_bytes_q1"] / alive["workers"] / 2**20,
-                             pss_w_q3=alive["pss_bytes_q3"] / alive["workers"] / 2**20)
-        alive = alive.assign(group=[f"{w} workers, heap {h} MiB" for w, h in zip(alive["workers"], alive["p_parent_heap_mb"])])
-        groups = list(dict.fromkeys(alive["group"]))
+        slopes = _live_worker_slopes(alive)
         fig, ax = plt.subplots(figsize=(8, 4))
-        _bars(ax, groups, alive, "group", "pss_w", "pss_w_q1", "pss_w_q3")
-        ax.set_ylabel("PSS per live worker (MiB)")
-        legend(ax, alive)
-        ax.set_title(f"spawn: memory per live worker (PSS, shared pages divided among sharers)\n{_where(env)}", fontsize=10)
+        if not slopes.empty:
+            # What one more live worker adds: dividing the whole cell by its workers would share out
+            # what is there once (the interpreter, the parent) and call it per worker.
+            groups = list(dict.fromkeys(slopes["group"]))
+            _bars(ax, groups, slopes, "group", "pss_w", "pss_w", "pss_w")
+            ax.set_ylabel("MiB of PSS one more live worker adds")
+            what = "memory one more live worker adds (PSS slope between the fewest and the most)"
+            legend(ax, slopes)
+        else:
+            alive = alive.assign(pss_w=alive["pss_bytes"] / alive["workers"] / 2**20,
+                                 pss_w_q1=alive["pss_bytes_q1"] / alive["workers"] / 2**20,
+                                 pss_w_q3=alive["pss_bytes_q3"] / alive["workers"] / 2**20,
+                                 group=[f"{w} workers, heap {h} MiB"
+                                        for w, h in zip(alive["workers"], alive["p_parent_heap_mb"])])
+            groups = list(dict.fromkeys(alive["group"]))
+            _bars(ax, groups, alive, "group", "pss_w", "pss_w_q1", "pss_w_q3")
+            ax.set_ylabel("PSS per live worker (MiB): the whole cell / its workers")
+            what = "memory per live worker (one worker count each: the whole cell shared out)"
+            legend(ax, alive)
+        ax.set_title(f"spawn: {what}\n{_where(env)}", fontsize=10)
         fig.tight_layout()
         figs.append(("spawn_alive", "memory per live worker", fig))
     return figs
