@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 from .plot_style import (_per_op, _plain_numbers, _varying, _where, colour, hatch, legend, marker,  # noqa: E402
                          placements, series)
 from .plots_io import PLOTS_IO  # noqa: E402
+from .plots_latency import PLOTS_LATENCY  # noqa: E402
 
 
 def _group_label(params, skip):
@@ -298,7 +299,8 @@ def generic(cells, env):
     return figs
 
 
-PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, *PLOTS_IO, generic]
+PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, *PLOTS_IO, *PLOTS_LATENCY,
+         generic]
 
 
 def make_all(cells, env):
