@@ -90,7 +90,8 @@ def _compare(label, ms, every, opened, closed, clean):
     ratio = closed["lat_p99_us"] / clean["lat_p99_us"]
     hides = ratio <= HIDES_STALL
     text = (f"{label}, a {ms} ms stall every {every} ms: open loop at {share:.0%} of the peak "
-            f"({cell.offered_per_s:,.0f}/s offered, {cell.ops_per_s:,.0f}/s achieved) p99 {cell.lat_p99_us / 1e3:.2f} ms "
+            f"({cell.offered_per_s:,.0f}/s offered, {cell.ops_per_s:,.0f}/s achieved) "
+            f"p99 {cell.lat_p99_us / 1e3:.2f} ms "
             f"({'shows' if shows else 'does not show'} the stall); closed loop p99 {closed['lat_p99_us']:,.0f} µs "
             f"against {clean['lat_p99_us']:,.0f} µs without stalls ({ratio:.2f}x: "
             f"{'hidden' if hides else 'seen'}) [cells {cell.cell}; {closed['cell']}; {clean['cell']}]")

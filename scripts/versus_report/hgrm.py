@@ -73,7 +73,8 @@ def parse_hgrm(text, where):
         value, percentile, count = _data_line(line, f"{where}:{number}")
         if percentiles and (percentile < percentiles[-1] or value < values[-1] or count < counts[-1]):
             raise HistogramError(f"{where}:{number}: value, percentile and count must not fall from one line to "
-                                 f"the next ({values[-1]:g} µs at {percentiles[-1]:g}, then {value:g} at {percentile:g})")
+                                 f"the next ({values[-1]:g} µs at {percentiles[-1]:g}, "
+                                 f"then {value:g} at {percentile:g})")
         values.append(value)
         percentiles.append(percentile)
         counts.append(count)

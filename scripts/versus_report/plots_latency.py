@@ -20,6 +20,8 @@ SPECTRUM_TICKS = {2: "50%", 10: "90%", 100: "99%", 1000: "99.9%", 10000: "99.99%
 # Where a repetition fell short of its offered rate: a ring around the point.
 SATURATED_MARK = {"marker": "o", "s": 110, "facecolors": "none", "edgecolors": "#c62828", "linewidths": 1.4,
                   "zorder": 4}
+# The closed loop's point, apart from the line: the peak the offered rates are shares of.
+CLOSED_LOOP_MARK = {"marker": "*", "s": 70, "zorder": 3}
 
 
 def settings(df):
@@ -100,13 +102,14 @@ def redis_latency_curve(cells, env):
                 ax.scatter(short["ops_per_s"], short[column], **SATURATED_MARK)
             closed = line[~line[RATE_PARAM].map(is_open_loop)]
             for column in ("lat_p50_us", "lat_p99_us"):
-                ax.scatter(closed["ops_per_s"], closed[column], marker="*", s=70, color=style["color"], zorder=3)
+                ax.scatter(closed["ops_per_s"], closed[column], color=style["color"], **CLOSED_LOOP_MARK)
         _log_axis(ax, None, "y")
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
         _label(ax, label, "achieved replies per second", "time of one request (µs)")
     keys = [(matplotlib.lines.Line2D([], [], color="k", marker="o", markersize=4), "p50 (solid)"),
             (matplotlib.lines.Line2D([], [], color="k", marker="o", markersize=4, linestyle=":"), "p99 (dotted)"),
-            (matplotlib.lines.Line2D([], [], color="k", marker="*", markersize=8, linestyle=""), "closed loop (rate=0)"),
+            (matplotlib.lines.Line2D([], [], color="k", marker="*", markersize=8, linestyle=""),
+             "closed loop (rate=0)"),
             (matplotlib.lines.Line2D([], [], marker="o", markersize=9, markerfacecolor="none", linestyle="",
                                      markeredgecolor=SATURATED_MARK["edgecolors"]), "saturated (achieved < offered)")]
     rows = _legend_below(fig, axes, rd, keys, title="runner, placement" if several else placement_title(rd))
