@@ -9,7 +9,7 @@ and compares, at the same runner, connections and settings: the open loop near h
 stalling server, the closed loop on the same server, and the closed loop on a server that does not
 stall."""
 
-from .claims_base import APART, ClaimVerdict, _at_one_placement, _no_data, _ok, _placed, _settings
+from .claims_base import APART, _at_one_placement, _no_data, _ok, _placed, _settings, by_settings
 from .data import RATE_PARAM, is_open_loop, share_of_peak
 from .thresholds import HALF_LOAD, HIDES_STALL, NEAR_HALF, SHOWS_STALL
 
@@ -28,12 +28,9 @@ def c19_closed_loop_hides_stalls(cells, env):
     text = (f"redis at {_placed(placement, rd, APART)}; the open loop shows a stall when its p99 reaches "
             f"{SHOWS_STALL:g}x the stall, the closed loop hides it while its p99 stays within {HIDES_STALL:g}x that "
             "without stalls: " + "; ".join(line for line, _ in rows[:6]))
-    held = sum(claimed for _, claimed in rows)
-    if held == len(rows):
-        return ClaimVerdict("holds", text + ". The closed loop's p99 barely moves; the open loop's shows the stall.")
-    if held == 0:
-        return ClaimVerdict("does not hold", text + ".")
-    return ClaimVerdict("depends", text + f": as claimed in {held} of {len(rows)} settings.")
+    return by_settings(text, [claimed for _, claimed in rows],
+                       ". The closed loop's p99 barely moves; the open loop's shows the stall.",
+                       lambda held, settings: f": as claimed in {held} of {settings} settings.")
 
 
 def _stalling_server_cells(cells):

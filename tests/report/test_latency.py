@@ -6,7 +6,6 @@ malformed), and C19 following the numbers of a stalling server. Over results the
 (tests/fixtures/hgrm/stalled.hgrm)."""
 
 import os
-import shutil
 import tempfile
 import unittest
 
@@ -22,12 +21,11 @@ SAMPLE = os.path.join(FIXTURES, "hgrm", "stalled.hgrm")
 
 
 class WithRun(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="versus-latency-")
+    """A folder of results each test writes, removed after it, with the figures it drew."""
 
-    def tearDown(self):
-        shutil.rmtree(self.dir)
-        plots_latency.plt.close("all")
+    def setUp(self):
+        self.dir = self.enterContext(tempfile.TemporaryDirectory(prefix="versus-latency-"))
+        self.addCleanup(plots_latency.plt.close, "all")
 
     def cells_of(self, rows, shuffle=True):
         fl.write_run(self.dir, rows, shuffle)
@@ -51,6 +49,12 @@ def cell_values(rows, runner, rate, column, workers=None, placement="none"):
                and r["repetition"] == 1 and f"placement={placement};" in r["params"]
                and (workers is None or r["workers"] == workers)]
     return value
+
+
+def both_points(rows, runner, rate):
+    """A cell's p50 and p99 points at its achieved rate, as the curve places them (sorted)."""
+    achieved = cell_values(rows, runner, rate, "ops_per_s")
+    return sorted((achieved, cell_values(rows, runner, rate, c)) for c in ("lat_p50_us", "lat_p99_us"))
 
 
 class Curve(WithRun):
@@ -95,9 +99,7 @@ class Curve(WithRun):
     def test_saturated_points_are_ringed_and_only_those(self):
         rows = fl.sweep_rows(runners=("pthread",))
         [ax] = self.curve(rows)
-        full = [cell_values(rows, "pthread", "100%", c) for c in ("ops_per_s", "lat_p50_us", "lat_p99_us")]
-        np.testing.assert_allclose(offsets(ax, plots_latency.SATURATED_MARK),
-                                   sorted([(full[0], full[1]), (full[0], full[2])]))
+        np.testing.assert_allclose(offsets(ax, plots_latency.SATURATED_MARK), both_points(rows, "pthread", "100%"))
         for row in rows:
             row["message"] = ""
         [ax] = self.curve(rows)
@@ -106,10 +108,9 @@ class Curve(WithRun):
     def test_the_closed_loop_is_a_point_apart(self):
         rows = fl.sweep_rows(runners=("epoll",))
         [ax] = self.curve(rows)
-        peak = [cell_values(rows, "epoll", "0", c) for c in ("ops_per_s", "lat_p50_us", "lat_p99_us")]
-        np.testing.assert_allclose(offsets(ax, plots_latency.CLOSED_LOOP_MARK),
-                                   sorted([(peak[0], peak[1]), (peak[0], peak[2])]))
-        self.assertNotIn(peak[0], lines(ax)["epoll"].get_xdata())
+        peak = both_points(rows, "epoll", "0")
+        np.testing.assert_allclose(offsets(ax, plots_latency.CLOSED_LOOP_MARK), peak)
+        self.assertNotIn(peak[0][0], lines(ax)["epoll"].get_xdata())
 
     def test_no_open_loop_no_curve(self):
         self.assertEqual(plots_latency.redis_latency_curve(*self.cells_of(fl.sweep_rows(shares=()))), [])
