@@ -9,6 +9,8 @@ and compares, at the same runner, connections and settings: the open loop near h
 stalling server, the closed loop on the same server, and the closed loop on a server that does not
 stall."""
 
+import pandas as pd
+
 from .claims_base import APART, _at_one_placement, _no_data, _ok, _placed, _settings, by_settings
 from .data import RATE_PARAM, is_open_loop, share_of_peak
 from .thresholds import HALF_LOAD, HIDES_STALL, NEAR_HALF, SHOWS_STALL
@@ -49,7 +51,8 @@ def _comparisons(rd):
     out = []
     for key, g in rd.groupby(["variant", "workers"] + cols, dropna=False, sort=False):
         open_loop = g[RATE_PARAM].map(is_open_loop)
-        stalls = g[STALL_MS].astype(float)
+        # A cell without the parameter (merged from before it) or with a hand-edited one is no stall.
+        stalls = pd.to_numeric(g[STALL_MS], errors="coerce")
         clean = g[(stalls == 0) & ~open_loop]
         if clean.empty:
             continue

@@ -84,7 +84,8 @@ def redis_latency_curve(cells, env):
     rd = _loaded(cells)
     if rd.empty:
         return []
-    groups = setting_groups(rd)
+    # A setting measured in closed loop only has no curve to draw.
+    groups = [(label, g) for label, g in setting_groups(rd) if g[RATE_PARAM].map(is_open_loop).any()]
     # A line's label names its placement wherever the figure has several, in every panel alike.
     several = len(placements(rd)) > 1
     fig, axes = _grid(len(groups))
@@ -104,6 +105,9 @@ def redis_latency_curve(cells, env):
             for column in ("lat_p50_us", "lat_p99_us"):
                 ax.scatter(closed["ops_per_s"], closed[column], color=style["color"], **CLOSED_LOOP_MARK)
         _log_axis(ax, None, "y")
+        # From zero, so the distance to the peak reads as a share of it; few ticks, as the numbers are long.
+        ax.set_xlim(left=0)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
         _label(ax, label, "achieved replies per second", "time of one request (µs)")
     keys = [(matplotlib.lines.Line2D([], [], color="k", marker="o", markersize=4), "p50 (solid)"),

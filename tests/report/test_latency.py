@@ -83,7 +83,9 @@ class Curve(WithRun):
     def test_a_panel_per_setting_a_line_per_runner_and_placement(self):
         rows = (fl.sweep_rows() + fl.sweep_rows(runners=("pthread",), placement="same")
                 + fl.sweep_rows(workers=8, stall_ms=20))
-        axes = self.curve(rows)
+        # A setting measured in closed loop only has no panel.
+        closed_only = fl.sweep_rows(workers=16, shares=())
+        axes = self.curve(rows + closed_only)
         self.assertEqual(len(axes), 2)
         by_title = {("workers=64" in ax.get_title()): ax for ax in axes}
         self.assertIn("stall_ms=0", by_title[True].get_title())
