@@ -16,7 +16,7 @@ LATENCY_COLUMNS = COLUMNS + ["offered_per_s", "late_p99_us", "histogram"]
 SHARES = (10, 30, 50, 70, 90, 100)
 REDIS = {"arrival": "constant", "delay_us": "0", "fault": "none", "key_dist": "uniform", "keys": "1000", "op": "get",
          "pipeline": "1", "placement": "none", "rate": "0", "ratio": "0:1", "requests": "10000", "server": "embedded",
-         "stall_every_ms": "0", "stall_ms": "0", "value_size": "32"}
+         "stall_every_ms": "1000", "stall_ms": "0", "value_size": "32"}
 REPETITIONS = 3
 
 
@@ -58,7 +58,9 @@ def sweep_rows(runners=("pthread", "epoll"), workers=64, shares=SHARES, placemen
     rows = []
     for i, runner in enumerate(runners):
         peak, base = 40000 + 20000 * i, 30 + 10 * i
-        params = dict(REDIS, placement=placement, stall_ms=str(stall_ms), stall_every_ms=str(10 * stall_ms))
+        params = dict(REDIS, placement=placement)
+        if stall_ms:
+            params.update(stall_ms=str(stall_ms), stall_every_ms=str(10 * stall_ms))
         name = lambda rate: f"histograms/{runner}-{workers}-{placement}-{stall_ms}-{rate}" if histograms else ""  # noqa
         rows += cell_rows(runner, workers, params, peak, base, 3 * base, histogram=name(0))
         for share in shares:
