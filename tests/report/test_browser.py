@@ -30,16 +30,17 @@ frame.width = 1280;
 frame.height = 900;
 frame.addEventListener('load', () => {
   // A frame's load waits for its images: each is loaded, and decoded far enough to know its size.
+  // The count and the alt texts of those shown, said at once: the full decode may not end before
+  // the page is read on a busy machine.
   const imgs = Array.from(frame.contentDocument.images);
-  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
   const out = document.getElementById('out');
-  out.textContent = 'IMAGES ' + ok + '/' + imgs.length;
+  const say = shown => {
+    const names = imgs.filter((i, n) => shown[n]).map(i => i.alt);
+    out.textContent = 'IMAGES ' + names.length + '/' + imgs.length + ' SHOWN ' + JSON.stringify(names);
+  };
+  say(imgs.map(i => i.complete && i.naturalWidth > 0));
   // Then a full decode of each; a failure replaces the count.
-  Promise.all(imgs.map(i => i.decode().then(() => true, () => false))).then(r => {
-    const decoded = r.filter(x => x).length;
-    const names = imgs.filter((i, n) => r[n]).map(i => i.alt);
-    out.textContent = 'IMAGES ' + decoded + '/' + imgs.length + ' DECODED ' + JSON.stringify(names);
-  });
+  Promise.all(imgs.map(i => i.decode().then(() => true, () => false))).then(say);
 });
 frame.src = 'report.html';
 document.body.appendChild(frame);
@@ -75,14 +76,15 @@ def sweep(folder):
 
 
 def decoded_images(flags, base, folder):
-    """(images decoded, images in all, their alt texts) of folder/report.html, or a failure's text."""
+    """(images shown, images in all, the alt texts of those shown) of folder/report.html, or a
+    failure's text."""
     dom = subprocess.run(flags + ["--dump-dom", f"{base}/{folder}/check.html"], capture_output=True, text=True,
                          timeout=120)
     found = re.search(r"IMAGES (\d+)/(\d+)", dom.stdout)
     if not found:
         said = "\n".join(l for l in dom.stderr.splitlines() if "dbus" not in l)
         return "the check page never reported; page:\n" + dom.stdout[-1500:] + "\nchromium said:\n" + said[-1500:]
-    names = re.search(r"DECODED (\[.*\])", dom.stdout)
+    names = re.search(r"SHOWN (\[.*\])", dom.stdout)
     alts = json.loads(html.unescape(names.group(1))) if names else []
     return int(found.group(1)), int(found.group(2)), alts
 
