@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from versus_report import claims, data, output, plots, render  # noqa: E402
+from versus_report import claims, data, hgrm, output, plots, render  # noqa: E402
 
 EXIT_BAD_INPUT = 2
 EXIT_CANNOT_WRITE = 1
@@ -41,7 +41,8 @@ def build(results, output_folder=None, compare=None):
 def draw(run, other_run=None):
     """The report in memory: ({path in the output folder: bytes}, {plot name: (title, its png's
     path there)}, verdicts)."""
-    cells = data.summarise(run.rows)
+    # A side file that is missing or malformed costs its cell the spectrum, said in the report.
+    cells = hgrm.with_spectra(data.summarise(run.rows), run.path)
     figs = plots.make_all(cells, run.env)
     titles = {name: title for name, title, _ in figs}
     drawn = plots.images(figs)

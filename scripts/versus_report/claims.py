@@ -1,4 +1,4 @@
-"""The seed notes' claims, and one that measuring them raises (C18), and, one small rule each, what
+"""The seed notes' claims, and two that measuring them raises (C18, C19), and, one small rule each, what
 this run's numbers say about them.
 
 A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
@@ -6,7 +6,7 @@ A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on wh
 makes it `unstable` where the rule read an unstable cell (claims_base.judged).
 """
 
-from . import claims_faults, claims_io, claims_ipc, claims_py
+from . import claims_faults, claims_io, claims_ipc, claims_latency, claims_py
 from .claims_base import (APART, TOGETHER, Claim, ClaimVerdict, _at_one_placement, _cores, _no_data,  # noqa: F401
                           _ok, _placed, judged, memory_slopes)
 from .thresholds import (ASSUMED_CORES, CREATE_FAR_DEARER, CREATE_NO_DEARER, EVERY_CORE, FIBER_THREADS_SPEEDUP,
@@ -375,6 +375,10 @@ CLAIMS = [
     Claim("C18", "Where the two ends run decides IPC latency more than whether they are processes or threads.", "",
           "ipc pingpong: p50 round trip at placement same vs spread, fork vs pthread",
           claims_ipc.c18_placement_over_peers),
+    # Not a seed's either: what a latency measured by a client that waits for each reply leaves out.
+    Claim("C19", "A closed-loop client hides a server's stalls; a client on a schedule shows them.", "",
+          "redis on a stalling embedded server, rate=0 vs an offered rate near half the peak: p99 of each",
+          claims_latency.c19_closed_loop_hides_stalls),
 ]
 
 

@@ -165,6 +165,18 @@ def judged(rule, cells, env):
                                     f"The rule would say {verdict.verdict}: {verdict.evidence}")
 
 
+def by_settings(text, as_claimed, holds, depends):
+    """The verdict of a rule that judges each setting alone (`as_claimed`, one bool each): holds
+    where all are, does not hold where none is, depends between; `holds` and `depends` end the
+    text of each, `depends` given the count as claimed and the count of settings."""
+    passed = sum(as_claimed)
+    if passed == len(as_claimed):
+        return ClaimVerdict("holds", text + holds)
+    if passed == 0:
+        return ClaimVerdict("does not hold", text + ".")
+    return ClaimVerdict("depends", text + depends(passed, len(as_claimed)))
+
+
 def _no_data(cells_needed):
     return ClaimVerdict("no data", f"no cells of this run answer it; {cells_needed} would")
 

@@ -5,7 +5,8 @@ ClaimVerdict quoting the numbers."""
 import numpy as np
 
 from . import claims_py
-from .claims_base import APART, ClaimVerdict, _at_one_placement, _groups, _in_order, _no_data, _ok, _placed
+from .claims_base import (APART, ClaimVerdict, _at_one_placement, _groups, _in_order, _no_data, _ok, _placed,
+                          by_settings)
 from .seeds import SEED_004, seed004_tables, ttl_scan_cells
 from .thresholds import (FALLS_BEHIND, FIBER_THREADS_ADD, GROWS, KEEPS_UP, MANY_CONNECTIONS, ONE_THREAD_SHARE,
                          SAME_SPEED, SELECT_LIMIT, SOONER, TENFOLD)
@@ -212,12 +213,9 @@ def c13_scan_cost(cells, env):
         limit = f"; select refused fds={refused['fds'].min()}: {refused['message'].iloc[0]}"
     text = (f"mux at {_placed(placement, every, APART)}, time per event from the fewest to the most descriptors "
             f"(grows: {GROWS}x or more): " + "; ".join(lines[:4]) + limit)
-    passed = sum(ok for _, ok in checks)
-    if passed == len(checks):
-        return ClaimVerdict("holds", text + ": select and poll grow with the set, epoll and io_uring stay flat.")
-    if passed == 0:
-        return ClaimVerdict("does not hold", text + ".")
-    return ClaimVerdict("depends", text + f": {passed} of {len(checks)} runner settings behave as claimed.")
+    return by_settings(text, [ok for _, ok in checks],
+                       ": select and poll grow with the set, epoll and io_uring stay flat.",
+                       lambda passed, settings: f": {passed} of {settings} runner settings behave as claimed.")
 
 
 def _thread_vs_epoll(df, scenario, all_cells):

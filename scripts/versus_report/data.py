@@ -12,14 +12,21 @@ from .results_file import ResultsError  # noqa: F401 (callers catch it as data.R
 # Columns are taken by name from the file's header, so a column versus adds (reports/SCHEMA.md)
 # needs no edit here. These are read as text; every other column holds a number, and an empty
 # field is a measure the row does not have.
-TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "host", "cpus")
+TEXT_COLUMNS = ("cell", "scenario", "runner", "params", "status", "message", "host", "cpus", "histogram")
 # The measures the summary takes, per cell; a file without one reads it as empty.
 SUMMARY_MEASURES = ("wall_s", "ops", "ops_per_s", "cpu_user_s", "cpu_sys_s", "bytes_per_s", "lat_p50_us",
                     "lat_p99_us", "pss_bytes", "rss_peak_bytes", "lost_updates", "setup_s", "syscalls",
-                    "cpu_migrations")
+                    "cpu_migrations", "offered_per_s", "late_p99_us")
 # What else ran on the cell's CPUs, and whether a repetition was set aside for it (stability.py);
 # results older than these columns read them as empty: nothing set aside.
 INTERFERENCE_COLUMNS = ("other_cpu_s", "steal_s", "interfered")
+
+# An open-loop cell (redis `rate` > 0) sends on a schedule: `rate` is 0 for the closed loop, N
+# requests per second, or `P%` of the same cell's closed-loop peak. A repetition whose achieved
+# rate fell short of the offered one stays ok and says this word in its message.
+RATE_PARAM = "p_rate"
+CLOSED_LOOP = "0"
+SATURATED = "saturated"
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
 RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
@@ -166,13 +173,41 @@ def summarise(rows):
         rec["message"] = "" if len(ok) else first["message"]
         # The CPUs the workers were bound to: one plan per cell, the same in every repetition.
         rec["cpus"] = (ok if len(ok) else g)["cpus"].iloc[0]
+        rec["n_saturated"] = int(ok["message"].str.contains(SATURATED).sum())
         for col in SUMMARY_MEASURES:
             vals = ok[col].dropna().to_numpy()
             rec[col] = float(np.median(vals)) if len(vals) else np.nan
             rec[col + "_q1"] = float(np.percentile(vals, 25)) if len(vals) else np.nan
             rec[col + "_q3"] = float(np.percentile(vals, 75)) if len(vals) else np.nan
+        rec["histogram"] = _histogram_of(ok, rec["lat_p99_us"])
         for k in first.index:
             if k.startswith("p_"):
                 rec[k] = first[k]
         out.append(rec)
     return pd.DataFrame(out)
+
+
+def _histogram_of(ok, p99):
+    """The side file of the cell's repetition whose p99 is nearest the cell's median (so a spectrum
+    drawn from it agrees with the table), or "" where no repetition has one."""
+    have = ok[ok["histogram"].fillna("") != ""]
+    if have.empty:
+        return ""
+    distance = (have["lat_p99_us"] - p99).abs() if p99 == p99 else pd.Series(0, index=have.index)
+    return have.loc[distance.fillna(float("inf")).idxmin(), "histogram"]
+
+
+def is_open_loop(rate):
+    """Whether a cell's `rate` parameter (None in results from before it) sends on a schedule."""
+    return isinstance(rate, str) and rate not in ("", CLOSED_LOOP)
+
+
+def share_of_peak(rate):
+    """The share of the closed-loop peak a `rate=P%` asks for, as a fraction; None for a rate given
+    in requests per second (or none)."""
+    if not isinstance(rate, str) or not rate.endswith("%"):
+        return None
+    try:
+        return float(rate[:-1]) / 100
+    except ValueError:
+        return None

@@ -15,6 +15,7 @@ from .plot_style import (_per_op, _plain_numbers, _varying, _where, colour, hatc
                          placements, series)
 from .claims_base import _groups  # noqa: E402
 from .plots_io import PLOTS_IO  # noqa: E402
+from .plots_latency import PLOTS_LATENCY  # noqa: E402
 
 
 def _group_label(params, skip):
@@ -326,7 +327,8 @@ def generic(cells, env):
     return figs
 
 
-PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, *PLOTS_IO, generic]
+PLOTS = [cpu_speedup, ipc_throughput, ipc_latency, spawn_cost, switch_cost, sync_throughput, *PLOTS_IO, *PLOTS_LATENCY,
+         generic]
 
 
 def make_all(cells, env):

@@ -104,8 +104,9 @@ def _line(ax, x, y, lo, hi, variant, **kw):
                 capsize=2, label=variant, **style)
 
 
-def _legend_below(fig, axes, df, extra=()):
-    """One legend for every panel, titled with the placement (or saying each panel's title has it)."""
+def _legend_below(fig, axes, df, extra=(), title=None):
+    """One legend for every panel, titled with the placement (or saying each panel's title has it),
+    unless given another title."""
     handles, labels = {}, []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -115,7 +116,7 @@ def _legend_below(fig, axes, df, extra=()):
     for h, lab in extra:
         handles[lab] = h
         labels.append(lab)
-    title = placement_title(df) if len(placements(df)) == 1 else "placement: in each panel's title"
+    title = title or (placement_title(df) if len(placements(df)) == 1 else "placement: in each panel's title")
     # As many columns as the figure's width holds: long labels (a runner and its settings) in six
     # columns would run off both sides.
     renderer = fig.canvas.get_renderer()

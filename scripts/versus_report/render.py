@@ -86,6 +86,11 @@ def set_aside_sentence(run):
             "only a cell's clean repetitions wherever it has one.")
 
 
+def spectrum_notes(cells):
+    """Why cells whose rows name a histogram side file have no percentile spectrum (hgrm.with_spectra)."""
+    return [note for note in cells.get("spectrum_note", []) if note]
+
+
 def env_rows(env):
     keys = ["host", "cpu_model", "logical_cores", "physical_cores", "memory_bytes", "kernel", "governor", "compiler",
             "build_type", "git_revision", "start_time"]
@@ -132,6 +137,7 @@ def html_report(run, cells, figures, verdicts, compare=None):
         for name, (title, png) in figures.items():
             if name.startswith(scenario + "_"):
                 parts.append(_img(png, title))
+        parts += [f"<p class='muted'>{_e(note)}</p>" for note in spectrum_notes(g)]
         table, pcols = cell_table(g)
         placed = placed_columns(g)
         # Only a table with an unstable cell gives the column room.
@@ -259,6 +265,9 @@ def markdown_report(run, cells, verdicts):
     aside = set_aside_sentence(run)
     if aside:
         lines += [aside, ""]
+    notes = spectrum_notes(cells)
+    if notes:
+        lines += [f"- {note}" for note in notes] + [""]
     lines += ["## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
     for claim, v in verdicts:
         lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")

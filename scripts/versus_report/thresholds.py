@@ -86,6 +86,22 @@ ONE_THREAD_SHARE = 0.8
 # C15 (redis, no wait): more fiber threads "add" parallelism at this ratio of one thread's replies/s.
 FIBER_THREADS_ADD = 1.2
 
+# Latency under load: C19.
+
+# C19: the open loop runs "at about half the peak" at this share of the closed loop's rate on the same
+# stalling server: loaded enough to queue behind a stall, far enough from saturation that its p99 is
+# the stall's and not the queue's.
+HALF_LOAD = 0.5
+# C19: an open-loop cell within this much of HALF_LOAD (rate=30% to 70%) stands for it; nearest wins.
+NEAR_HALF = 0.2
+# C19: the open loop "shows" a stall where its p99 reaches this share of the stall. A request due
+# partway through a stall waits only the rest of it, so with stalls a tenth of the time the p99 sits
+# near, not at, the stall; half is the bar (10 ms for a 20 ms stall).
+SHOWS_STALL = 0.5
+# C19: the closed loop "hides" a stall while its p99 on the stalling server stays within this ratio of
+# its p99 on a server that does not stall.
+HIDES_STALL = 3
+
 # Whether a cell's repetitions agree (stability.py): the mark `unstable` on a cell, and on a claim
 # that reads it. versus's own summary and `versus compare` judge by the same numbers
 # (bench/results/stability.h), which tests/fixtures/stability's worked cases check on either side.

@@ -1,6 +1,7 @@
 """Every figure the report draws, checked as a reader would see it: its legends inside the figure,
 and no axis with two ticks that read the same. Over the fixtures, and over a run with many
-runner variants (long labels) and memory that varies within a decade (ticks between whole MiB)."""
+runner variants (long labels) and memory that varies within a decade (ticks between whole MiB), and
+over a sweep of offered rates (the latency-throughput curves and the percentile spectra)."""
 
 import csv
 import json
@@ -13,9 +14,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import fixture_latency
 from fixture_columns import COLUMNS, FIXTURES  # (puts the scripts on the path)
 
-from versus_report import data, plots  # noqa: E402
+from versus_report import data, hgrm, plots  # noqa: E402
 
 # Runners and settings that make long, many labels: "epoll x2 loops (edge)", "fiber x2 threads (io_uring)".
 VARIANTS = [("pthread", ""), ("fork", ""), ("fiber", "fiber_threads=1;fiber_poller=epoll"),
@@ -94,6 +96,19 @@ class Figures(unittest.TestCase):
         names = [name for name, _, _ in figures]
         for drawn in ("redis_throughput", "redis_latency", "redis_memory"):
             self.assertIn(drawn, names)
+        self.assertEqual(problems(figures), [])
+
+    def test_latency_under_load_reads_well(self):
+        # Two connection counts, a stalling server, and pthread at a second placement: two panels of
+        # curves with long labels, and a spectrum figure per setting.
+        rows = (fixture_latency.sweep_rows() + fixture_latency.sweep_rows(runners=("pthread",), placement="same")
+                + fixture_latency.sweep_rows(workers=8, stall_ms=20))
+        fixture_latency.write_run(self.dir, rows)
+        run = data.load_run(self.dir)
+        figures = plots.make_all(hgrm.with_spectra(data.summarise(run.rows), run.path), run.env)
+        names = [name for name, _, _ in figures]
+        self.assertIn("redis_latency_curve", names)
+        self.assertEqual(len([n for n in names if n.startswith("redis_spectrum_")]), 2, names)
         self.assertEqual(problems(figures), [])
 
     def test_the_check_sees_what_it_looks_for(self):

@@ -380,7 +380,7 @@ class ClaimVerdicts(unittest.TestCase):
             self.assertIn(v.verdict, ("holds", "does not hold", "depends", "no data"))
             if v.verdict == "no data":
                 self.assertTrue(v.evidence)
-        self.assertEqual(len(claims.CLAIMS), 18)
+        self.assertEqual(len(claims.CLAIMS), 19)
 
 
 # Cells placed on CPUs (the cpus and cpu_migrations columns, a placement per cell) have a file of

@@ -42,8 +42,8 @@ def names():
 class Thresholds(unittest.TestCase):
     def test_the_rule_modules_are_found(self):
         self.assertEqual({os.path.basename(p) for p in rule_modules()},
-                         {"claims.py", "claims_base.py", "claims_io.py", "claims_ipc.py", "claims_py.py", "claims_faults.py",
-                          "stability.py"})
+                         {"claims.py", "claims_base.py", "claims_faults.py", "claims_io.py", "claims_ipc.py",
+                          "claims_latency.py", "claims_py.py", "stability.py"})
 
     def test_every_threshold_is_a_number_with_a_comment_saying_why(self):
         path = os.path.join(PACKAGE, "thresholds.py")
