@@ -258,6 +258,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
   if (std::string why = why_unsupported(*scenario, *runner, cell); !why.empty()) {
     r.status = Status::kUnsupported;
     r.message = why;
+    r.work_size.clear();  // nothing ran, so no size was chosen
     return r;
   }
   const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, *runner, cell);

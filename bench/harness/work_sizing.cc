@@ -136,6 +136,8 @@ void WorkSizer::choose(Group& g, const Cell& cell, const Probe& probe, int& prob
                            value, status_name(r.status), r.message.empty() ? "" : " (" + r.message + ")");
       return;
     }
+    // Something else took the probe's CPUs: its time says little of the work's. Try again as is.
+    if (r.interfered && i + 1 < kMaxProbes) continue;
     const double t = lasts(r);
     if (t >= target * kShortestUseful || value >= spec.max || i + 1 == kMaxProbes) {
       g.value = scaled_work(value, t, target, spec.min, spec.max);

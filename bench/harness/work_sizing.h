@@ -6,7 +6,8 @@
 //
 // The value is found by probe repetitions, isolated repetitions like the measured ones whose rows
 // are discarded: the first sized so the scenario's model expects S/5, then, while a probe lasts
-// under S/10 (too short to extrapolate from), ten times larger; from a probe long enough the value
+// under S/10 (too short to extrapolate from), ten times larger, and a probe whose CPUs something
+// else took (bench/sys/interference.h) again as it was; from a probe long enough the value
 // is scaled to S and rounded up to 1, 2, 3 or 5 times a power of ten, so that the same machine
 // picks the same value from run to run. Probes stand in for the cell's warm-ups.
 //
