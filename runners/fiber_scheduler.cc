@@ -176,9 +176,13 @@ void FiberScheduler::yield() {
     Fiber::yield();
     return;
   }
-  std::unique_ptr<Fiber> next = std::move(self->ready_.front());
-  self->ready_.pop_front();
-  self->ready_.push_back(std::exchange(self->running_, std::move(next)));
+  if (self->ready_.size() == 1) {  // two fibers taking turns: they trade places, nothing moves
+    std::swap(self->running_, self->ready_.front());
+  } else {
+    std::unique_ptr<Fiber> next = std::move(self->ready_.front());
+    self->ready_.pop_front();
+    self->ready_.push_back(std::exchange(self->running_, std::move(next)));
+  }
   Fiber::hand_over(*self->running_);
 }
 
