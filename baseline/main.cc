@@ -126,9 +126,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::vector<Line> lines = baseline::plan_lines(chosen, placements);
-    baseline::measure_bare(lines, repetitions);
-    baseline::measure_versus(lines, versus, keep.empty() ? work / "versus" : std::filesystem::path(keep),
-                             repetitions);
+    baseline::measure(lines, versus, keep.empty() ? work / "versus" : std::filesystem::path(keep), repetitions);
     if (!work.empty()) std::filesystem::remove_all(work);
     print_table(lines);
     if (!csv.empty()) write_csv(lines, csv);

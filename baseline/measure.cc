@@ -56,11 +56,10 @@ bool row_is_of(const versus::Record& r, const Line& line) {
   return true;
 }
 
-// One [[matrix]] block per distinct cell; the placements of one cell go into one block each.
-std::string preset_text(const std::vector<Line>& lines, int repetitions) {
-  std::string text = fmt::format(
-      "description = \"the versus cells the bare self-check sets its figures beside\"\nrepetitions = {}\n",
-      repetitions);
+// One [[matrix]] block per distinct cell (a cell at each placement is one), one repetition each.
+std::string preset_text(const std::vector<Line>& lines) {
+  std::string text =
+      "description = \"the versus cells the bare self-check sets its figures beside\"\nrepetitions = 1\n";
   std::set<std::string> written;
   for (const Line& line : lines) {
     if (!written.insert(cell_key(line)).second) continue;
@@ -122,32 +121,15 @@ std::vector<Line> plan_lines(const std::vector<Comparison>& comparisons,
   return lines;
 }
 
-void measure_bare(std::vector<Line>& lines, int repetitions) {
-  std::vector<std::vector<double>> figures(lines.size());
-  for (int rep = 0; rep < repetitions; ++rep) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      Line& line = lines[i];
-      if (!line.note.empty() && figures[i].empty()) continue;  // unsupported, or failed before
-      auto result = bare_once(line);
-      if (auto* why = std::get_if<std::string>(&result)) {
-        line.note = "bare: " + *why;
-      } else {
-        figures[i].push_back(std::get<double>(result));
-      }
-    }
-  }
-  for (size_t i = 0; i < lines.size(); ++i) {
-    lines[i].bare_n = int(figures[i].size());
-    if (!figures[i].empty()) lines[i].bare = median(figures[i]);
-  }
-}
+namespace {
 
-void measure_versus(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
-                    int repetitions) {
+// `versus run` once over every line's cell, one repetition each, into `out`; its rows.
+std::vector<versus::Record> run_versus_once(const std::vector<Line>& lines, const std::string& versus,
+                                            const std::filesystem::path& out) {
   const std::filesystem::path preset = out.string() + ".toml";
   {
     std::ofstream file(preset);
-    file << preset_text(lines, repetitions);
+    file << preset_text(lines);
     if (!file.flush()) throw std::runtime_error("cannot write " + preset.string());
   }
   versus::ChildOptions options;
@@ -163,7 +145,7 @@ void measure_versus(std::vector<Line>& lines, const std::string& versus, const s
   until.deadline_ns = versus::now_ns() + kVersusLimitNs;
   const versus::ChildEnd end = child.wait(until);
   std::filesystem::remove(preset);
-  // 0: measured; 3: rows written, none ok (each says why, below).
+  // 0: measured; 3: rows written, none ok (each says why, in the lines' notes).
   if (end.how != versus::ChildEnd::How::kExited || (end.code() != 0 && end.code() != 3)) {
     throw std::runtime_error(fmt::format("{} run {}: {}", versus, end.describe(), child.errors()));
   }
@@ -172,7 +154,25 @@ void measure_versus(std::vector<Line>& lines, const std::string& versus, const s
   versus::check_results_header(table, csv, versus::OlderHeader::kRefuse);
   std::vector<versus::Record> records;
   for (size_t i = 0; i < table.rows.size(); ++i) records.push_back(versus::record_from_row(table, i, csv));
+  return records;
+}
 
+// One bare measurement of every line still measurable, into `figures` (one list per line).
+void bare_pass(std::vector<Line>& lines, std::vector<std::vector<double>>& figures) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Line& line = lines[i];
+    if (!line.note.empty() && figures[i].empty()) continue;  // unsupported, or failed before
+    auto result = bare_once(line);
+    if (auto* why = std::get_if<std::string>(&result)) {
+      line.note = "bare: " + *why;
+    } else {
+      figures[i].push_back(std::get<double>(result));
+    }
+  }
+}
+
+// Each line's versus figure from every row of its cell (the clean ones, as the report takes them).
+void versus_figures(std::vector<Line>& lines, const std::vector<versus::Record>& records) {
   for (Line& line : lines) {
     std::vector<const versus::Record*> mine;
     for (const auto& r : records) {
@@ -189,10 +189,29 @@ void measure_versus(std::vector<Line>& lines, const std::string& versus, const s
       line.versus_figure = median(figures);
     } else if (line.note.empty()) {
       line.note = mine.empty() ? std::string("versus: no row")
-                              : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status),
-                                            mine.back()->message);
+                               : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status),
+                                             mine.back()->message);
     }
   }
+}
+
+}  // namespace
+
+void measure(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
+             int repetitions) {
+  std::filesystem::create_directories(out);
+  std::vector<std::vector<double>> bare(lines.size());
+  std::vector<versus::Record> records;
+  for (int rep = 1; rep <= repetitions; ++rep) {
+    bare_pass(lines, bare);
+    auto rows = run_versus_once(lines, versus, out / fmt::format("rep-{}", rep));
+    records.insert(records.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    lines[i].bare_n = int(bare[i].size());
+    if (!bare[i].empty()) lines[i].bare = median(bare[i]);
+  }
+  versus_figures(lines, records);
 }
 
 }  // namespace baseline

@@ -1,6 +1,6 @@
 // Running both halves of the self-check: each bare measurement in a process of its own (as
-// versus runs each repetition), and versus itself, once, over every cell, from a preset written
-// for the occasion. Figures are medians over the repetitions.
+// versus runs each repetition), and versus itself over every cell, from a preset written for the
+// occasion. Figures are medians over the repetitions.
 #pragma once
 
 #include <filesystem>
@@ -28,14 +28,11 @@ struct Line {
 std::vector<Line> plan_lines(const std::vector<Comparison>& comparisons,
                              const std::vector<versus::Placement>& placements);
 
-// Measures every line's bare figure `repetitions` times, interleaved (repetition r of every line
-// before r + 1 of any), so the machine's changes fall on every line alike.
-void measure_bare(std::vector<Line>& lines, int repetitions);
-
-// Runs `versus run` over every line's cell into `out` (which must not hold results yet) and
-// fills the lines' versus figures from its results.csv. Throws std::runtime_error with versus's
-// last words when it does not run.
-void measure_versus(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
-                    int repetitions);
+// Measures every line `repetitions` times, bare and through versus in turns: each turn one bare
+// measurement of every line, then one `versus run` of every line's cell (one repetition each,
+// into OUT/rep-N), so a change in the machine's load falls on both halves alike. Throws
+// std::runtime_error with versus's last words when it does not run.
+void measure(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
+             int repetitions);
 
 }  // namespace baseline

