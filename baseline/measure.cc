@@ -185,6 +185,13 @@ void versus_figures(std::vector<Line>& lines, const std::vector<versus::Record>&
       line.versus_cpus = r->cpus;
     }
     line.versus_n = int(figures.size());
+    std::vector<int> planned = line.cpus;
+    std::sort(planned.begin(), planned.end());
+    planned.erase(std::unique(planned.begin(), planned.end()), planned.end());
+    if (!figures.empty() && line.versus_cpus != versus::format_cpu_list(planned)) {
+      line.note = fmt::format("versus ran on CPUs '{}', the bare ends on {}", line.versus_cpus,
+                              versus::format_cpu_list(planned));
+    }
     if (!figures.empty()) {
       line.versus_figure = median(figures);
     } else if (line.note.empty()) {

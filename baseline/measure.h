@@ -20,8 +20,8 @@ struct Line {
   Cpus cpus;                                   // the bare ends' CPUs, as versus plans the cell's units
   std::optional<double> versus_figure, bare;   // medians; empty when nothing was measured
   int versus_n = 0, bare_n = 0;                // repetitions behind each
-  std::string versus_cpus;                     // as the versus rows say
-  std::string note;                            // why a figure is missing, or what differed
+  std::string versus_cpus;                     // as the versus rows say; a note when they differ
+  std::string note;                            // why a figure is missing, or where the two ran apart
 };
 
 // The lines for every comparison at every placement, CPUs planned, nothing measured yet.
