@@ -22,17 +22,26 @@ namespace {
 class FiberContext final : public WorkerContext {
  public:
   using WorkerContext::WorkerContext;
-  void yield() override { Fiber::yield(); }
+  void yield() override { FiberScheduler::yield(); }
   bool cooperative() const override { return true; }
   void wait_for(int fd, uint32_t events) override { FiberScheduler::wait_for(fd, events); }
 };
 
 const ParamSpec kParams[] = {
     int_param("fiber_threads", 1, 1, 1024, "OS threads the fibers are spread over"),
-    int_param("fiber_stack_kb", 256, 16, 65536, "stack size of each fiber in KiB (plus a guard page)"),
+    int_param("fiber_stack_kb", 256, 16, 65536, "stack size of each fiber in KiB (plus a guard page, but for fixed)"),
+    // Read by stacks_of below; the kinds are described in fiber_stacks.h.
+    choice_param("fiber_stack", {kStackKindNames[0].data(), kStackKindNames[1].data(), kStackKindNames[2].data()},
+                 "where a fiber's stack comes from: pooled, guarded stacks reused from fiber to fiber on a thread; "
+                 "protected, a guarded stack mapped and unmapped for each fiber; fixed, malloc'd for each, no guard"),
     choice_param("fiber_poller", {"epoll", "io_uring"},
                  "what a thread waits on when its fibers are parked on descriptors (conversations)"),
 };
+
+// The stacks of one thread's fibers, as the cell asks.
+FiberStacks stacks_of(const Cell& cell) {
+  return FiberStacks(stack_kind(cell.params.str("fiber_stack")), size_t(cell.params.integer("fiber_stack_kb")) * 1024);
+}
 
 class FiberRunner final : public Runner {
  public:
@@ -66,10 +75,9 @@ class FiberRunner final : public Runner {
   RunOutcome run_task(TaskWork& work, const Cell& cell, const TaskLayout& layout) const override {
     const int n = layout.workers;
     const int nthreads = threads_for(cell, layout);
-    const size_t stack_bytes = size_t(cell.params.integer("fiber_stack_kb")) * 1024;
     if (layout.spawn_rounds > 0) {
       const ScopedBinding spawner(cell, std::nullopt);
-      return spawn(work, n, layout.spawn_rounds, stack_bytes);
+      return spawn(work, n, layout.spawn_rounds, cell);
     }
     TaskPhase phase(n, nthreads);
 
@@ -87,7 +95,8 @@ class FiberRunner final : public Runner {
       } catch (const std::exception& e) {
         unbound = e.what();
       }
-      FiberScheduler scheduler(stack_bytes, pollers[t].get());
+      FiberStacks stacks = stacks_of(cell);
+      FiberScheduler scheduler(stacks, pollers[t].get());
       int mine = 0, prepared = 0;
       bool released = false;
       for (int i = 0; i < n; ++i) {
@@ -129,12 +138,16 @@ class FiberRunner final : public Runner {
 
  private:
   // Fibers created (stack and context), run to the end and destroyed, round after round, on the
-  // calling thread, with the clock running.
-  static RunOutcome spawn(TaskWork& work, int n, int rounds, size_t stack_bytes) {
+  // calling thread, with the clock running. Pooled stacks are kept from round to round, as a
+  // program making fibers all along would keep them.
+  static RunOutcome spawn(TaskWork& work, int n, int rounds, const Cell& cell) {
     std::vector<WorkerResult> results(n);
+    FiberStacks stacks = stacks_of(cell);
+    // One scheduler for every round, as a program would keep its own: its run queue is not
+    // made and unmade with each round's fibers.
+    FiberScheduler scheduler(stacks);
     const PhaseStart start = PhaseStart::now();
     for (int round = 0; round < rounds; ++round) {
-      FiberScheduler scheduler(stack_bytes);
       for (int i = 0; i < n; ++i) {
         scheduler.spawn([&, i] {
           FiberContext ctx(i, n);

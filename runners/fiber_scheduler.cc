@@ -1,7 +1,6 @@
 #include "runners/fiber_scheduler.h"
 
 #include <boost/context/preallocated.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
 
 #include <stdexcept>
 #include <utility>
@@ -23,8 +22,8 @@ namespace {
 thread_local Fiber* t_current = nullptr;
 }
 
-Fiber::Fiber(std::function<void()> body, size_t stack_bytes) : body_(std::move(body)) {
-  ctx::protected_fixedsize_stack allocator(stack_bytes);
+Fiber::Fiber(std::function<void()> body, FiberStacks& stacks) : body_(std::move(body)) {
+  StackLender allocator{&stacks};
   ctx::stack_context stack = allocator.allocate();
   stack_size_ = stack.size;
   stack_bottom_ = static_cast<char*>(stack.sp) - stack.size;
@@ -48,27 +47,59 @@ Fiber::~Fiber() {
 
 Fiber* Fiber::current() { return t_current; }
 
-bool Fiber::resume() {
-  if (finished_) return false;
+namespace {
+// Set by hand_over() for the fiber it switches to: whose continuation arrives with the switch.
+thread_local Fiber* t_handed_from = nullptr;
+}  // namespace
+
+Fiber* Fiber::resume() {
   Fiber* outer = std::exchange(t_current, this);
   switch_in();
-  self_ = std::move(self_).resume();
-  landed_in_caller();
+  boost::context::fiber back = std::move(self_).resume();
+  Fiber* came = t_current;  // this one, or the last it handed over to
+  came->self_ = std::move(back);
+  came->landed_in_caller();
   t_current = outer;
-  return !finished_;
+  return came;
 }
 
 void Fiber::yield() {
   Fiber* self = t_current;
   if (!self) return;
   self->switch_out(false);
-  self->caller_ = std::move(self->caller_).resume();
-  self->landed_in_fiber();
+  self->arrived(std::move(self->caller_).resume());
+}
+
+void Fiber::hand_over(Fiber& next) {
+  Fiber* self = t_current;
+  next.caller_ = std::move(self->caller_);
+  next.caller_bottom_ = self->caller_bottom_;
+  next.caller_size_ = self->caller_size_;
+  next.caller_fake_stack_ = self->caller_fake_stack_;
+  next.tsan_caller_ = self->tsan_caller_;
+  t_current = &next;
+  t_handed_from = self;
+#if VERSUS_ASAN
+  __sanitizer_start_switch_fiber(&self->fiber_fake_stack_, next.stack_bottom_, next.stack_size_);
+#endif
+#if VERSUS_TSAN
+  __tsan_switch_to_fiber(next.tsan_fiber_, 0);
+#endif
+  self->arrived(std::move(next.self_).resume());
+}
+
+void Fiber::arrived(boost::context::fiber&& from) {
+  Fiber* handed_from = std::exchange(t_handed_from, nullptr);
+  if (handed_from) {
+    handed_from->self_ = std::move(from);
+  } else {
+    caller_ = std::move(from);
+  }
+  landed_in_fiber(handed_from != nullptr);
 }
 
 ctx::fiber Fiber::entry(ctx::fiber&& caller) {
-  caller_ = std::move(caller);
-  landed_in_fiber();
+  arrived(std::move(caller));
   body_();
   finished_ = true;
   switch_out(true);
@@ -98,9 +129,16 @@ void Fiber::switch_out(bool finishing) {
 #endif
 }
 
-void Fiber::landed_in_fiber() {
+// Arriving from the caller, learn its stack; from a fiber handing over, the caller's came with it.
+void Fiber::landed_in_fiber(bool handed) {
 #if VERSUS_ASAN
-  __sanitizer_finish_switch_fiber(fiber_fake_stack_, &caller_bottom_, &caller_size_);
+  if (handed) {
+    __sanitizer_finish_switch_fiber(fiber_fake_stack_, nullptr, nullptr);
+  } else {
+    __sanitizer_finish_switch_fiber(fiber_fake_stack_, &caller_bottom_, &caller_size_);
+  }
+#else
+  (void)handed;
 #endif
 }
 
@@ -121,11 +159,31 @@ constexpr int kSwitchesBetweenPolls = 64;
 }  // namespace
 
 void FiberScheduler::spawn(std::function<void()> body) {
-  ready_.push_back(std::make_unique<Fiber>(std::move(body), stack_bytes_));
+  ready_.push_back(std::make_unique<Fiber>(std::move(body), stacks_));
 }
 
 void FiberScheduler::run() {
+  hand_overs_ = true;
   run_until([] { return false; });
+  hand_overs_ = false;
+}
+
+void FiberScheduler::yield() {
+  FiberScheduler* self = t_scheduler;
+  // Parked fibers need the scheduler to look at the poller now and then: through it, then.
+  if (!self || !self->hand_overs_ || self->parked_count_ > 0 || self->ready_.empty() ||
+      Fiber::current() != self->running_.get()) {
+    Fiber::yield();
+    return;
+  }
+  if (self->ready_.size() == 1) {  // two fibers taking turns: they trade places, nothing moves
+    std::swap(self->running_, self->ready_.front());
+  } else {
+    std::unique_ptr<Fiber> next = std::move(self->ready_.front());
+    self->ready_.pop_front();
+    self->ready_.push_back(std::exchange(self->running_, std::move(next)));
+  }
+  Fiber::hand_over(*self->running_);
 }
 
 void FiberScheduler::run_until(const std::function<bool()>& done) {
@@ -137,15 +195,17 @@ void FiberScheduler::run_until(const std::function<bool()>& done) {
       continue;
     }
     if (parked_count_ > 0 && ++switches % kSwitchesBetweenPolls == 0) wake_ready(0);
-    std::unique_ptr<Fiber> next = std::move(ready_.front());
+    running_ = std::move(ready_.front());
     ready_.pop_front();
-    if (!next->resume()) continue;
+    running_->resume();  // returns the fiber that yielded back: running_, kept so by yield()
+    std::unique_ptr<Fiber> back = std::move(running_);
+    if (back->finished()) continue;
     if (park_fd_ >= 0) {
       const int fd = std::exchange(park_fd_, -1);
-      parked_[size_t(fd)] = std::move(next);
+      parked_[size_t(fd)] = std::move(back);
       ++parked_count_;
     } else {
-      ready_.push_back(std::move(next));
+      ready_.push_back(std::move(back));
     }
   }
   t_scheduler = outer;

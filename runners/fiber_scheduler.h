@@ -1,6 +1,7 @@
-// Fibers: Boost.Context's fiber in one small class, with a guard page below every stack so an
-// overflow is a crash row rather than silent corruption; and a round-robin scheduler that runs
-// the fibers of one OS thread. Sanitizers are told of every stack switch.
+// Fibers: Boost.Context's fiber in one small class, its stack from a FiberStacks (fiber_stacks.h:
+// pooled and protected stacks have a guard page below, so an overflow is a crash row rather than
+// silent corruption); and a round-robin scheduler that runs the fibers of one OS thread.
+// Sanitizers are told of every stack switch.
 #pragma once
 
 #include <boost/context/fiber.hpp>
@@ -12,37 +13,45 @@
 #include <vector>
 
 #include "bench/poller/poller.h"
+#include "runners/fiber_stacks.h"
 
 namespace versus {
 
 class Fiber {
  public:
   // `body` must not let an exception escape (it would cross a stack switch).
-  Fiber(std::function<void()> body, size_t stack_bytes);
+  Fiber(std::function<void()> body, FiberStacks& stacks);
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
 
-  // Runs the fiber until it yields or its body returns. Returns false once it has finished.
-  bool resume();
+  // Runs the fiber until a fiber yields back or finishes: this one, or the last of those it
+  // handed over to (hand_over). Returns that fiber.
+  Fiber* resume();
   bool finished() const { return finished_; }
 
   // From inside a running fiber: back to the resume() that ran it. Outside a fiber: no-op.
   static void yield();
+  // From inside a running fiber: straight on to `next` (suspended, not finished), one switch
+  // instead of two through resume()'s caller, which `next` then yields back to in its place.
+  static void hand_over(Fiber& next);
   static Fiber* current();
 
  private:
   boost::context::fiber entry(boost::context::fiber&& caller);
+  // On arriving in this fiber from `from`: the caller that resumed it, or a fiber that handed over.
+  void arrived(boost::context::fiber&& from);
   void switch_in();
   void switch_out(bool finishing);
-  void landed_in_fiber();
+  void landed_in_fiber(bool handed);
   void landed_in_caller();
 
   std::function<void()> body_;
-  boost::context::fiber self_;    // where resume() continues the fiber
+  boost::context::fiber self_;    // where resume() and hand_over() continue the fiber
   boost::context::fiber caller_;  // where yield() goes back to
   bool finished_ = false;
-  // Stack bounds for the address sanitizer; fiber handle for the thread sanitizer.
+  // Stack bounds for the address sanitizer; fiber handle for the thread sanitizer. The caller's
+  // pass from fiber to fiber with caller_ at each hand-over.
   const void* stack_bottom_ = nullptr;
   size_t stack_size_ = 0;
   const void* caller_bottom_ = nullptr;
@@ -58,9 +67,11 @@ class Fiber {
 // thread sleeps in the poller, and while others run it looks for woken ones now and then.
 class FiberScheduler {
  public:
-  explicit FiberScheduler(size_t stack_bytes, Poller* poller = nullptr) : stack_bytes_(stack_bytes), poller_(poller) {}
+  // `stacks` must outlive the scheduler.
+  explicit FiberScheduler(FiberStacks& stacks, Poller* poller = nullptr) : stacks_(stacks), poller_(poller) {}
   void spawn(std::function<void()> body);
-  // Returns when every fiber has finished.
+  // Returns when every fiber has finished. A fiber that yields while no fiber is parked hands
+  // over straight to the next ready one (Fiber::hand_over), without switching back here.
   void run();
   // Runs fibers in turn until `done` holds (checked after each switch back) or all finished.
   void run_until(const std::function<bool()>& done);
@@ -70,14 +81,18 @@ class FiberScheduler {
   // registered afterwards, so a fiber that waits on it for the same thing again costs the poller
   // nothing; descriptors must stay open while the scheduler's poller lives.
   static void wait_for(int fd, uint32_t events);
+  // From a fiber: lets the others run (see run()); Fiber::yield() outside a scheduler.
+  static void yield();
 
  private:
   void park_current(int fd, uint32_t events);
   void wake_ready(int timeout_ms);
 
-  size_t stack_bytes_;
+  FiberStacks& stacks_;
   Poller* poller_;
   std::deque<std::unique_ptr<Fiber>> ready_;
+  std::unique_ptr<Fiber> running_;
+  bool hand_overs_ = false;                     // run(): nothing to check between switches
   std::vector<std::unique_ptr<Fiber>> parked_;  // by descriptor
   std::vector<uint32_t> registered_;            // by descriptor: what the poller watches it for
   size_t parked_count_ = 0;

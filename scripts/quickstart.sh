@@ -14,3 +14,6 @@ build/versus report "$out"
 echo
 echo "quickstart: results in $out/results.csv, environment in $out/env.json"
 echo "quickstart: report in $out/report.html (summary for CI or a pull request: $out/report.md)"
+# The self-check takes minutes, not seconds, so it is not run here; its CSV in the folder adds
+# "harness overhead on this machine" to the report's environment section.
+echo "quickstart: how much of each figure is versus: build/versus-baseline --csv $out/baseline.csv && build/versus report $out"

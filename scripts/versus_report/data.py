@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import results_file, stability
+from . import baseline, results_file, stability
 from .results_file import ResultsError  # noqa: F401 (callers catch it as data.ResultsError)
 
 # Columns are taken by name from the file's header, so a column versus adds (reports/SCHEMA.md)
@@ -29,7 +29,7 @@ CLOSED_LOOP = "0"
 SATURATED = "saturated"
 
 # Parameters that belong to runners, not scenarios: they tell runner variants apart.
-RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
+RUNNER_PARAMS = ("fiber_threads", "fiber_stack_kb", "fiber_stack", "fiber_poller", "loop_threads", "trigger", "uring_wait", "spawn",
                  "py_pool", "py_start", "py_fault")
 
 
@@ -47,6 +47,7 @@ class Run:
     rows: pd.DataFrame             # one row per repetition, params split into p_<key> columns
     env: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # what a reader should hear about the input, said on stderr
+    baseline: list = field(default_factory=list)  # baseline.csv's rows, when the folder has one (baseline.py)
 
     @property
     def ok(self):
@@ -90,7 +91,8 @@ def load_run(path):
     else:
         # The rows alone still make a report; only the environment and the core counts are missing.
         notes.append(f"{env_path}: no such file; the report has no environment (CPU, cores, build)")
-    return Run(folder, rows, env, notes)
+    overhead, overhead_notes = baseline.read(folder)
+    return Run(folder, rows, env, notes + overhead_notes, overhead)
 
 
 def rows_frame(header, records):

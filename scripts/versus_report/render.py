@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from . import claims as claims_mod
-from . import stability
+from . import baseline, stability
 from .data import RUNNER_PARAMS
 from .plot_style import placements
 from .plots import colour
@@ -132,6 +132,12 @@ def html_report(run, cells, figures, verdicts, compare=None):
     for k, v in env_rows(run.env):
         parts.append(f"<tr><th class='l'>{_e(k)}</th><td class='l'>{_e(v)}</td></tr>")
     parts.append("</table>")
+    if run.baseline:
+        parts.append(f"<h3 id='overhead'>{_e(baseline.TITLE)}</h3><p class='muted'>{_e(baseline.EXPLAIN)}</p><table><tr>"
+                     + "".join(f"<th class='l'>{_e(h)}</th>" for h in baseline.HEADINGS) + "</tr>")
+        for r in baseline.table_rows(run.baseline):
+            parts.append("<tr>" + "".join(f"<td class='l'>{_e(v)}</td>" for v in r) + "</tr>")
+        parts.append("</table>")
     for scenario, g in cells.groupby("scenario", sort=False):
         parts.append(f"<h2>Scenario {_e(scenario)}</h2>")
         for name, (title, png) in figures.items():
@@ -271,6 +277,7 @@ def markdown_report(run, cells, verdicts):
     lines += ["## Claims", "", "| id | verdict | evidence |", "| --- | --- | --- |"]
     for claim, v in verdicts:
         lines.append(f"| {claim.id} | {v.verdict} | {v.evidence.replace('|', '/')} |")
+    lines += baseline.markdown(run.baseline)
     for label, rows in seed004_tables(cells):
         cols = _seed004_columns(rows)
         lines += ["", f"## Seed 004's table, measured here: redis ttl_scan, {_with_placement(label, cells)}", "",

@@ -1,0 +1,224 @@
+#include "baseline/measure.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "bench/api/params.h"
+#include "bench/results/csv.h"
+#include "bench/results/schema.h"
+#include "bench/results/stability.h"
+#include "bench/sys/child.h"
+#include "bench/sys/fd.h"
+#include "bench/sys/measure.h"
+
+namespace baseline {
+namespace {
+
+constexpr int64_t kBareLimitNs = int64_t(120) * 1'000'000'000;
+constexpr int64_t kVersusLimitNs = int64_t(1800) * 1'000'000'000;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// The parameters of a line's cell, placement included, as results.csv spells them.
+std::vector<std::pair<std::string, std::string>> cell_set(const Line& line) {
+  auto set = line.comparison->set;
+  set.emplace_back("placement", versus::placement_name(line.placement));
+  return set;
+}
+
+// The cell's identity for matching: scenario, runner, workers and its parameters.
+std::string cell_key(const Line& line) {
+  const Comparison& c = *line.comparison;
+  std::string key = fmt::format("{}/{}/{}", c.scenario, c.runner, c.workers);
+  for (const auto& [k, v] : cell_set(line)) key += fmt::format(";{}={}", k, v);
+  return key;
+}
+
+bool row_is_of(const versus::Record& r, const Line& line) {
+  const Comparison& c = *line.comparison;
+  if (r.scenario != c.scenario || r.runner != c.runner || r.workers != c.workers) return false;
+  const std::string params = ";" + r.params + ";";
+  for (const auto& [k, v] : cell_set(line)) {
+    if (params.find(";" + k + "=" + v + ";") == std::string::npos) return false;
+  }
+  return true;
+}
+
+// One [[matrix]] block per distinct cell (a cell at each placement is one), one repetition each.
+std::string preset_text(const std::vector<Line>& lines) {
+  std::string text =
+      "description = \"the versus cells the bare self-check sets its figures beside\"\nrepetitions = 1\n";
+  std::set<std::string> written;
+  for (const Line& line : lines) {
+    if (!written.insert(cell_key(line)).second) continue;
+    const Comparison& c = *line.comparison;
+    text += fmt::format("\n[[matrix]]\nscenario = [\"{}\"]\nrunner = [\"{}\"]\nworkers = [{}]\n[matrix.set]\n",
+                        c.scenario, c.runner, c.workers);
+    for (const auto& [k, v] : cell_set(line)) text += fmt::format("{} = [\"{}\"]\n", k, v);
+  }
+  return text;
+}
+
+// One bare measurement in a child process: its figure, or why there is none.
+std::variant<double, std::string> bare_once(const Line& line) {
+  versus::ChildOptions options;
+  options.capture_output = true;
+  options.name = "bare measurement";
+  versus::Child child = versus::Child::run(
+      [&](int out) {
+        std::string said;
+        try {
+          said = fmt::format("{:.17g}", line.comparison->bare(line.cpus));
+        } catch (const std::exception& e) {
+          said = std::string("error: ") + e.what();
+        }
+        return versus::write_all(out, said) ? 0 : 1;
+      },
+      options);
+  versus::ChildWait until;
+  until.deadline_ns = versus::now_ns() + kBareLimitNs;
+  const versus::ChildEnd end = child.wait(until);
+  const std::string& said = child.output();
+  if (said.starts_with("error: ")) return said.substr(7);
+  if (end.how != versus::ChildEnd::How::kExited || end.code() != 0) return "the bare measurement " + end.describe();
+  double figure = 0;
+  const auto [rest, ec] = std::from_chars(said.data(), said.data() + said.size(), figure);
+  if (ec != std::errc() || rest != said.data() + said.size() || !(figure > 0)) {
+    return "the bare measurement said '" + said + "', not a figure";
+  }
+  return figure;
+}
+
+}  // namespace
+
+std::vector<Line> plan_lines(const std::vector<Comparison>& comparisons,
+                             const std::vector<versus::Placement>& placements) {
+  const versus::Topology& topology = versus::Topology::here();
+  std::vector<Line> lines;
+  for (const Comparison& c : comparisons) {
+    for (const versus::Placement& p : placements) {
+      Line line;
+      line.comparison = &c;
+      line.placement = p;
+      const versus::PlacementPlan plan = versus::plan_placement(topology, p, c.units, c.group);
+      line.cpus = plan.cpu_of;
+      line.note = plan.unsupported;
+      lines.push_back(std::move(line));
+    }
+  }
+  return lines;
+}
+
+namespace {
+
+// `versus run` once over every line's cell, one repetition each, into `out`; its rows.
+std::vector<versus::Record> run_versus_once(const std::vector<Line>& lines, const std::string& versus,
+                                            const std::filesystem::path& out) {
+  const std::filesystem::path preset = out.string() + ".toml";
+  {
+    std::ofstream file(preset);
+    file << preset_text(lines);
+    if (!file.flush()) throw std::runtime_error("cannot write " + preset.string());
+  }
+  versus::ChildOptions options;
+  options.own_group = true;
+  options.capture_output = true;
+  options.output_limit = 4096;
+  options.capture_errors = true;
+  options.errors_limit = 4096;
+  options.name = "versus";
+  versus::Child child = versus::Child::exec(
+      {versus, "run", "--preset", preset.string(), "--out", out.string(), "--quiet", "--system-check", "0"}, options);
+  versus::ChildWait until;
+  until.deadline_ns = versus::now_ns() + kVersusLimitNs;
+  const versus::ChildEnd end = child.wait(until);
+  std::filesystem::remove(preset);
+  // 0: measured; 3: rows written, none ok (each says why, in the lines' notes).
+  if (end.how != versus::ChildEnd::How::kExited || (end.code() != 0 && end.code() != 3)) {
+    throw std::runtime_error(fmt::format("{} run {}: {}", versus, end.describe(), child.errors()));
+  }
+  const std::string csv = (out / "results.csv").string();
+  const versus::CsvTable table = versus::read_csv_file(csv);
+  versus::check_results_header(table, csv, versus::OlderHeader::kRefuse);
+  std::vector<versus::Record> records;
+  for (size_t i = 0; i < table.rows.size(); ++i) records.push_back(versus::record_from_row(table, i, csv));
+  return records;
+}
+
+// One bare measurement of every line still measurable, into `figures` (one list per line).
+void bare_pass(std::vector<Line>& lines, std::vector<std::vector<double>>& figures) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Line& line = lines[i];
+    if (!line.note.empty() && figures[i].empty()) continue;  // unsupported, or failed before
+    auto result = bare_once(line);
+    if (auto* why = std::get_if<std::string>(&result)) {
+      line.note = "bare: " + *why;
+    } else {
+      figures[i].push_back(std::get<double>(result));
+    }
+  }
+}
+
+// Each line's versus figure from every row of its cell (the clean ones, as the report takes them).
+void versus_figures(std::vector<Line>& lines, const std::vector<versus::Record>& records) {
+  for (Line& line : lines) {
+    std::vector<const versus::Record*> mine;
+    for (const auto& r : records) {
+      if (row_is_of(r, line)) mine.push_back(&r);
+    }
+    std::vector<double> figures;
+    for (const versus::Record* r : versus::rows_used(mine)) {
+      if (r->status != versus::Status::kOk) continue;
+      figures.push_back(line.comparison->versus_figure(*r));
+      line.versus_cpus = r->cpus;
+    }
+    line.versus_n = int(figures.size());
+    std::vector<int> planned = line.cpus;
+    std::sort(planned.begin(), planned.end());
+    planned.erase(std::unique(planned.begin(), planned.end()), planned.end());
+    if (!figures.empty() && line.versus_cpus != versus::format_cpu_list(planned)) {
+      line.note = fmt::format("versus ran on CPUs '{}', the bare ends on {}", line.versus_cpus,
+                              versus::format_cpu_list(planned));
+    }
+    if (!figures.empty()) {
+      line.versus_figure = median(figures);
+    } else if (line.note.empty()) {
+      line.note = mine.empty() ? std::string("versus: no row")
+                               : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status),
+                                             mine.back()->message);
+    }
+  }
+}
+
+}  // namespace
+
+void measure(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
+             int repetitions) {
+  std::filesystem::create_directories(out);
+  std::vector<std::vector<double>> bare(lines.size());
+  std::vector<versus::Record> records;
+  for (int rep = 1; rep <= repetitions; ++rep) {
+    bare_pass(lines, bare);
+    auto rows = run_versus_once(lines, versus, out / fmt::format("rep-{}", rep));
+    records.insert(records.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    lines[i].bare_n = int(bare[i].size());
+    if (!bare[i].empty()) lines[i].bare = median(bare[i]);
+  }
+  versus_figures(lines, records);
+}
+
+}  // namespace baseline
