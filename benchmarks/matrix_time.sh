@@ -4,7 +4,8 @@
 #   benchmarks/matrix_time.sh                 # the full preset (half an hour on two cores)
 #   PRESET=quick benchmarks/matrix_time.sh
 #   SHARD=1/10 benchmarks/matrix_time.sh      # a tenth of it
-# VERSUS_BUILD (default build) names the build; OUT (default a fresh folder under /tmp) keeps the results.
+# VERSUS_BUILD (default build) names the build; OUT (default a fresh folder under /tmp) keeps the
+# results; ARGS adds options to the run (ARGS="--retries 0").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${VERSUS_BUILD:-build}
@@ -14,12 +15,15 @@ versus="$build/versus"
 out=${OUT:-$(mktemp -d /tmp/versus-matrix-time.XXXXXX)/run}
 args=(--preset "$preset")
 [[ -n ${SHARD:-} ]] && args+=(--shard "$SHARD")
+read -r -a extra <<<"${ARGS:-}"
+args+=("${extra[@]}")
+mkdir -p "$(dirname "$out")"
 
 plan=$(mktemp /tmp/versus-matrix-plan.XXXXXX)
 trap 'rm -f "$plan"' EXIT
 "$versus" run "${args[@]}" --dry-run >"$plan"
 echo "machine: $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "matrix: --preset $preset ${SHARD:+--shard $SHARD}, results in $out"
+echo "matrix: ${args[*]}, results in $out"
 start=$(date +%s.%N)
 status=0
 "$versus" run "${args[@]}" --quiet --out "$out" >/dev/null 2>"$out.stderr" || status=$?
