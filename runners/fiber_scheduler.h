@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "bench/poller/poller.h"
+#include "bench/sys/deadline_timer.h"
+#include "runners/due_queue.h"
 
 namespace versus {
 
@@ -59,6 +61,9 @@ class Fiber {
 class FiberScheduler {
  public:
   explicit FiberScheduler(size_t stack_bytes, Poller* poller = nullptr) : stack_bytes_(stack_bytes), poller_(poller) {}
+  ~FiberScheduler();  // takes its timer out of the poller, which may outlive it
+  FiberScheduler(const FiberScheduler&) = delete;
+  FiberScheduler& operator=(const FiberScheduler&) = delete;
   void spawn(std::function<void()> body);
   // Returns when every fiber has finished.
   void run();
@@ -70,10 +75,14 @@ class FiberScheduler {
   // registered afterwards, so a fiber that waits on it for the same thing again costs the poller
   // nothing; descriptors must stay open while the scheduler's poller lives.
   static void wait_for(int fd, uint32_t events);
+  // From a fiber run by a scheduler with a poller: parks it until now_ns() reaches `due_ns` (an
+  // open-loop send time). The thread's timer wakes the poller to the microsecond.
+  static void sleep_until(int64_t due_ns);
 
  private:
   void park_current(int fd, uint32_t events);
   void wake_ready(int timeout_ms);
+  void wake_sleepers();
 
   size_t stack_bytes_;
   Poller* poller_;
@@ -84,6 +93,13 @@ class FiberScheduler {
   std::vector<PollEvent> events_;
   // Set by wait_for inside the running fiber, acted on once it has switched back.
   int park_fd_ = -1;
+  // Fibers asleep until a time (sleep_until), in slots by number; the timer, made at the first
+  // sleep, is registered with the poller under kTimerToken.
+  std::vector<std::unique_ptr<Fiber>> sleeping_;
+  std::vector<size_t> free_slots_;
+  DueQueue sleepers_;
+  std::unique_ptr<DeadlineTimer> timer_;
+  int64_t sleep_due_ = 0;  // set by sleep_until inside the running fiber, like park_fd_
 };
 
 }  // namespace versus

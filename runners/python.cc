@@ -65,6 +65,10 @@ class PythonRunner final : public Runner {
       return fmt::format("redis-py does not import under {}; scripts/setup.sh installs Debian's python3-redis",
                          py.path);
     }
+    if (s == "redis" && p.str("rate") != "0") {
+      return "the Python runners' redis clients (a pool's map, asyncio's gather) send in a closed loop; an offered "
+             "rate is measured under fork, pthread, fiber and the loop runners";
+    }
     if (s == "ipc") {
       const std::string& ch = p.str("channel");
       if (p.str("fault") != "none")

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/api/params.h"
+#include "bench/sys/histogram.h"
 
 namespace versus {
 
@@ -75,6 +76,9 @@ struct Record {
   std::optional<double> lat_p90_us;
   std::optional<double> lat_p99_us;
   std::optional<double> lat_p999_us;
+  std::optional<double> offered_per_s;  // open loop: requests per second offered in all
+  std::optional<double> late_p99_us;    // open loop: 99th percentile of how late sends went out
+  std::string histogram;  // the latency histogram's side file, relative to the output folder
   std::optional<uint64_t> lost_updates;  // sync counter: increments lost without a lock
   std::optional<double> setup_s;         // mux: registering descriptors before the first round
   std::optional<uint64_t> syscalls;      // mux: system calls made in the measured phase
@@ -85,8 +89,15 @@ struct Record {
   std::optional<double> other_cpu_s;       // the cell's CPUs busy with something else, measured phase
   std::optional<double> steal_s;           // the cell's CPUs taken by a hypervisor, measured phase
   std::optional<double> interfered;        // set on a repetition set aside for interference: the fraction
+  // Not a column: the side file's text (HdrHistogram's percentile distribution), carried from the
+  // repetition's process to the harness, which writes it and sets `histogram`.
+  std::string histogram_text;
 };
 
 Record record_for(const Cell& cell, int repetition);
+
+// The lat_* columns from a histogram of nanoseconds, and the side file's text for the harness
+// to write (`histogram`): one place for every scenario that measures latency.
+void set_latency(Record& r, const LatencyHistogram& ns);
 
 }  // namespace versus

@@ -17,6 +17,7 @@
 #include "bench/harness/estimate.h"
 #include "bench/harness/progress.h"
 #include "bench/harness/repetition.h"
+#include "bench/results/histogram_files.h"
 
 namespace versus {
 
@@ -125,13 +126,13 @@ class Engine {
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
-      r = measure(*s.cell, repetition, /*warm_up=*/true);
+      r = measure(*s.cell, repetition, /*warm_up=*/true, /*attempt=*/0);
       // Every attempt keeps its row: one set aside is a measurement of a busy machine, and says so.
       for (int retry = 1; r.interfered && retry <= s.cell->retries && !interrupt_signal(); ++retry) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else; run again ({} of {})",
                             *r.interfered * 100, retry, s.cell->retries));
         s.pending.push_back(r);
-        r = measure(*s.cell, repetition, /*warm_up=*/false);
+        r = measure(*s.cell, repetition, /*warm_up=*/false, retry);
       }
       if (r.interfered) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else{}", *r.interfered * 100,
@@ -171,7 +172,7 @@ class Engine {
 
   // Runs the warm-up and then the measured repetition. Whatever goes wrong becomes the row's
   // status: nothing thrown here may leave Google Benchmark's loop unfinished.
-  Record measure(const Cell& cell, int repetition, bool warm_up) {
+  Record measure(const Cell& cell, int repetition, bool warm_up, int attempt) {
     try {
       // Warm-up runs the very same isolated repetition, so whatever a first run pays (page cache,
       // the CPU's clock ramping up, lazily bound symbols) is paid outside the measured ones.
@@ -180,6 +181,7 @@ class Engine {
       }
       Record r = execute_repetition(catalog_, cell, repetition);
       r.host = options_.host;
+      keep_side_file(r, attempt);
       return r;
     } catch (const std::exception& e) {
       Record r = record_for(cell, repetition);
@@ -187,6 +189,17 @@ class Engine {
       r.status = Status::kFailed;
       r.message = fmt::format("the harness could not run the repetition: {}", e.what());
       return r;
+    }
+  }
+
+  // An ok row's latency histogram goes to its side file; a row that is not ok keeps none.
+  void keep_side_file(Record& r, int attempt) {
+    if (r.status != Status::kOk) r.histogram_text.clear();
+    try {
+      keep_histogram(r, attempt, writer_.path());
+    } catch (const std::exception& e) {
+      note(r, fmt::format("its latency histogram could not be kept: {}", e.what()));
+      r.histogram_text.clear();
     }
   }
 

@@ -15,6 +15,7 @@
 #include "bench/sys/shared_mapping.h"
 #include "bench/sys/interference.h"
 #include "scenarios/redis/endpoint.h"
+#include "scenarios/redis/offered_load.h"
 #include "scenarios/redis/server.h"
 #include "scenarios/redis/setup_client.h"
 #include "scenarios/redis/workload.h"
@@ -35,6 +36,17 @@ std::string server_problem(std::string_view server) {
   }
 }
 
+// Validation of a form parameter by its parser: empty when accepted.
+template <class Parse>
+std::string problem_of(Parse parse, std::string_view value) {
+  try {
+    parse(value);
+    return {};
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+}
+
 const ParamSpec kParams[] = {
     choice_param("op", {"get", "set", "mixed", "ttl_scan"},
                  "get: GET of loaded keys; set: SET of a few keys per connection; mixed: SET then GET it back; "
@@ -46,6 +58,20 @@ const ParamSpec kParams[] = {
     int_param("delay_us", 0, 0, 10000000,
               "embedded server: each reply is held this long (without blocking other connections), standing in "
               "for the network time to a remote server"),
+    form_param("rate", {"0"},
+               "0: closed loop, each connection sends its next request when the last reply is back; otherwise an "
+               "open loop: requests per second offered in all, split evenly over the connections, each on a "
+               "schedule of its own; a request is sent when due, or as soon as its connection is free when late, "
+               "and its latency counts from the due time. P% is P percent of the closed-loop rate of the same cell, "
+               "measured in this run",
+               std::string(kRateForms), [](std::string_view v) { return problem_of(parse_rate, v); }),
+    choice_param("arrival", {"constant", "poisson"},
+                 "open loop: a connection's sends evenly spaced, or with exponential gaps (a Poisson process) of "
+                 "the same mean"),
+    int_param("stall_ms", 0, 0, 60000,
+              "embedded server: its event loop stops this long once per stall_every_ms (as Redis does while it "
+              "forks for a snapshot), holding every connection; 0: never"),
+    int_param("stall_every_ms", 1000, 1, 3600000, "embedded server: how often it stalls (stall_ms)"),
     int_param("scan_count", 1000, 1, 1000000, "ttl_scan: the COUNT of each SCAN batch"),
     endpoint_param("server", {"embedded"},
                    "embedded: versus's own server, started for each repetition in its own process; HOST:PORT or "
@@ -73,6 +99,8 @@ Workload workload_of(const Cell& cell) {
   w.pipeline = int(p.integer("pipeline"));
   w.value_size = size_t(p.integer("value_size"));
   w.fault = p.str("fault");
+  w.rate = parse_rate(p.str("rate")).per_s;
+  w.poisson = p.str("arrival") == "poisson";
   return w;
 }
 
@@ -87,6 +115,8 @@ class RedisWork final : public ConversationWork {
     if (endpoint_.embedded) {
       ServerOptions options;
       options.delay_us = uint32_t(cell.params.integer("delay_us"));
+      options.stall_ms = uint32_t(cell.params.integer("stall_ms"));
+      options.stall_every_ms = uint32_t(cell.params.integer("stall_every_ms"));
       options.max_clients = size_t(cell.workers) + 16;
       if (cell.params.str("server_cpu") == "auto") options.cpus = server_cpus(cell.unit_cpus);
       server_placed_ = !options.cpus.empty();
@@ -164,11 +194,19 @@ class RedisWork final : public ConversationWork {
     }
     r.bytes = bytes;
     r.bytes_per_s = *r.wall_s > 0 ? double(bytes) / *r.wall_s : 0.0;
-    if (server_placed_) r.message = fmt::format("embedded server on CPUs {}", server_.cpus());
-    r.lat_p50_us = double(all.quantile(0.5)) / 1e3;
-    r.lat_p90_us = double(all.quantile(0.9)) / 1e3;
-    r.lat_p99_us = double(all.quantile(0.99)) / 1e3;
-    r.lat_p999_us = double(all.quantile(0.999)) / 1e3;
+    std::vector<std::string> notes;
+    if (server_placed_) notes.push_back(fmt::format("embedded server on CPUs {}", server_.cpus()));
+    set_latency(r, all);
+    if (workload_.rate > 0) {
+      LatencyHistogram late;
+      for (size_t i = 0; i < results.size(); ++i) late.merge(stats_[i].late);
+      r.offered_per_s = workload_.rate;
+      r.late_p99_us = double(late.quantile(0.99)) / 1e3;
+      if (std::string note = saturation_note(workload_.rate, r.ops_per_s.value_or(0)); !note.empty()) {
+        notes.push_back(std::move(note));
+      }
+    }
+    if (!notes.empty()) r.message = join(notes, "; ");
   }
 
  private:
@@ -250,13 +288,21 @@ class RedisScenario final : public Scenario {
     const Workload w = workload_of(cell);
     const double requests = double(w.op == Op::kTtlScan ? w.keys : w.requests);
     const double delay = double(cell.params.integer("delay_us")) * 1e-6;
-    // A loopback round trip, the load, and the server's delay shared by the connections in flight.
-    return requests * (30e-6 + delay / double(cell.workers)) + double(w.keys) * 5e-6;
+    // A loopback round trip, the load, and the server's delay shared by the connections in flight;
+    // an open loop at least as long as its schedule.
+    const double closed = requests * (30e-6 + delay / double(cell.workers));
+    return std::max(closed, w.rate > 0 ? requests / w.rate : 0.0) + double(w.keys) * 5e-6;
   }
 
   std::string unsupported(const Cell& cell) const override {
     if (cell.params.str("server") != "embedded" && cell.params.integer("delay_us") != 0) {
       return "delay_us is the embedded server's; a real Redis answers when it answers";
+    }
+    if (cell.params.str("server") != "embedded" && cell.params.integer("stall_ms") != 0) {
+      return "stall_ms is the embedded server's; a real Redis stalls when it stalls";
+    }
+    if (parse_rate(cell.params.str("rate")).percent > 0) {
+      return "rate=P% is not resolved yet: the closed-loop rate it is a share of was not measured";
     }
     // A connection each, in the workers' process and in the embedded server's: found out
     // mid-run, a refused connect would only show as a hang or a failed row.
@@ -265,6 +311,16 @@ class RedisScenario final : public Scenario {
       return fmt::format(
           "{} connections need about {} descriptors; RLIMIT_NOFILE allows {} (versus raises it to the hard limit)",
           cell.workers, need, limit);
+    }
+    return {};
+  }
+
+  std::string params_problem(const Params& p) const override {
+    if (p.integer("stall_ms") > p.integer("stall_every_ms")) {
+      return fmt::format(
+          "stall_ms={} is longer than stall_every_ms={}: the server would never run; accepted: stall_ms at most "
+          "stall_every_ms",
+          p.integer("stall_ms"), p.integer("stall_every_ms"));
     }
     return {};
   }

@@ -59,12 +59,32 @@ RedisConversation::RedisConversation(int fd, const Workload& workload, int index
     : fd_(fd), workload_(workload), index_(index), count_(count), stats_(stats), scan_(scan) {
   const uint64_t total = workload.op == Op::kTtlScan ? scan.order.size() : workload.requests;
   quota_ = total / uint64_t(count) + (uint64_t(index) < total % uint64_t(count) ? 1 : 0);
+  if (workload.rate > 0) gap_ns_ = 1e9 * double(count) / workload.rate;
+  gaps_.seed(mix(uint64_t(index)));
+}
+
+// The schedule starts at the first call; the connections' sends are staggered over one gap, so
+// that evenly spaced sends of different connections do not all fall at the same instants.
+int64_t RedisConversation::due_ns() {
+  if (gap_ns_ == 0 || asked_ == quota_) return 0;
+  if (due_ == 0) due_ = now_ns() + (workload_.poisson ? gap(1) : int64_t(gap_ns_ * double(index_) / double(count_)));
+  return due_;
+}
+
+// The time from one batch of `n` requests to the next: n mean gaps, or the sum of n exponential ones.
+int64_t RedisConversation::gap(uint64_t n) {
+  if (!workload_.poisson) return int64_t(gap_ns_ * double(n));
+  std::exponential_distribution<double> one(1.0 / gap_ns_);
+  double sum = 0;
+  for (uint64_t k = 0; k < n; ++k) sum += one(gaps_);
+  return int64_t(sum);
 }
 
 RedisConversation::~RedisConversation() { close(fd_); }
 
 bool RedisConversation::next(std::string& out) {
   if (asked_ == quota_) return false;
+  const int64_t due = due_ns();  // 0 in a closed loop
   batch_.clear();
   next_reply_ = 0;
   const size_t before = out.size();
@@ -73,6 +93,12 @@ bool RedisConversation::next(std::string& out) {
   if (index_ == 0 && asked_ > quota_ / 2 && asked_ - n <= quota_ / 2) inject_fault();
   stats_.bytes += out.size() - before;
   sent_ns_ = now_ns();
+  if (due > 0) {
+    // Latency counts from the due time: a send held up behind a slow reply waited as a user would.
+    stats_.late.record(uint64_t(std::max<int64_t>(sent_ns_ - due, 0)));
+    sent_ns_ = due;
+    due_ += gap(n);
+  }
   return true;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,11 @@ struct Workload {
   uint64_t requests = 0;  // in all, over every connection
   int pipeline = 1;
   size_t value_size = 32;
+  // Open loop: requests per second offered in all, split evenly over the connections (0: closed
+  // loop, each connection sends when its last reply is back); poisson: exponential gaps between a
+  // connection's sends (else evenly spaced).
+  double rate = 0;
+  bool poisson = false;
   std::string fault = "none";  // for tests: connection 0 "crash"es or expects a "wrong" value once
 };
 
@@ -35,9 +41,11 @@ int64_t ttl_of(uint64_t i);
 bool key_index(std::string_view name, uint64_t& i);
 
 // What a connection leaves behind for the scenario, in shared memory (connections may be
-// processes): the latency of each request and the bytes it moved.
+// processes): the latency of each request and the bytes it moved; in an open loop, also how late
+// each batch was sent after its due time.
 struct ConnectionStats {
   LatencyHistogram latency;
+  LatencyHistogram late;
   uint64_t bytes = 0;
 };
 
@@ -60,6 +68,7 @@ class RedisConversation final : public Conversation {
 
   int fd() const override { return fd_; }
   bool next(std::string& out) override;
+  int64_t due_ns() override;
   bool received(std::string_view bytes) override;
   void finish(WorkerResult& out) override;
 
@@ -71,6 +80,7 @@ class RedisConversation final : public Conversation {
   void ask(std::string& out, uint64_t j);
   void check(const Expect& expect, const RespValue& reply);
   void inject_fault();
+  int64_t gap(uint64_t n);
   void wrong(std::string what);
 
   int fd_;
@@ -84,7 +94,12 @@ class RedisConversation final : public Conversation {
   uint64_t right_ = 0;
   std::vector<Expect> batch_;  // expectations of the batch in flight, in order
   size_t next_reply_ = 0;
-  int64_t sent_ns_ = 0;
+  int64_t sent_ns_ = 0;  // when the batch in flight was sent, or, open loop, due
+  // Open loop: the mean gap between this connection's sends of one request (0: closed loop), the
+  // due time of its next batch (0 until the schedule starts), and the Poisson gaps' generator.
+  double gap_ns_ = 0;
+  int64_t due_ = 0;
+  std::mt19937_64 gaps_;
   RespParser parser_;
   std::string scratch_;
   std::string first_wrong_;
