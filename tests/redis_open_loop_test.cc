@@ -1,4 +1,4 @@
-// The redis scenario's open loop under each runner that drives conversations (ctest:
+// The redis scenario's open loop and request shapes under each runner that drives conversations (ctest:
 // redis_open_loop.<runner>): the offered rate is kept rather than run flat out, a send is timed
 // from its due time so a stalling server's stall shows in the open loop's latency and not in the
 // closed loop's, a rate the cell cannot keep says "saturated", and a real redis-server started
@@ -72,6 +72,22 @@ TEST_P(RedisOpenLoopTest, ARateTheCellCannotKeepIsSaidToSaturate) {
   expect_open_loop_row(r, 50000000, 2000);
   EXPECT_NE(r.message.find("saturated"), std::string::npos) << r.message;
   EXPECT_GT(r.late_p99_us.value(), 0.0) << "a sender that fell behind must show how late it was";
+}
+
+// The request stream's shapes, each reply still checked: SETs among the GETs write a loaded
+// key's own value, so a GET after one still knows its answer, whatever the value's size.
+TEST_P(RedisOpenLoopTest, ShapedRequestsAreAnsweredRight) {
+  for (const char* keys : {"zipf:0.99", "sequential", "uniform"}) {
+    const Record r = run(3, {{"op", "get"},
+                             {"keys", "300"},
+                             {"requests", "1100"},
+                             {"key_dist", keys},
+                             {"ratio", "1:10"},
+                             {"value_size", "8-3000"},
+                             {"loop_threads", "2"}});
+    ASSERT_EQ(r.status, Status::kOk) << keys << ": " << r.message;
+    EXPECT_EQ(r.result.value(), 1100u) << keys;
+  }
 }
 
 TEST_P(RedisOpenLoopTest, ARealRedisTakesAnOpenLoop) {

@@ -11,20 +11,21 @@ namespace versus {
 namespace {
 
 constexpr int kTicksPerHalfDistance = 5;
-// The percentiles results.csv has columns for.
-constexpr double kColumnLevels[] = {50, 90, 99, 99.9};
+// The quantiles results.csv has columns for, as set_latency asks them (99.9 / 100 is not 0.999).
+constexpr double kColumnQuantiles[] = {0.5, 0.9, 0.99, 0.999};
 
-// HdrHistogram's reporting levels up to the one whose rank reaches the last value. Each step is
-// 20 / 2^k: exact in binary, so the levels sum without drift.
-std::vector<double> levels_for(const LatencyHistogram& h) {
+// The quantiles of HdrHistogram's reporting levels, up to the one whose rank reaches the last
+// value, and the columns'. Each step of a level is 20 / 2^k percent: exact in binary, so the
+// levels sum without drift.
+std::vector<double> quantiles_for(const LatencyHistogram& h) {
   std::vector<double> levels;
-  for (double level = 0;; ) {
-    levels.push_back(level);
+  for (double level = 0;;) {
+    levels.push_back(level / 100);
     if (std::ceil(level / 100 * double(h.count())) >= double(h.count()) || level >= 100) break;
     const int halvings = int(std::floor(std::log2(100 / (100 - level))));
     level += 100.0 / (kTicksPerHalfDistance * std::ldexp(1.0, halvings + 1));
   }
-  levels.insert(levels.end(), std::begin(kColumnLevels), std::end(kColumnLevels));
+  levels.insert(levels.end(), std::begin(kColumnQuantiles), std::end(kColumnQuantiles));
   std::sort(levels.begin(), levels.end());
   levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
   return levels;
@@ -37,8 +38,7 @@ std::string hgrm_text(const LatencyHistogram& ns) {
                                 "1/(1-Percentile)");
   auto us = [](double v) { return v / 1e3; };
   if (ns.count() > 0) {
-    for (double level : levels_for(ns)) {
-      const double q = level / 100;
+    for (double q : quantiles_for(ns)) {
       const uint64_t rank = std::max<uint64_t>(1, uint64_t(std::ceil(q * double(ns.count()))));
       fmt::format_to(std::back_inserter(out), "{:12.3f} {:2.12f} {:10d} {:14.2f}\n", us(double(ns.quantile(q))), q,
                      std::min(rank, ns.count()), 1 / (1 - q));

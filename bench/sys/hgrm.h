@@ -10,7 +10,7 @@
 namespace versus {
 
 // The levels are HdrHistogram's (5 ticks per halving of the distance to 100%), plus the
-// percentiles of the lat_* columns (50, 90, 99, 99.9), so each column's value is a line of the
+// quantiles of the lat_* columns (0.5, 0.9, 0.99, 0.999), so each column's value is a line of the
 // file. `ns` holds nanoseconds.
 std::string hgrm_text(const LatencyHistogram& ns);
 

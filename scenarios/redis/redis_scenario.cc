@@ -54,7 +54,21 @@ const ParamSpec kParams[] = {
     int_param("keys", 100000, 1, 10000000, "keys loaded (with TTLs of 1 to 49 hours) before the measured phase"),
     int_param("requests", 100000, 1, int64_t{1} << 32, "get, set, mixed: requests in all, split over the workers"),
     int_param("pipeline", 1, 1, 10000, "requests a connection sends before it waits for their replies"),
-    size_param("value_size", 32, 8, 1 << 20, "bytes of each value"),
+    form_param("value_size", {"32"},
+               "bytes of each value: a size, or MIN-MAX, each value's size drawn from the range by its number (the "
+               "same whenever it is written or checked)",
+               "a size from 8 B to 1 MiB (say 4K), or MIN-MAX (say 16-4K)",
+               [](std::string_view v) { return problem_of(parse_value_size, v); }),
+    form_param("key_dist", {"uniform"},
+               "op=get: which loaded key each request asks: spread evenly, in turn (sequential), or zipf:S, key k "
+               "asked in proportion to 1/k^S (zipf:0.99 as YCSB)",
+               "sequential, or zipf:S with S above 0 and at most 10",
+               [](std::string_view v) { return problem_of(parse_key_dist, v); }),
+    form_param("ratio", {"0:1"},
+               "op=get: SET:GET, SETs mixed among the GETs in one stream (1:10: one SET in every 11 requests); each "
+               "SET writes a loaded key's own value back, so every GET is still checked",
+               "SET:GET, two whole numbers up to 1000000, not both 0 (say 1:10)",
+               [](std::string_view v) { return problem_of(parse_ratio, v); }),
     int_param("delay_us", 0, 0, 10000000,
               "embedded server: each reply is held this long (without blocking other connections), standing in "
               "for the network time to a remote server"),
@@ -97,7 +111,9 @@ Workload workload_of(const Cell& cell) {
   w.keys = uint64_t(p.integer("keys"));
   w.requests = uint64_t(p.integer("requests"));
   w.pipeline = int(p.integer("pipeline"));
-  w.value_size = size_t(p.integer("value_size"));
+  w.value_sizes = parse_value_size(p.str("value_size"));
+  w.key_choice = parse_key_dist(p.str("key_dist"));
+  w.ratio = parse_ratio(p.str("ratio"));
   w.fault = p.str("fault");
   w.rate = parse_rate(p.str("rate")).per_s;
   w.poisson = p.str("arrival") == "poisson";
@@ -218,7 +234,7 @@ class RedisWork final : public ConversationWork {
       requests.clear();
       for (uint64_t i = first; i < first + n; ++i) {
         value.clear();
-        append_value(value, i, workload_.value_size);
+        append_value(value, i, workload_.value_sizes.of(i));
         encode_command(requests, {"SET", key_name(i), value, "EX", std::to_string(ttl_of(i))});
       }
       for (const RespValue& reply : client.pipeline(requests, n)) {
@@ -300,6 +316,11 @@ class RedisScenario final : public Scenario {
     }
     if (cell.params.str("server") != "embedded" && cell.params.integer("stall_ms") != 0) {
       return "stall_ms is the embedded server's; a real Redis stalls when it stalls";
+    }
+    if (cell.params.str("op") != "get" &&
+        (cell.params.str("key_dist") != "uniform" || parse_ratio(cell.params.str("ratio")).sets > 0)) {
+      return "key_dist and ratio shape op=get's requests over the loaded keys; set and mixed write keys of their "
+             "own, ttl_scan asks every key once";
     }
     if (parse_rate(cell.params.str("rate")).percent > 0) {
       return "rate=P% is not resolved yet: the closed-loop rate it is a share of was not measured";

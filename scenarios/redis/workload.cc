@@ -61,6 +61,22 @@ RedisConversation::RedisConversation(int fd, const Workload& workload, int index
   quota_ = total / uint64_t(count) + (uint64_t(index) < total % uint64_t(count) ? 1 : 0);
   if (workload.rate > 0) gap_ns_ = 1e9 * double(count) / workload.rate;
   gaps_.seed(mix(uint64_t(index)));
+  key_draws_.seed(mix(~uint64_t(index)));
+  if (workload.key_choice.dist == KeyDist::kZipf) zipf_.emplace(workload.keys, workload.key_choice.zipf_s);
+}
+
+// The loaded key request g asks: spread evenly (uniform), in turn (sequential), or rank r of a
+// Zipf law on key r - 1.
+uint64_t RedisConversation::loaded_key(uint64_t g) {
+  switch (workload_.key_choice.dist) {
+    case KeyDist::kUniform:
+      return mix(g) % workload_.keys;
+    case KeyDist::kSequential:
+      return g % workload_.keys;
+    case KeyDist::kZipf:
+      return zipf_->draw(key_draws_) - 1;
+  }
+  return 0;
 }
 
 // The schedule starts at the first call; the connections' sends are staggered over one gap, so
@@ -108,9 +124,16 @@ void RedisConversation::ask(std::string& out, uint64_t j) {
   const uint64_t g = uint64_t(index_) + j * uint64_t(count_);
   switch (workload_.op) {
     case Op::kGet: {
-      const uint64_t key = mix(g) % workload_.keys;
-      encode_command(out, {"GET", key_name(key)});
-      batch_.push_back({Expect::kValue, key});
+      const uint64_t key = loaded_key(g);
+      if (workload_.ratio.is_set(j)) {
+        scratch_.clear();
+        append_value(scratch_, key, workload_.value_sizes.of(key));
+        encode_command(out, {"SET", key_name(key), scratch_, "EX", std::to_string(ttl_of(key))});
+        batch_.push_back({Expect::kOk, 0});
+      } else {
+        encode_command(out, {"GET", key_name(key)});
+        batch_.push_back({Expect::kValue, key});
+      }
       break;
     }
     case Op::kSet:
@@ -124,7 +147,7 @@ void RedisConversation::ask(std::string& out, uint64_t j) {
         batch_.push_back({Expect::kValue, g - uint64_t(count_)});  // the value the set before wrote
       } else {
         scratch_.clear();
-        append_value(scratch_, g, workload_.value_size);
+        append_value(scratch_, g, workload_.value_sizes.of(g));
         encode_command(out, {"SET", key, scratch_, "EX", kWrittenTtl});
         batch_.push_back({Expect::kOk, 0});
       }
@@ -161,7 +184,7 @@ void RedisConversation::check(const Expect& expect, const RespValue& reply) {
       return wrong(fmt::format("SET answered {}", describe(reply)));
     case Expect::kValue:
       scratch_.clear();
-      append_value(scratch_, expect.arg, workload_.value_size);
+      append_value(scratch_, expect.arg, workload_.value_sizes.of(expect.arg));
       if (reply.type == RespType::kBulk && reply.str == scratch_) return void(++right_);
       return wrong(fmt::format("GET answered {}, expected value {}", describe(reply), expect.arg));
     case Expect::kTtl: {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 #include "bench/api/conversation.h"
 #include "bench/sys/histogram.h"
 #include "scenarios/redis/resp.h"
+#include "scenarios/redis/workload_shape.h"
 
 namespace versus::redis {
 
@@ -24,7 +26,11 @@ struct Workload {
   uint64_t keys = 0;      // loaded before the measured phase: versus:key:0 .. keys-1
   uint64_t requests = 0;  // in all, over every connection
   int pipeline = 1;
-  size_t value_size = 32;
+  ValueSizes value_sizes;  // of each value, by its number (a loaded key's: the key's index)
+  // op=get: which loaded key each request asks, and the SETs among the GETs (each writes a
+  // loaded key's own value back, so every GET's answer stays known).
+  KeyChoice key_choice;
+  SetGetRatio ratio;
   // Open loop: requests per second offered in all, split evenly over the connections (0: closed
   // loop, each connection sends when its last reply is back); poisson: exponential gaps between a
   // connection's sends (else evenly spaced).
@@ -78,6 +84,7 @@ class RedisConversation final : public Conversation {
     uint64_t arg;  // kValue: the value's number; kTtl: the key's index
   };
   void ask(std::string& out, uint64_t j);
+  uint64_t loaded_key(uint64_t g);
   void check(const Expect& expect, const RespValue& reply);
   void inject_fault();
   int64_t gap(uint64_t n);
@@ -100,6 +107,8 @@ class RedisConversation final : public Conversation {
   double gap_ns_ = 0;
   int64_t due_ = 0;
   std::mt19937_64 gaps_;
+  std::mt19937_64 key_draws_;             // key_dist=zipf:S
+  std::optional<ZipfRanks> zipf_;
   RespParser parser_;
   std::string scratch_;
   std::string first_wrong_;

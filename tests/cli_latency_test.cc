@@ -1,0 +1,89 @@
+// The latency side of `versus run` end to end: each ok latency row's histogram side file, read
+// back as HdrHistogram's percentile distribution, holds the row's lat_* percentiles; the redis
+// open loop's and stall's bad values are refused with exit status 2, naming what is accepted.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "tests/results_rows.h"
+#include "tests/versus_binary.h"
+
+namespace versus {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LatencyRunTest : public ScratchFolderTest {};
+
+// Value by percentile ("0.990000000000") of an .hgrm file's lines; checks the header and footer.
+std::map<std::string, double> percentiles_of(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "       Value     Percentile TotalCount 1/(1-Percentile)");
+  std::map<std::string, double> values;
+  bool footer = false;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.starts_with("#[")) {
+      footer = true;
+      continue;
+    }
+    std::istringstream fields(line);
+    double value;
+    std::string percentile;
+    fields >> value >> percentile;
+    values[percentile] = value;
+  }
+  EXPECT_TRUE(footer) << file << " has no #[Mean ...] footer";
+  return values;
+}
+
+TEST_F(LatencyRunTest, EachLatencyRowsHistogramFileHoldsItsPercentiles) {
+  const fs::path out = dir_ / "run";
+  const Ran ran = versus("run --scenario redis --runner epoll,pthread --workers 2 --set requests=2000 --set keys=100 "
+                         "--set rate=0,4000 --repetitions 2 --retries 0 --system-check 0 --quiet --out " +
+                         out.string());
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  int rows = 0;
+  for (const Record& r : repetition_rows((out / "results.csv").string())) {
+    ASSERT_EQ(r.status, Status::kOk) << r.message;
+    ASSERT_FALSE(r.histogram.empty()) << r.cell;
+    EXPECT_TRUE(r.histogram.starts_with("histograms/") && r.histogram.ends_with(".hgrm")) << r.histogram;
+    const std::map<std::string, double> at = percentiles_of(out / r.histogram);
+    // The file writes µs to 3 decimals, the CSV to 9 digits.
+    EXPECT_NEAR(at.at("0.500000000000"), *r.lat_p50_us, 6e-4) << r.histogram;
+    EXPECT_NEAR(at.at("0.900000000000"), *r.lat_p90_us, 6e-4) << r.histogram;
+    EXPECT_NEAR(at.at("0.990000000000"), *r.lat_p99_us, 6e-4) << r.histogram;
+    EXPECT_NEAR(at.at("0.999000000000"), *r.lat_p999_us, 6e-4) << r.histogram;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 8);
+}
+
+TEST_F(LatencyRunTest, BadOpenLoopAndStallValuesAreRefused) {
+  const struct {
+    const char* set;
+    const char* said;
+  } cases[] = {
+      {"rate=-1", "'-1' is no rate above 0"},
+      {"rate=fast", "'fast' is no rate above 0"},
+      {"rate=0%", "'0%' is no percentage above 0"},
+      {"arrival=bursty", "parameter 'arrival'"},
+      {"stall_ms=300 --set stall_every_ms=200", "stall_ms=300 is longer than stall_every_ms=200"},
+  };
+  for (const auto& c : cases) {
+    const Ran ran = versus(std::string("run --scenario redis --runner epoll --workers 1 --set ") + c.set +
+                           " --out " + (dir_ / "never").string());
+    EXPECT_EQ(ran.code, 2) << c.set << ": " << ran.output;
+    EXPECT_NE(ran.output.find(c.said), std::string::npos) << c.set << ": " << ran.output;
+    EXPECT_FALSE(fs::exists(dir_ / "never")) << c.set;
+  }
+}
+
+}  // namespace
+}  // namespace versus
