@@ -29,6 +29,10 @@ struct Cell {
   // In a repetition's own process: the CPU of each unit the runner places (placed_units in
   // bench/api/runner.h), from the placement plan; empty under placement=none.
   std::vector<int> unit_cpus;
+  // For a cell whose load is a share of its closed-loop rate (Scenario::peak_twin; redis
+  // rate=P%): that rate in ops per second, measured in this run, set by the harness before the
+  // cell's repetitions run; 0 until then.
+  double peak_ops_per_s = 0;
 
   // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the
   // name the benchmark engine knows the cell by (so --benchmark_filter selects cells).

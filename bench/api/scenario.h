@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -129,6 +130,14 @@ class Scenario {
   virtual std::string params_problem(const Params& params) const {
     (void)params;
     return {};
+  }
+  // For a cell whose load is a share of the rate of another cell measured in the same run (redis
+  // rate=P%: the same cell in a closed loop): that cell's parameters; nullopt for any other. The
+  // harness takes that cell's rate from the run's rows, measuring it first when the matrix has
+  // none, and hands it over as Cell::peak_ops_per_s.
+  virtual std::optional<Params> peak_twin(const Cell& cell) const {
+    (void)cell;
+    return std::nullopt;
   }
   // True when the total work is fixed whatever the worker count (strong scaling), so a speedup
   // over serial with one worker means something; false when work grows with the workers.

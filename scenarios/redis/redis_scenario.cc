@@ -115,7 +115,8 @@ Workload workload_of(const Cell& cell) {
   w.key_choice = parse_key_dist(p.str("key_dist"));
   w.ratio = parse_ratio(p.str("ratio"));
   w.fault = p.str("fault");
-  w.rate = parse_rate(p.str("rate")).per_s;
+  const OfferedRate rate = parse_rate(p.str("rate"));
+  w.rate = rate.percent > 0 ? rate.percent / 100 * cell.peak_ops_per_s : rate.per_s;
   w.poisson = p.str("arrival") == "poisson";
   return w;
 }
@@ -125,6 +126,7 @@ class RedisWork final : public ConversationWork {
  public:
   explicit RedisWork(const Cell& cell)
       : workload_(workload_of(cell)),
+        percent_(parse_rate(cell.params.str("rate")).percent),
         stats_(size_t(cell.workers)),
         answered_(workload_.op == Op::kTtlScan ? workload_.keys : 0) {
     endpoint_ = redis_endpoint(cell.params.str("server"));
@@ -221,6 +223,7 @@ class RedisWork final : public ConversationWork {
       if (std::string note = saturation_note(workload_.rate, r.ops_per_s.value_or(0)); !note.empty()) {
         notes.push_back(std::move(note));
       }
+      if (percent_ > 100) notes.push_back(fmt::format("offered {:g}% of the closed-loop rate: over-saturated", percent_));
     }
     if (!notes.empty()) r.message = join(notes, "; ");
   }
@@ -279,6 +282,7 @@ class RedisWork final : public ConversationWork {
   }
 
   Workload workload_;
+  double percent_;  // rate=P%: P, else 0
   EmbeddedServer server_;
   bool server_placed_ = false;
   std::optional<CountedAsCell> server_counted_;
@@ -307,7 +311,9 @@ class RedisScenario final : public Scenario {
     // A loopback round trip, the load, and the server's delay shared by the connections in flight;
     // an open loop at least as long as its schedule.
     const double closed = requests * (30e-6 + delay / double(cell.workers));
-    return std::max(closed, w.rate > 0 ? requests / w.rate : 0.0) + double(w.keys) * 5e-6;
+    const double percent = parse_rate(cell.params.str("rate")).percent;
+    const double open = w.rate > 0 ? requests / w.rate : percent > 0 ? closed * 100 / percent : 0.0;
+    return std::max(closed, open) + double(w.keys) * 5e-6;
   }
 
   std::string unsupported(const Cell& cell) const override {
@@ -322,8 +328,8 @@ class RedisScenario final : public Scenario {
       return "key_dist and ratio shape op=get's requests over the loaded keys; set and mixed write keys of their "
              "own, ttl_scan asks every key once";
     }
-    if (parse_rate(cell.params.str("rate")).percent > 0) {
-      return "rate=P% is not resolved yet: the closed-loop rate it is a share of was not measured";
+    if (parse_rate(cell.params.str("rate")).percent > 0 && cell.peak_ops_per_s <= 0) {
+      return "rate=P% is a share of the cell's closed-loop rate, which was not measured";
     }
     // A connection each, in the workers' process and in the embedded server's: found out
     // mid-run, a refused connect would only show as a hang or a failed row.
@@ -334,6 +340,15 @@ class RedisScenario final : public Scenario {
           cell.workers, need, limit);
     }
     return {};
+  }
+
+  // rate=P%: the same cell in a closed loop.
+  std::optional<Params> peak_twin(const Cell& cell) const override {
+    if (parse_rate(cell.params.str("rate")).percent == 0) return std::nullopt;
+    Params twin = cell.params;
+    twin.set("rate", "0");
+    twin.set("arrival", "constant");  // no schedule in a closed loop: the matrix's closed cell has the default
+    return twin;
   }
 
   std::string params_problem(const Params& p) const override {
