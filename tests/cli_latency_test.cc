@@ -65,6 +65,28 @@ TEST_F(LatencyRunTest, EachLatencyRowsHistogramFileHoldsItsPercentiles) {
   EXPECT_EQ(rows, 8);
 }
 
+// rate=P% offers P percent of the same cell's closed-loop rate in this run: here the matrix has
+// no closed-loop cell, so it is measured first, once for both shares, and the rows say so.
+TEST_F(LatencyRunTest, ARateRelativeToThePeakIsAShareOfTheClosedLoopRate) {
+  const fs::path out = dir_ / "run";
+  const Ran ran = versus("run --scenario redis --runner pthread --workers 2 --set requests=1000 --set keys=100 "
+                         "--set rate=20%,150% --repetitions 1 --retries 0 --system-check 0 --quiet --out " +
+                         out.string());
+  ASSERT_EQ(ran.code, 0) << ran.output;
+  const std::vector<Record> rows = repetition_rows((out / "results.csv").string());
+  ASSERT_EQ(rows.size(), 2u) << "the closed loop measured first is no row";
+  const Record& low = rows[0].params.find("rate=20%") != std::string::npos ? rows[0] : rows[1];
+  const Record& over = &low == &rows[0] ? rows[1] : rows[0];
+  for (const Record* r : {&low, &over}) {
+    ASSERT_EQ(r->status, Status::kOk) << r->message;
+    EXPECT_NE(r->message.find("the rate is a share of"), std::string::npos) << r->message;
+  }
+  // One peak for both: the offered rates are 20% and 150% of the same number.
+  EXPECT_NEAR(*over.offered_per_s / *low.offered_per_s, 7.5, 1e-6);
+  EXPECT_NE(over.message.find("offered 150% of the closed-loop rate: over-saturated"), std::string::npos)
+      << over.message;
+}
+
 TEST_F(LatencyRunTest, BadOpenLoopAndStallValuesAreRefused) {
   const struct {
     const char* set;
