@@ -42,15 +42,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [[ -n "${VERSUS_BUILD:-}" ]]; then
-  build=$VERSUS_BUILD
-else
-  build=$repo/build
-  if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "latency_under_load.sh: cmake configure failed" >&2; exit 1; }
-  fi
-  cmake --build "$build" -j "${VERSUS_JOBS:-2}" --target versus >&2 || { echo "latency_under_load.sh: the build failed" >&2; exit 1; }
-fi
+# shellcheck source=benchmarks/build_lib.sh
+source "$repo/benchmarks/build_lib.sh"
+prepare_build latency_under_load.sh versus || exit 1
 versus=$build/versus
 [[ -x "$versus" ]] || { echo "latency_under_load.sh: $versus is not there; build it or set VERSUS_BUILD" >&2; exit 1; }
 out=${VERSUS_OUT:-$(mktemp -d /tmp/latency-under-load.XXXXXX)} || { echo "latency_under_load.sh: mktemp failed" >&2; exit 1; }

@@ -17,7 +17,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class LatencyRunTest : public ScratchFolderTest {};
+class LatencyRunTest : public ScratchFolderTest {
+ protected:
+  // `versus run --scenario redis` with `args` into out(), quietly, no repetition run again; the
+  // rows, the last attempt of each repetition.
+  std::vector<Record> run_redis(const std::string& args) {
+    const Ran ran = versus("run --scenario redis --set keys=100 --retries 0 --system-check 0 --quiet --out " +
+                           out().string() + " " + args);
+    EXPECT_EQ(ran.code, 0) << ran.output;
+    return ran.code == 0 ? repetition_rows((out() / "results.csv").string()) : std::vector<Record>{};
+  }
+  fs::path out() const { return dir_ / "run"; }  // dir_ is made in SetUp
+};
 
 // Value by percentile ("0.990000000000") of an .hgrm file's lines; checks the header and footer.
 std::map<std::string, double> percentiles_of(const fs::path& file) {
@@ -44,17 +55,13 @@ std::map<std::string, double> percentiles_of(const fs::path& file) {
 }
 
 TEST_F(LatencyRunTest, EachLatencyRowsHistogramFileHoldsItsPercentiles) {
-  const fs::path out = dir_ / "run";
-  const Ran ran = versus("run --scenario redis --runner epoll,pthread --workers 2 --set requests=2000 --set keys=100 "
-                         "--set rate=0,4000 --repetitions 2 --retries 0 --system-check 0 --quiet --out " +
-                         out.string());
-  ASSERT_EQ(ran.code, 0) << ran.output;
   int rows = 0;
-  for (const Record& r : repetition_rows((out / "results.csv").string())) {
+  for (const Record& r : run_redis("--runner epoll,pthread --workers 2 --set requests=2000 --set rate=0,4000 "
+                                   "--repetitions 2")) {
     ASSERT_EQ(r.status, Status::kOk) << r.message;
     ASSERT_FALSE(r.histogram.empty()) << r.cell;
     EXPECT_TRUE(r.histogram.starts_with("histograms/") && r.histogram.ends_with(".hgrm")) << r.histogram;
-    const std::map<std::string, double> at = percentiles_of(out / r.histogram);
+    const std::map<std::string, double> at = percentiles_of(out() / r.histogram);
     // The file writes µs to 3 decimals, the CSV to 9 digits.
     EXPECT_NEAR(at.at("0.500000000000"), *r.lat_p50_us, 6e-4) << r.histogram;
     EXPECT_NEAR(at.at("0.900000000000"), *r.lat_p90_us, 6e-4) << r.histogram;
@@ -68,12 +75,8 @@ TEST_F(LatencyRunTest, EachLatencyRowsHistogramFileHoldsItsPercentiles) {
 // rate=P% offers P percent of the same cell's closed-loop rate in this run: here the matrix has
 // no closed-loop cell, so it is measured first, once for both shares, and the rows say so.
 TEST_F(LatencyRunTest, ARateRelativeToThePeakIsAShareOfTheClosedLoopRate) {
-  const fs::path out = dir_ / "run";
-  const Ran ran = versus("run --scenario redis --runner pthread --workers 2 --set requests=1000 --set keys=100 "
-                         "--set rate=20%,150% --repetitions 1 --retries 0 --system-check 0 --quiet --out " +
-                         out.string());
-  ASSERT_EQ(ran.code, 0) << ran.output;
-  const std::vector<Record> rows = repetition_rows((out / "results.csv").string());
+  const std::vector<Record> rows =
+      run_redis("--runner pthread --workers 2 --set requests=1000 --set rate=20%,150% --repetitions 1");
   ASSERT_EQ(rows.size(), 2u) << "the closed loop measured first is no row";
   const Record& low = rows[0].params.find("rate=20%") != std::string::npos ? rows[0] : rows[1];
   const Record& over = &low == &rows[0] ? rows[1] : rows[0];
