@@ -99,6 +99,9 @@ TEST_F(LatencyRunTest, BadOpenLoopAndStallValuesAreRefused) {
       {"rate=fast", "'fast' is no rate above 0"},
       {"rate=0%", "'0%' is no percentage above 0"},
       {"arrival=bursty", "parameter 'arrival'"},
+      {"key_dist=zipf:abc", "'zipf:abc': the Zipf exponent must be a number above 0 and at most 10"},
+      {"ratio=1:0:3", "'1:0:3' is no SET:GET ratio"},
+      {"value_size=64-16", "MIN no larger than MAX"},
       {"stall_ms=300 --set stall_every_ms=200", "stall_ms=300 is longer than stall_every_ms=200"},
   };
   for (const auto& c : cases) {
