@@ -33,15 +33,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Every call of versus runs under this limit (seconds), so the campaign ends even if one hangs.
 limit_s=120
 
-if [[ -n "${VERSUS_BUILD:-}" ]]; then
-  build=$VERSUS_BUILD
-else
-  build=$repo/build
-  if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "faults.sh: cmake configure failed" >&2; exit 2; }
-  fi
-  cmake --build "$build" -j "${VERSUS_JOBS:-2}" --target versus >&2 || { echo "faults.sh: the build failed" >&2; exit 2; }
-fi
+# shellcheck source=benchmarks/build_lib.sh
+source "$repo/benchmarks/build_lib.sh"
+prepare_build faults.sh versus || exit 2
 versus=$(cd "$build" 2>/dev/null && pwd)/versus
 [[ -x "$versus" ]] || { echo "faults.sh: no $build/versus; build it or set VERSUS_BUILD" >&2; exit 2; }
 

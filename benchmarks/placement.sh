@@ -59,16 +59,9 @@ run_limited() {
   return $rc
 }
 
-if [[ -n "${VERSUS_BUILD:-}" ]]; then
-  build=$VERSUS_BUILD
-else
-  build=$repo/build
-  if [[ ! -f "$build/CMakeCache.txt" ]]; then
-    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "placement.sh: cmake configure failed" >&2; exit 1; }
-  fi
-  cmake --build "$build" -j "${VERSUS_JOBS:-2}" --target versus bare-pingpong >&2 ||
-    { echo "placement.sh: the build failed" >&2; exit 1; }
-fi
+# shellcheck source=benchmarks/build_lib.sh
+source "$repo/benchmarks/build_lib.sh"
+prepare_build placement.sh versus bare-pingpong || exit 1
 bare=$build/benchmarks/bare-pingpong
 versus=$build/versus
 for program in "$bare" "$versus"; do

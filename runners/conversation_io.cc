@@ -10,6 +10,7 @@
 
 #include "bench/sys/errors.h"
 #include "bench/sys/fd.h"
+#include "bench/sys/measure.h"
 #include "bench/poller/poller.h"
 #include "runners/registry.h"
 #include "runners/task_phase.h"
@@ -65,7 +66,9 @@ class ConversationWorkers final : public RunnerTask {
     Conversation& conv = *conversations_[ctx.index()];
     std::string request;
     std::vector<char> buf(kReadChunk);
-    while (conv.next(request)) {
+    for (;;) {
+      if (const int64_t due = conv.due_ns(); due > now_ns()) ctx.sleep_until(due);
+      if (!conv.next(request)) break;
       send_all(conv.fd(), request, ctx);
       request.clear();
       receive_batch(conv, buf.data(), ctx);

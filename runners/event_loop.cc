@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/sys/errors.h"
 #include "bench/sys/fd.h"
 #include "bench/sys/limits.h"
+#include "bench/sys/measure.h"
+#include "bench/sys/deadline_timer.h"
 #include "runners/conversation_io.h"
+#include "runners/due_queue.h"
 #include "runners/multiplex_drivers.h"
 
 namespace versus {
@@ -26,6 +30,9 @@ struct Connection {
   bool watching_writes = false;
   bool done = false;
 };
+
+// The token of the loop's send timer in the poller: no connection's index.
+constexpr uint64_t kTimerToken = UINT64_MAX;
 
 class ReadinessLoop {
  public:
@@ -46,8 +53,14 @@ class ReadinessLoop {
     }
     std::vector<PollEvent> ready;
     while (active > 0) {
+      if (!due_.empty()) active -= send_due();
+      if (active == 0) break;
       poller_.wait(ready, -1);
       for (const PollEvent& ev : ready) {
+        if (ev.token == kTimerToken) {
+          timer_->clear();  // send_due, next round, takes who is due
+          continue;
+        }
         Connection& c = conns_[ev.token];
         if (c.done) continue;
         if (ev.events & kWritable) flush(c);
@@ -59,8 +72,33 @@ class ReadinessLoop {
   }
 
  private:
-  // Takes the next batch and starts sending it; false when the conversation is over.
+  // Sends the next batch now, or, open loop, queues the connection until the batch is due. False
+  // when the conversation is over.
   bool ask_next(Connection& c) {
+    if (const int64_t due = c.conversation->due_ns(); due > now_ns()) {
+      if (!timer_) {
+        timer_.emplace();
+        poller_.add(timer_->fd(), kReadable, kTimerToken);
+      }
+      due_.push(due, size_t(&c - conns_.data()));
+      return true;
+    }
+    return send_next(c);
+  }
+
+  // Sends the batches that are due, and sets the timer for the next; returns how many
+  // conversations turned out to be over.
+  size_t send_due() {
+    size_t over = 0;
+    due_.take_due(now_ns(), [&](size_t i) {
+      if (!send_next(conns_[i])) ++over;
+    });
+    timer_->arm(due_.earliest());
+    return over;
+  }
+
+  // Takes the next batch and starts sending it; false when the conversation is over.
+  bool send_next(Connection& c) {
     c.out.clear();
     c.sent = 0;
     if (!c.conversation->next(c.out)) {
@@ -116,6 +154,8 @@ class ReadinessLoop {
   bool edge_;
   std::vector<char> buf_;
   std::vector<Connection> conns_;
+  DueQueue due_;                        // open loop: connections waiting for their send time
+  std::optional<DeadlineTimer> timer_;  // made at the first wait for a send time
 };
 
 }  // namespace

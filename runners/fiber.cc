@@ -25,6 +25,7 @@ class FiberContext final : public WorkerContext {
   void yield() override { FiberScheduler::yield(); }
   bool cooperative() const override { return true; }
   void wait_for(int fd, uint32_t events) override { FiberScheduler::wait_for(fd, events); }
+  void sleep_until(int64_t due_ns) override { FiberScheduler::sleep_until(due_ns); }
 };
 
 const ParamSpec kParams[] = {

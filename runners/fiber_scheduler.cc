@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "bench/sys/measure.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #define VERSUS_ASAN 1
@@ -156,7 +158,17 @@ thread_local FiberScheduler* t_scheduler = nullptr;
 // While parked fibers wait, a scheduler with runnable fibers still asks the poller (without
 // waiting) every this many switches, so a busy fiber cannot starve the parked ones.
 constexpr int kSwitchesBetweenPolls = 64;
+// The token of the sleepers' timer in the poller: no descriptor number.
+constexpr uint64_t kTimerToken = UINT64_MAX;
 }  // namespace
+
+FiberScheduler::~FiberScheduler() {
+  if (!timer_) return;
+  try {
+    poller_->remove(timer_->fd());
+  } catch (const std::exception&) {  // a destructor cannot throw; the descriptor closes anyway
+  }
+}
 
 void FiberScheduler::spawn(std::function<void()> body) {
   ready_.push_back(std::make_unique<Fiber>(std::move(body), stacks_));
@@ -170,8 +182,9 @@ void FiberScheduler::run() {
 
 void FiberScheduler::yield() {
   FiberScheduler* self = t_scheduler;
-  // Parked fibers need the scheduler to look at the poller now and then: through it, then.
-  if (!self || !self->hand_overs_ || self->parked_count_ > 0 || self->ready_.empty() ||
+  // Parked and sleeping fibers need the scheduler to look at the poller and the clock now and
+  // then: through it, then.
+  if (!self || !self->hand_overs_ || self->parked_count_ > 0 || !self->sleepers_.empty() || self->ready_.empty() ||
       Fiber::current() != self->running_.get()) {
     Fiber::yield();
     return;
@@ -189,7 +202,8 @@ void FiberScheduler::yield() {
 void FiberScheduler::run_until(const std::function<bool()>& done) {
   FiberScheduler* outer = std::exchange(t_scheduler, this);
   int switches = 0;
-  while ((!ready_.empty() || parked_count_ > 0) && !done()) {
+  while ((!ready_.empty() || parked_count_ > 0 || !sleepers_.empty()) && !done()) {
+    if (!sleepers_.empty()) wake_sleepers();
     if (ready_.empty()) {
       wake_ready(-1);
       continue;
@@ -200,7 +214,17 @@ void FiberScheduler::run_until(const std::function<bool()>& done) {
     running_->resume();  // returns the fiber that yielded back: running_, kept so by yield()
     std::unique_ptr<Fiber> back = std::move(running_);
     if (back->finished()) continue;
-    if (park_fd_ >= 0) {
+    if (sleep_due_ > 0) {
+      size_t slot = sleeping_.size();
+      if (free_slots_.empty()) {
+        sleeping_.emplace_back();
+      } else {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+      }
+      sleeping_[slot] = std::move(back);
+      sleepers_.push(std::exchange(sleep_due_, 0), slot);
+    } else if (park_fd_ >= 0) {
       const int fd = std::exchange(park_fd_, -1);
       parked_[size_t(fd)] = std::move(back);
       ++parked_count_;
@@ -218,6 +242,29 @@ void FiberScheduler::wait_for(int fd, uint32_t events) {
   }
   self->park_current(fd, events);
   Fiber::yield();
+}
+
+void FiberScheduler::sleep_until(int64_t due_ns) {
+  FiberScheduler* self = t_scheduler;
+  if (!self || !self->poller_ || !Fiber::current()) {
+    throw std::logic_error("FiberScheduler::sleep_until outside a fiber of a scheduler with a poller");
+  }
+  if (due_ns <= now_ns()) return;
+  if (!self->timer_) {
+    self->timer_ = std::make_unique<DeadlineTimer>();
+    self->poller_->add(self->timer_->fd(), kReadable, kTimerToken);
+  }
+  self->sleep_due_ = due_ns;
+  Fiber::yield();
+}
+
+// Moves the sleepers whose time has come to the run queue, and sets the timer for the next.
+void FiberScheduler::wake_sleepers() {
+  sleepers_.take_due(now_ns(), [&](size_t slot) {
+    ready_.push_back(std::move(sleeping_[slot]));
+    free_slots_.push_back(slot);
+  });
+  timer_->arm(sleepers_.earliest());
 }
 
 // Registers what the fiber waits for; the scheduler parks it when it has switched back.
@@ -243,6 +290,10 @@ void FiberScheduler::park_current(int fd, uint32_t events) {
 void FiberScheduler::wake_ready(int timeout_ms) {
   poller_->wait(events_, timeout_ms);
   for (const PollEvent& ev : events_) {
+    if (ev.token == kTimerToken) {
+      timer_->clear();  // wake_sleepers, next round, takes who is due
+      continue;
+    }
     if (auto& fiber = parked_[ev.token]) {
       ready_.push_back(std::move(fiber));
       --parked_count_;

@@ -14,6 +14,8 @@
 
 #include "bench/poller/poller.h"
 #include "runners/fiber_stacks.h"
+#include "bench/sys/deadline_timer.h"
+#include "runners/due_queue.h"
 
 namespace versus {
 
@@ -69,6 +71,9 @@ class FiberScheduler {
  public:
   // `stacks` must outlive the scheduler.
   explicit FiberScheduler(FiberStacks& stacks, Poller* poller = nullptr) : stacks_(stacks), poller_(poller) {}
+  ~FiberScheduler();  // takes its timer out of the poller, which may outlive it
+  FiberScheduler(const FiberScheduler&) = delete;
+  FiberScheduler& operator=(const FiberScheduler&) = delete;
   void spawn(std::function<void()> body);
   // Returns when every fiber has finished. A fiber that yields while no fiber is parked hands
   // over straight to the next ready one (Fiber::hand_over), without switching back here.
@@ -83,10 +88,14 @@ class FiberScheduler {
   static void wait_for(int fd, uint32_t events);
   // From a fiber: lets the others run (see run()); Fiber::yield() outside a scheduler.
   static void yield();
+  // From a fiber run by a scheduler with a poller: parks it until now_ns() reaches `due_ns` (an
+  // open-loop send time). The thread's timer wakes the poller to the microsecond.
+  static void sleep_until(int64_t due_ns);
 
  private:
   void park_current(int fd, uint32_t events);
   void wake_ready(int timeout_ms);
+  void wake_sleepers();
 
   FiberStacks& stacks_;
   Poller* poller_;
@@ -99,6 +108,13 @@ class FiberScheduler {
   std::vector<PollEvent> events_;
   // Set by wait_for inside the running fiber, acted on once it has switched back.
   int park_fd_ = -1;
+  // Fibers asleep until a time (sleep_until), in slots by number; the timer, made at the first
+  // sleep, is registered with the poller under kTimerToken.
+  std::vector<std::unique_ptr<Fiber>> sleeping_;
+  std::vector<size_t> free_slots_;
+  DueQueue sleepers_;
+  std::unique_ptr<DeadlineTimer> timer_;
+  int64_t sleep_due_ = 0;  // set by sleep_until inside the running fiber, like park_fd_
 };
 
 }  // namespace versus

@@ -13,8 +13,10 @@
 #include <fmt/format.h>
 
 #include "bench/sys/limits.h"
+#include "bench/sys/measure.h"
 #include "bench/sys/uring.h"
 #include "runners/conversation_io.h"
+#include "runners/due_queue.h"
 #include "runners/event_loop.h"
 #include "runners/multiplex_drivers.h"
 #include "runners/registry.h"
@@ -62,12 +64,14 @@ class CompletionLoop {
   void run() {
     size_t active = 0;
     for (Connection& c : conns_) {
-      if (start_batch(c)) ++active;
+      if (ask_next(c)) ++active;
     }
     while (active > 0) {
-      if (const int err = io_uring_submit_and_wait(&ring_, 1); err < 0 && err != -EINTR) {
-        throw_error(err, "io_uring_submit_and_wait");
-      }
+      due_.take_due(now_ns(), [&](size_t i) {
+        if (!start_batch(conns_[i])) --active;
+      });
+      if (active == 0) break;
+      wait_for_completions();
       unsigned head, seen = 0;
       io_uring_cqe* cqe;
       io_uring_for_each_cqe(&ring_, head, cqe) {
@@ -79,13 +83,40 @@ class CompletionLoop {
         } else {
           on_sent(c, cqe->res);
         }
-        if (c.complete && !c.sending && !c.done && !start_batch(c)) --active;
+        if (c.complete && !c.sending && !c.done && !ask_next(c)) --active;
       }
       io_uring_cq_advance(&ring_, seen);
     }
   }
 
  private:
+  // Submits at least what is queued and waits for a completion, or, while connections wait for
+  // their send time (open loop), until the earliest of those at the latest.
+  void wait_for_completions() {
+    if (due_.empty()) {
+      if (const int err = io_uring_submit_and_wait(&ring_, 1); err < 0 && err != -EINTR) {
+        throw_error(err, "io_uring_submit_and_wait");
+      }
+      return;
+    }
+    const int64_t left = std::max<int64_t>(due_.earliest() - now_ns(), 0);
+    __kernel_timespec ts{left / 1000000000, left % 1000000000};
+    io_uring_cqe* first;
+    const int err = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &ts, nullptr);
+    if (err < 0 && err != -ETIME && err != -EINTR) throw_error(err, "io_uring_submit_and_wait_timeout");
+  }
+
+  // Starts the next batch now, or, open loop, queues the connection until it is due. False when
+  // the conversation is over.
+  bool ask_next(Connection& c) {
+    if (const int64_t due = c.conversation->due_ns(); due > now_ns()) {
+      c.complete = false;
+      due_.push(due, size_t(&c - conns_.data()));
+      return true;
+    }
+    return start_batch(c);
+  }
+
   // Asks the conversation for its next batch and submits its send and the first receive.
   bool start_batch(Connection& c) {
     c.out.clear();
@@ -136,6 +167,7 @@ class CompletionLoop {
 
   io_uring ring_{};
   std::vector<Connection> conns_;
+  DueQueue due_;  // open loop: connections waiting for their send time
 };
 
 // mux: a read in flight on every descriptor at once; each completion is an event, and the read is

@@ -65,6 +65,15 @@ class PythonRunner final : public Runner {
       return fmt::format("redis-py does not import under {}; scripts/setup.sh installs Debian's python3-redis",
                          py.path);
     }
+    if (s == "redis" && (p.str("key_dist") != "uniform" || p.str("ratio") != "0:1" ||
+                         p.str("value_size").find_first_not_of("0123456789") != std::string::npos)) {
+      return "the Python runners' redis clients ask keys evenly, GET only, values of one size in bytes; key_dist, "
+             "ratio and value ranges are measured under the C++ runners";
+    }
+    if (s == "redis" && p.str("rate") != "0") {
+      return "the Python runners' redis clients (a pool's map, asyncio's gather) send in a closed loop; an offered "
+             "rate is measured under fork, pthread, fiber and the loop runners";
+    }
     if (s == "ipc") {
       const std::string& ch = p.str("channel");
       if (p.str("fault") != "none")

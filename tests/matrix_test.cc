@@ -146,11 +146,13 @@ TEST(Preset, QuickPresetIsTheDocumentedMatrix) {
   const auto cells = expand_matrix(spec, catalog());
   // cpu: runners x workers; ipc: runners x channels x sizes (throughput), runners x channels x
   // placements (round trips); switch: runners x placements; redis get and ttl_scan: runners x
-  // workers; spawn: runners x modes; sync: runners x primitives; mux: runners x fds; Python cpu:
-  // runners x workers; Python spawn: runners x workers (two counts: what one more adds).
-  // A crash under fork and pthread (C16).
-  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u + 2u * 2u * 3u + 3u * 3u + 4u * 2u + 2u * 2u + 2u * 2u + 2u * 2u +
-                              4u * 2u + 2u + 3u * 2u + 2u * 2u);
+  // workers; redis under load: runners x open-loop rates (their closed loop is the get block's
+  // cell), the stalling server's closed and open loop;
+  // spawn: runners x modes; sync: runners x primitives; mux: runners x fds; a crash under fork and
+  // pthread (C16); Python cpu: runners x workers; Python spawn: runners x workers (two counts: what
+  // one more adds).
+  EXPECT_EQ(cells.size(), 4u * 3u + 2u * 3u * 2u + 2u * 2u * 3u + 3u * 3u + 4u * 2u + 2u * 3u + 1u * 2u + 2u * 2u +
+                              2u * 2u + 2u * 2u + 4u * 2u + 2u + 3u * 2u + 2u * 2u);
   EXPECT_EQ(cells.front().scenario, "cpu");
   EXPECT_EQ(cells.back().scenario, "spawn");
   EXPECT_EQ(cells.back().runner, "py-process");

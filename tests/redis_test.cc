@@ -28,37 +28,15 @@
 #include "runner_variants.h"
 #include "scenarios/redis/setup_client.h"
 #include "tests/real_redis.h"
+#include "tests/redis_cells.h"
 #include "tests/redis_test_client.h"
 #include "scenarios/registry.h"
 
 namespace versus {
 namespace {
 
-// Parameters are runner[-variant]: "epoll-edge", "fiber-io_uring".
-class RedisTest : public ::testing::TestWithParam<std::string> {
+class RedisTest : public RedisCellTest {
  protected:
-  static void SetUpTestSuite() { install_interrupt_handlers(); }
-
-  Cell cell(int workers, std::map<std::string, std::string> set) {
-    const Runner* runner = &runner_of_variant(catalog_, GetParam(), set);
-    Cell c = cell_of(*redis_scenario(), *runner, workers, set);
-    c.timeout_s = 120;
-    return c;
-  }
-
-  // In this process, so that descriptors left open would show.
-  Record run(int workers, std::map<std::string, std::string> set) {
-    const Cell c = cell(workers, std::move(set));
-    const Runner& runner = *catalog_.runner(c.runner);
-    if (std::string why = why_unsupported(*redis_scenario(), runner, c); !why.empty()) {
-      Record u = record_for(c, 0);
-      u.status = Status::kUnsupported;
-      u.message = why;
-      return u;
-    }
-    return measure_repetition(*redis_scenario(), runner, c, 0);
-  }
-
   // `server_pid`: a server of the test's own, which is expected to outlive the cells.
   void expect_every_op_right(const std::string& server, pid_t server_pid = -1) {
     const size_t before = open_descriptors();
@@ -85,8 +63,6 @@ class RedisTest : public ::testing::TestWithParam<std::string> {
     std::erase(left, server_pid);
     EXPECT_TRUE(left.empty()) << "the embedded server or a worker outlived its cell";
   }
-
-  Catalog catalog_{all_scenarios(), all_runners()};
 };
 
 TEST_P(RedisTest, EveryOpAnswersRightAgainstTheEmbeddedServer) { expect_every_op_right("embedded"); }

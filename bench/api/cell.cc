@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/hgrm.h"
+
 namespace versus {
 
 std::string Cell::id() const {
@@ -61,6 +63,14 @@ double typical_handover_s(const Cell& cell) {
   if (placement == "same") return 3e-6;
   if (placement == "none") return 15e-6;
   return 30e-6;
+}
+
+void set_latency(Record& r, const LatencyHistogram& ns) {
+  r.lat_p50_us = double(ns.quantile(0.5)) / 1e3;
+  r.lat_p90_us = double(ns.quantile(0.9)) / 1e3;
+  r.lat_p99_us = double(ns.quantile(0.99)) / 1e3;
+  r.lat_p999_us = double(ns.quantile(0.999)) / 1e3;
+  r.histogram_text = hgrm_text(ns);
 }
 
 }  // namespace versus

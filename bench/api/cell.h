@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/api/params.h"
+#include "bench/sys/histogram.h"
 
 namespace versus {
 
@@ -34,6 +35,10 @@ struct Cell {
   // In a repetition's own process: the CPU of each unit the runner places (placed_units in
   // bench/api/runner.h), from the placement plan; empty under placement=none.
   std::vector<int> unit_cpus;
+  // For a cell whose load is a share of its closed-loop rate (Scenario::peak_twin; redis
+  // rate=P%): that rate in ops per second, measured in this run, set by the harness before the
+  // cell's repetitions run; 0 until then.
+  double peak_ops_per_s = 0;
 
   // "cpu/fork/workers:2/count=300000;kernel=primes;split=static": the `cell` column and the
   // name the benchmark engine knows the cell by (so --benchmark_filter selects cells).
@@ -83,6 +88,9 @@ struct Record {
   std::optional<double> lat_p90_us;
   std::optional<double> lat_p99_us;
   std::optional<double> lat_p999_us;
+  std::optional<double> offered_per_s;  // open loop: requests per second offered in all
+  std::optional<double> late_p99_us;    // open loop: 99th percentile of how late sends went out
+  std::string histogram;  // the latency histogram's side file, relative to the output folder
   std::optional<uint64_t> lost_updates;  // sync counter: increments lost without a lock
   std::optional<double> setup_s;         // mux: registering descriptors before the first round
   std::optional<uint64_t> syscalls;      // mux: system calls made in the measured phase
@@ -94,8 +102,15 @@ struct Record {
   std::optional<double> steal_s;           // the cell's CPUs taken by a hypervisor, measured phase
   std::optional<double> interfered;        // set on a repetition set aside for interference: the fraction
   std::string work_size;                   // "count=4000000": the value chosen for the cell's sized parameter
+  // Not a column: the side file's text (HdrHistogram's percentile distribution), carried from the
+  // repetition's process to the harness, which writes it and sets `histogram`.
+  std::string histogram_text;
 };
 
 Record record_for(const Cell& cell, int repetition);
+
+// The lat_* columns from a histogram of nanoseconds, and the side file's text for the harness
+// to write (`histogram`): one place for every scenario that measures latency.
+void set_latency(Record& r, const LatencyHistogram& ns);
 
 }  // namespace versus

@@ -29,6 +29,12 @@ class Conversation {
   // allows). False when there is nothing more to ask: the conversation is over. Called again
   // only after received() said the batch's responses are complete.
   virtual bool next(std::string& out) = 0;
+  // When the next batch is due, in now_ns()'s clock (CLOCK_MONOTONIC); 0 when it may go at once.
+  // An open-loop conversation keeps a schedule of its own: the runner calls next() no earlier
+  // than this, and as soon as the connection is free when it is late (the conversation counts
+  // the latency from the due time, so the wait behind a slow reply is latency). A closed loop,
+  // and a conversation that is over, say 0. The first call starts the schedule.
+  virtual int64_t due_ns() { return 0; }
   // Bytes that arrived, in whatever pieces the kernel gave them. True when every response to the
   // last batch has arrived. Throws on a protocol error (the worker fails); a wrong answer is
   // remembered and reported by finish() (the repetition becomes `invalid`).

@@ -50,6 +50,11 @@ ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::
   return p;
 }
 
+ParamSpec form_param(std::string name, std::vector<std::string> named, std::string help, std::string forms,
+                     std::function<std::string(std::string_view)> check) {
+  return endpoint_param(std::move(name), std::move(named), std::move(help), std::move(forms), std::move(check));
+}
+
 ParamSpec placement_param(std::string name, std::string help) {
   ParamSpec p;
   p.name = std::move(name);

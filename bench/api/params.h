@@ -53,6 +53,11 @@ ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::
 // `check` accepts (empty) or refuses saying why, without the accepted forms (they are added).
 ParamSpec endpoint_param(std::string name, std::vector<std::string> named, std::string help, std::string forms,
                          std::function<std::string(std::string_view)> check);
+// A parameter with a small grammar of its own (redis's rate, key_dist, ratio): one of `named`
+// (the first is the default), or a value of `forms` that `check` accepts (empty) or refuses
+// saying why. Kept as given, like an endpoint.
+ParamSpec form_param(std::string name, std::vector<std::string> named, std::string help, std::string forms,
+                     std::function<std::string(std::string_view)> check);
 // Where the units of a cell run (bench/sys/placement.h): none, same, spread, compact or cpus:LIST.
 ParamSpec placement_param(std::string name, std::string help);
 

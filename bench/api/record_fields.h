@@ -72,8 +72,15 @@ inline constexpr RecordField kRecordFields[] = {
      &Record::steal_s},
     {"interfered", "fraction",
      "set only on a repetition set aside: (other_cpu_s + steal_s) / (wall_s x the cell's CPUs)", &Record::interfered},
+    // Later columns: an older file, read by position, stops before them (bench/results/schema.cc).
     {"work_size", "", "the value chosen for the cell's work-size parameter when --min-time sized it (params says auto)",
      &Record::work_size},
+    {"offered_per_s", "1/s", "open loop: requests per second offered in all; empty for a closed loop",
+     &Record::offered_per_s},
+    {"late_p99_us", "µs", "open loop: 99th percentile of how late requests were sent after their due time",
+     &Record::late_p99_us},
+    {"histogram", "", "the row's latency histogram (HdrHistogram text), relative to the output folder",
+     &Record::histogram},
 };
 
 // The field named `name`, found while compiling: a name that is no column stops the build.

@@ -1,6 +1,7 @@
 #include "bench/api/scenario.h"
 
 #include <poll.h>
+#include <time.h>
 
 #include <cerrno>
 #include <system_error>
@@ -56,6 +57,14 @@ void WorkerContext::wait_for(int fd, uint32_t events) {
   if (events & kWritable) p.events |= POLLOUT;
   while (poll(&p, 1, -1) < 0) {
     if (errno != EINTR) throw_errno("poll");
+  }
+}
+
+void WorkerContext::sleep_until(int64_t due_ns) {
+  const timespec at{time_t(due_ns / 1000000000), long(due_ns % 1000000000)};
+  // clock_nanosleep returns the error rather than setting errno.
+  while (const int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr)) {
+    if (err != EINTR) throw_error(err, "clock_nanosleep");
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,6 +68,9 @@ class WorkerContext {
   // Waits until `fd` is ready for `events` (PollBits of bench/poller/poller.h), or has hung up. A fiber
   // parks on its thread's poller so the others run; elsewhere this blocks in poll(2).
   virtual void wait_for(int fd, uint32_t events);
+  // Returns at now_ns() time `due_ns` or later (at once if it has passed). A fiber parks on its
+  // thread's timer so the others run; elsewhere this sleeps (clock_nanosleep).
+  virtual void sleep_until(int64_t due_ns);
 
  private:
   int index_;
@@ -121,6 +125,20 @@ class Scenario {
   // Every parameter the scenario reads, with its default: `versus list` shows this table, the
   // matrix validates --set against it.
   virtual std::span<const ParamSpec> params() const = 0;
+  // Empty when the scenario's parameter values `params` go together; otherwise what is wrong and
+  // what is accepted (stall_every_ms below stall_ms). Checked before anything runs: exit 2.
+  virtual std::string params_problem(const Params& params) const {
+    (void)params;
+    return {};
+  }
+  // For a cell whose load is a share of the rate of another cell measured in the same run (redis
+  // rate=P%: the same cell in a closed loop): that cell's parameters; nullopt for any other. The
+  // harness takes that cell's rate from the run's rows, measuring it first when the matrix has
+  // none, and hands it over as Cell::peak_ops_per_s.
+  virtual std::optional<Params> peak_twin(const Cell& cell) const {
+    (void)cell;
+    return std::nullopt;
+  }
   // True when the total work is fixed whatever the worker count (strong scaling), so a speedup
   // over serial with one worker means something; false when work grows with the workers.
   virtual bool strong_scaling() const { return false; }

@@ -15,10 +15,12 @@
 #include <iostream>
 
 #include "bench/harness/isolate.h"
+#include "bench/harness/peak_rate.h"
 #include "bench/harness/estimate.h"
 #include "bench/harness/progress.h"
 #include "bench/harness/repetition.h"
 #include "bench/harness/work_sizing.h"
+#include "bench/results/histogram_files.h"
 
 namespace versus {
 
@@ -39,6 +41,10 @@ struct CellState {
   double before_first_s = 0;         // and of the warm-ups or probes before the first
   std::optional<Cell> sized;         // the cell as it runs, once its work is sized
   std::string sizing_note;           // why its work could not be sized, for each of its rows
+  // A cell whose load is a share of its peak (Scenario::peak_twin): itself with the peak set, and
+  // where the peak came from, for its rows' message.
+  std::optional<Cell> with_peak;
+  std::string peak_note;
 };
 
 class Engine {
@@ -127,7 +133,10 @@ class Engine {
       conclude(st, 0, "interrupted");
       return;
     }
-    if (s.number == 0) s.number = ++cells_started_;
+    if (s.number == 0) {
+      s.number = ++cells_started_;
+      find_peak(s);
+    }
     progress_.repetition_started(display_name(s.cell->id()), s.number, repetition, s.cell->repetitions);
     Record r;
     if (!s.stopped.empty()) {
@@ -136,13 +145,13 @@ class Engine {
       r.status = s.stopped_status;
       r.message = "not run: " + s.stopped;
     } else {
-      r = measure(s, repetition, /*warm_up=*/true);
+      r = measure(s, repetition, /*warm_up=*/true, /*attempt=*/0);
       // Every attempt keeps its row: one set aside is a measurement of a busy machine, and says so.
       for (int retry = 1; r.interfered && retry <= s.cell->retries && !interrupt_signal(); ++retry) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else; run again ({} of {})",
                             *r.interfered * 100, retry, s.cell->retries));
         s.pending.push_back(r);
-        r = measure(s, repetition, /*warm_up=*/false);
+        r = measure(s, repetition, /*warm_up=*/false, retry);
       }
       if (r.interfered) {
         note(r, fmt::format("set aside: {:.0f}% of its CPUs' time went to something else{}", *r.interfered * 100,
@@ -180,11 +189,34 @@ class Engine {
     st.counters["pss_MiB"] = benchmark::Counter(double(r.pss_bytes.value_or(0)) / (1 << 20));
   }
 
+  // For a cell whose load is a share of its peak: the peak, from the rows of this run so far or
+  // measured now. The rows of repetitions measured here are not written: they are no cell of
+  // the matrix, only the yardstick of this one, and its rows say so.
+  void find_peak(CellState& s) {
+    const std::optional<Params> twin_params = catalog_.scenario(s.cell->scenario)->peak_twin(*s.cell);
+    if (!twin_params) return;
+    Cell twin = *s.cell;
+    twin.params = *twin_params;
+    // Measured once for every share of it (a sweep of rates is of one peak).
+    auto [known, fresh] = peaks_.try_emplace(twin.id());
+    if (fresh) {
+      std::vector<Record> so_far = result_.records;
+      for (const auto& state : states_) so_far.insert(so_far.end(), state->pending.begin(), state->pending.end());
+      known->second = peak_rate_of(twin, so_far, s.cell->repetitions, [&](const Cell& c, int repetition) {
+        return execute_repetition(catalog_, c, repetition);
+      });
+    }
+    const PeakRate& peak = known->second;
+    s.with_peak = *s.cell;
+    s.with_peak->peak_ops_per_s = peak.ops_per_s;
+    s.peak_note = "the rate is a share " + peak.how;
+  }
+
   // Sizes the cell's work when it asks for it (the probes warm up as warm-ups do), runs the
   // warm-ups left and then the measured repetition. Whatever goes wrong becomes the row's status:
   // nothing thrown here may leave Google Benchmark's loop unfinished.
-  Record measure(CellState& s, int repetition, bool warm_up) {
-    const Cell& cell = *s.cell;
+  Record measure(CellState& s, int repetition, bool warm_up, int attempt) {
+    const Cell& cell = s.with_peak ? *s.with_peak : *s.cell;
     try {
       int probes = 0;
       if (!s.sized) {
@@ -201,7 +233,9 @@ class Engine {
       }
       Record r = execute_repetition(catalog_, *s.sized, repetition);
       r.host = options_.host;
+      keep_side_file(r, attempt);
       if (!s.sizing_note.empty()) note(r, s.sizing_note);
+      if (!s.peak_note.empty()) note(r, s.peak_note);
       return r;
     } catch (const std::exception& e) {
       Record r = record_for(s.sized ? *s.sized : cell, repetition);
@@ -209,6 +243,17 @@ class Engine {
       r.status = Status::kFailed;
       r.message = fmt::format("the harness could not run the repetition: {}", e.what());
       return r;
+    }
+  }
+
+  // An ok row's latency histogram goes to its side file; a row that is not ok keeps none.
+  void keep_side_file(Record& r, int attempt) {
+    if (r.status != Status::kOk) r.histogram_text.clear();
+    try {
+      keep_histogram(r, attempt, writer_.path());
+    } catch (const std::exception& e) {
+      note(r, fmt::format("its latency histogram could not be kept: {}", e.what()));
+      r.histogram_text.clear();
     }
   }
 
@@ -225,6 +270,7 @@ class Engine {
 
   const Catalog& catalog_;
   ResultsWriter& writer_;
+  std::map<std::string, PeakRate> peaks_;  // by the closed-loop twin's id
   EngineOptions options_;
   std::vector<std::unique_ptr<CellState>> states_;
   std::map<std::string, CellState*> by_name_;

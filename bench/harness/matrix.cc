@@ -322,6 +322,10 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
     for (const auto& sname : block.scenarios) {
       const Scenario* scenario = catalog.scenario(sname);
       for (const Params& sp : product(axes_for(scenario->params(), block))) {
+        if (std::string why = scenario->params_problem(sp); !why.empty()) {
+          problems.add(fmt::format("{}{}: {}", at(block.where), sname, why));
+          continue;
+        }
         for (const auto& rname : block.runners) {
           const Runner* runner = catalog.runner(rname);
           for (const Params& rp : product(axes_for(runner->params(), block))) {
@@ -350,6 +354,7 @@ std::vector<Cell> expand_matrix(const MatrixSpec& spec, const Catalog& catalog) 
       }
     }
   }
+  problems.throw_if_any();
   return cells;
 }
 

@@ -241,6 +241,7 @@ class HarnessOffCell {
 std::string encode_record(const Record& r) {
   nlohmann::json j;
   for (const auto& f : kRecordFields) std::visit([&](auto m) { put(j, f.name, r.*m); }, f.member);
+  if (!r.histogram_text.empty()) j["histogram_text"] = r.histogram_text;
   return j.dump();
 }
 
@@ -248,6 +249,7 @@ Record decode_record(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text);
   Record r;
   for (const auto& f : kRecordFields) std::visit([&](auto m) { get(j, f.name, r.*m); }, f.member);
+  if (j.contains("histogram_text")) r.histogram_text = j.at("histogram_text").get<std::string>();
   return r;
 }
 

@@ -63,4 +63,25 @@ uint64_t LatencyHistogram::quantile(double q) const {
   return max_;
 }
 
+namespace {
+double midpoint(int bucket) {
+  return double(LatencyHistogram::bucket_low(bucket)) + double(LatencyHistogram::bucket_width(bucket) - 1) / 2;
+}
+}  // namespace
+
+double LatencyHistogram::mean() const {
+  if (count_ == 0) return 0;
+  double sum = 0;
+  for (int i = 0; i < kBuckets; ++i) sum += double(counts_[i]) * midpoint(i);
+  return sum / double(count_);
+}
+
+double LatencyHistogram::stddev() const {
+  if (count_ == 0) return 0;
+  const double m = mean();
+  double sum = 0;
+  for (int i = 0; i < kBuckets; ++i) sum += double(counts_[i]) * (midpoint(i) - m) * (midpoint(i) - m);
+  return std::sqrt(sum / double(count_));
+}
+
 }  // namespace versus

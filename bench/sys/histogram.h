@@ -23,6 +23,9 @@ class LatencyHistogram {
   // holding the ceil(q * count)-th smallest value, clamped to [min, max]; the smallest and the
   // largest value exactly. 0 when empty.
   uint64_t quantile(double q) const;
+  // Mean and standard deviation, each value taken as its bucket's midpoint. 0 when empty.
+  double mean() const;
+  double stddev() const;
 
   // Bucket arithmetic, exposed for tests.
   static int bucket_of(uint64_t value);

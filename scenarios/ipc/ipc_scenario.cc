@@ -141,10 +141,7 @@ class IpcWork final : public TaskWork {
     if (!config_.pingpong) return;
     LatencyHistogram all;
     for (size_t p = 0; p < latency_.size(); ++p) all.merge(latency_[p]);
-    r.lat_p50_us = double(all.quantile(0.5)) / 1e3;
-    r.lat_p90_us = double(all.quantile(0.9)) / 1e3;
-    r.lat_p99_us = double(all.quantile(0.99)) / 1e3;
-    r.lat_p999_us = double(all.quantile(0.999)) / 1e3;
+    set_latency(r, all);
   }
 
  private:

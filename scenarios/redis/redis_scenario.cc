@@ -15,6 +15,7 @@
 #include "bench/sys/shared_mapping.h"
 #include "bench/sys/interference.h"
 #include "scenarios/redis/endpoint.h"
+#include "scenarios/redis/offered_load.h"
 #include "scenarios/redis/server.h"
 #include "scenarios/redis/setup_client.h"
 #include "scenarios/redis/workload.h"
@@ -35,6 +36,17 @@ std::string server_problem(std::string_view server) {
   }
 }
 
+// Validation of a form parameter by its parser: empty when accepted.
+template <class Parse>
+std::string problem_of(Parse parse, std::string_view value) {
+  try {
+    parse(value);
+    return {};
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+}
+
 const ParamSpec kParams[] = {
     choice_param("op", {"get", "set", "mixed", "ttl_scan"},
                  "get: GET of loaded keys; set: SET of a few keys per connection; mixed: SET then GET it back; "
@@ -42,10 +54,38 @@ const ParamSpec kParams[] = {
     int_param("keys", 100000, 1, 10000000, "keys loaded (with TTLs of 1 to 49 hours) before the measured phase"),
     int_param("requests", 100000, 1, int64_t{1} << 32, "get, set, mixed: requests in all, split over the workers"),
     int_param("pipeline", 1, 1, 10000, "requests a connection sends before it waits for their replies"),
-    size_param("value_size", 32, 8, 1 << 20, "bytes of each value"),
+    form_param("value_size", {"32"},
+               "bytes of each value: a size, or MIN-MAX, each value's size drawn from the range by its number (the "
+               "same whenever it is written or checked)",
+               "a size from 8 B to 1 MiB (say 4K), or MIN-MAX (say 16-4K)",
+               [](std::string_view v) { return problem_of(parse_value_size, v); }),
+    form_param("key_dist", {"uniform"},
+               "op=get: which loaded key each request asks: spread evenly, in turn (sequential), or zipf:S, key k "
+               "asked in proportion to 1/k^S (zipf:0.99 as YCSB)",
+               "sequential, or zipf:S with S above 0 and at most 10",
+               [](std::string_view v) { return problem_of(parse_key_dist, v); }),
+    form_param("ratio", {"0:1"},
+               "op=get: SET:GET, SETs mixed among the GETs in one stream (1:10: one SET in every 11 requests); each "
+               "SET writes a loaded key's own value back, so every GET is still checked",
+               "SET:GET, two whole numbers up to 1000000, not both 0 (say 1:10)",
+               [](std::string_view v) { return problem_of(parse_ratio, v); }),
     int_param("delay_us", 0, 0, 10000000,
               "embedded server: each reply is held this long (without blocking other connections), standing in "
               "for the network time to a remote server"),
+    form_param("rate", {"0"},
+               "0: closed loop, each connection sends its next request when the last reply is back; otherwise an "
+               "open loop: requests per second offered in all, split evenly over the connections, each on a "
+               "schedule of its own; a request is sent when due, or as soon as its connection is free when late, "
+               "and its latency counts from the due time. P% is P percent of the closed-loop rate of the same cell, "
+               "measured in this run",
+               std::string(kRateForms), [](std::string_view v) { return problem_of(parse_rate, v); }),
+    choice_param("arrival", {"constant", "poisson"},
+                 "open loop: a connection's sends evenly spaced, or with exponential gaps (a Poisson process) of "
+                 "the same mean"),
+    int_param("stall_ms", 0, 0, 60000,
+              "embedded server: its event loop stops this long once per stall_every_ms (as Redis does while it "
+              "forks for a snapshot), holding every connection; 0: never"),
+    int_param("stall_every_ms", 1000, 1, 3600000, "embedded server: how often it stalls (stall_ms)"),
     int_param("scan_count", 1000, 1, 1000000, "ttl_scan: the COUNT of each SCAN batch"),
     endpoint_param("server", {"embedded"},
                    "embedded: versus's own server, started for each repetition in its own process; HOST:PORT or "
@@ -71,8 +111,13 @@ Workload workload_of(const Cell& cell) {
   w.keys = uint64_t(p.integer("keys"));
   w.requests = uint64_t(p.integer("requests"));
   w.pipeline = int(p.integer("pipeline"));
-  w.value_size = size_t(p.integer("value_size"));
+  w.value_sizes = parse_value_size(p.str("value_size"));
+  w.key_choice = parse_key_dist(p.str("key_dist"));
+  w.ratio = parse_ratio(p.str("ratio"));
   w.fault = p.str("fault");
+  const OfferedRate rate = parse_rate(p.str("rate"));
+  w.rate = rate.percent > 0 ? rate.percent / 100 * cell.peak_ops_per_s : rate.per_s;
+  w.poisson = p.str("arrival") == "poisson";
   return w;
 }
 
@@ -81,12 +126,15 @@ class RedisWork final : public ConversationWork {
  public:
   explicit RedisWork(const Cell& cell)
       : workload_(workload_of(cell)),
+        percent_(parse_rate(cell.params.str("rate")).percent),
         stats_(size_t(cell.workers)),
         answered_(workload_.op == Op::kTtlScan ? workload_.keys : 0) {
     endpoint_ = redis_endpoint(cell.params.str("server"));
     if (endpoint_.embedded) {
       ServerOptions options;
       options.delay_us = uint32_t(cell.params.integer("delay_us"));
+      options.stall_ms = uint32_t(cell.params.integer("stall_ms"));
+      options.stall_every_ms = uint32_t(cell.params.integer("stall_every_ms"));
       options.max_clients = size_t(cell.workers) + 16;
       if (cell.params.str("server_cpu") == "auto") options.cpus = server_cpus(cell.unit_cpus);
       server_placed_ = !options.cpus.empty();
@@ -164,11 +212,20 @@ class RedisWork final : public ConversationWork {
     }
     r.bytes = bytes;
     r.bytes_per_s = *r.wall_s > 0 ? double(bytes) / *r.wall_s : 0.0;
-    if (server_placed_) r.message = fmt::format("embedded server on CPUs {}", server_.cpus());
-    r.lat_p50_us = double(all.quantile(0.5)) / 1e3;
-    r.lat_p90_us = double(all.quantile(0.9)) / 1e3;
-    r.lat_p99_us = double(all.quantile(0.99)) / 1e3;
-    r.lat_p999_us = double(all.quantile(0.999)) / 1e3;
+    std::vector<std::string> notes;
+    if (server_placed_) notes.push_back(fmt::format("embedded server on CPUs {}", server_.cpus()));
+    set_latency(r, all);
+    if (workload_.rate > 0) {
+      LatencyHistogram late;
+      for (size_t i = 0; i < results.size(); ++i) late.merge(stats_[i].late);
+      r.offered_per_s = workload_.rate;
+      r.late_p99_us = double(late.quantile(0.99)) / 1e3;
+      if (std::string note = saturation_note(workload_.rate, r.ops_per_s.value_or(0)); !note.empty()) {
+        notes.push_back(std::move(note));
+      }
+      if (percent_ > 100) notes.push_back(fmt::format("offered {:g}% of the closed-loop rate: over-saturated", percent_));
+    }
+    if (!notes.empty()) r.message = join(notes, "; ");
   }
 
  private:
@@ -180,7 +237,7 @@ class RedisWork final : public ConversationWork {
       requests.clear();
       for (uint64_t i = first; i < first + n; ++i) {
         value.clear();
-        append_value(value, i, workload_.value_size);
+        append_value(value, i, workload_.value_sizes.of(i));
         encode_command(requests, {"SET", key_name(i), value, "EX", std::to_string(ttl_of(i))});
       }
       for (const RespValue& reply : client.pipeline(requests, n)) {
@@ -225,6 +282,7 @@ class RedisWork final : public ConversationWork {
   }
 
   Workload workload_;
+  double percent_;  // rate=P%: P, else 0
   EmbeddedServer server_;
   bool server_placed_ = false;
   std::optional<CountedAsCell> server_counted_;
@@ -254,13 +312,28 @@ class RedisScenario final : public Scenario {
     const Workload w = workload_of(cell);
     const double requests = double(w.op == Op::kTtlScan ? w.keys : w.requests);
     const double delay = double(cell.params.integer("delay_us")) * 1e-6;
-    // A loopback round trip, the load, and the server's delay shared by the connections in flight.
-    return requests * (30e-6 + delay / double(cell.workers)) + double(w.keys) * 5e-6;
+    // A loopback round trip, the load, and the server's delay shared by the connections in flight;
+    // an open loop at least as long as its schedule.
+    const double closed = requests * (30e-6 + delay / double(cell.workers));
+    const double percent = parse_rate(cell.params.str("rate")).percent;
+    const double open = w.rate > 0 ? requests / w.rate : percent > 0 ? closed * 100 / percent : 0.0;
+    return std::max(closed, open) + double(w.keys) * 5e-6;
   }
 
   std::string unsupported(const Cell& cell) const override {
     if (cell.params.str("server") != "embedded" && cell.params.integer("delay_us") != 0) {
       return "delay_us is the embedded server's; a real Redis answers when it answers";
+    }
+    if (cell.params.str("server") != "embedded" && cell.params.integer("stall_ms") != 0) {
+      return "stall_ms is the embedded server's; a real Redis stalls when it stalls";
+    }
+    if (cell.params.str("op") != "get" &&
+        (cell.params.str("key_dist") != "uniform" || parse_ratio(cell.params.str("ratio")).sets > 0)) {
+      return "key_dist and ratio shape op=get's requests over the loaded keys; set and mixed write keys of their "
+             "own, ttl_scan asks every key once";
+    }
+    if (parse_rate(cell.params.str("rate")).percent > 0 && cell.peak_ops_per_s <= 0) {
+      return "rate=P% is a share of the cell's closed-loop rate, which was not measured";
     }
     // A connection each, in the workers' process and in the embedded server's: found out
     // mid-run, a refused connect would only show as a hang or a failed row.
@@ -269,6 +342,25 @@ class RedisScenario final : public Scenario {
       return fmt::format(
           "{} connections need about {} descriptors; RLIMIT_NOFILE allows {} (versus raises it to the hard limit)",
           cell.workers, need, limit);
+    }
+    return {};
+  }
+
+  // rate=P%: the same cell in a closed loop.
+  std::optional<Params> peak_twin(const Cell& cell) const override {
+    if (parse_rate(cell.params.str("rate")).percent == 0) return std::nullopt;
+    Params twin = cell.params;
+    twin.set("rate", "0");
+    twin.set("arrival", "constant");  // no schedule in a closed loop: the matrix's closed cell has the default
+    return twin;
+  }
+
+  std::string params_problem(const Params& p) const override {
+    if (p.integer("stall_ms") > p.integer("stall_every_ms")) {
+      return fmt::format(
+          "stall_ms={} is longer than stall_every_ms={}: the server would never run; accepted: stall_ms at most "
+          "stall_every_ms",
+          p.integer("stall_ms"), p.integer("stall_every_ms"));
     }
     return {};
   }

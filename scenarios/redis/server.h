@@ -11,6 +11,9 @@
 // poller. Nothing sleeps, so other connections go on meanwhile; replies on one connection keep
 // their order. The clock is read once per loop turn, so requests read together share a deadline.
 //
+// stall_ms models a server that stops now and then (Redis forking for a snapshot, a long
+// command): once per stall_every_ms the whole loop sleeps stall_ms, every connection waits.
+//
 // Bad input never stops the server: an unknown command or bad arguments get an error reply; a
 // framing error (a bad length, a missing CRLF, a line or bulk over the limits) gets
 // "-ERR Protocol error: ..." and the connection is closed once it is sent. A client that stops
@@ -44,6 +47,8 @@ namespace versus::redis {
 struct ServerOptions {
   uint16_t port = 0;                            // on 127.0.0.1; 0: an ephemeral port, reported by port()
   uint32_t delay_us = 0;                        // each reply is sent this long after its request was read
+  uint32_t stall_ms = 0;                        // the loop stops this long once per stall_every_ms (0: never)
+  uint32_t stall_every_ms = 0;
   size_t max_clients = 10000;                   // one more is told "-ERR max number of clients reached"
   int64_t max_bulk = int64_t{64} << 20;         // one argument (Redis: 512 MiB)
   int64_t max_args = int64_t{1} << 20;          // arguments in one request

@@ -5,6 +5,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -69,6 +70,7 @@ class ServerLoop {
   ServerLoop& operator=(const ServerLoop&) = delete;
 
   void run(const std::atomic<bool>& stop);
+  void stall();
 
  private:
   void accept_clients();
@@ -128,6 +130,15 @@ ServerLoop::ServerLoop(const ServerOptions& options, int listen_fd)
   poller_->add(timer_fd_, kReadable, kTimerToken);
 }
 
+// The whole loop stops for stall_ms, as Redis does while it forks for a snapshot or runs a long
+// command: nothing is read, answered or accepted meanwhile.
+void ServerLoop::stall() {
+  timespec left{time_t(options_.stall_ms / 1000), long(options_.stall_ms % 1000) * 1'000'000};
+  while (nanosleep(&left, &left) < 0) {
+    if (errno != EINTR) throw_errno("nanosleep");
+  }
+}
+
 ServerLoop::~ServerLoop() {
   for (auto& c : clients_) {
     if (c) close_client(*c);
@@ -138,8 +149,18 @@ ServerLoop::~ServerLoop() {
 }
 
 void ServerLoop::run(const std::atomic<bool>& stop) {
+  const int64_t stall_every_ns = int64_t(options_.stall_every_ms) * 1'000'000;
+  int64_t next_stall_ns = options_.stall_ms > 0 ? now_ns_ + stall_every_ns : 0;
   while (!stop.load(std::memory_order_relaxed)) {
-    poller_->wait(ready_, 50);
+    int wait_ms = 50;
+    if (next_stall_ns > 0) {
+      if (now_ns() >= next_stall_ns) {
+        stall();
+        next_stall_ns += stall_every_ns;
+      }
+      wait_ms = int(std::clamp<int64_t>((next_stall_ns - now_ns()) / 1'000'000, 0, 50));
+    }
+    poller_->wait(ready_, wait_ms);
     now_ns_ = now_ns();
     ctx_.now_ms = now_ns_ / 1'000'000;
     for (const PollEvent& ev : ready_) {

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   CLI::App app{"versus-redis: the embedded Redis server of versus's redis scenario, on 127.0.0.1"};
   app.add_option("-p,--port", port, "port on 127.0.0.1 (0: any free one, printed)")->check(CLI::Range(0, 65535));
   app.add_option("--delay-us", options.delay_us, "hold each reply this many microseconds");
+  auto* every = app.add_option("--stall-every-ms", options.stall_every_ms, "how often the loop stalls (--stall-ms)");
+  app.add_option("--stall-ms", options.stall_ms, "stop the event loop this many milliseconds once per --stall-every-ms")
+      ->needs(every);
   app.add_option("--max-clients", options.max_clients, "connections accepted at once");
   CLI11_PARSE(app, argc, argv);
 

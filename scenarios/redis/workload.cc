@@ -59,12 +59,48 @@ RedisConversation::RedisConversation(int fd, const Workload& workload, int index
     : fd_(fd), workload_(workload), index_(index), count_(count), stats_(stats), scan_(scan) {
   const uint64_t total = workload.op == Op::kTtlScan ? scan.order.size() : workload.requests;
   quota_ = total / uint64_t(count) + (uint64_t(index) < total % uint64_t(count) ? 1 : 0);
+  if (workload.rate > 0) gap_ns_ = 1e9 * double(count) / workload.rate;
+  gaps_.seed(mix(uint64_t(index)));
+  key_draws_.seed(mix(~uint64_t(index)));
+  if (workload.key_choice.dist == KeyDist::kZipf) zipf_.emplace(workload.keys, workload.key_choice.zipf_s);
+}
+
+// The loaded key request g asks: spread evenly (uniform), in turn (sequential), or rank r of a
+// Zipf law on key r - 1.
+uint64_t RedisConversation::loaded_key(uint64_t g) {
+  switch (workload_.key_choice.dist) {
+    case KeyDist::kUniform:
+      return mix(g) % workload_.keys;
+    case KeyDist::kSequential:
+      return g % workload_.keys;
+    case KeyDist::kZipf:
+      return zipf_->draw(key_draws_) - 1;
+  }
+  return 0;
+}
+
+// The schedule starts at the first call; the connections' sends are staggered over one gap, so
+// that evenly spaced sends of different connections do not all fall at the same instants.
+int64_t RedisConversation::due_ns() {
+  if (gap_ns_ == 0 || asked_ == quota_) return 0;
+  if (due_ == 0) due_ = now_ns() + (workload_.poisson ? gap(1) : int64_t(gap_ns_ * double(index_) / double(count_)));
+  return due_;
+}
+
+// The time from one batch of `n` requests to the next: n mean gaps, or the sum of n exponential ones.
+int64_t RedisConversation::gap(uint64_t n) {
+  if (!workload_.poisson) return int64_t(gap_ns_ * double(n));
+  std::exponential_distribution<double> one(1.0 / gap_ns_);
+  double sum = 0;
+  for (uint64_t k = 0; k < n; ++k) sum += one(gaps_);
+  return int64_t(sum);
 }
 
 RedisConversation::~RedisConversation() { close(fd_); }
 
 bool RedisConversation::next(std::string& out) {
   if (asked_ == quota_) return false;
+  const int64_t due = due_ns();  // 0 in a closed loop
   batch_.clear();
   next_reply_ = 0;
   const size_t before = out.size();
@@ -73,6 +109,12 @@ bool RedisConversation::next(std::string& out) {
   if (index_ == 0 && asked_ > quota_ / 2 && asked_ - n <= quota_ / 2) inject_fault();
   stats_.bytes += out.size() - before;
   sent_ns_ = now_ns();
+  if (due > 0) {
+    // Latency counts from the due time: a send held up behind a slow reply waited as a user would.
+    stats_.late.record(uint64_t(std::max<int64_t>(sent_ns_ - due, 0)));
+    sent_ns_ = due;
+    due_ += gap(n);
+  }
   return true;
 }
 
@@ -82,9 +124,16 @@ void RedisConversation::ask(std::string& out, uint64_t j) {
   const uint64_t g = uint64_t(index_) + j * uint64_t(count_);
   switch (workload_.op) {
     case Op::kGet: {
-      const uint64_t key = mix(g) % workload_.keys;
-      encode_command(out, {"GET", key_name(key)});
-      batch_.push_back({Expect::kValue, key});
+      const uint64_t key = loaded_key(g);
+      if (workload_.ratio.is_set(j)) {
+        scratch_.clear();
+        append_value(scratch_, key, workload_.value_sizes.of(key));
+        encode_command(out, {"SET", key_name(key), scratch_, "EX", std::to_string(ttl_of(key))});
+        batch_.push_back({Expect::kOk, 0});
+      } else {
+        encode_command(out, {"GET", key_name(key)});
+        batch_.push_back({Expect::kValue, key});
+      }
       break;
     }
     case Op::kSet:
@@ -98,7 +147,7 @@ void RedisConversation::ask(std::string& out, uint64_t j) {
         batch_.push_back({Expect::kValue, g - uint64_t(count_)});  // the value the set before wrote
       } else {
         scratch_.clear();
-        append_value(scratch_, g, workload_.value_size);
+        append_value(scratch_, g, workload_.value_sizes.of(g));
         encode_command(out, {"SET", key, scratch_, "EX", kWrittenTtl});
         batch_.push_back({Expect::kOk, 0});
       }
@@ -135,7 +184,7 @@ void RedisConversation::check(const Expect& expect, const RespValue& reply) {
       return wrong(fmt::format("SET answered {}", describe(reply)));
     case Expect::kValue:
       scratch_.clear();
-      append_value(scratch_, expect.arg, workload_.value_size);
+      append_value(scratch_, expect.arg, workload_.value_sizes.of(expect.arg));
       if (reply.type == RespType::kBulk && reply.str == scratch_) return void(++right_);
       return wrong(fmt::format("GET answered {}, expected value {}", describe(reply), expect.arg));
     case Expect::kTtl: {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "bench/api/conversation.h"
 #include "bench/sys/histogram.h"
 #include "scenarios/redis/resp.h"
+#include "scenarios/redis/workload_shape.h"
 
 namespace versus::redis {
 
@@ -23,7 +26,16 @@ struct Workload {
   uint64_t keys = 0;      // loaded before the measured phase: versus:key:0 .. keys-1
   uint64_t requests = 0;  // in all, over every connection
   int pipeline = 1;
-  size_t value_size = 32;
+  ValueSizes value_sizes;  // of each value, by its number (a loaded key's: the key's index)
+  // op=get: which loaded key each request asks, and the SETs among the GETs (each writes a
+  // loaded key's own value back, so every GET's answer stays known).
+  KeyChoice key_choice;
+  SetGetRatio ratio;
+  // Open loop: requests per second offered in all, split evenly over the connections (0: closed
+  // loop, each connection sends when its last reply is back); poisson: exponential gaps between a
+  // connection's sends (else evenly spaced).
+  double rate = 0;
+  bool poisson = false;
   std::string fault = "none";  // for tests: connection 0 "crash"es or expects a "wrong" value once
 };
 
@@ -35,9 +47,11 @@ int64_t ttl_of(uint64_t i);
 bool key_index(std::string_view name, uint64_t& i);
 
 // What a connection leaves behind for the scenario, in shared memory (connections may be
-// processes): the latency of each request and the bytes it moved.
+// processes): the latency of each request and the bytes it moved; in an open loop, also how late
+// each batch was sent after its due time.
 struct ConnectionStats {
   LatencyHistogram latency;
+  LatencyHistogram late;
   uint64_t bytes = 0;
 };
 
@@ -60,6 +74,7 @@ class RedisConversation final : public Conversation {
 
   int fd() const override { return fd_; }
   bool next(std::string& out) override;
+  int64_t due_ns() override;
   bool received(std::string_view bytes) override;
   void finish(WorkerResult& out) override;
 
@@ -69,8 +84,10 @@ class RedisConversation final : public Conversation {
     uint64_t arg;  // kValue: the value's number; kTtl: the key's index
   };
   void ask(std::string& out, uint64_t j);
+  uint64_t loaded_key(uint64_t g);
   void check(const Expect& expect, const RespValue& reply);
   void inject_fault();
+  int64_t gap(uint64_t n);
   void wrong(std::string what);
 
   int fd_;
@@ -84,7 +101,14 @@ class RedisConversation final : public Conversation {
   uint64_t right_ = 0;
   std::vector<Expect> batch_;  // expectations of the batch in flight, in order
   size_t next_reply_ = 0;
-  int64_t sent_ns_ = 0;
+  int64_t sent_ns_ = 0;  // when the batch in flight was sent, or, open loop, due
+  // Open loop: the mean gap between this connection's sends of one request (0: closed loop), the
+  // due time of its next batch (0 until the schedule starts), and the Poisson gaps' generator.
+  double gap_ns_ = 0;
+  int64_t due_ = 0;
+  std::mt19937_64 gaps_;
+  std::mt19937_64 key_draws_;             // key_dist=zipf:S
+  std::optional<ZipfRanks> zipf_;
   RespParser parser_;
   std::string scratch_;
   std::string first_wrong_;

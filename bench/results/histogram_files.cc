@@ -1,0 +1,48 @@
+#include "bench/results/histogram_files.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "bench/sys/errors.h"
+#include "bench/sys/whole_writes.h"
+
+namespace versus {
+namespace {
+constexpr size_t kKeptOfId = 200;
+}  // namespace
+
+std::string histogram_file_name(const Record& r, int attempt) {
+  // A cell id holds '/', ';', '=', ':' and whatever values were set: keep letters, digits and
+  // "._-", the rest becomes '_'. The repetition (and attempt) make the name unique in a run.
+  std::string name;
+  for (char ch : r.cell) {
+    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                      ch == '.' || ch == '-';
+    name += keep ? ch : '_';
+  }
+  // A file name holds at most 255 bytes: a long id is cut, and a hash of the whole of it keeps
+  // the names of cells that differ only past the cut apart.
+  if (name.size() > kKeptOfId) {
+    uint64_t hash = 14695981039346656037ull;  // FNV-1a
+    for (char ch : r.cell) hash = (hash ^ uint8_t(ch)) * 1099511628211ull;
+    name = fmt::format("{}.{:016x}", name.substr(0, kKeptOfId), hash);
+  }
+  name += fmt::format(".r{}", r.repetition);
+  if (attempt > 0) name += fmt::format(".a{}", attempt);
+  return "histograms/" + name + ".hgrm";
+}
+
+void keep_histogram(Record& r, int attempt, const std::filesystem::path& results_csv) {
+  if (r.histogram_text.empty()) return;
+  const std::string relative = histogram_file_name(r, attempt);
+  const std::filesystem::path path = results_csv.parent_path() / relative;
+  if (mkdir(path.parent_path().c_str(), 0777) < 0 && errno != EEXIST) throw_errno("mkdir " + path.parent_path().string());
+  replace_file(path.string(), r.histogram_text);
+  r.histogram = relative;
+  r.histogram_text.clear();
+}
+
+}  // namespace versus

@@ -1,0 +1,24 @@
+// The side files of latency rows: OUT/histograms/<cell made file-safe>.r<repetition>[.a<attempt>].hgrm,
+// HdrHistogram's percentile-distribution text (bench/sys/hgrm.h), beside results.csv.
+#pragma once
+
+#include "bench/harness/layer.h"
+
+#include <filesystem>
+#include <string>
+
+#include "bench/api/cell.h"
+
+namespace versus {
+
+// The side file's path relative to the output folder. An id past 200 characters is cut there and
+// followed by a hash of the whole id, so that every name fits a file system's 255 bytes. `attempt` is 0 for a repetition's first
+// run and 1, 2, ... for its runs again after interference.
+std::string histogram_file_name(const Record& r, int attempt);
+
+// Writes the row's histogram_text (when it has one) into the folder of `results_csv` and sets
+// its `histogram` column; the text is dropped from the row either way. Throws
+// std::system_error naming the file when it cannot be written.
+void keep_histogram(Record& r, int attempt, const std::filesystem::path& results_csv);
+
+}  // namespace versus
