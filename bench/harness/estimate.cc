@@ -24,7 +24,11 @@ CellEstimate estimate_cell(const Catalog& catalog, const Cell& cell) {
   const Scenario& scenario = *catalog.scenario(cell.scenario);
   const Runner& runner = *catalog.runner(cell.runner);
   CellEstimate e;
-  e.unsupported = why_unsupported(scenario, runner, cell);
+  // A load given as a share of the cell's peak cannot be run before the run has measured the
+  // peak: asked beforehand, the cell is as supported as its peak will be.
+  Cell asked = cell;
+  if (asked.peak_ops_per_s <= 0 && scenario.peak_twin(cell)) asked.peak_ops_per_s = 1;
+  e.unsupported = why_unsupported(scenario, runner, asked);
   if (!e.unsupported.empty()) return e;
   const double around = kRepetitionCost_s + (runner.worker_host() == WorkerHost::kOwnProgram ? kOwnProgramStart_s : 0);
   if (!cell.sized_param.empty()) {
