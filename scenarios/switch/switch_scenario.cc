@@ -189,7 +189,10 @@ class SwitchWork final : public TaskWork {
     } else {
       const uint64_t one = 1;
       const size_t n = c_.via == "pipe" ? 1 : sizeof one;
+      // A full pipe is wake-ups the waiter never needed (its spin saw the turn first): one is
+      // already pending, and another adds nothing.
       while (write(wake_fd(pair, other), &one, n) < 0) {
+        if (errno == EAGAIN) break;
         if (errno != EINTR) throw_errno("write");
       }
     }
