@@ -67,7 +67,7 @@ class ConversationWorkers final : public RunnerTask {
     std::string request;
     std::vector<char> buf(kReadChunk);
     for (;;) {
-      if (const int64_t due = conv.due_ns(); due > now_ns()) ctx.sleep_until(due);
+      if (const int64_t due = conv.wait_until_ns()) ctx.sleep_until(due);
       if (!conv.next(request)) break;
       send_all(conv.fd(), request, ctx);
       request.clear();

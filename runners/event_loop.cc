@@ -75,7 +75,7 @@ class ReadinessLoop {
   // Sends the next batch now, or, open loop, queues the connection until the batch is due. False
   // when the conversation is over.
   bool ask_next(Connection& c) {
-    if (const int64_t due = c.conversation->due_ns(); due > now_ns()) {
+    if (const int64_t due = c.conversation->wait_until_ns()) {
       if (!timer_) {
         timer_.emplace();
         poller_.add(timer_->fd(), kReadable, kTimerToken);

@@ -109,7 +109,7 @@ class CompletionLoop {
   // Starts the next batch now, or, open loop, queues the connection until it is due. False when
   // the conversation is over.
   bool ask_next(Connection& c) {
-    if (const int64_t due = c.conversation->due_ns(); due > now_ns()) {
+    if (const int64_t due = c.conversation->wait_until_ns()) {
       c.complete = false;
       due_.push(due, size_t(&c - conns_.data()));
       return true;

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "bench/api/scenario.h"
+#include "bench/sys/measure.h"
 
 namespace versus {
 
@@ -35,6 +36,12 @@ class Conversation {
   // the latency from the due time, so the wait behind a slow reply is latency). A closed loop,
   // and a conversation that is over, say 0. The first call starts the schedule.
   virtual int64_t due_ns() { return 0; }
+  // due_ns() while it is still ahead, else 0: what a runner waits for before next(). The clock is
+  // read only in an open loop, so a closed loop's measured path pays nothing for it.
+  int64_t wait_until_ns() {
+    const int64_t due = due_ns();
+    return due > 0 && due > now_ns() ? due : 0;
+  }
   // Bytes that arrived, in whatever pieces the kernel gave them. True when every response to the
   // last batch has arrived. Throws on a protocol error (the worker fails); a wrong answer is
   // remembered and reported by finish() (the repetition becomes `invalid`).

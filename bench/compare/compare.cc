@@ -78,14 +78,14 @@ Grouped group(const RunResults& run) {
   return g;
 }
 
-// The values of the rows the cell's figures come from (bench/results/stability.h); with `at_work`,
-// a measure that grows with the work is scaled from each row's own work to that much.
+// The values of the rows the cell's figures come from (bench/results/stability.h); with `at_work`
+// (given only for a measure that grows with the work), scaled from each row's own work to that much.
 std::vector<double> samples(const Group& g, const ComparableMeasure& m, std::optional<double> at_work = {}) {
   std::vector<double> out;
   for (const Record* r : rows_used(g.rows)) {
     auto v = m.read(*r);
     if (!v) continue;
-    if (const auto units = work_units(*r); at_work && units && grows_with_work(m.column())) *v *= *at_work / *units;
+    if (const auto units = work_units(*r); at_work && units) *v *= *at_work / *units;
     out.push_back(*v);
   }
   return out;

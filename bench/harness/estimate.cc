@@ -36,10 +36,7 @@ CellEstimate estimate_cell(const Catalog& catalog, const Cell& cell) {
     e.before_first_s = std::max(1, cell.warmup) * (around + kProbeShare * cell.min_time_s);
   } else {
     double work = scenario.expected_seconds(cell) * runner.slowdown();
-    if (scenario.strong_scaling() && runner.concurrent()) {
-      const int cpus = static_cast<int>(Topology::here().cpus().size());
-      work /= std::max(1, std::min(cell.workers, cpus));
-    }
+    if (scenario.strong_scaling()) work /= usable_cpus(scenario, runner, cell);
     e.repetition_s = around + work;
     e.before_first_s = cell.warmup * e.repetition_s;
   }

@@ -34,7 +34,8 @@ Cell with_value(const Cell& cell, int64_t value) {
   return c;
 }
 
-// How many CPUs `cell` can keep busy at once: its workers, bounded by the CPUs its placement allows.
+}  // namespace
+
 int usable_cpus(const Scenario& scenario, const Runner& runner, const Cell& cell) {
   if (!runner.concurrent()) return 1;
   int cpus = static_cast<int>(Topology::here().cpus().size());
@@ -46,8 +47,6 @@ int usable_cpus(const Scenario& scenario, const Runner& runner, const Cell& cell
   }
   return std::max(1, std::min(cell.workers, cpus));
 }
-
-}  // namespace
 
 void mark_for_sizing(Cell& cell, const Scenario& scenario, double min_time_s,
                      const std::function<bool(const std::string&)>& given) {

@@ -35,6 +35,10 @@ namespace versus {
 void mark_for_sizing(Cell& cell, const Scenario& scenario, double min_time_s,
                      const std::function<bool(const std::string&)>& given);
 
+// How many CPUs `cell` can keep busy at once: its workers, bounded by the CPUs its placement
+// allows; 1 for a runner that runs them one after another.
+int usable_cpus(const Scenario& scenario, const Runner& runner, const Cell& cell);
+
 // The value a probe's measure suggests: `value` scaled by target/measured, rounded up to 1, 2, 3
 // or 5 times a power of ten, within [lowest, highest].
 int64_t scaled_work(int64_t value, double measured_s, double target_s, int64_t lowest, int64_t highest);
