@@ -17,6 +17,8 @@ args=(--preset "$preset")
 [[ -n ${SHARD:-} ]] && args+=(--shard "$SHARD")
 read -r -a extra <<<"${ARGS:-}"
 args+=("${extra[@]}")
+# The figures below read $out: one holding an earlier run's results would be reported as this one's.
+[[ -e $out/results.csv ]] && { echo "matrix_time.sh: $out already holds results: give OUT a fresh folder" >&2; exit 2; }
 mkdir -p "$(dirname "$out")"
 
 plan=$(mktemp /tmp/versus-matrix-plan.XXXXXX)

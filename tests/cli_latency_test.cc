@@ -54,22 +54,60 @@ std::map<std::string, double> percentiles_of(const fs::path& file) {
   return values;
 }
 
+// The row's side file, beside the results in `folder`, holds the row's percentiles.
+void expect_histogram_of_row(const fs::path& folder, const Record& r) {
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  ASSERT_FALSE(r.histogram.empty()) << r.cell;
+  EXPECT_TRUE(r.histogram.starts_with("histograms/") && r.histogram.ends_with(".hgrm")) << r.histogram;
+  ASSERT_TRUE(fs::exists(folder / r.histogram)) << folder / r.histogram;
+  const std::map<std::string, double> at = percentiles_of(folder / r.histogram);
+  // The file writes µs to 3 decimals, the CSV to 9 digits.
+  EXPECT_NEAR(at.at("0.500000000000"), *r.lat_p50_us, 6e-4) << r.histogram;
+  EXPECT_NEAR(at.at("0.900000000000"), *r.lat_p90_us, 6e-4) << r.histogram;
+  EXPECT_NEAR(at.at("0.990000000000"), *r.lat_p99_us, 6e-4) << r.histogram;
+  EXPECT_NEAR(at.at("0.999000000000"), *r.lat_p999_us, 6e-4) << r.histogram;
+}
+
 TEST_F(LatencyRunTest, EachLatencyRowsHistogramFileHoldsItsPercentiles) {
   int rows = 0;
   for (const Record& r : run_redis("--runner epoll,pthread --workers 2 --set requests=2000 --set rate=0,4000 "
                                    "--repetitions 2")) {
-    ASSERT_EQ(r.status, Status::kOk) << r.message;
-    ASSERT_FALSE(r.histogram.empty()) << r.cell;
-    EXPECT_TRUE(r.histogram.starts_with("histograms/") && r.histogram.ends_with(".hgrm")) << r.histogram;
-    const std::map<std::string, double> at = percentiles_of(out() / r.histogram);
-    // The file writes µs to 3 decimals, the CSV to 9 digits.
-    EXPECT_NEAR(at.at("0.500000000000"), *r.lat_p50_us, 6e-4) << r.histogram;
-    EXPECT_NEAR(at.at("0.900000000000"), *r.lat_p90_us, 6e-4) << r.histogram;
-    EXPECT_NEAR(at.at("0.990000000000"), *r.lat_p99_us, 6e-4) << r.histogram;
-    EXPECT_NEAR(at.at("0.999000000000"), *r.lat_p999_us, 6e-4) << r.histogram;
+    expect_histogram_of_row(out(), r);
     ++rows;
   }
   EXPECT_EQ(rows, 8);
+}
+
+// Merged shards and the two sides of an A/B run hold their rows' side files themselves: the
+// folders they came from are gone when they are read.
+TEST_F(LatencyRunTest, MergedShardsAndAnAbRunKeepEachRowsHistogram) {
+  const std::string matrix =
+      "--scenario redis --runner epoll,pthread --workers 2 --set keys=100 --set requests=1000 --repetitions 2 "
+      "--retries 0 --system-check 0 --quiet";
+  for (const char* shard : {"1/2", "2/2"}) {
+    const Ran ran = versus("run " + matrix + " --shard " + shard + " --out " + (dir_ / "shard").string() + shard[0]);
+    ASSERT_EQ(ran.code, 0) << ran.output;
+  }
+  const Ran merged = versus("merge " + (dir_ / "shard1").string() + " " + (dir_ / "shard2").string() + " -o " +
+                            (dir_ / "merged").string());
+  ASSERT_EQ(merged.code, 0) << merged.output;
+  fs::remove_all(dir_ / "shard1");
+  fs::remove_all(dir_ / "shard2");
+  const std::vector<Record> rows = repetition_rows((dir_ / "merged" / "results.csv").string());
+  EXPECT_EQ(rows.size(), 4u);
+  for (const Record& r : rows) expect_histogram_of_row(dir_ / "merged", r);
+
+  const Ran ab = versus("run --ab " + std::string(VERSUS_BINARY) +
+                        " --scenario redis --runner epoll --workers 2 --set keys=100 --set requests=1000 "
+                        "--repetitions 2 --quiet --out " +
+                        (dir_ / "ab").string());
+  ASSERT_EQ(ab.code, 0) << ab.output;
+  for (const char* side : {"old", "new"}) {
+    const std::vector<Record> ab_rows = repetition_rows((dir_ / "ab" / side / "results.csv").string());
+    ASSERT_EQ(ab_rows.size(), 2u) << side;
+    EXPECT_NE(ab_rows[0].histogram, ab_rows[1].histogram) << "each repetition its own file";
+    for (const Record& r : ab_rows) expect_histogram_of_row(dir_ / "ab" / side, r);
+  }
 }
 
 // rate=P% offers P percent of the same cell's closed-loop rate in this run: here the matrix has

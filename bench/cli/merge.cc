@@ -13,6 +13,7 @@
 
 #include "bench/sys/whole_writes.h"
 #include "bench/cli/commands.h"
+#include "bench/results/histogram_files.h"
 #include "bench/results/results_files.h"
 #include "bench/results/schema.h"
 
@@ -82,6 +83,7 @@ int merge_command(const MergeOptions& options) {
     throw UsageError(fmt::format("merge: {} already holds results (results.csv); choose another -o", out.string()));
   }
   std::vector<Record> rows;
+  std::vector<fs::path> row_inputs;  // the results.csv each row came from
   // (cell, repetition) -> the input (its index) and line where first seen. One input may hold a
   // repetition more than once: the attempts set aside for interference, then the one run again.
   std::map<std::pair<std::string, int>, std::pair<size_t, std::string>> origin;
@@ -127,6 +129,7 @@ int merge_command(const MergeOptions& options) {
                         r.repetition, r.cell, it->second.second, here));
       }
       rows.push_back(std::move(r));
+      row_inputs.push_back(csv);
     }
     const auto env = env_beside(csv);
     sources.push_back({{"results", csv.string()},
@@ -154,7 +157,18 @@ int merge_command(const MergeOptions& options) {
     throw UsageError(fmt::format("merge: {} already holds results (results.csv); choose another -o", out.string()));
   }
   ResultsWriter writer((out / "results.csv").string());
-  for (const auto& r : rows) writer.write(r);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Record& r = rows[i];
+    // A latency row's side file comes along under the same name: the names of two shards' rows
+    // cannot meet, as no repetition is in two inputs.
+    try {
+      carry_histogram(r, row_inputs[i], out / "results.csv", r.histogram);
+    } catch (const std::runtime_error& e) {
+      fmt::print(stderr, "versus merge: warning: {}; the row is kept without it\n", e.what());
+      r.histogram.clear();
+    }
+    writer.write(r);
+  }
   // The first input's environment at the top, so tools reading one env.json find the usual keys.
   nlohmann::json env = sources.empty() || sources[0]["env"].is_null() ? nlohmann::json::object() : sources[0]["env"];
   env["merged_from"] = sources;

@@ -10,6 +10,7 @@
 #include "bench/harness/engine.h"
 #include "bench/harness/isolate.h"
 #include "bench/results/csv.h"
+#include "bench/results/histogram_files.h"
 #include "bench/results/schema.h"
 #include "bench/sys/child.h"
 #include "bench/sys/whole_writes.h"
@@ -102,7 +103,18 @@ std::vector<Record> invoke(const Side& side, const RunPlan& one, const Cell& cel
                             said.empty() ? "" : ": " + said);
     return {r};
   }
-  for (Record& r : rows) r.repetition = round;
+  // The invocation's rows are one repetition's attempts, in order; each latency row's side file
+  // moves beside the side's results under the repetition's number in the A/B run.
+  for (size_t attempt = 0; attempt < rows.size(); ++attempt) {
+    Record& r = rows[attempt];
+    r.repetition = round;
+    try {
+      carry_histogram(r, csv, side.writer->path(), histogram_file_name(r, static_cast<int>(attempt)));
+    } catch (const std::runtime_error& e) {
+      r.message += (r.message.empty() ? "" : "; ") + std::string(e.what());
+      r.histogram.clear();
+    }
+  }
   fs::remove_all(scratch);
   return rows;
 }

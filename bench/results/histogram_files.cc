@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,21 @@ void keep_histogram(Record& r, int attempt, const std::filesystem::path& results
   replace_file(path.string(), r.histogram_text);
   r.histogram = relative;
   r.histogram_text.clear();
+}
+
+void carry_histogram(Record& r, const std::filesystem::path& from_csv, const std::filesystem::path& to_csv,
+                     const std::string& relative) {
+  if (r.histogram.empty()) return;
+  const std::filesystem::path from = from_csv.parent_path() / r.histogram;
+  const std::filesystem::path to = to_csv.parent_path() / relative;
+  std::error_code error;
+  std::filesystem::create_directories(to.parent_path(), error);
+  if (!error) std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, error);
+  if (error) {
+    throw std::runtime_error(fmt::format("the latency histogram {} of {} repetition {} could not be copied to {}: {}",
+                                         from.string(), r.cell, r.repetition, to.string(), error.message()));
+  }
+  r.histogram = relative;
 }
 
 }  // namespace versus

@@ -21,4 +21,10 @@ std::string histogram_file_name(const Record& r, int attempt);
 // std::system_error naming the file when it cannot be written.
 void keep_histogram(Record& r, int attempt, const std::filesystem::path& results_csv);
 
+// For a row read from `from_csv` and written to `to_csv` (merge, A/B): copies its side file, when
+// it names one, to `relative` beside `to_csv` and points its `histogram` column there. Throws
+// std::runtime_error naming the file when it is missing or cannot be copied.
+void carry_histogram(Record& r, const std::filesystem::path& from_csv, const std::filesystem::path& to_csv,
+                     const std::string& relative);
+
 }  // namespace versus
