@@ -7,22 +7,16 @@
 
 #include "bench/sys/measure.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
+#if VERSUS_FIBER_ASAN
 #define VERSUS_ASAN 1
 #endif
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
+#if VERSUS_FIBER_TSAN
 #define VERSUS_TSAN 1
 #endif
 
 namespace ctx = boost::context;
 
 namespace versus {
-
-namespace {
-thread_local Fiber* t_current = nullptr;
-}
 
 Fiber::Fiber(std::function<void()> body, FiberStacks& stacks) : body_(std::move(body)) {
   StackLender allocator{&stacks};
@@ -47,51 +41,26 @@ Fiber::~Fiber() {
 #endif
 }
 
-Fiber* Fiber::current() { return t_current; }
-
-namespace {
-// Set by hand_over() for the fiber it switches to: whose continuation arrives with the switch.
-thread_local Fiber* t_handed_from = nullptr;
-}  // namespace
-
 Fiber* Fiber::resume() {
-  Fiber* outer = std::exchange(t_current, this);
+  Fiber* outer = std::exchange(current_, this);
   switch_in();
   boost::context::fiber back = std::move(self_).resume();
-  Fiber* came = t_current;  // this one, or the last it handed over to
+  Fiber* came = current_;  // this one, or the last it handed over to
   came->self_ = std::move(back);
   came->landed_in_caller();
-  t_current = outer;
+  current_ = outer;
   return came;
 }
 
 void Fiber::yield() {
-  Fiber* self = t_current;
+  Fiber* self = current_;
   if (!self) return;
   self->switch_out(false);
   self->arrived(std::move(self->caller_).resume());
 }
 
-void Fiber::hand_over(Fiber& next) {
-  Fiber* self = t_current;
-  next.caller_ = std::move(self->caller_);
-  next.caller_bottom_ = self->caller_bottom_;
-  next.caller_size_ = self->caller_size_;
-  next.caller_fake_stack_ = self->caller_fake_stack_;
-  next.tsan_caller_ = self->tsan_caller_;
-  t_current = &next;
-  t_handed_from = self;
-#if VERSUS_ASAN
-  __sanitizer_start_switch_fiber(&self->fiber_fake_stack_, next.stack_bottom_, next.stack_size_);
-#endif
-#if VERSUS_TSAN
-  __tsan_switch_to_fiber(next.tsan_fiber_, 0);
-#endif
-  self->arrived(std::move(next.self_).resume());
-}
-
 void Fiber::arrived(boost::context::fiber&& from) {
-  Fiber* handed_from = std::exchange(t_handed_from, nullptr);
+  Fiber* handed_from = std::exchange(handed_from_, nullptr);
   if (handed_from) {
     handed_from->self_ = std::move(from);
   } else {
@@ -115,7 +84,7 @@ void Fiber::switch_in() {
   __sanitizer_start_switch_fiber(&caller_fake_stack_, stack_bottom_, stack_size_);
 #endif
 #if VERSUS_TSAN
-  tsan_caller_ = __tsan_get_current_fiber();
+  tsan_caller_ = __tsan_gecurrent__fiber();
   __tsan_switch_to_fiber(tsan_fiber_, 0);
 #endif
 }
@@ -180,14 +149,13 @@ void FiberScheduler::run() {
   hand_overs_ = false;
 }
 
-void FiberScheduler::yield() {
+Fiber* FiberScheduler::next_for_hand_over() {
   FiberScheduler* self = t_scheduler;
   // Parked and sleeping fibers need the scheduler to look at the poller and the clock now and
   // then: through it, then.
   if (!self || !self->hand_overs_ || self->parked_count_ > 0 || !self->sleepers_.empty() || self->ready_.empty() ||
       Fiber::current() != self->running_.get()) {
-    Fiber::yield();
-    return;
+    return nullptr;
   }
   if (self->ready_.size() == 1) {  // two fibers taking turns: they trade places, nothing moves
     std::swap(self->running_, self->ready_.front());
@@ -196,7 +164,7 @@ void FiberScheduler::yield() {
     self->ready_.pop_front();
     self->ready_.push_back(std::exchange(self->running_, std::move(next)));
   }
-  Fiber::hand_over(*self->running_);
+  return self->running_.get();
 }
 
 void FiberScheduler::run_until(const std::function<bool()>& done) {

@@ -98,15 +98,16 @@ class SwitchWork final : public TaskWork {
     const int pair = ctx.index() / 2;
     const uint32_t me = uint32_t(ctx.index() % 2);
     Baton& b = batons_[pair];
+    const bool cooperative = ctx.cooperative();  // asked once: the loop is what is timed
     for (uint64_t k = 0; k < c_.handovers / 2; ++k) {
-      wait_turn(b, pair, me, ctx);
+      wait_turn(b, pair, me, ctx, cooperative);
       const uint64_t want = 2 * k + me;
       if (b.passes != want && !out.message[0]) {
         fmt::format_to_n(out.message, sizeof out.message - 1, "hand-over {} found the token at {}", want, b.passes);
       }
       ++b.passes;
       ++out.value;
-      give_turn(b, pair, 1 - me, ctx.cooperative());
+      give_turn(b, pair, 1 - me, cooperative);
     }
     out.ops = c_.handovers / 2;
   }
@@ -141,8 +142,8 @@ class SwitchWork final : public TaskWork {
   int wait_fd(int pair, uint32_t side) const { return fds_[size_t(4 * pair + 2 * side)]; }
   int wake_fd(int pair, uint32_t side) const { return fds_[size_t(4 * pair + 2 * side + 1)]; }
 
-  void wait_turn(Baton& b, int pair, uint32_t me, WorkerContext& ctx) {
-    if (ctx.cooperative()) {  // fibers: the hand-over is a switch to the other fiber
+  void wait_turn(Baton& b, int pair, uint32_t me, WorkerContext& ctx, bool cooperative) {
+    if (cooperative) {  // fibers: the hand-over is a switch to the other fiber
       while (b.turn.load(std::memory_order_acquire) != me) ctx.yield();
       return;
     }
