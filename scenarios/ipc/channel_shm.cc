@@ -43,7 +43,11 @@ class Ring {
     auto* buf = static_cast<std::byte*>(data_.data());
     uint64_t head = s.head.load(std::memory_order_relaxed);
     while (n > 0) {
-      uint64_t free = capacity_ - (head - s.tail.load(std::memory_order_acquire));
+      uint64_t free = capacity_ - (head - writer_.seen);
+      if (free < n) {  // only then ask where the reader is: its index lives on its CPU
+        writer_.seen = s.tail.load(std::memory_order_acquire);
+        free = capacity_ - (head - writer_.seen);
+      }
       if (free == 0) {
         wait(
             s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; }, ctx, cooperative);
@@ -67,7 +71,11 @@ class Ring {
     const auto* buf = static_cast<const std::byte*>(data_.data());
     uint64_t tail = s.tail.load(std::memory_order_relaxed);
     while (n > 0) {
-      uint64_t avail = s.head.load(std::memory_order_acquire) - tail;
+      uint64_t avail = reader_.seen - tail;
+      if (avail < n) {
+        reader_.seen = s.head.load(std::memory_order_acquire);
+        avail = reader_.seen - tail;
+      }
       if (avail == 0) {
         wait(
             s.data_ready, s.reader_sleeping, [&] { return s.head.load() - tail > 0; }, ctx, cooperative);
@@ -117,6 +125,14 @@ class Ring {
 
   size_t capacity_;
   int64_t spin_ns_;
+  // The other side's index as last read, kept by each side in its own memory: a side reads the
+  // shared one again only when what it knows is not enough, so a message does not pull the
+  // other side's cache line over each time (a process each, or threads on lines of their own).
+  struct alignas(64) SeenIndex {
+    uint64_t seen = 0;
+  };
+  SeenIndex writer_;  // the reader's tail, as the writer last saw it
+  SeenIndex reader_;  // the writer's head, as the reader last saw it
   SharedArray<RingState> state_;
   SharedMapping data_;
 };
