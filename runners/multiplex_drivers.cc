@@ -218,14 +218,15 @@ RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::strin
       for (const PollEvent& ev : ready) {
         const int i = int(ev.token);
         // Level-triggered: one read, the poller reports what is left. Edge-triggered and
-        // multishot report a change once: read until the descriptor is empty.
+        // multishot report a change once: read until the descriptor is empty, which a read
+        // shorter than asked already says (bytes that come after it are a change of their own).
         for (;;) {
           ++calls;
           const ssize_t n = read(ev.fd, buf, sizeof buf);
           if (n > 0) {
             for (ssize_t k = 0; k < n; ++k) calls += forward_event(work, i, buf[k]);
             consumed += uint64_t(n);
-            if (!drain) break;
+            if (!drain || size_t(n) < sizeof buf) break;
           } else if (n == 0) {
             throw std::runtime_error(fmt::format("descriptor {} was closed before the last round", i));
           } else if (errno == EAGAIN || errno == EWOULDBLOCK) {

@@ -93,7 +93,9 @@ class UringPoller final : public Poller {
     const WaitLimit limit(timeout_ms);
     for (;;) {
       int r;
-      if (timeout_ms == 0) {
+      // Completions already posted (a multishot request's, most often) need no system call to
+      // wait for: submit what is queued, if anything, and take them.
+      if (timeout_ms == 0 || io_uring_cq_ready(&ring_) > 0) {
         submit();
         r = 0;
       } else {
