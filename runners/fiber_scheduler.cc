@@ -60,13 +60,10 @@ void Fiber::yield() {
 }
 
 void Fiber::arrived(boost::context::fiber&& from) {
-  Fiber* handed_from = std::exchange(handed_from_, nullptr);
-  if (handed_from) {
-    handed_from->self_ = std::move(from);
-  } else {
-    caller_ = std::move(from);
-  }
-  landed_in_fiber(handed_from != nullptr);
+  // A hand-over's function on top kept the fiber it came from, and left nothing here.
+  const bool handed = !from;
+  if (!handed) caller_ = std::move(from);
+  landed_in_fiber(handed);
 }
 
 ctx::fiber Fiber::entry(ctx::fiber&& caller) {
