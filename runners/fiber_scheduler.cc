@@ -81,7 +81,7 @@ void Fiber::switch_in() {
   __sanitizer_start_switch_fiber(&caller_fake_stack_, stack_bottom_, stack_size_);
 #endif
 #if VERSUS_TSAN
-  tsan_caller_ = __tsan_gecurrent__fiber();
+  tsan_caller_ = __tsan_get_current_fiber();
   __tsan_switch_to_fiber(tsan_fiber_, 0);
 #endif
 }
