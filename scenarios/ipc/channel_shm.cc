@@ -105,12 +105,14 @@ class Ring {
       return;
     }
     // Spin for up to spin_ns_ first: waking a sleeper costs far more, on a VM tens of microseconds.
-    // Not when the other side is bound to this CPU: it cannot make progress while we spin.
-    const int64_t until = state_[0].sides.share_one_cpu() ? 0 : now_ns() + spin_ns_;
-    for (int i = 0;; ++i) {
-      if (ready()) return;
-      cpu_relax();
-      if (i % 64 == 63 && now_ns() >= until) break;
+    // Not at all when the other side is bound to this CPU: it cannot make progress while we spin.
+    if (spin_ns_ > 0 && !state_[0].sides.share_one_cpu()) {
+      const int64_t until = now_ns() + spin_ns_;
+      for (int i = 0;; ++i) {
+        if (ready()) return;
+        cpu_relax();
+        if (i % 64 == 63 && now_ns() >= until) break;
+      }
     }
     const uint32_t seen = word.load(std::memory_order_seq_cst);
     sleeping.store(1, std::memory_order_seq_cst);

@@ -176,8 +176,9 @@ class IpcWork final : public TaskWork {
       return true;
     }
     me.end->recv(me.buf.data(), n, ctx);
+    // The same bytes back, then the check: off the round trip's clock, as the producer's is.
+    if (config_.pingpong) me.end->send(me.buf.data(), n, ctx);
     const std::string bad = verify_message(me.buf.data(), n, seq);
-    if (config_.pingpong) me.end->send(me.buf.data(), n, ctx);  // the same bytes back
     return bad.empty() ? true : note(bad);
   }
 
