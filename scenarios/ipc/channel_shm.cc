@@ -10,8 +10,8 @@
 
 #include "bench/sys/shared_mapping.h"
 #include "bench/sys/futex.h"
-#include "bench/sys/measure.h"
 #include "bench/sys/peer_cpus.h"
+#include "bench/sys/spin_wait.h"
 #include "scenarios/ipc/channel.h"
 
 namespace versus::ipc {
@@ -106,14 +106,7 @@ class Ring {
     }
     // Spin for up to spin_ns_ first: waking a sleeper costs far more, on a VM tens of microseconds.
     // Not at all when the other side is bound to this CPU: it cannot make progress while we spin.
-    if (spin_ns_ > 0 && !state_[0].sides.share_one_cpu()) {
-      const int64_t until = now_ns() + spin_ns_;
-      for (int i = 0;; ++i) {
-        if (ready()) return;
-        cpu_relax();
-        if (i % 64 == 63 && now_ns() >= until) break;
-      }
-    }
+    if (spin_ns_ > 0 && !state_[0].sides.share_one_cpu() && spin_until_ready(spin_ns_, ready)) return;
     const uint32_t seen = word.load(std::memory_order_seq_cst);
     sleeping.store(1, std::memory_order_seq_cst);
     if (!ready()) futex_wait(word, seen);

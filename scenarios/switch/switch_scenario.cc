@@ -20,6 +20,7 @@
 #include "bench/sys/measure.h"
 #include "bench/sys/peer_cpus.h"
 #include "bench/sys/shared_mapping.h"
+#include "bench/sys/spin_wait.h"
 #include "scenarios/registry.h"
 #include "bench/sys/errors.h"
 
@@ -148,11 +149,7 @@ class SwitchWork final : public TaskWork {
       return;
     }
     if (c_.spin && !b.sides.share_one_cpu()) {
-      const int64_t until = now_ns() + c_.spin_ns;
-      for (int i = 0; b.turn.load(std::memory_order_acquire) != me; ++i) {
-        cpu_relax();
-        if (i % 64 == 63 && now_ns() >= until) break;
-      }
+      spin_until_ready(c_.spin_ns, [&] { return b.turn.load(std::memory_order_acquire) == me; });
     }
     if (c_.via == "futex") {
       while (b.turn.load(std::memory_order_acquire) != me) futex_wait(b.turn, 1 - me);
