@@ -97,6 +97,26 @@ TEST_F(LatencyRunTest, MergedShardsAndAnAbRunKeepEachRowsHistogram) {
   EXPECT_EQ(rows.size(), 4u);
   for (const Record& r : rows) expect_histogram_of_row(dir_ / "merged", r);
 
+  // A side file's name read from a results.csv is only ever histograms/NAME: one that points
+  // elsewhere is not followed, the row is kept without it and merge says so.
+  fs::create_directories(dir_ / "forged");
+  const Ran one = versus("run " + matrix + " --shard 1/2 --out " + (dir_ / "forged" / "run").string());
+  ASSERT_EQ(one.code, 0) << one.output;
+  const fs::path csv = dir_ / "forged" / "run" / "results.csv";
+  std::string text = (std::stringstream() << std::ifstream(csv).rdbuf()).str();
+  for (size_t at; (at = text.find("histograms/")) != std::string::npos;) text.replace(at, 11, "../");
+  std::ofstream(csv, std::ios::trunc) << text;
+  const Ran forged = versus("merge " + (dir_ / "forged" / "run").string() + " -o " + (dir_ / "forged" / "m").string());
+  ASSERT_EQ(forged.code, 0) << forged.output;
+  EXPECT_NE(forged.output.find("is not a side file's name"), std::string::npos) << forged.output;
+  for (const Record& r : repetition_rows((dir_ / "forged" / "m" / "results.csv").string())) {
+    EXPECT_TRUE(r.histogram.empty()) << r.histogram;
+  }
+  for (const auto& entry : fs::directory_iterator(dir_ / "forged")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "run" || name == "m") << entry.path() << ": written outside the merged folder";
+  }
+
   const Ran ab = versus("run --ab " + std::string(VERSUS_BINARY) +
                         " --scenario redis --runner epoll --workers 2 --set keys=100 --set requests=1000 "
                         "--repetitions 2 --quiet --out " +

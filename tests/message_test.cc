@@ -51,6 +51,20 @@ TEST(PayloadChecksum, AWordMovedChangesIt) {
       EXPECT_NE(payload_checksum(swapped.data(), n), right) << "words " << from << " and " << to << " swapped";
     }
   }
+  // Every two words of a payload of 64 traded: each position weighs its own.
+  const size_t words = 64;
+  const std::vector<std::byte> small = payload_of(8 * words);
+  const uint64_t small_right = payload_checksum(small.data(), small.size());
+  int same = 0;
+  for (size_t i = 0; i < words; ++i) {
+    for (size_t j = i + 1; j < words; ++j) {
+      std::vector<std::byte> swapped = small;
+      std::memcpy(swapped.data() + 8 * i, small.data() + 8 * j, 8);
+      std::memcpy(swapped.data() + 8 * j, small.data() + 8 * i, 8);
+      same += payload_checksum(swapped.data(), swapped.size()) == small_right;
+    }
+  }
+  EXPECT_EQ(same, 0) << "pairs of words traded unseen";
   // The second half first: a ring that wrapped at the wrong place.
   std::vector<std::byte> rotated(n);
   std::memcpy(rotated.data(), p.data() + n / 2, n / 2);

@@ -159,8 +159,8 @@ int merge_command(const MergeOptions& options) {
   ResultsWriter writer((out / "results.csv").string());
   for (size_t i = 0; i < rows.size(); ++i) {
     Record& r = rows[i];
-    // A latency row's side file comes along under the same name: the names of two shards' rows
-    // cannot meet, as no repetition is in two inputs.
+    // A latency row's side file comes along under the same name: a name holds a hash of the cell
+    // id and the repetition, and no repetition is in two inputs.
     try {
       carry_histogram(r, row_inputs[i], out / "results.csv", r.histogram);
     } catch (const std::runtime_error& e) {

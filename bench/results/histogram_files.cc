@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -24,13 +26,11 @@ std::string histogram_file_name(const Record& r, int attempt) {
                       ch == '.' || ch == '-';
     name += keep ? ch : '_';
   }
-  // A file name holds at most 255 bytes: a long id is cut, and a hash of the whole of it keeps
-  // the names of cells that differ only past the cut apart.
-  if (name.size() > kKeptOfId) {
-    uint64_t hash = 14695981039346656037ull;  // FNV-1a
-    for (char ch : r.cell) hash = (hash ^ uint8_t(ch)) * 1099511628211ull;
-    name = fmt::format("{}.{:016x}", name.substr(0, kKeptOfId), hash);
-  }
+  // A file name holds at most 255 bytes: a long id is cut. A hash of the whole id keeps apart
+  // the names of cells that differ only past the cut, or only in characters made '_'.
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (char ch : r.cell) hash = (hash ^ uint8_t(ch)) * 1099511628211ull;
+  name = fmt::format("{}.{:016x}", name.substr(0, kKeptOfId), hash);
   name += fmt::format(".r{}", r.repetition);
   if (attempt > 0) name += fmt::format(".a{}", attempt);
   return "histograms/" + name + ".hgrm";
@@ -49,6 +49,15 @@ void keep_histogram(Record& r, int attempt, const std::filesystem::path& results
 void carry_histogram(Record& r, const std::filesystem::path& from_csv, const std::filesystem::path& to_csv,
                      const std::string& relative) {
   if (r.histogram.empty()) return;
+  // Only a name versus gives: read from a file, anything else could reach out of either folder.
+  for (const std::string& name : {r.histogram, relative}) {
+    const std::string_view file = std::string_view(name).substr(std::min(name.size(), sizeof "histograms/" - 1));
+    if (!name.starts_with("histograms/") || file.empty() || file.find('/') != std::string_view::npos ||
+        file.starts_with(".")) {
+      throw std::runtime_error(fmt::format("{} repetition {}: '{}' is not a side file's name (histograms/NAME.hgrm)",
+                                           r.cell, r.repetition, name));
+    }
+  }
   const std::filesystem::path from = from_csv.parent_path() / r.histogram;
   const std::filesystem::path to = to_csv.parent_path() / relative;
   std::error_code error;

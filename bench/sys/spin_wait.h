@@ -10,10 +10,12 @@
 namespace versus {
 
 // Looks at `ready` until it holds (true) or about `spin_ns` have passed (false), pausing between
-// looks. The clock is read every 64 looks only, the first time to start the count, so a wait that
-// ends within 64 looks reads none: on the path of a round trip, a clock read is not free.
+// looks; no look when spin_ns is 0 or less. The clock is read every 64 looks only, the first time
+// to start the count (so a wait spins 64 looks more than spin_ns): a wait that ends within 64
+// looks reads no clock, and on the path of a round trip a clock read is not free.
 template <typename Ready>
 bool spin_until_ready(int64_t spin_ns, Ready ready) {
+  if (spin_ns <= 0) return false;
   int64_t until = 0;
   for (int i = 0;; ++i) {
     if (ready()) return true;

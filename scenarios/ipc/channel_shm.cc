@@ -43,7 +43,7 @@ class Ring {
     auto* buf = static_cast<std::byte*>(data_.data());
     uint64_t head = s.head.load(std::memory_order_relaxed);
     while (n > 0) {
-      uint64_t free = capacity_ - (head - writer_.seen);
+      uint64_t free = capacity_ - std::min<uint64_t>(capacity_, head - writer_.seen);
       if (free < n) {  // only then ask where the reader is: its index lives on its CPU
         writer_.seen = s.tail.load(std::memory_order_acquire);
         free = capacity_ - (head - writer_.seen);
@@ -71,7 +71,7 @@ class Ring {
     const auto* buf = static_cast<const std::byte*>(data_.data());
     uint64_t tail = s.tail.load(std::memory_order_relaxed);
     while (n > 0) {
-      uint64_t avail = reader_.seen - tail;
+      uint64_t avail = reader_.seen > tail ? reader_.seen - tail : 0;
       if (avail < n) {
         reader_.seen = s.head.load(std::memory_order_acquire);
         avail = reader_.seen - tail;
@@ -104,9 +104,9 @@ class Ring {
       while (!ready()) ctx.yield();
       return;
     }
-    // Spin for up to spin_ns_ first: waking a sleeper costs far more, on a VM tens of microseconds.
-    // Not at all when the other side is bound to this CPU: it cannot make progress while we spin.
-    if (spin_ns_ > 0 && !state_[0].sides.share_one_cpu() && spin_until_ready(spin_ns_, ready)) return;
+    // Spin first (spin_wait.h says why), but not at all when the other side is bound to this CPU:
+    // it cannot make progress while we spin.
+    if (!state_[0].sides.share_one_cpu() && spin_until_ready(spin_ns_, ready)) return;
     const uint32_t seen = word.load(std::memory_order_seq_cst);
     sleeping.store(1, std::memory_order_seq_cst);
     if (!ready()) futex_wait(word, seen);
@@ -159,7 +159,7 @@ class ShmEndpoint final : public Endpoint {
 Channel make_shm_channel(size_t msg_size, int spin_us) {
   // Room for eight messages, and no less than 256 KiB: the sides run ahead of each other, and
   // on one CPU each sleep and wake-up is paid once per ring-full, so the ring's size is in the
-  // figure (eight, as the bare ring of baseline/ has).
+  // figure (eight, as kSlots in baseline/bare_channels.cc, the bare ring it is set against).
   const size_t capacity = std::bit_ceil(std::max<size_t>(8 * msg_size, 256 << 10));
   auto there = std::make_shared<Ring>(capacity, spin_us);
   auto back = std::make_shared<Ring>(capacity, spin_us);

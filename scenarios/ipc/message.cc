@@ -10,9 +10,6 @@ namespace versus::ipc {
 
 namespace {
 constexpr uint64_t kSeqMix = 0x9E3779B97F4A7C15ull;  // the first payload word is seq * this
-}
-
-namespace {
 using TwoLanes = uint64_t __attribute__((vector_size(16)));
 constexpr size_t kBlock = 2 * sizeof(TwoLanes);  // four words, one per lane
 }  // namespace
@@ -35,9 +32,10 @@ uint64_t payload_checksum(const std::byte* payload, size_t n) {
     std::memcpy(last, payload + at, n - at);
     add_block(last);
   }
-  // Weights: odd for the sums, even for the running sums, so each word's total weight is odd.
-  return sum_a[0] + 3 * sum_a[1] + 5 * sum_b[0] + 7 * sum_b[1] + 2 * running_a[0] + 4 * running_a[1] +
-         6 * running_b[0] + 8 * running_b[1];
+  // A word in lane L, k blocks from the end, weighs c_L + 8k with c = 1, 3, 5, 7: odd, and no
+  // two positions alike (c_L < 8), so no two words can trade places unseen.
+  return sum_a[0] + 3 * sum_a[1] + 5 * sum_b[0] + 7 * sum_b[1] +
+         8 * (running_a[0] + running_a[1] + running_b[0] + running_b[1]);
 }
 
 MessageStamp::MessageStamp(size_t msg_size, uint64_t seed) : buf_(msg_size) {
