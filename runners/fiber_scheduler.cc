@@ -7,13 +7,6 @@
 
 #include "bench/sys/measure.h"
 
-#if VERSUS_FIBER_ASAN
-#define VERSUS_ASAN 1
-#endif
-#if VERSUS_FIBER_TSAN
-#define VERSUS_TSAN 1
-#endif
-
 namespace ctx = boost::context;
 
 namespace versus {
@@ -25,7 +18,7 @@ Fiber::Fiber(std::function<void()> body, FiberStacks& stacks) : body_(std::move(
   stack_bottom_ = static_cast<char*>(stack.sp) - stack.size;
   self_ = ctx::fiber(std::allocator_arg, ctx::preallocated(stack.sp, stack.size, stack), allocator,
                      [this](ctx::fiber&& caller) { return entry(std::move(caller)); });
-#if VERSUS_TSAN
+#if VERSUS_FIBER_TSAN
   tsan_fiber_ = __tsan_create_fiber(0);
 #endif
 }
@@ -33,10 +26,10 @@ Fiber::Fiber(std::function<void()> body, FiberStacks& stacks) : body_(std::move(
 Fiber::~Fiber() {
   // An unfinished fiber is unwound by Boost.Context when self_ is destroyed.
   self_ = {};
-#if VERSUS_ASAN
+#if VERSUS_FIBER_ASAN
   __asan_unpoison_memory_region(stack_bottom_, stack_size_);
 #endif
-#if VERSUS_TSAN
+#if VERSUS_FIBER_TSAN
   __tsan_destroy_fiber(tsan_fiber_);
 #endif
 }
@@ -77,29 +70,29 @@ ctx::fiber Fiber::entry(ctx::fiber&& caller) {
 // Sanitizer bookkeeping around each switch: before leaving a stack say where we go, after
 // arriving say so. The thread's own stack bounds are learnt on the first arrival in the fiber.
 void Fiber::switch_in() {
-#if VERSUS_ASAN
+#if VERSUS_FIBER_ASAN
   __sanitizer_start_switch_fiber(&caller_fake_stack_, stack_bottom_, stack_size_);
 #endif
-#if VERSUS_TSAN
+#if VERSUS_FIBER_TSAN
   tsan_caller_ = __tsan_get_current_fiber();
   __tsan_switch_to_fiber(tsan_fiber_, 0);
 #endif
 }
 
 void Fiber::switch_out(bool finishing) {
-#if VERSUS_ASAN
+#if VERSUS_FIBER_ASAN
   __sanitizer_start_switch_fiber(finishing ? nullptr : &fiber_fake_stack_, caller_bottom_, caller_size_);
 #else
   (void)finishing;
 #endif
-#if VERSUS_TSAN
+#if VERSUS_FIBER_TSAN
   __tsan_switch_to_fiber(tsan_caller_, 0);
 #endif
 }
 
 // Arriving from the caller, learn its stack; from a fiber handing over, the caller's came with it.
 void Fiber::landed_in_fiber(bool handed) {
-#if VERSUS_ASAN
+#if VERSUS_FIBER_ASAN
   if (handed) {
     __sanitizer_finish_switch_fiber(fiber_fake_stack_, nullptr, nullptr);
   } else {
@@ -111,7 +104,7 @@ void Fiber::landed_in_fiber(bool handed) {
 }
 
 void Fiber::landed_in_caller() {
-#if VERSUS_ASAN
+#if VERSUS_FIBER_ASAN
   __sanitizer_finish_switch_fiber(caller_fake_stack_, nullptr, nullptr);
   // A finished fiber's stack is unmapped with the red zones of its last frames still marked in
   // the shadow; memory mapped there later would be reported as overflowing them.

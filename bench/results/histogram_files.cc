@@ -15,6 +15,7 @@
 namespace versus {
 namespace {
 constexpr size_t kKeptOfId = 200;
+constexpr std::string_view kFolder = "histograms/";  // where every side file is, beside results.csv
 }  // namespace
 
 std::string histogram_file_name(const Record& r, int attempt) {
@@ -33,7 +34,7 @@ std::string histogram_file_name(const Record& r, int attempt) {
   name = fmt::format("{}.{:016x}", name.substr(0, kKeptOfId), hash);
   name += fmt::format(".r{}", r.repetition);
   if (attempt > 0) name += fmt::format(".a{}", attempt);
-  return "histograms/" + name + ".hgrm";
+  return std::string(kFolder) + name + ".hgrm";
 }
 
 void keep_histogram(Record& r, int attempt, const std::filesystem::path& results_csv) {
@@ -50,12 +51,12 @@ void carry_histogram(Record& r, const std::filesystem::path& from_csv, const std
                      const std::string& relative) {
   if (r.histogram.empty()) return;
   // Only a name versus gives: read from a file, anything else could reach out of either folder.
-  for (const std::string& name : {r.histogram, relative}) {
-    const std::string_view file = std::string_view(name).substr(std::min(name.size(), sizeof "histograms/" - 1));
-    if (!name.starts_with("histograms/") || file.empty() || file.find('/') != std::string_view::npos ||
+  for (const std::string_view name : {std::string_view(r.histogram), std::string_view(relative)}) {
+    const std::string_view file = name.substr(std::min(name.size(), kFolder.size()));
+    if (!name.starts_with(kFolder) || file.empty() || file.find('/') != std::string_view::npos ||
         file.starts_with(".")) {
-      throw std::runtime_error(fmt::format("{} repetition {}: '{}' is not a side file's name (histograms/NAME.hgrm)",
-                                           r.cell, r.repetition, name));
+      throw std::runtime_error(fmt::format("{} repetition {}: '{}' is not a side file's name ({}NAME.hgrm)", r.cell,
+                                           r.repetition, name, kFolder));
     }
   }
   const std::filesystem::path from = from_csv.parent_path() / r.histogram;

@@ -43,7 +43,9 @@ class Ring {
     auto* buf = static_cast<std::byte*>(data_.data());
     uint64_t head = s.head.load(std::memory_order_relaxed);
     while (n > 0) {
-      uint64_t free = capacity_ - std::min<uint64_t>(capacity_, head - writer_.seen);
+      // What a side last saw never passes what it has done: the writer writes no further than
+      // the tail it saw allows, the reader reads no further than the head it saw.
+      uint64_t free = capacity_ - (head - writer_.seen);
       if (free < n) {  // only then ask where the reader is: its index lives on its CPU
         writer_.seen = s.tail.load(std::memory_order_acquire);
         free = capacity_ - (head - writer_.seen);
@@ -71,7 +73,7 @@ class Ring {
     const auto* buf = static_cast<const std::byte*>(data_.data());
     uint64_t tail = s.tail.load(std::memory_order_relaxed);
     while (n > 0) {
-      uint64_t avail = reader_.seen > tail ? reader_.seen - tail : 0;
+      uint64_t avail = reader_.seen - tail;
       if (avail < n) {
         reader_.seen = s.head.load(std::memory_order_acquire);
         avail = reader_.seen - tail;
