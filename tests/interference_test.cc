@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "bench/harness/repetition.h"
 #include "bench/results/csv.h"
 #include "bench/results/schema.h"
@@ -108,11 +110,20 @@ TEST(Interference, CountedAsCellMakesAHelpersTimeTheCells) {
   const auto before = read_cpu_times();
   ASSERT_TRUE(before.has_value());
   {
-    const CountedAsCell counted(spinner.pid());
+    const CountedAsCell counted(spinner.pid(), {});
     usleep(100'000);  // the helper's time since it started counts: it is read, not subtracted
     EXPECT_GT(read_cpu_times()->helpers_s, 0.05);
   }
   EXPECT_EQ(read_cpu_times()->helpers_s, 0) << "forgotten once its CountedAsCell is gone";
+}
+
+TEST(Interference, ACountedHelpersCpusAreTheCellsWhileItLives) {
+  EXPECT_EQ(with_counted_cpus({1, 0, 1}), (std::vector<int>{0, 1}));
+  {
+    const CountedAsCell counted(getpid(), {3, 0});
+    EXPECT_EQ(with_counted_cpus({1}), (std::vector<int>{0, 1, 3}));
+  }
+  EXPECT_EQ(with_counted_cpus({1}), std::vector<int>{1});
 }
 
 // A serial cell bound to one CPU, long enough (about a quarter of a second) to be well above the
@@ -137,6 +148,26 @@ TEST(Interference, APinnedCellSeesAProcessSpinningOnItsCpu) {
   EXPECT_LE(*busy.other_cpu_s, 1.05 * *busy.wall_s + 0.02);
   ASSERT_TRUE(busy.interfered.has_value());
   EXPECT_GT(*busy.interfered, 0.25);
+}
+
+// The embedded Redis server, on a CPU of its own beside the client's, is half of the cell: a
+// process spinning on the server's CPU slows the cell and must be seen there.
+TEST(Interference, ARedisCellSeesAProcessSpinningOnItsServersCpu) {
+  const std::vector<int> cpus = Topology::here().cpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "needs a CPU for the client and another for the server";
+  // The client on the first CPU; server_cpu=auto gives the server the first CPU the client does not use.
+  const Cell c = cell_of(*redis_scenario(), *pthread_runner(), 1,
+                         {{"placement", "cpus:" + std::to_string(cpus[0])}, {"op", "get"}, {"keys", "1000"},
+                          {"requests", "6000"}});
+  const Record quiet = measure_repetition(*redis_scenario(), *pthread_runner(), c, 0);
+  ASSERT_EQ(quiet.status, Status::kOk) << quiet.message;
+  ASSERT_NE(quiet.message.find(fmt::format("embedded server on CPUs {}", cpus[1])), std::string::npos) << quiet.message;
+  EXPECT_LT(*quiet.other_cpu_s, 0.2 * *quiet.wall_s + 0.03) << "the server's own time is the cell's, not other";
+  const Spinner spinner(cpus[1]);
+  const Record busy = measure_repetition(*redis_scenario(), *pthread_runner(), c, 0);
+  ASSERT_EQ(busy.status, Status::kOk) << busy.message;
+  EXPECT_GT(*busy.other_cpu_s, 0.2 * *busy.wall_s) << "the spinner took about half of the server's CPU";
+  EXPECT_TRUE(busy.interfered.has_value());
 }
 
 class Retries : public ScratchFolderTest {};

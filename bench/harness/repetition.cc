@@ -105,7 +105,7 @@ void run_into(const Scenario& scenario, const Runner& runner, Cell& cell, Record
   r.cpu_migrations = out.cpu_migrations;
   if (out.cpu_times) {
     // Under placement none the cell could have run on any CPU it was allowed.
-    const std::vector<int> cpus = plan.cpus().empty() ? Topology::here().cpus() : plan.cpus();
+    const std::vector<int> cpus = with_counted_cpus(plan.cpus().empty() ? Topology::here().cpus() : plan.cpus());
     const Interference seen = interference_on(*out.cpu_times, cpus, out.usage.user_s + out.usage.sys_s, out.wall_s);
     r.other_cpu_s = seen.other_cpu_s;
     r.steal_s = seen.steal_s;

@@ -9,10 +9,14 @@ namespace versus {
 
 namespace {
 
+struct Helper {
+  pid_t pid;
+  std::vector<int> cpus;
+};
 std::mutex helpers_mutex;
-std::vector<pid_t>& helpers() {
-  static std::vector<pid_t> pids;
-  return pids;
+std::vector<Helper>& helpers() {
+  static std::vector<Helper> live;
+  return live;
 }
 
 // CPU time of every thread of `pid`; 0 once the process is gone.
@@ -43,18 +47,28 @@ std::optional<CpuTimes> read_cpu_times() {
     t.steal_s.push_back(double(cpu.steal_ticks) * clock_tick_s());
   }
   const std::lock_guard lock(helpers_mutex);
-  for (pid_t pid : helpers()) t.helpers_s += cpu_of_process(pid);
+  for (const Helper& h : helpers()) t.helpers_s += cpu_of_process(h.pid);
   return t;
 }
 
-CountedAsCell::CountedAsCell(pid_t pid) : pid_(pid) {
+CountedAsCell::CountedAsCell(pid_t pid, std::vector<int> cpus) : pid_(pid) {
   const std::lock_guard lock(helpers_mutex);
-  helpers().push_back(pid);
+  helpers().push_back({pid, std::move(cpus)});
 }
 
 CountedAsCell::~CountedAsCell() {
   const std::lock_guard lock(helpers_mutex);
-  std::erase(helpers(), pid_);
+  std::erase_if(helpers(), [this](const Helper& h) { return h.pid == pid_; });
+}
+
+std::vector<int> with_counted_cpus(std::vector<int> cpus) {
+  {
+    const std::lock_guard lock(helpers_mutex);
+    for (const Helper& h : helpers()) cpus.insert(cpus.end(), h.cpus.begin(), h.cpus.end());
+  }
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  return cpus;
 }
 
 Interference interference_on(const CpuTimes& phase, std::span<const int> cpus, double own_cpu_s, double wall_s) {

@@ -22,12 +22,14 @@ CpuTimes operator-(const CpuTimes& after, const CpuTimes& before);
 // /proc/stat now, and the counted helpers' CPU time; nothing when /proc/stat cannot be read.
 std::optional<CpuTimes> read_cpu_times();
 
-// While it lives, the CPU time of process `pid` is the cell's own, though the process is not
-// among those the runner measures: the embedded Redis server, which does the cell's other half
-// of the work on the cell's CPUs. One per process of a repetition.
+// While it lives, process `pid` is part of the cell though the runner does not measure it: the
+// embedded Redis server, which does the cell's other half of the work. Its CPU time is the
+// cell's own, and `cpus`, those it is bound to (empty: wherever the cell's workers are), are
+// the cell's CPUs too: what else runs there slows the cell as surely as on the workers' own.
+// One per process of a repetition.
 class CountedAsCell {
  public:
-  explicit CountedAsCell(pid_t pid);
+  CountedAsCell(pid_t pid, std::vector<int> cpus);
   ~CountedAsCell();
   CountedAsCell(const CountedAsCell&) = delete;
   CountedAsCell& operator=(const CountedAsCell&) = delete;
@@ -35,6 +37,9 @@ class CountedAsCell {
  private:
   pid_t pid_;
 };
+
+// `cpus` with those of every live CountedAsCell, in order, each once.
+std::vector<int> with_counted_cpus(std::vector<int> cpus);
 
 struct Interference {
   double other_cpu_s = 0;  // the CPUs' busy time less the cell's own, never below 0

@@ -139,11 +139,8 @@ class RedisWork final : public ConversationWork {
       if (cell.params.str("server_cpu") == "auto") options.cpus = server_cpus(cell.unit_cpus);
       server_placed_ = !options.cpus.empty();
       server_.start(options);
-      // The server's CPU time is the cell's own where it shares the cell's CPUs (not interference).
-      const bool apart = server_placed_ && std::none_of(options.cpus.begin(), options.cpus.end(), [&](int cpu) {
-        return std::find(cell.unit_cpus.begin(), cell.unit_cpus.end(), cpu) != cell.unit_cpus.end();
-      });
-      if (!apart) server_counted_.emplace(server_.pid());
+      // The server is half of the cell: its CPU time is the cell's, and so is its CPU.
+      server_counted_.emplace(server_.pid(), options.cpus);
       endpoint_.host = "127.0.0.1";
       endpoint_.port = server_.port();
     }
