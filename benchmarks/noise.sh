@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # What the regression gate can see on this machine, measured with the ci preset:
+#   0. the machine itself: a bare program (bare-pingpong, no versus code) run 30 times back to
+#      back, one CPU: how far its figure moves with nothing of versus around it;
 #   1. PAIRS back-to-back pairs of ci runs of one build: compare's exit status and the cells it
 #      flags (a false alarm is any);
 #   2. the second run of each pair with every ok wall_s multiplied by 1.10 (and by 1.05 under
@@ -47,6 +49,8 @@ if [[ -z "${VERSUS_BUILD:-}" ]]; then
   cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j2 --target versus versus-noop >/dev/null ||
     fail "could not build $build"
 fi
+[[ -x "$build/benchmarks/bare-pingpong" ]] || cmake --build "$build" -j2 --target bare-pingpong >/dev/null ||
+  fail "could not build bare-pingpong in $build"
 cmake -S "$repo" -B "$delay_build" -DCMAKE_BUILD_TYPE=Release -DVERSUS_TEST_DELAY_RUNNER=pthread >/dev/null &&
   cmake --build "$delay_build" -j2 --target versus versus-noop >/dev/null || fail "could not build $delay_build"
 versus=$build/versus
@@ -96,12 +100,42 @@ EOF
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "runs in $out"
 echo
+echo "0. the machine: bare-pingpong (64 B, both ends threads on CPU 0) 30 times back to back"
+for ((i = 0; i < 30; i++)); do
+  timeout 30 "$build/benchmarks/bare-pingpong" --ends thread --cpus 0,0 --size 64 --rounds 10000 --warmup 500 ||
+    fail "bare-pingpong failed"
+done | "$python" -c '
+import re, statistics, sys
+p50 = sorted(float(re.search(r"p50_us=([0-9.]+)", line).group(1)) for line in sys.stdin)
+slow = sum(v > 1.1 * p50[0] for v in p50)
+print(f"  p50 round trip: fastest {p50[0]:.2f} us, median {statistics.median(p50):.2f}, slowest {p50[-1]:.2f} "
+      f"({p50[-1] / p50[0]:.2f}x); {slow} of {len(p50)} runs more than 10% above the fastest")'
+
+echo
 echo "1. back-to-back pairs of ci runs, one build (default margin | --noise-floor 0)"
 for ((i = 1; i <= pairs; i++)); do
   ci_run "$out/pair$i-a"
   ci_run "$out/pair$i-b"
   echo "  pair $i: $(judge "$out/pair$i-a" "$out/pair$i-b") | $(judge "$out/pair$i-a" "$out/pair$i-b" --noise-floor 0)"
 done
+
+# How far a cell's figures move between two runs of one build: the median (what compare judges)
+# and the fastest repetition (the machine's fast state, which an interference-free figure tends to).
+"$python" - "$out" "$pairs" <<'EOF'
+import csv, statistics, sys
+def clean(path):
+    by = {}
+    for r in csv.DictReader(open(path, newline="")):
+        if r["status"] == "ok" and not r.get("interfered"):
+            by.setdefault(r["cell"], []).append(float(r["wall_s"]))
+    return by
+for i in range(1, int(sys.argv[2]) + 1):
+    a, b = clean(f"{sys.argv[1]}/pair{i}-a/results.csv"), clean(f"{sys.argv[1]}/pair{i}-b/results.csv")
+    cells = [c for c in a if c in b]
+    moved = lambda f: sum(abs(f(b[c]) / f(a[c]) - 1) > 0.05 for c in cells)
+    print(f"  pair {i}: cells whose median moved more than 5%: {moved(statistics.median)} of {len(cells)}; "
+          f"whose fastest repetition did: {moved(min)}")
+EOF
 
 echo
 echo "2. the second run of each pair slowed on paper"
