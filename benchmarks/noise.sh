@@ -120,21 +120,30 @@ for ((i = 1; i <= pairs; i++)); do
 done
 
 # How far a cell's figures move between two runs of one build: the median (what compare judges)
-# and the fastest repetition (the machine's fast state, which an interference-free figure tends to).
+# and the fastest repetition (the machine's fast state, which an interference-free figure tends
+# to); and whether CPU time is steadier than wall time within a run (a steadier measure would be).
 "$python" - "$out" "$pairs" <<'EOF'
 import csv, statistics, sys
-def clean(path):
+def clean(path, measure):
     by = {}
     for r in csv.DictReader(open(path, newline="")):
         if r["status"] == "ok" and not r.get("interfered"):
-            by.setdefault(r["cell"], []).append(float(r["wall_s"]))
+            by.setdefault(r["cell"], []).append(measure(r))
     return by
+def spread(values):
+    q = statistics.quantiles(values, n=4)
+    return (q[2] - q[0]) / statistics.median(values)
+wall = lambda r: float(r["wall_s"])
+cpu = lambda r: float(r["cpu_user_s"] or 0) + float(r["cpu_sys_s"] or 0)
 for i in range(1, int(sys.argv[2]) + 1):
-    a, b = clean(f"{sys.argv[1]}/pair{i}-a/results.csv"), clean(f"{sys.argv[1]}/pair{i}-b/results.csv")
+    a, b = clean(f"{sys.argv[1]}/pair{i}-a/results.csv", wall), clean(f"{sys.argv[1]}/pair{i}-b/results.csv", wall)
     cells = [c for c in a if c in b]
     moved = lambda f: sum(abs(f(b[c]) / f(a[c]) - 1) > 0.05 for c in cells)
+    cpu_a = clean(f"{sys.argv[1]}/pair{i}-a/results.csv", cpu)
+    within = lambda by: 100 * statistics.median(spread(v) for v in by.values() if len(v) >= 3 and min(v) > 0)
     print(f"  pair {i}: cells whose median moved more than 5%: {moved(statistics.median)} of {len(cells)}; "
-          f"whose fastest repetition did: {moved(min)}")
+          f"whose fastest repetition did: {moved(min)}; within the first run, median spread (IQR over "
+          f"median) of wall time {within(a):.1f}%, of CPU time {within(cpu_a):.1f}%")
 EOF
 
 echo

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .data import PLACEMENT_DEFAULT, RUNNER_PARAMS, SUMMARY_MEASURES, placement_order
+from .thresholds import UNSTABLE_TRIED_ALONE
 
 # The placements a rule prefers to compare at, most wanted first. A pinned cell says where each
 # worker ran and varies less from one repetition to the next; `none` is the scheduler's choice,
@@ -143,11 +144,13 @@ def _forget_reads_since(df, before):
 
 def judged(rule, cells, env):
     """rule(cells, env), unless its verdict rests on an unstable cell (one it read, data.summarise's
-    `unstable`): then `unstable`, naming those cells and why, and after them what the rule said, so
-    a verdict that noise could have made is never given as the run's answer. A cell counts once any
-    of its measures is read, even where the rule then decides by others (a table of speedups over
-    every worker count, of which it quotes one): the mark errs toward unstable. `no data` rests on
-    no cell and stands."""
+    `unstable`) whose spread could change it: then `unstable`, naming those cells and why, and after
+    them what the rule said, so a verdict that noise could have made is never given as the run's
+    answer. A cell counts once any of its measures is read, even where the rule then decides by
+    others (a table of speedups over every worker count, of which it quotes one): the mark errs
+    toward unstable. The verdict stands, naming the unstable cells, when the rule says the same with
+    them at either end of their middle half (_same_across_spread). `no data` rests on no cell and
+    stands."""
     read = ReadCells(cells)
     read.reads = set()
     verdict = rule(read, env)
@@ -161,8 +164,45 @@ def judged(rule, cells, env):
     named = "; ".join(f"{r.cell} ({r.unstable_reason})" for r in shown.itertuples())
     rest = len(shaky) - len(shown)
     named += f"; and {rest} more" if rest else ""
-    return ClaimVerdict("unstable", f"rests on {len(shaky)} unstable cell{'s' if len(shaky) > 1 else ''}: {named}. "
+    cell_s = f"cell{'s' if len(shaky) > 1 else ''}"
+    if _same_across_spread(rule, cells, env, list(shaky["cell"]), verdict.verdict):
+        return ClaimVerdict(verdict.verdict, f"{verdict.evidence} (it read {len(shaky)} unstable {cell_s}: {named}; "
+                                             f"with each anywhere in its middle half of repetitions it says the same)")
+    return ClaimVerdict("unstable", f"rests on {len(shaky)} unstable {cell_s}: {named}. "
                                     f"The rule would say {verdict.verdict}: {verdict.evidence}")
+
+
+# The measures that are rates: more of them is faster. Every other measure is taken as better lower.
+_RATES = ("ops_per_s", "bytes_per_s", "offered_per_s")
+
+
+def _same_across_spread(rule, cells, env, shaky, said):
+    """Whether `rule` says `said` with the cells `shaky` moved to the ends of their interquartile
+    range: all at their fast end, all at their slow end, and each (of the first
+    UNSTABLE_TRIED_ALONE) at one end with the others at the other. A spread that could flip a
+    comparison shows at one of those."""
+    trials = [dict.fromkeys(shaky, True), dict.fromkeys(shaky, False)]
+    for cell in shaky[:UNSTABLE_TRIED_ALONE]:
+        for fast in (True, False):
+            trials.append(dict(dict.fromkeys(shaky, not fast), **{cell: fast}))
+    for fast in trials:
+        moved = ReadCells(_at_ends(cells, fast))
+        moved.reads = set()
+        if rule(moved, env).verdict != said:
+            return False
+    return True
+
+
+def _at_ends(cells, fast):
+    """A copy of `cells` with each cell named in `fast` at one end of its interquartile range in
+    every measure: the fast end (less time, more rate) where fast[cell], else the slow end."""
+    out = pd.DataFrame(cells).copy()
+    for cell, quick in fast.items():
+        row = out["cell"] == cell
+        for m in SUMMARY_MEASURES:
+            low = quick != (m in _RATES)
+            out.loc[row, m] = out.loc[row, m + ("_q1" if low else "_q3")]
+    return out
 
 
 def by_settings(text, as_claimed, holds, depends):

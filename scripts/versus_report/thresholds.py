@@ -117,6 +117,12 @@ BIMODAL_GAP = 1.5
 # medians: SAME_SPEED and SLOWER tell runners apart at 10%, and a spread wider than that could
 # move a verdict across them.
 UNSTABLE_SPREAD = 0.10
+# A claim reading unstable cells keeps its verdict when the rule says the same with them at the
+# ends of their middle half (claims_base.judged): all at one end, all at the other, and each of the
+# first this many alone against the rest. Eight covers a comparison of runners at one setting; a
+# claim over a whole scenario, resting on more, is tried at the first eight and all together,
+# which keeps a report's claims to some hundred rule evaluations.
+UNSTABLE_TRIED_ALONE = 8
 # A clean repetition names something else's CPU time (other_cpu_s) or a hypervisor's steal (steal_s)
 # as a cause past this share of its wall time: versus's default --interference-limit, counted
 # against the wall time alone rather than wall time x the cell's CPUs, so that load kept under the
