@@ -38,12 +38,8 @@ std::map<std::string, CellRows> rows_by_cell(const fs::path& csv) {
     CellRows& c = cells[r.cell];
     c.fault = p.str("fault");
     c.fault_repetition = int(p.integer("fault_repetition"));
-    // A repetition has one row, or more where each but the last was set aside for interference.
-    const auto [it, fresh] = c.by_repetition.emplace(r.repetition, r);
-    if (!fresh) {
-      EXPECT_TRUE(it->second.interfered.has_value()) << r.cell << ": repetition " << r.repetition << " twice";
-      it->second = r;
-    }
+    // One row a repetition: the runs here do not retry (run_args).
+    EXPECT_TRUE(c.by_repetition.emplace(r.repetition, r).second) << r.cell << ": repetition " << r.repetition << " twice";
   }
   return cells;
 }
@@ -52,11 +48,12 @@ std::map<std::string, CellRows> rows_by_cell(const fs::path& csv) {
 class EngineFaultTest : public ScratchFolderTest, public ::testing::WithParamInterface<bool> {
  protected:
   // --system-check 0: a second of sampling would be most of each of these short runs; the check
-  // is tested in cli_system_check_test.cc.
+  // is tested in cli_system_check_test.cc. --retries 0: a row per repetition, however busy the
+  // machine running the tests (retries are tested in interference_test.cc).
   std::string run_args(const std::string& faults, const std::string& at, const fs::path& out) const {
     return fmt::format(
         "run --scenario selftest --runner serial --workers 1 --repetitions {} --set work_ms=1 "
-        "--set fault={} --set fault_repetition={} --cell-timeout 20 --quiet --system-check 0 --out {}{}",
+        "--set fault={} --set fault_repetition={} --cell-timeout 20 --quiet --system-check 0 --retries 0 --out {}{}",
         kRepetitions, faults, at, out.string(), GetParam() ? " --benchmark_enable_random_interleaving=true" : "");
   }
 };
