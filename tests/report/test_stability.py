@@ -130,16 +130,20 @@ def two_groups(rows, runner, placement, factor):
 
 
 class UnstableClaims(PlacedRun):
-    """A claim whose verdict rests on an unstable cell whose spread could change it says so; one the spread
-    cannot change stands, naming the cell; cells it did not read do not count."""
+    """A claim whose verdict rests on an unstable cell whose spread could change it says so; one
+    the spread cannot change stands, naming the cell; cells it did not read do not count."""
 
     def judge(self, claim_id, run):
         return dict((c.id, v) for c, v in claims.judge(data.summarise(run.rows), run.env))[claim_id]
 
+    def switch_with_two_groups(self, runner, placement):
+        """C2 over the switch cells, `runner`'s at `placement` bimodal (one repetition 2.2x slower)."""
+        return self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), runner, placement, 2.2)))
+
     def test_a_claim_reading_a_bimodal_cell_is_unstable_and_names_it(self):
         # pthread's hand-over at 1500 ns against fork's 2000: with pthread's slow group in its
         # middle half (2400 ns), processes no longer cost more than threads.
-        v = self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), "pthread", "same", 2.2)))
+        v = self.switch_with_two_groups("pthread", "same")
         self.assertEqual(v.verdict, "unstable", v.evidence)
         self.assertRegex(v.evidence, r"^rests on 1 unstable cell: switch/pthread/workers:1/[^ ]*placement=same[^ ]* "
                                      r"\(two groups 2.20x apart \(cause unknown\)\)\. The rule would say holds: "
@@ -147,7 +151,7 @@ class UnstableClaims(PlacedRun):
 
     def test_a_verdict_the_spread_cannot_change_stands_and_names_the_unstable_cell(self):
         # fork's slower group only widens its lead over pthread, and fiber is cheapest either way.
-        v = self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), "fork", "same", 2.2)))
+        v = self.switch_with_two_groups("fork", "same")
         self.assertEqual(v.verdict, "holds", v.evidence)
         self.assertRegex(v.evidence, r"\(it read 1 unstable cell: switch/fork/workers:1/[^ ]*placement=same[^ ]* "
                                      r"\(two groups 2.20x apart \(cause unknown\)\); with each anywhere in its "
@@ -167,7 +171,7 @@ class UnstableClaims(PlacedRun):
 
     def test_an_unstable_cell_the_claim_did_not_read_leaves_it_alone(self):
         # C2 compares at placement=same; the bimodal cell is at spread.
-        v = self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), "fork", "spread", 2.2)))
+        v = self.switch_with_two_groups("fork", "spread")
         self.assertEqual(v.verdict, "holds", v.evidence)
 
     def test_a_placement_that_did_not_answer_is_not_held_against_the_claim(self):
