@@ -167,7 +167,7 @@ def judged(rule, cells, env):
     cell_s = f"cell{'s' if len(shaky) > 1 else ''}"
     if _same_across_spread(rule, cells, env, list(shaky["cell"]), verdict.verdict):
         return ClaimVerdict(verdict.verdict, f"{verdict.evidence} (it read {len(shaky)} unstable {cell_s}: {named}; "
-                                             f"with each anywhere in its middle half of repetitions it says the same)")
+                                             f"at the ends of their middle half of repetitions it says the same)")
     return ClaimVerdict("unstable", f"rests on {len(shaky)} unstable {cell_s}: {named}. "
                                     f"The rule would say {verdict.verdict}: {verdict.evidence}")
 

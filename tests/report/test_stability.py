@@ -105,7 +105,7 @@ class Shown(unittest.TestCase):
 
     def test_a_claim_its_unstable_cells_cannot_change_names_them_in_both(self):
         # C4's speedups (fork 1.82x, pthread 2.00x, fiber 1.00x) stay on their side of the rule's
-        # lines across the middle half of every unstable cell's repetitions.
+        # lines with every unstable cell at either end of its middle half of repetitions.
         self.assertIn("<b>C4</b> <span class=\"badge\" style=\"background:#2e7d32\">holds</span>", self.html)
         self.assertRegex(self.html, r"id='C4'.*\(it read 4 unstable cells: .*\(spread 22% \(migrations\)\).*"
                                     r"it says the same\)</p>")
@@ -154,8 +154,8 @@ class UnstableClaims(PlacedRun):
         v = self.switch_with_two_groups("fork", "same")
         self.assertEqual(v.verdict, "holds", v.evidence)
         self.assertRegex(v.evidence, r"\(it read 1 unstable cell: switch/fork/workers:1/[^ ]*placement=same[^ ]* "
-                                     r"\(two groups 2.20x apart \(cause unknown\)\); with each anywhere in its "
-                                     r"middle half of repetitions it says the same\)$")
+                                     r"\(two groups 2.20x apart \(cause unknown\)\); at the ends of their middle "
+                                     r"half of repetitions it says the same\)$")
 
     def test_an_unstable_verdict_is_marked_in_both_report_formats(self):
         self.run_with(two_groups(switch(HANDOVERS), "pthread", "same", 2.2))
