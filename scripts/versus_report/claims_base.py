@@ -197,11 +197,12 @@ def _at_ends(cells, fast):
     """A copy of `cells` with each cell named in `fast` at one end of its interquartile range in
     every measure: the fast end (less time, more rate) where fast[cell], else the slow end."""
     out = pd.DataFrame(cells).copy()
-    for cell, quick in fast.items():
-        row = out["cell"] == cell
+    # Two masks, whatever the number of cells: a claim over a whole scenario may move hundreds.
+    for quick in (True, False):
+        rows = out["cell"].isin([cell for cell, q in fast.items() if q == quick])
         for m in SUMMARY_MEASURES:
             low = quick != (m in _RATES)
-            out.loc[row, m] = out.loc[row, m + ("_q1" if low else "_q3")]
+            out.loc[rows, m] = out.loc[rows, m + ("_q1" if low else "_q3")]
     return out
 
 
