@@ -131,6 +131,8 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
       {"run --scenario cpu --runner fork --workers x", "workers"},
       {"run --preset nosuch", "preset 'nosuch'"},
       {"run --scenario cpu --runner fork --workers 1 --repetitions 0", "repetitions: '0' is not accepted"},
+      {"run --scenario cpu --runner fork --workers 1 --warmup 101",
+       "warmup: '101' is not accepted; accepted: an integer from 0 to 100"},
       {"run --scenario cpu --runner fork --workers 1 --bogus", "--bogus"},
       {"run --scenario cpu --runner fork --workers 1 --cell-timeout nan",
        "--cell-timeout: 'nan' is not accepted; accepted: a finite number of seconds > 0"},
@@ -405,6 +407,23 @@ TEST_F(CliTest, MalformedPresetFileNamesFileAndLine) {
             std::string::npos)
       << inf.output;
   EXPECT_FALSE(fs::exists(dir_ / "e"));
+}
+
+// --warmup, like --repetitions, overrides a preset's and is recorded with the matrix (so that
+// --resume runs the warm-ups the first start asked for).
+TEST_F(CliTest, WarmupOnTheCommandLineOverridesThePresets) {
+  const fs::path preset = dir_ / "warm.toml";
+  std::ofstream(preset) << "repetitions = 1\nwarmup = 3\nmin_time = 0\n[[matrix]]\nscenario = [\"cpu\"]\n"
+                           "runner = [\"serial\"]\nworkers = [1]\n[matrix.set]\ncount = [1000]\n";
+  for (const auto& [given, kept] : {std::pair{"", 3}, std::pair{" --warmup 1", 1}}) {
+    const fs::path out = dir_ / fmt::format("warm{}", kept);
+    const Ran ran = versus("run --preset " + preset.string() + given + " --quiet --system-check 0 --retries 0 --out " +
+                           out.string());
+    ASSERT_EQ(ran.code, 0) << ran.output;
+    const auto plan = nlohmann::json::parse(std::ifstream(out / "matrix.json"));
+    EXPECT_EQ(plan.at("matrix").at("warmup"), kept) << given;
+    EXPECT_EQ(read_csv_file((out / "results.csv").string()).rows.size(), 1u) << "warm-ups leave no row";
+  }
 }
 
 TEST_F(CliTest, ReportWritesHtmlFromAResultsFolder) {

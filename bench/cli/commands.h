@@ -20,6 +20,7 @@ int list_command(const Catalog& catalog, const ListOptions& options);
 struct RunOptions {
   std::vector<std::string> scenarios, runners, sets, workers;
   std::optional<int> repetitions;
+  std::optional<int> warmup;
   std::string preset;
   std::string out;
   std::optional<double> cell_timeout;

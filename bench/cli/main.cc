@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--workers", run.workers, "worker counts, comma-separated")->delimiter(',');
   run_cmd->add_option("--set", run.sets, "key=v1,v2: a scenario or runner parameter and its values (repeatable)");
   run_cmd->add_option("--repetitions", run.repetitions, "measured repetitions per cell (default 5; a preset may say)");
+  run_cmd->add_option("--warmup", run.warmup,
+                      "repetitions run and discarded before each cell's first measured one (default 0; a preset may "
+                      "say; work sized by --min-time counts its probes among them)");
   run_cmd->add_option("--preset", run.preset, "a preset name (reports/presets/NAME.toml) or a .toml file");
   run_cmd->add_option("--out", run.out, "output folder (default results/run-DATE-TIME)");
   run_cmd->add_option("--cell-timeout", run.cell_timeout,
