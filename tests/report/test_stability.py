@@ -140,22 +140,26 @@ class UnstableClaims(PlacedRun):
         """C2 over the switch cells, `runner`'s at `placement` bimodal (one repetition 2.2x slower)."""
         return self.judge("C2", self.run_with(two_groups(switch(HANDOVERS), runner, placement, 2.2)))
 
+    @staticmethod
+    def named(runner):
+        """How a verdict names `runner`'s bimodal switch cell at placement=same."""
+        return (rf"1 unstable cell: switch/{runner}/workers:1/[^ ]*placement=same[^ ]* "
+                r"\(two groups 2.20x apart \(cause unknown\)\)")
+
     def test_a_claim_reading_a_bimodal_cell_is_unstable_and_names_it(self):
         # pthread's hand-over at 1500 ns against fork's 2000: with pthread's slow group in its
         # middle half (2400 ns), processes no longer cost more than threads.
         v = self.switch_with_two_groups("pthread", "same")
         self.assertEqual(v.verdict, "unstable", v.evidence)
-        self.assertRegex(v.evidence, r"^rests on 1 unstable cell: switch/pthread/workers:1/[^ ]*placement=same[^ ]* "
-                                     r"\(two groups 2.20x apart \(cause unknown\)\)\. The rule would say holds: "
-                                     r"switch, one hand-over, at placement=same")
+        self.assertRegex(v.evidence, rf"^rests on {self.named('pthread')}\. The rule would say holds: switch, one "
+                                     r"hand-over, at placement=same")
 
     def test_a_verdict_the_spread_cannot_change_stands_and_names_the_unstable_cell(self):
         # fork's slower group only widens its lead over pthread, and fiber is cheapest either way.
         v = self.switch_with_two_groups("fork", "same")
         self.assertEqual(v.verdict, "holds", v.evidence)
-        self.assertRegex(v.evidence, r"\(it read 1 unstable cell: switch/fork/workers:1/[^ ]*placement=same[^ ]* "
-                                     r"\(two groups 2.20x apart \(cause unknown\)\); at the ends of their middle "
-                                     r"half of repetitions it says the same\)$")
+        self.assertRegex(v.evidence, rf"\(it read {self.named('fork')}; at the ends of their middle half of "
+                                     r"repetitions it says the same\)$")
 
     def test_an_unstable_verdict_is_marked_in_both_report_formats(self):
         self.run_with(two_groups(switch(HANDOVERS), "pthread", "same", 2.2))
@@ -166,8 +170,7 @@ class UnstableClaims(PlacedRun):
         with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
             md = f.read()
         self.assertIn("<b>C2</b> <span class=\"badge\" style=\"background:#6a1b9a\">unstable</span>", html)
-        self.assertRegex(md, r"\| C2 \| unstable \| rests on 1 unstable cell: switch/pthread/workers:1/[^|]*"
-                             r"\(two groups 2.20x apart \(cause unknown\)\)")
+        self.assertRegex(md, rf"\| C2 \| unstable \| rests on {self.named('pthread')}")
 
     def test_an_unstable_cell_the_claim_did_not_read_leaves_it_alone(self):
         # C2 compares at placement=same; the bimodal cell is at spread.
