@@ -10,6 +10,7 @@ namespace versus {
 namespace {
 
 struct Helper {
+  const CountedAsCell* owner;  // not the pid: two registrations of one process are two helpers
   pid_t pid;
   std::vector<int> cpus;
 };
@@ -51,14 +52,14 @@ std::optional<CpuTimes> read_cpu_times() {
   return t;
 }
 
-CountedAsCell::CountedAsCell(pid_t pid, std::vector<int> cpus) : pid_(pid) {
+CountedAsCell::CountedAsCell(pid_t pid, std::vector<int> cpus) {
   const std::lock_guard lock(helpers_mutex);
-  helpers().push_back({pid, std::move(cpus)});
+  helpers().push_back({this, pid, std::move(cpus)});
 }
 
 CountedAsCell::~CountedAsCell() {
   const std::lock_guard lock(helpers_mutex);
-  std::erase_if(helpers(), [this](const Helper& h) { return h.pid == pid_; });
+  std::erase_if(helpers(), [this](const Helper& h) { return h.owner == this; });
 }
 
 std::vector<int> with_counted_cpus(std::vector<int> cpus) {

@@ -24,18 +24,14 @@ std::optional<CpuTimes> read_cpu_times();
 
 // While it lives, process `pid` is part of the cell though the runner does not measure it: the
 // embedded Redis server, which does the cell's other half of the work. Its CPU time is the
-// cell's own, and `cpus`, those it is bound to (empty: wherever the cell's workers are), are
-// the cell's CPUs too: what else runs there slows the cell as surely as on the workers' own.
-// One per process of a repetition.
+// cell's own, and `cpus`, those it may run on, are the cell's CPUs too: what else runs there
+// slows the cell as surely as on the workers' own. One per process of a repetition.
 class CountedAsCell {
  public:
   CountedAsCell(pid_t pid, std::vector<int> cpus);
   ~CountedAsCell();
   CountedAsCell(const CountedAsCell&) = delete;
   CountedAsCell& operator=(const CountedAsCell&) = delete;
-
- private:
-  pid_t pid_;
 };
 
 // `cpus` with those of every live CountedAsCell, in order, each once.

@@ -139,8 +139,9 @@ class RedisWork final : public ConversationWork {
       if (cell.params.str("server_cpu") == "auto") options.cpus = server_cpus(cell.unit_cpus);
       server_placed_ = !options.cpus.empty();
       server_.start(options);
-      // The server is half of the cell: its CPU time is the cell's, and so is its CPU.
-      server_counted_.emplace(server_.pid(), options.cpus);
+      // The server is half of the cell: its CPU time is the cell's, and so are the CPUs it may
+      // run on (any, when it is not placed).
+      server_counted_.emplace(server_.pid(), server_placed_ ? options.cpus : Topology::here().cpus());
       endpoint_.host = "127.0.0.1";
       endpoint_.port = server_.port();
     }
