@@ -3,7 +3,8 @@ this run's numbers say about them.
 
 A rule returns a ClaimVerdict: `holds`, `does not hold`, `depends` (saying on what), or `no data`
 (saying which cells would answer). Evidence quotes the numbers and the cells they come from. judge
-makes it `unstable` where the rule read an unstable cell (claims_base.judged).
+makes it `unstable` where the rule read an unstable cell whose spread could change the verdict
+(claims_base.judged).
 """
 
 from . import claims_faults, claims_io, claims_ipc, claims_latency, claims_py
@@ -383,7 +384,8 @@ CLAIMS = [
 
 
 def judge(cells, env):
-    """[(claim, verdict)] for every claim; a verdict resting on an unstable cell is `unstable` (judged)."""
+    """[(claim, verdict)] for every claim; a verdict an unstable cell's spread could change is
+    `unstable` (judged)."""
     out = []
     for claim in CLAIMS:
         if claim.rule is None:

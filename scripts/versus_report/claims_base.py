@@ -4,8 +4,9 @@ A ClaimVerdict is what this run's numbers say about one claim of the seed notes,
 words: `holds` (the numbers bear the claim out, as its rule reads it), `does not hold` (they
 contradict it), `depends` (they bear it out in some settings, or in one language, and not in
 others; the evidence says on what), `no data` (no cells of this run answer it; the evidence says
-which would), or `unstable` (the rule read a cell whose repetitions disagree, stability.py: the
-evidence names it and why, then what the rule would have said). The thresholds that decide between
+which would), or `unstable` (the rule read a cell whose repetitions disagree, stability.py, and
+their spread could change the verdict: the evidence names it and why, then what the rule would
+have said). The thresholds that decide between
 them are in thresholds.py. A ClaimVerdict judges a claim within one run: it is not the verdict of
 `versus compare` (regressed, improved, unchanged, ...), which sets a cell of one run against the
 same cell of another.
@@ -16,7 +17,7 @@ preferred placements whose cells answer it (_at_one_placement).
 
 Which cells a verdict rests on is seen, not declared: `judged` hands a rule the cell summary as a
 ReadCells, which notes every cell whose measures the rule reads, and turns the verdict into
-`unstable` where one of them is. So the rules stay as they are, reading cells as any table, rather
+`unstable` where one of them is and its spread could change the verdict. So the rules stay as they are, reading cells as any table, rather
 than each returning the cells it used, which a new rule could forget to do; _at_one_placement
 forgets what was read at a placement that did not answer.
 """
@@ -172,23 +173,33 @@ def judged(rule, cells, env):
                                     f"The rule would say {verdict.verdict}: {verdict.evidence}")
 
 
-# The measures that are rates: more of them is faster. Every other measure is taken as better lower.
-_RATES = ("ops_per_s", "bytes_per_s", "offered_per_s")
+# The measures that are rates: more of them is faster. Every other measure moved is taken as
+# better lower.
+_RATES = ("ops_per_s", "bytes_per_s")
+# What the cell was asked to do, not how it did: never moved.
+_ASKED = ("offered_per_s",)
 
 
 def _same_across_spread(rule, cells, env, shaky, said):
     """Whether `rule` says `said` with the cells `shaky` moved to the ends of their interquartile
     range: all at their fast end, all at their slow end, and each (of the first
     UNSTABLE_TRIED_ALONE) at one end with the others at the other. A spread that could flip a
-    comparison shows at one of those."""
+    comparison shows at one of those. Not where the moved numbers lead the rule to read another
+    unstable cell, nor where they make it fail: such a verdict rests on more than was tried."""
     trials = [dict.fromkeys(shaky, True), dict.fromkeys(shaky, False)]
-    for cell in shaky[:UNSTABLE_TRIED_ALONE]:
-        for fast in (True, False):
-            trials.append(dict(dict.fromkeys(shaky, not fast), **{cell: fast}))
+    if len(shaky) > 1:
+        for cell in shaky[:UNSTABLE_TRIED_ALONE]:
+            for fast in (True, False):
+                trials.append(dict(dict.fromkeys(shaky, not fast), **{cell: fast}))
+    unstable = set(cells.loc[cells["unstable"], "cell"])
     for fast in trials:
         moved = ReadCells(_at_ends(cells, fast))
         moved.reads = set()
-        if rule(moved, env).verdict != said:
+        try:
+            verdict = rule(moved, env).verdict
+        except Exception:  # a rule failing on numbers it never met: no verdict to keep
+            return False
+        if verdict != said or (moved.reads & unstable) - set(shaky):
             return False
     return True
 
@@ -200,7 +211,7 @@ def _at_ends(cells, fast):
     # Two masks, whatever the number of cells: a claim over a whole scenario may move hundreds.
     for quick in (True, False):
         rows = out["cell"].isin([cell for cell, q in fast.items() if q == quick])
-        for m in SUMMARY_MEASURES:
+        for m in (m for m in SUMMARY_MEASURES if m not in _ASKED):
             low = quick != (m in _RATES)
             out.loc[rows, m] = out.loc[rows, m + ("_q1" if low else "_q3")]
     return out

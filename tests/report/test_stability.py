@@ -172,10 +172,26 @@ class UnstableClaims(PlacedRun):
         self.assertIn("<b>C2</b> <span class=\"badge\" style=\"background:#6a1b9a\">unstable</span>", html)
         self.assertRegex(md, rf"\| C2 \| unstable \| rests on {self.named('pthread')}")
 
+    def test_a_rule_that_fails_on_the_moved_numbers_leaves_its_claim_unstable(self):
+        run = self.run_with(two_groups(switch(HANDOVERS), "fork", "same", 2.2))
+        cells = data.summarise(run.rows)
+        bimodal = cells[(cells["runner"] == "fork") & cells["unstable"]]["cell"].iloc[0]
+        as_measured = cells.loc[cells["cell"] == bimodal, "wall_s"].iloc[0]
+
+        def rule(read, env):
+            wall = read[read["cell"] == bimodal]["wall_s"].iloc[0]
+            if wall != as_measured:
+                raise ValueError("a number this rule never met")
+            return claims_base.ClaimVerdict("holds", "as measured")
+        v = claims_base.judged(rule, cells, run.env)
+        self.assertEqual(v.verdict, "unstable", v.evidence)
+
     def test_an_unstable_cell_the_claim_did_not_read_leaves_it_alone(self):
-        # C2 compares at placement=same; the bimodal cell is at spread.
-        v = self.switch_with_two_groups("fork", "spread")
+        # C2 compares at placement=same; the bimodal cell is at spread, and pthread's, which at
+        # same would make the claim unstable (above).
+        v = self.switch_with_two_groups("pthread", "spread")
         self.assertEqual(v.verdict, "holds", v.evidence)
+        self.assertNotIn("unstable cell", v.evidence)
 
     def test_a_placement_that_did_not_answer_is_not_held_against_the_claim(self):
         # C6 looks at spread first, reads the one fork cell there, finds no pthread to set it
