@@ -101,15 +101,17 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "runs in $out"
 echo
 echo "0. the machine: bare-pingpong (64 B, both ends threads on CPU 0) 30 times back to back"
-for ((i = 0; i < 30; i++)); do
-  timeout 30 "$build/benchmarks/bare-pingpong" --ends thread --cpus 0,0 --size 64 --rounds 10000 --warmup 500 ||
-    fail "bare-pingpong failed"
-done | "$python" -c '
+bare=$(for ((i = 0; i < 30; i++)); do
+  timeout 30 "$build/benchmarks/bare-pingpong" --ends thread --cpus 0,0 --size 64 --rounds 10000 --warmup 500 || exit 1
+done) || fail "bare-pingpong failed"
+"$python" -c '
 import re, statistics, sys
-p50 = sorted(float(re.search(r"p50_us=([0-9.]+)", line).group(1)) for line in sys.stdin)
+p50 = sorted(float(m.group(1)) for m in re.finditer(r"p50_us=([0-9.]+)", sys.stdin.read()))
+if len(p50) != 30:
+    sys.exit(f"noise.sh: bare-pingpong printed {len(p50)} p50 figures of 30")
 slow = sum(v > 1.1 * p50[0] for v in p50)
 print(f"  p50 round trip: fastest {p50[0]:.2f} us, median {statistics.median(p50):.2f}, slowest {p50[-1]:.2f} "
-      f"({p50[-1] / p50[0]:.2f}x); {slow} of {len(p50)} runs more than 10% above the fastest")'
+      f"({p50[-1] / p50[0]:.2f}x); {slow} of {len(p50)} runs more than 10% above the fastest")' <<<"$bare" || exit 1
 
 echo
 echo "1. back-to-back pairs of ci runs, one build (default margin | --noise-floor 0)"
@@ -121,7 +123,8 @@ done
 
 # How far a cell's figures move between two runs of one build: the median (what compare judges)
 # and the fastest repetition (the machine's fast state, which an interference-free figure tends
-# to); and whether CPU time is steadier than wall time within a run (a steadier measure would be).
+# to); and whether CPU time is steadier than wall time within a run, which would make it the
+# better measure for the gate. Spreads as the unstable rule takes them (quartiles interpolated).
 "$python" - "$out" "$pairs" <<'EOF'
 import csv, statistics, sys
 def clean(path, measure):
@@ -131,7 +134,7 @@ def clean(path, measure):
             by.setdefault(r["cell"], []).append(measure(r))
     return by
 def spread(values):
-    q = statistics.quantiles(values, n=4)
+    q = statistics.quantiles(values, n=4, method="inclusive")
     return (q[2] - q[0]) / statistics.median(values)
 wall = lambda r: float(r["wall_s"])
 cpu = lambda r: float(r["cpu_user_s"] or 0) + float(r["cpu_sys_s"] or 0)

@@ -121,7 +121,7 @@ UNSTABLE_SPREAD = 0.10
 # ends of their middle half (claims_base.judged): all at one end, all at the other, and each of the
 # first this many alone against the rest. Eight covers a comparison of runners at one setting; a
 # claim over a whole scenario, resting on more, is tried at the first eight and all together:
-# at most 18 evaluations of its rule, a few seconds for a whole report.
+# at most 18 evaluations of its rule.
 UNSTABLE_TRIED_ALONE = 8
 # A clean repetition names something else's CPU time (other_cpu_s) or a hypervisor's steal (steal_s)
 # as a cause past this share of its wall time: versus's default --interference-limit, counted
