@@ -103,8 +103,8 @@ MatrixSpec spec_from(const RunOptions& o, const Catalog& catalog, UsageProblems&
     if (!o.scenarios.empty() || !o.runners.empty() || !o.workers.empty()) {
       problems.add(
           "--preset already gives the scenarios, runners and workers: drop --scenario, --runner and "
-          "--workers, or drop --preset (--set, --repetitions, --warmup, --cell-timeout, --min-time, --interference-limit "
-          "and --retries may go with a preset)");
+          "--workers, or drop --preset (--set, --repetitions, --warmup, --cell-timeout, --min-time, "
+          "--interference-limit and --retries may go with a preset)");
     }
     problems.check([&] {
       spec = load_preset(o.preset);
@@ -198,9 +198,9 @@ std::vector<Cell> cells_to_run(const std::vector<Cell>& matrix, const std::optio
 }
 
 bool any_matrix_option(const RunOptions& o) {
-  return !o.scenarios.empty() || !o.runners.empty() || !o.workers.empty() || !o.sets.empty() || o.repetitions || o.warmup ||
-         !o.preset.empty() || !o.out.empty() || o.cell_timeout || o.interference_limit ||
-         o.retries || o.min_time || !o.shard.empty() || !o.benchmark_args.empty();
+  return !o.scenarios.empty() || !o.runners.empty() || !o.workers.empty() || !o.sets.empty() || o.repetitions ||
+         o.warmup || !o.preset.empty() || !o.out.empty() || o.cell_timeout || o.interference_limit || o.retries ||
+         o.min_time || !o.shard.empty() || !o.benchmark_args.empty();
 }
 
 // Notes a resumption in env.json, with its own system check, keeping what the first start recorded.
