@@ -133,13 +133,27 @@ Record measured_on(int cpu) {
   return measure_repetition(*cpu_scenario(), *serial_runner(), c, 0);
 }
 
+// RUN_SERIAL keeps other tests away, not the machine's own daemons or a VM's stolen time: the
+// quiet measurement is the least disturbed of a few, as a quiet moment is what it needs.
+Record quietest_on(int cpu) {
+  Record best;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    Record r = measured_on(cpu);
+    if (r.status != Status::kOk || !r.interfered) return r;
+    if (attempt == 0 || *r.interfered < *best.interfered) best = std::move(r);
+  }
+  return best;
+}
+
 TEST(Interference, APinnedCellSeesAProcessSpinningOnItsCpu) {
   const int cpu = Topology::here().cpus().back();
-  const Record quiet = measured_on(cpu);
+  const Record quiet = quietest_on(cpu);
   ASSERT_EQ(quiet.status, Status::kOk) << quiet.message;
   ASSERT_TRUE(quiet.other_cpu_s.has_value());
   EXPECT_LT(*quiet.other_cpu_s, 0.1 * *quiet.wall_s + 0.02) << "nothing else was meant to run on CPU " << cpu;
-  EXPECT_FALSE(quiet.interfered.has_value());
+  EXPECT_FALSE(quiet.interfered.has_value())
+      << "in 5 attempts CPU " << cpu << " was never quiet: at least " << *quiet.interfered << " of the cell's time ("
+      << *quiet.other_cpu_s << " s other, " << quiet.steal_s.value_or(0) << " s stolen, " << *quiet.wall_s << " s wall)";
   const Spinner spinner(cpu);
   const Record busy = measured_on(cpu);
   ASSERT_EQ(busy.status, Status::kOk) << busy.message;
