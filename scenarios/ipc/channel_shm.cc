@@ -1,6 +1,13 @@
 // shm: a single-producer single-consumer byte ring in a shared mapping, one per direction. While
 // both sides are busy no system call is made: indices are atomics, and the futex is touched only
 // when a side has gone to sleep (it says so in a flag first). A cooperative side yields instead.
+//
+// A writer that found the ring full sleeps until half of it is free, and only then does the
+// reader wake it. On a CPU the two share, every wake-up is a switch, and the woken side runs at
+// once: a writer woken for each message read would take turns with a slower reader message by
+// message (two switches a message; a reader that checks what it reads is the slower side). With
+// the threshold the writer refills half the ring per switch. The reader is still woken at the
+// first byte written: a writer may stop at any point, and nothing else would wake it.
 #include <atomic>
 #include <bit>
 #include <cstring>
@@ -25,6 +32,7 @@ struct RingState {
   std::atomic<uint32_t> reader_sleeping{0};
   alignas(64) std::atomic<uint32_t> space_ready{0};  // futex word: bumped when bytes leave
   std::atomic<uint32_t> writer_sleeping{0};
+  std::atomic<uint64_t> writer_wakes_at{0};  // the tail at which a sleeping writer wants waking
   PeerCpus sides;  // 0 the writer, 1 the reader: no spinning against a peer on the same CPU
 };
 
@@ -51,8 +59,11 @@ class Ring {
         free = capacity_ - (head - writer_.seen);
       }
       if (free == 0) {
+        const uint64_t half_free = head - capacity_ / 2;
+        s.writer_wakes_at.store(half_free, std::memory_order_seq_cst);  // read only while the flag is up
         wait(
-            s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; }, ctx, cooperative);
+            s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; },
+            [&] { return s.tail.load() >= half_free; }, ctx, cooperative);
         continue;
       }
       const size_t chunk = std::min<uint64_t>(n, free);
@@ -79,8 +90,8 @@ class Ring {
         avail = reader_.seen - tail;
       }
       if (avail == 0) {
-        wait(
-            s.data_ready, s.reader_sleeping, [&] { return s.head.load() - tail > 0; }, ctx, cooperative);
+        const auto arrived = [&] { return s.head.load() - tail > 0; };
+        wait(s.data_ready, s.reader_sleeping, arrived, arrived, ctx, cooperative);
         continue;
       }
       const size_t chunk = std::min<uint64_t>(n, avail);
@@ -92,16 +103,17 @@ class Ring {
       dst += chunk;
       n -= chunk;
       s.tail.store(tail, std::memory_order_seq_cst);
-      if (s.writer_sleeping.load(std::memory_order_seq_cst)) wake(s.space_ready);
+      if (s.writer_sleeping.load(std::memory_order_seq_cst) && tail >= s.writer_wakes_at.load()) wake(s.space_ready);
     }
   }
 
  private:
-  // Spin a little, then sleep on the futex word after saying so. The flag is set before the
-  // last look (both seq_cst), so the other side either sees the flag or we see its progress.
-  template <typename Ready>
-  void wait(std::atomic<uint32_t>& word, std::atomic<uint32_t>& sleeping, Ready ready, WorkerContext& ctx,
-            bool cooperative) const {
+  // Spin a little until `ready`, then sleep on the futex word after saying so, unless `enough`
+  // (what the other side wakes a sleeper for) already holds. The flag is set before that last
+  // look (both seq_cst), so the other side either sees the flag or we see its progress.
+  template <typename Ready, typename Enough>
+  void wait(std::atomic<uint32_t>& word, std::atomic<uint32_t>& sleeping, Ready ready, Enough enough,
+            WorkerContext& ctx, bool cooperative) const {
     if (cooperative) {
       while (!ready()) ctx.yield();
       return;
@@ -111,7 +123,7 @@ class Ring {
     if (!state_[0].sides.share_one_cpu() && spin_until_ready(spin_ns_, ready)) return;
     const uint32_t seen = word.load(std::memory_order_seq_cst);
     sleeping.store(1, std::memory_order_seq_cst);
-    if (!ready()) futex_wait(word, seen);
+    if (!enough()) futex_wait(word, seen);
     sleeping.store(0, std::memory_order_seq_cst);
   }
 
@@ -160,8 +172,8 @@ class ShmEndpoint final : public Endpoint {
 
 Channel make_shm_channel(size_t msg_size, int spin_us) {
   // Room for eight messages, and no less than 256 KiB: the sides run ahead of each other, and
-  // on one CPU each sleep and wake-up is paid once per ring-full, so the ring's size is in the
-  // figure (eight, as kSlots in baseline/bare_channels.cc, the bare ring it is set against).
+  // on one CPU a full ring's writer sleeps and is woken once per half ring, so the ring's size is
+  // in the figure (eight, as kSlots in baseline/bare_channels.cc, the bare ring it is set against).
   const size_t capacity = std::bit_ceil(std::max<size_t>(8 * msg_size, 256 << 10));
   auto there = std::make_shared<Ring>(capacity, spin_us);
   auto back = std::make_shared<Ring>(capacity, spin_us);
