@@ -52,13 +52,6 @@ void Fiber::yield() {
   self->arrived(std::move(self->caller_).resume());
 }
 
-void Fiber::arrived(boost::context::fiber&& from) {
-  // A hand-over's function on top kept the fiber it came from, and left nothing here.
-  const bool handed = !from;
-  if (!handed) caller_ = std::move(from);
-  landed_in_fiber(handed);
-}
-
 ctx::fiber Fiber::entry(ctx::fiber&& caller) {
   arrived(std::move(caller));
   body_();
@@ -90,6 +83,7 @@ void Fiber::switch_out(bool finishing) {
 #endif
 }
 
+#if VERSUS_FIBER_ASAN || VERSUS_FIBER_TSAN
 // Arriving from the caller, learn its stack; from a fiber handing over, the caller's came with it.
 void Fiber::landed_in_fiber(bool handed) {
 #if VERSUS_FIBER_ASAN
@@ -102,6 +96,7 @@ void Fiber::landed_in_fiber(bool handed) {
   (void)handed;
 #endif
 }
+#endif
 
 void Fiber::landed_in_caller() {
 #if VERSUS_FIBER_ASAN
@@ -113,7 +108,6 @@ void Fiber::landed_in_caller() {
 }
 
 namespace {
-thread_local FiberScheduler* t_scheduler = nullptr;
 // While parked fibers wait, a scheduler with runnable fibers still asks the poller (without
 // waiting) every this many switches, so a busy fiber cannot starve the parked ones.
 constexpr int kSwitchesBetweenPolls = 64;
@@ -139,26 +133,8 @@ void FiberScheduler::run() {
   hand_overs_ = false;
 }
 
-Fiber* FiberScheduler::next_for_hand_over() {
-  FiberScheduler* self = t_scheduler;
-  // Parked and sleeping fibers need the scheduler to look at the poller and the clock now and
-  // then: through it, then.
-  if (!self || !self->hand_overs_ || self->parked_count_ > 0 || !self->sleepers_.empty() || self->ready_.empty() ||
-      Fiber::current() != self->running_.get()) {
-    return nullptr;
-  }
-  if (self->ready_.size() == 1) {  // two fibers taking turns: they trade places, nothing moves
-    std::swap(self->running_, self->ready_.front());
-  } else {
-    std::unique_ptr<Fiber> next = std::move(self->ready_.front());
-    self->ready_.pop_front();
-    self->ready_.push_back(std::exchange(self->running_, std::move(next)));
-  }
-  return self->running_.get();
-}
-
 void FiberScheduler::run_until(const std::function<bool()>& done) {
-  FiberScheduler* outer = std::exchange(t_scheduler, this);
+  FiberScheduler* outer = std::exchange(current_, this);
   int switches = 0;
   while ((!ready_.empty() || parked_count_ > 0 || !sleepers_.empty()) && !done()) {
     if (!sleepers_.empty()) wake_sleepers();
@@ -190,11 +166,11 @@ void FiberScheduler::run_until(const std::function<bool()>& done) {
       ready_.push_back(std::move(back));
     }
   }
-  t_scheduler = outer;
+  current_ = outer;
 }
 
 void FiberScheduler::wait_for(int fd, uint32_t events) {
-  FiberScheduler* self = t_scheduler;
+  FiberScheduler* self = current_;
   if (!self || !self->poller_ || !Fiber::current()) {
     throw std::logic_error("FiberScheduler::wait_for outside a fiber of a scheduler with a poller");
   }
@@ -203,7 +179,7 @@ void FiberScheduler::wait_for(int fd, uint32_t events) {
 }
 
 void FiberScheduler::sleep_until(int64_t due_ns) {
-  FiberScheduler* self = t_scheduler;
+  FiberScheduler* self = current_;
   if (!self || !self->poller_ || !Fiber::current()) {
     throw std::logic_error("FiberScheduler::sleep_until outside a fiber of a scheduler with a poller");
   }
