@@ -26,9 +26,7 @@ const std::vector<std::string> kColumns = {"what",   "placement", "cpus",  "unit
                                            "versus", "bare",      "ratio", "versus_n", "bare_n", "note"};
 
 std::string figure(const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : ""; }
-std::string ratio(const Line& l) {
-  return l.versus_figure && l.bare ? fmt::format("{:.2f}", *l.versus_figure / *l.bare) : "";
-}
+std::string ratio(const Line& l) { return l.ratio ? fmt::format("{:.2f}", *l.ratio) : ""; }
 
 std::vector<std::string> fields(const Line& l) {
   const baseline::Comparison& c = *l.comparison;
@@ -63,7 +61,8 @@ void print_table(const std::vector<Line>& lines) {
   for (const Line& l : lines) {
     if (!l.note.empty()) std::cout << fmt::format("{} ({}): {}\n", l.comparison->what, fields(l)[1], l.note);
   }
-  std::cout << "ratio = versus / bare, medians over the repetitions; for GB/s higher is better, else lower.\n";
+  std::cout << "versus, bare: medians over the turns; ratio: the median of each turn's versus / bare, the two measured\n"
+               "one right after the other; for GB/s higher is better, else lower.\n";
 }
 
 void write_csv(const std::vector<Line>& lines, const std::string& path) {

@@ -127,6 +127,7 @@ namespace {
 std::vector<versus::Record> run_versus_once(const std::vector<Line>& lines, const std::string& versus,
                                             const std::filesystem::path& out) {
   const std::filesystem::path preset = out.string() + ".toml";
+  std::filesystem::create_directories(out.parent_path());
   {
     std::ofstream file(preset);
     file << preset_text(lines);
@@ -157,49 +158,60 @@ std::vector<versus::Record> run_versus_once(const std::vector<Line>& lines, cons
   return records;
 }
 
-// One bare measurement of every line still measurable, into `figures` (one list per line).
-void bare_pass(std::vector<Line>& lines, std::vector<std::vector<double>>& figures) {
-  for (size_t i = 0; i < lines.size(); ++i) {
-    Line& line = lines[i];
-    if (!line.note.empty() && figures[i].empty()) continue;  // unsupported, or failed before
-    auto result = bare_once(line);
-    if (auto* why = std::get_if<std::string>(&result)) {
-      line.note = "bare: " + *why;
-    } else {
-      figures[i].push_back(std::get<double>(result));
-    }
+// One turn's figure of a line from its cell's rows (the clean ones, as the report takes them);
+// empty, with the line's note saying why, when there is none.
+std::optional<double> versus_figure(Line& line, const std::vector<versus::Record>& records) {
+  std::vector<const versus::Record*> mine;
+  for (const auto& r : records) {
+    if (row_is_of(r, line)) mine.push_back(&r);
   }
-}
-
-// Each line's versus figure from every row of its cell (the clean ones, as the report takes them).
-void versus_figures(std::vector<Line>& lines, const std::vector<versus::Record>& records) {
-  for (Line& line : lines) {
-    std::vector<const versus::Record*> mine;
-    for (const auto& r : records) {
-      if (row_is_of(r, line)) mine.push_back(&r);
-    }
-    std::vector<double> figures;
-    for (const versus::Record* r : versus::rows_used(mine)) {
-      if (r->status != versus::Status::kOk) continue;
-      figures.push_back(line.comparison->versus_figure(*r));
-      line.versus_cpus = r->cpus;
-    }
-    line.versus_n = int(figures.size());
+  std::optional<double> figure;
+  for (const versus::Record* r : versus::rows_used(mine)) {
+    if (r->status != versus::Status::kOk) continue;
+    figure = line.comparison->versus_figure(*r);
+    line.versus_cpus = r->cpus;
+  }
+  if (figure) {
     std::vector<int> planned = line.cpus;
     std::sort(planned.begin(), planned.end());
     planned.erase(std::unique(planned.begin(), planned.end()), planned.end());
-    if (!figures.empty() && line.versus_cpus != versus::format_cpu_list(planned)) {
+    if (line.versus_cpus != versus::format_cpu_list(planned)) {
       line.note = fmt::format("versus ran on CPUs '{}', the bare ends on {}", line.versus_cpus,
                               versus::format_cpu_list(planned));
     }
-    if (!figures.empty()) {
-      line.versus_figure = median(figures);
-    } else if (line.note.empty()) {
-      line.note = mine.empty() ? std::string("versus: no row")
-                               : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status),
-                                             mine.back()->message);
-    }
+  } else if (line.note.empty()) {
+    line.note = mine.empty() ? std::string("versus: no row")
+                             : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status),
+                                           mine.back()->message);
   }
+  return figure;
+}
+
+// The lines' indices grouped by the versus cell they read (a cell at each placement is one), in
+// the order of the lines.
+std::vector<std::vector<size_t>> by_cell(const std::vector<Line>& lines) {
+  std::vector<std::vector<size_t>> groups;
+  std::map<std::string, size_t> group_of;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto [at, added] = group_of.try_emplace(cell_key(lines[i]), groups.size());
+    if (added) groups.emplace_back();
+    groups[at->second].push_back(i);
+  }
+  return groups;
+}
+
+// Each turn's figures of one line; a turn either half missed is left out of the ratio.
+struct Turns {
+  std::vector<std::optional<double>> versus, bare;
+};
+
+std::optional<double> median_of(const std::vector<std::optional<double>>& figures) {
+  std::vector<double> present;
+  for (const auto& f : figures) {
+    if (f) present.push_back(*f);
+  }
+  if (present.empty()) return std::nullopt;
+  return median(present);
 }
 
 }  // namespace
@@ -207,18 +219,56 @@ void versus_figures(std::vector<Line>& lines, const std::vector<versus::Record>&
 void measure(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
              int repetitions) {
   std::filesystem::create_directories(out);
-  std::vector<std::vector<double>> bare(lines.size());
-  std::vector<versus::Record> records;
+  std::vector<Turns> turns(lines.size(), Turns{std::vector<std::optional<double>>(size_t(repetitions)),
+                                               std::vector<std::optional<double>>(size_t(repetitions))});
+  const std::vector<std::vector<size_t>> groups = by_cell(lines);
   for (int rep = 1; rep <= repetitions; ++rep) {
-    bare_pass(lines, bare);
-    auto rows = run_versus_once(lines, versus, out / fmt::format("rep-{}", rep));
-    records.insert(records.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    const size_t turn = size_t(rep - 1);
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const std::vector<size_t>& group = groups[g];
+      auto bare_half = [&] {
+        for (size_t i : group) {
+          Line& line = lines[i];
+          if (!line.note.empty() && !line.bare_n) continue;  // unsupported, or failed before
+          auto result = bare_once(line);
+          if (auto* why = std::get_if<std::string>(&result)) {
+            line.note = "bare: " + *why;
+          } else {
+            turns[i].bare[turn] = std::get<double>(result);
+            ++line.bare_n;
+          }
+        }
+      };
+      auto versus_half = [&] {
+        std::vector<Line> cell;
+        for (size_t i : group) cell.push_back(lines[i]);
+        const auto rows = run_versus_once(cell, versus, out / fmt::format("rep-{}", rep) / fmt::format("cell-{}", g + 1));
+        for (size_t i : group) {
+          turns[i].versus[turn] = versus_figure(lines[i], rows);
+          if (turns[i].versus[turn]) ++lines[i].versus_n;
+        }
+      };
+      // The two halves of a line one right after the other, so that both see the machine as it
+      // is then (its speed drifts over seconds here); which goes first alternates turn by turn.
+      if (rep % 2 == 1) {
+        bare_half();
+        versus_half();
+      } else {
+        versus_half();
+        bare_half();
+      }
+    }
   }
   for (size_t i = 0; i < lines.size(); ++i) {
-    lines[i].bare_n = int(bare[i].size());
-    if (!bare[i].empty()) lines[i].bare = median(bare[i]);
+    Line& line = lines[i];
+    line.bare = median_of(turns[i].bare);
+    line.versus_figure = median_of(turns[i].versus);
+    std::vector<std::optional<double>> ratios;
+    for (size_t t = 0; t < size_t(repetitions); ++t) {
+      if (turns[i].versus[t] && turns[i].bare[t]) ratios.push_back(*turns[i].versus[t] / *turns[i].bare[t]);
+    }
+    line.ratio = median_of(ratios);
   }
-  versus_figures(lines, records);
 }
 
 }  // namespace baseline

@@ -78,10 +78,20 @@ TEST_F(BaselineTest, EachComparisonGivesBothFiguresAndTheirRatio) {
     EXPECT_NEAR(std::stod(at("ratio")), v / b, 0.006 + 0.001 * v / b);  // both printed to 4 digits
     EXPECT_EQ(at("higher_is_better"), "0");
   }
-  // The versus half ran those very cells: one repetition each, and any run again for interference.
-  const CsvTable versus_rows = read_csv_file((dir_ / "versus" / "rep-1" / "results.csv").string());
+  // The versus half ran those very cells, one `versus run` each, beside its bare measurements: one
+  // repetition each, and any run again for interference.
   std::set<std::string> cells;
-  for (const auto& row : versus_rows.rows) cells.insert(row[size_t(versus_rows.column("cell"))]);
+  int runs = 0;
+  for (const auto& run : std::filesystem::directory_iterator(dir_ / "versus" / "rep-1")) {
+    if (!run.is_directory()) continue;
+    ++runs;
+    const CsvTable versus_rows = read_csv_file((run.path() / "results.csv").string());
+    std::set<std::string> here;
+    for (const auto& row : versus_rows.rows) here.insert(row[size_t(versus_rows.column("cell"))]);
+    EXPECT_EQ(here.size(), 1u) << run.path();
+    cells.insert(here.begin(), here.end());
+  }
+  EXPECT_EQ(runs, int(2 * whats.size()));
   EXPECT_EQ(cells.size(), 2 * whats.size());
   EXPECT_NE(said.out.find("ratio"), std::string::npos) << said.out;
 }

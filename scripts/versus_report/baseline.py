@@ -10,7 +10,8 @@ COLUMNS = ("what", "placement", "cpus", "unit", "higher_is_better", "versus", "b
            "bare_n", "note")
 TITLE = "Harness overhead on this machine"
 EXPLAIN = ("versus-baseline: each versus figure beside a bare program doing the same on the same CPUs; "
-           "ratio = versus / bare, medians (for GB/s higher is better, else lower).")
+           "versus and bare are medians over turns, ratio the median of each turn's versus / bare, the two "
+           "measured one right after the other (for GB/s higher is better, else lower).")
 
 
 def read(folder):
