@@ -61,8 +61,9 @@ void print_table(const std::vector<Line>& lines) {
   for (const Line& l : lines) {
     if (!l.note.empty()) std::cout << fmt::format("{} ({}): {}\n", l.comparison->what, fields(l)[1], l.note);
   }
-  std::cout << "versus, bare: medians over the turns; ratio: the median of each turn's versus / bare, the two measured\n"
-               "one right after the other; for GB/s higher is better, else lower.\n";
+  std::cout
+      << "versus, bare: medians over the turns; ratio: the median of each turn's versus / bare, the two measured\n"
+         "one right after the other; for GB/s higher is better, else lower.\n";
 }
 
 void write_csv(const std::vector<Line>& lines, const std::string& path) {

@@ -180,9 +180,9 @@ std::optional<double> versus_figure(Line& line, const std::vector<versus::Record
                               versus::format_cpu_list(planned));
     }
   } else if (line.note.empty()) {
-    line.note = mine.empty() ? std::string("versus: no row")
-                             : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status),
-                                           mine.back()->message);
+    line.note = mine.empty()
+                    ? std::string("versus: no row")
+                    : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status), mine.back()->message);
   }
   return figure;
 }
@@ -242,7 +242,8 @@ void measure(std::vector<Line>& lines, const std::string& versus, const std::fil
       auto versus_half = [&] {
         std::vector<Line> cell;
         for (size_t i : group) cell.push_back(lines[i]);
-        const auto rows = run_versus_once(cell, versus, out / fmt::format("rep-{}", rep) / fmt::format("cell-{}", g + 1));
+        const auto rows =
+            run_versus_once(cell, versus, out / fmt::format("rep-{}", rep) / fmt::format("cell-{}", g + 1));
         for (size_t i : group) {
           turns[i].versus[turn] = versus_figure(lines[i], rows);
           if (turns[i].versus[turn]) ++lines[i].versus_n;

@@ -153,7 +153,8 @@ TEST(Interference, APinnedCellSeesAProcessSpinningOnItsCpu) {
   EXPECT_LT(*quiet.other_cpu_s, 0.1 * *quiet.wall_s + 0.02) << "nothing else was meant to run on CPU " << cpu;
   EXPECT_FALSE(quiet.interfered.has_value())
       << "in 5 attempts CPU " << cpu << " was never quiet: at least " << *quiet.interfered << " of the cell's time ("
-      << *quiet.other_cpu_s << " s other, " << quiet.steal_s.value_or(0) << " s stolen, " << *quiet.wall_s << " s wall)";
+      << *quiet.other_cpu_s << " s other, " << quiet.steal_s.value_or(0) << " s stolen, " << *quiet.wall_s
+      << " s wall)";
   const Spinner spinner(cpu);
   const Record busy = measured_on(cpu);
   ASSERT_EQ(busy.status, Status::kOk) << busy.message;

@@ -46,8 +46,8 @@ TEST(ShmRing, AWriterAheadOfASlowReaderIsWokenOncePerHalfRing) {
   reader.join();
   EXPECT_TRUE(wrong.empty()) << wrong.size() << " messages arrived damaged, the first " << wrong.front();
   // Woken at every message read, the writer would sleep about once a message (some 200 times).
-  EXPECT_LE(slept, kMessages / kPerHalfRing + 2) << "the writer slept " << slept << " times for " << kMessages
-                                                 << " messages";
+  EXPECT_LE(slept, kMessages / kPerHalfRing + 2)
+      << "the writer slept " << slept << " times for " << kMessages << " messages";
   EXPECT_GT(slept, 0) << "the ring never filled: the test did not test the full ring";
 }
 
