@@ -158,9 +158,9 @@ std::vector<versus::Record> run_versus_once(const std::vector<Line>& lines, cons
   return records;
 }
 
-// One turn's figure of a line from its cell's rows (the clean ones, as the report takes them);
-// empty, with the line's note saying why, when there is none.
-std::optional<double> versus_figure(Line& line, const std::vector<versus::Record>& records) {
+// One turn's figure of a line from its cell's rows (the clean one, as the report takes it), or
+// why there is none. A figure measured on other CPUs than the bare ends' is noted on the line.
+std::variant<double, std::string> versus_figure_of(Line& line, const std::vector<versus::Record>& records) {
   std::vector<const versus::Record*> mine;
   for (const auto& r : records) {
     if (row_is_of(r, line)) mine.push_back(&r);
@@ -171,20 +171,18 @@ std::optional<double> versus_figure(Line& line, const std::vector<versus::Record
     figure = line.comparison->versus_figure(*r);
     line.versus_cpus = r->cpus;
   }
-  if (figure) {
-    std::vector<int> planned = line.cpus;
-    std::sort(planned.begin(), planned.end());
-    planned.erase(std::unique(planned.begin(), planned.end()), planned.end());
-    if (line.versus_cpus != versus::format_cpu_list(planned)) {
-      line.note = fmt::format("versus ran on CPUs '{}', the bare ends on {}", line.versus_cpus,
-                              versus::format_cpu_list(planned));
-    }
-  } else if (line.note.empty()) {
-    line.note = mine.empty()
-                    ? std::string("versus: no row")
-                    : fmt::format("versus: {}: {}", versus::status_name(mine.back()->status), mine.back()->message);
+  if (!figure) {
+    if (mine.empty()) return std::string("versus: no row");
+    return fmt::format("versus: {}: {}", versus::status_name(mine.back()->status), mine.back()->message);
   }
-  return figure;
+  std::vector<int> planned = line.cpus;
+  std::sort(planned.begin(), planned.end());
+  planned.erase(std::unique(planned.begin(), planned.end()), planned.end());
+  if (line.versus_cpus != versus::format_cpu_list(planned) && line.note.empty()) {
+    line.note = fmt::format("versus ran on CPUs '{}', the bare ends on {}", line.versus_cpus,
+                            versus::format_cpu_list(planned));
+  }
+  return *figure;
 }
 
 // The lines' indices grouped by the versus cell they read (a cell at each placement is one), in
@@ -200,9 +198,11 @@ std::vector<std::vector<size_t>> by_cell(const std::vector<Line>& lines) {
   return groups;
 }
 
-// Each turn's figures of one line; a turn either half missed is left out of the ratio.
+// Each turn's figures of one line; a turn either half missed is left out of the ratio. Why a half
+// gave no figure the last time it gave none: the line's note if it never gave one.
 struct Turns {
   std::vector<std::optional<double>> versus, bare;
+  std::string versus_missing, bare_missing;
 };
 
 std::optional<double> median_of(const std::vector<std::optional<double>>& figures) {
@@ -219,8 +219,10 @@ std::optional<double> median_of(const std::vector<std::optional<double>>& figure
 void measure(std::vector<Line>& lines, const std::string& versus, const std::filesystem::path& out,
              int repetitions) {
   std::filesystem::create_directories(out);
-  std::vector<Turns> turns(lines.size(), Turns{std::vector<std::optional<double>>(size_t(repetitions)),
-                                               std::vector<std::optional<double>>(size_t(repetitions))});
+  Turns none;
+  none.versus.resize(size_t(repetitions));
+  none.bare.resize(size_t(repetitions));
+  std::vector<Turns> turns(lines.size(), none);
   const std::vector<std::vector<size_t>> groups = by_cell(lines);
   for (int rep = 1; rep <= repetitions; ++rep) {
     const size_t turn = size_t(rep - 1);
@@ -229,10 +231,11 @@ void measure(std::vector<Line>& lines, const std::string& versus, const std::fil
       auto bare_half = [&] {
         for (size_t i : group) {
           Line& line = lines[i];
-          if (!line.note.empty() && !line.bare_n) continue;  // unsupported, or failed before
+          // Unsupported here, or failing from the first turn: not tried again.
+          if ((!line.note.empty() || !turns[i].bare_missing.empty()) && !line.bare_n) continue;
           auto result = bare_once(line);
           if (auto* why = std::get_if<std::string>(&result)) {
-            line.note = "bare: " + *why;
+            turns[i].bare_missing = "bare: " + *why;
           } else {
             turns[i].bare[turn] = std::get<double>(result);
             ++line.bare_n;
@@ -245,8 +248,13 @@ void measure(std::vector<Line>& lines, const std::string& versus, const std::fil
         const auto rows =
             run_versus_once(cell, versus, out / fmt::format("rep-{}", rep) / fmt::format("cell-{}", g + 1));
         for (size_t i : group) {
-          turns[i].versus[turn] = versus_figure(lines[i], rows);
-          if (turns[i].versus[turn]) ++lines[i].versus_n;
+          auto result = versus_figure_of(lines[i], rows);
+          if (auto* why = std::get_if<std::string>(&result)) {
+            turns[i].versus_missing = std::move(*why);
+          } else {
+            turns[i].versus[turn] = std::get<double>(result);
+            ++lines[i].versus_n;
+          }
         }
       };
       // The two halves of a line one right after the other, so that both see the machine as it
@@ -269,6 +277,14 @@ void measure(std::vector<Line>& lines, const std::string& versus, const std::fil
       if (turns[i].versus[t] && turns[i].bare[t]) ratios.push_back(*turns[i].versus[t] / *turns[i].bare[t]);
     }
     line.ratio = median_of(ratios);
+    if (!line.note.empty()) continue;
+    if (!line.bare_n) {
+      line.note = turns[i].bare_missing;
+    } else if (!line.versus_n) {
+      line.note = turns[i].versus_missing;
+    } else if (!line.ratio) {
+      line.note = "no turn had both figures";
+    }
   }
 }
 

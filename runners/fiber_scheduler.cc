@@ -83,18 +83,14 @@ void Fiber::switch_out(bool finishing) {
 #endif
 }
 
-#if VERSUS_FIBER_ASAN || VERSUS_FIBER_TSAN
+#if VERSUS_FIBER_ASAN
 // Arriving from the caller, learn its stack; from a fiber handing over, the caller's came with it.
 void Fiber::landed_in_fiber(bool handed) {
-#if VERSUS_FIBER_ASAN
   if (handed) {
     __sanitizer_finish_switch_fiber(fiber_fake_stack_, nullptr, nullptr);
   } else {
     __sanitizer_finish_switch_fiber(fiber_fake_stack_, &caller_bottom_, &caller_size_);
   }
-#else
-  (void)handed;
-#endif
 }
 #endif
 

@@ -2,12 +2,15 @@
 // both sides are busy no system call is made: indices are atomics, and the futex is touched only
 // when a side has gone to sleep (it says so in a flag first). A cooperative side yields instead.
 //
-// A writer that found the ring full sleeps until half of it is free, and only then does the
-// reader wake it. On a CPU the two share, every wake-up is a switch, and the woken side runs at
+// A writer that found the ring full and goes to sleep on the futex sleeps until half of it is
+// free, and only then does the reader wake it (a spinning or cooperative writer goes on at the
+// first free byte). On a CPU the two share, every wake-up is a switch, and the woken side runs at
 // once: a writer woken for each message read would take turns with a slower reader message by
 // message (two switches a message; a reader that checks what it reads is the slower side). With
-// the threshold the writer refills half the ring per switch. The reader is still woken at the
-// first byte written: a writer may stop at any point, and nothing else would wake it.
+// the threshold the writer refills half the ring per switch. It cannot wait forever: every byte
+// written is read, and the reader takes what there is, so its tail reaches the writer's head,
+// past the threshold, before it waits itself. The reader is still woken at the first byte
+// written: a writer may stop at any point, and nothing else would wake it.
 #include <atomic>
 #include <bit>
 #include <cstring>
@@ -63,7 +66,7 @@ class Ring {
         s.writer_wakes_at.store(half_free, std::memory_order_seq_cst);  // read only while the flag is up
         wait(
             s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; },
-            [&] { return s.tail.load() >= half_free; }, ctx, cooperative);
+            [&] { return int64_t(s.tail.load() - half_free) >= 0; }, ctx, cooperative);
         continue;
       }
       const size_t chunk = std::min<uint64_t>(n, free);
@@ -103,7 +106,9 @@ class Ring {
       dst += chunk;
       n -= chunk;
       s.tail.store(tail, std::memory_order_seq_cst);
-      if (s.writer_sleeping.load(std::memory_order_seq_cst) && tail >= s.writer_wakes_at.load()) wake(s.space_ready);
+      if (s.writer_sleeping.load(std::memory_order_seq_cst) && int64_t(tail - s.writer_wakes_at.load()) >= 0) {
+        wake(s.space_ready);
+      }
     }
   }
 
