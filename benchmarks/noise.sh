@@ -23,7 +23,6 @@ set -u -o pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pairs=${PAIRS:-5}
 [[ "$pairs" =~ ^[1-9][0-9]*$ ]] || { echo "noise.sh: PAIRS is a whole number of at least 1, not '$pairs'" >&2; exit 2; }
-build=${VERSUS_BUILD:-$repo/build}
 delay_build=$repo/build-delay
 out=${VERSUS_OUT:-$(mktemp -d /tmp/versus-noise.XXXXXX)}
 mkdir -p "$out" || exit 1
@@ -45,10 +44,9 @@ fail() {
   exit 1
 }
 
-if [[ -z "${VERSUS_BUILD:-}" ]]; then
-  cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j2 --target versus versus-noop >/dev/null ||
-    fail "could not build $build"
-fi
+# shellcheck source=benchmarks/build_lib.sh
+source "$repo/benchmarks/build_lib.sh"
+prepare_build noise.sh versus versus-noop bare-pingpong >/dev/null || exit 1
 [[ -x "$build/benchmarks/bare-pingpong" ]] || cmake --build "$build" -j2 --target bare-pingpong >/dev/null ||
   fail "could not build bare-pingpong in $build"
 cmake -S "$repo" -B "$delay_build" -DCMAKE_BUILD_TYPE=Release -DVERSUS_TEST_DELAY_RUNNER=pthread >/dev/null &&
