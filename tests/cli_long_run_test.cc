@@ -98,9 +98,11 @@ void LongRunTest::stop_and_resume(int sig) {
           "--workers", "2", "--set", "work_ms=150", "--repetitions", "2", "--quiet", "--out", out_s.c_str(), nullptr);
     _exit(kExitCannotExec);
   }
-  // Stop it once the first cell is in, with cells still to go.
+  // Stop it once the first cell is in, with cells still to go. The first cell comes after the
+  // run's one-second system check and its start-up, which under a parallel ctest on two cores
+  // took more than 6 s: up to a minute.
   const fs::path csv = out / "results.csv";
-  for (int i = 0; i < 600 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  for (int i = 0; i < 6000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
   ASSERT_EQ(kill(pid, sig), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
