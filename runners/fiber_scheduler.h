@@ -177,15 +177,15 @@ inline Fiber* FiberScheduler::next_for_hand_over() {
 inline void Fiber::hand_over(Fiber& next) {
   Fiber* self = current_;
   next.caller_ = std::move(self->caller_);
+  current_ = &next;
+#if VERSUS_FIBER_ASAN
   next.caller_bottom_ = self->caller_bottom_;
   next.caller_size_ = self->caller_size_;
   next.caller_fake_stack_ = self->caller_fake_stack_;
-  next.tsan_caller_ = self->tsan_caller_;
-  current_ = &next;
-#if VERSUS_FIBER_ASAN
   __sanitizer_start_switch_fiber(&self->fiber_fake_stack_, next.stack_bottom_, next.stack_size_);
 #endif
 #if VERSUS_FIBER_TSAN
+  next.tsan_caller_ = self->tsan_caller_;
   __tsan_switch_to_fiber(next.tsan_fiber_, 0);
 #endif
   self->arrived(std::move(next.self_).resume_with([self](boost::context::fiber&& from) {
