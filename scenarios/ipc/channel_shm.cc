@@ -63,7 +63,9 @@ class Ring {
       }
       if (free == 0) {
         const uint64_t half_free = head - capacity_ / 2;
-        s.writer_wakes_at.store(half_free, std::memory_order_seq_cst);  // read only while the flag is up
+        // Read by the reader only once it sees the sleeping flag, whose seq_cst store publishes
+        // this one: no fence here, where a spinning writer passes at every full ring.
+        s.writer_wakes_at.store(half_free, std::memory_order_relaxed);
         wait(
             s.space_ready, s.writer_sleeping, [&] { return capacity_ - (head - s.tail.load()) > 0; },
             [&] { return int64_t(s.tail.load() - half_free) >= 0; }, ctx, cooperative);

@@ -17,9 +17,10 @@ preferred placements whose cells answer it (_at_one_placement).
 
 Which cells a verdict rests on is seen, not declared: `judged` hands a rule the cell summary as a
 ReadCells, which notes every cell whose measures the rule reads, and turns the verdict into
-`unstable` where one of them is and its spread could change the verdict. So the rules stay as they are, reading cells as any table, rather
-than each returning the cells it used, which a new rule could forget to do; _at_one_placement
-forgets what was read at a placement that did not answer.
+`unstable` where one of them is and its spread could change the verdict. So the rules stay as
+they are, reading cells as any table, rather than each returning the cells it used, which a new
+rule could forget to do; _at_one_placement forgets what was read at a placement that did not
+answer.
 """
 
 from dataclasses import dataclass
