@@ -134,7 +134,11 @@ TEST_F(CompareCliTest, BadInputExitsTwoNamingWhatWasWrong) {
 
 // Two runs of the same build, one after the other, on whatever else this machine is doing: the
 // gate must stay green. A small matrix of the ci preset's kind (interleaved, a warm-up, enough
-// repetitions); every cell tens of milliseconds or less, so the pair takes well under a minute.
+// repetitions, pinned); every cell tens of milliseconds or less, so the pair takes well under a
+// minute. Pinned as the ci preset is. The threshold is generous: this VM's CPUs have fast and slow
+// spells (a bare ping-pong 1.38x apart in 30 runs back to back, reports/baselines/README.md) and
+// the test is of the rule, not of the machine: a margin or interval computed wrongly flags a cell
+// that moved a few percent, and two runs a spell apart (20 ms and 30 ms here once) must not.
 TEST_F(CompareCliTest, BackToBackRunsOfOneBuildCompareClean) {
   const fs::path preset = dir_ / "tiny-ci.toml";
   std::ofstream(preset) << R"(repetitions = 9
@@ -146,18 +150,21 @@ runner = ["serial", "pthread"]
 workers = [1]
 [matrix.set]
 count = [100000]
+placement = ["spread"]
 [[matrix]]
 scenario = ["sync"]
 runner = ["serial", "fiber"]
 workers = [2]
 [matrix.set]
 increments = [200000]
+placement = ["spread"]
 )";
   for (const char* name : {"first", "second"}) {
     const Ran ran = versus(fmt::format("run --preset {} --quiet --out {}", preset.string(), (dir_ / name).string()));
     ASSERT_EQ(ran.code, 0) << ran.output;
   }
-  const Ran cmp = versus(fmt::format("compare {} {}", (dir_ / "first").string(), (dir_ / "second").string()));
+  const Ran cmp = versus(
+      fmt::format("compare {} {} --threshold 100%", (dir_ / "first").string(), (dir_ / "second").string()));
   EXPECT_EQ(cmp.code, 0) << cmp.output;
   EXPECT_NE(cmp.output.find("ok: "), std::string::npos) << cmp.output;
   EXPECT_EQ(cmp.output.find("incomparable"), std::string::npos) << "same machine, enough repetitions\n" << cmp.output;
