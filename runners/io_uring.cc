@@ -202,8 +202,8 @@ RunOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
   };
   driver.consume = [&](uint64_t target) -> uint64_t {
     calls = 0;
-    uint64_t consumed = 0;
-    while (consumed < target) {
+    uint64_t ended = 0;
+    while (ended < target) {
       ++calls;
       if (const int err = io_uring_submit_and_wait(&ring, 1); err < 0 && err != -EINTR) {
         throw_error(err, "io_uring_submit_and_wait");
@@ -215,8 +215,13 @@ RunOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
         const size_t i = size_t(io_uring_cqe_get_data64(cqe));
         if (cqe->res < 0) throw_error(cqe->res, "read");
         if (cqe->res == 0) throw std::runtime_error(fmt::format("descriptor {} was closed before the last round", i));
-        for (int k = 0; k < cqe->res; ++k) calls += forward_event(work, int(i), bufs[i * kBytes + size_t(k)]);
-        consumed += uint64_t(cqe->res);
+        for (int k = 0; k < cqe->res; ++k) {
+          if (forward_event(work, int(i), bufs[i * kBytes + size_t(k)])) {
+            ++calls;
+          } else {
+            ++ended;
+          }
+        }
         submit_read(i);
       }
       io_uring_cq_advance(&ring, seen);

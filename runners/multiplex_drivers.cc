@@ -39,7 +39,7 @@ class OneThreadTask final : public RunnerTask {
     uint64_t calls = 0;
     for (int r = 0; r < work_.rounds(); ++r) {
       work_.start_round(r);
-      calls += driver_.consume(work_.events_per_round());
+      calls += driver_.consume(work_.chains_per_round());
     }
     rounds_s = double(now_ns() - t0) / 1e9;
     syscalls = calls;
@@ -97,9 +97,9 @@ class PerDescriptorTask final : public RunnerTask {
     setup_s = double(t0 - created_ns) / 1e9;
     rounds_started_.store(true);
     for (int r = 0; r < work_.rounds(); ++r) {
-      // The target rises before the round's first write, so no event can be counted against
-      // the round before.
-      target_.fetch_add(work_.events_per_round());
+      // The target rises before the round's first write, so no chain's end can be counted
+      // against the round before.
+      target_.fetch_add(work_.chains_per_round());
       work_.start_round(r);
       wait_round(ctx);
     }
@@ -141,8 +141,9 @@ class PerDescriptorTask final : public RunnerTask {
             syscalls.fetch_add(calls - 1, std::memory_order_relaxed);
             return;
           }
-          calls += forward_event(work_, i, buf[k]);
-          if (consumed_.fetch_add(1) + 1 == target_.load()) {
+          if (forward_event(work_, i, buf[k])) {
+            ++calls;
+          } else if (ended_.fetch_add(1) + 1 == target_.load()) {
             const uint64_t one = 1;
             ++calls;
             if (write(round_done_, &one, sizeof one) != sizeof one) throw_errno("write(eventfd)");
@@ -165,21 +166,21 @@ class PerDescriptorTask final : public RunnerTask {
   std::atomic<uint64_t> armed_{0};  // workers that reached their descriptor
   std::atomic<bool> rounds_started_{false};
   std::atomic<uint64_t> target_{0};
-  std::atomic<uint64_t> consumed_{0};
+  std::atomic<uint64_t> ended_{0};  // chains ended, over the rounds
 };
 
 }  // namespace
 
-uint64_t forward_event(MultiplexWork& work, int i, uint8_t b) {
+bool forward_event(MultiplexWork& work, int i, uint8_t b) {
   const int next = work.consumed(i, b);
-  if (next < 0) return 0;
+  if (next < 0) return false;
   const uint8_t hop = uint8_t(b - 1);
   ssize_t n;
   do {
     n = write(work.write_fd(next), &hop, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1) throw_errno("write");
-  return 1;
+  return true;
 }
 
 RunOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const SingleThreadMultiplex& driver) {
@@ -210,9 +211,9 @@ RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::strin
     return 0;
   };
   driver.consume = [&](uint64_t target) -> uint64_t {
-    uint64_t consumed = 0, calls = 0;
+    uint64_t ended = 0, calls = 0;
     uint8_t buf[kReadBytes];
-    while (consumed < target) {
+    while (ended < target) {
       ++calls;
       poller->wait(ready, -1);
       for (const PollEvent& ev : ready) {
@@ -224,8 +225,13 @@ RunOutcome multiplex_on_poller(MultiplexWork& work, const Cell& cell, std::strin
           ++calls;
           const ssize_t n = read(ev.fd, buf, sizeof buf);
           if (n > 0) {
-            for (ssize_t k = 0; k < n; ++k) calls += forward_event(work, i, buf[k]);
-            consumed += uint64_t(n);
+            for (ssize_t k = 0; k < n; ++k) {
+              if (forward_event(work, i, buf[k])) {
+                ++calls;
+              } else {
+                ++ended;
+              }
+            }
             if (!drain || size_t(n) < sizeof buf) break;
           } else if (n == 0) {
             throw std::runtime_error(fmt::format("descriptor {} was closed before the last round", i));

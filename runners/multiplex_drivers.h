@@ -24,16 +24,16 @@ RunOutcome multiplex_per_descriptor(const Runner& runner, MultiplexWork& work, c
 
 // One thread's part, for drivers of their own (io_uring's receives): `prepare` readies the
 // descriptors (timed as setup_s), then for each round the work's start_round, then
-// `consume(target)` until `target` events of the round were handed to the work. Both return the
-// system calls they made.
+// `consume(target)` until `target` chains of the round have ended. Both return the system calls
+// they made.
 struct SingleThreadMultiplex {
   std::function<uint64_t()> prepare;
   std::function<uint64_t(uint64_t target)> consume;
 };
 RunOutcome multiplex_on_one_thread(MultiplexWork& work, const Cell& cell, const SingleThreadMultiplex& driver);
 
-// Hands byte `b` read from descriptor i to the work and writes the event on where it goes.
-// Returns the system calls made (0 or 1).
-uint64_t forward_event(MultiplexWork& work, int i, uint8_t b);
+// Hands byte `b` read from descriptor i to the work and writes the event on where it goes, one
+// system call. Returns false when the event's chain ended here instead.
+bool forward_event(MultiplexWork& work, int i, uint8_t b);
 
 }  // namespace versus

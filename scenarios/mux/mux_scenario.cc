@@ -63,6 +63,7 @@ class MuxWork final : public MultiplexWork {
   int write_fd(int i) const override { return ends_[size_t(2 * i + 1)]; }
   int rounds() const override { return c_.rounds; }
   uint64_t events_per_round() const override { return uint64_t(c_.active) * uint64_t(c_.chain + 1); }
+  uint64_t chains_per_round() const override { return uint64_t(c_.active); }
 
   // `active` distinct pairs, evenly spaced from an offset that moves each round, so that over
   // the rounds every part of the set is written to.
