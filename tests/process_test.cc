@@ -255,11 +255,17 @@ TEST(Child, WaitStopsWhenWokenAndEndGivesAGracePeriod) {
 }
 
 TEST(Child, EndKillsAChildThatIgnoresSigterm) {
-  Child child = Child::run([](int) -> int {
+  int ready[2];
+  ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
+  Child child = Child::run([&](int) -> int {
     signal(SIGTERM, SIG_IGN);
+    if (write(ready[1], "i", 1) != 1) return 1;
     sleep_forever();
   });
-  usleep(50000);  // let it ignore SIGTERM first
+  close(ready[1]);
+  char said = 0;
+  ASSERT_EQ(read(ready[0], &said, 1), 1) << "the child says once it ignores SIGTERM";
+  close(ready[0]);
   child.end(100);
   ASSERT_TRUE(child.status());
   EXPECT_TRUE(WIFSIGNALED(*child.status()) && WTERMSIG(*child.status()) == SIGKILL);
