@@ -192,7 +192,13 @@ TEST_P(RunnerTest, CpuMigrationsCountTheWorkersMoves) {
   const Record still = measure_repetition(*selftest_scenario(), runner(), pinned, 0);
   ASSERT_EQ(still.status, Status::kOk) << still.message;
   ASSERT_TRUE(still.cpu_migrations.has_value());
+#if defined(__SANITIZE_THREAD__)
+  // The count is of the workers' processes' threads, and ThreadSanitizer runs one of its own in
+  // each, unpinned, waking every 100 ms: over a 20 ms phase it may move once (seen here).
+  EXPECT_LE(*still.cpu_migrations, 1u);
+#else
   EXPECT_EQ(*still.cpu_migrations, 0u);
+#endif
   const Cell moving = cell(*selftest_scenario(), 1, {{"work_ms", "0"}, {"fault", "migrate"}});
   const Record moved = measure_repetition(*selftest_scenario(), runner(), moving, 0);
   ASSERT_EQ(moved.status, Status::kOk) << moved.message;
