@@ -196,7 +196,7 @@ TEST_F(LongRunTest, ASecondRunIntoAFolderInUseIsRefusedTouchingNothing) {
                        out.string()});
   ASSERT_GT(first.pid(), 0);
   const fs::path csv = out / "results.csv";
-  for (int i = 0; i < 3000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  for (int i = 0; i < 12000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);  // up to 2 minutes
   ASSERT_EQ(rows_per_cell_safe(csv), 2u) << "the first run never finished its first cell";
   const std::string env = file_text(out / "env.json"), matrix = file_text(out / "matrix.json"), rows = file_text(csv);
 
