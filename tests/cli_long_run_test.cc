@@ -52,6 +52,14 @@ size_t rows_per_cell_safe(const fs::path& csv) {
   }
 }
 
+// Waits until a run writing `csv` has finished its first cell (two rows), for up to two minutes:
+// the first cell comes after the run's one-second system check and its start-up, which under a
+// parallel ctest on two cores took more than 6 s. Returns the rows then.
+size_t wait_for_first_cell(const fs::path& csv) {
+  for (int i = 0; i < 12000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  return rows_per_cell_safe(csv);
+}
+
 // Processes whose environment carries `mark`.
 std::vector<pid_t> processes_marked(const std::string& mark) {
   std::vector<pid_t> out;
@@ -98,11 +106,9 @@ void LongRunTest::stop_and_resume(int sig) {
           "--workers", "2", "--set", "work_ms=150", "--repetitions", "2", "--quiet", "--out", out_s.c_str(), nullptr);
     _exit(kExitCannotExec);
   }
-  // Stop it once the first cell is in, with cells still to go. The first cell comes after the
-  // run's one-second system check and its start-up, which under a parallel ctest on two cores
-  // took more than 6 s: up to a minute.
+  // Stop it once the first cell is in, with cells still to go.
   const fs::path csv = out / "results.csv";
-  for (int i = 0; i < 6000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);
+  wait_for_first_cell(csv);
   ASSERT_EQ(kill(pid, sig), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -196,8 +202,7 @@ TEST_F(LongRunTest, ASecondRunIntoAFolderInUseIsRefusedTouchingNothing) {
                        out.string()});
   ASSERT_GT(first.pid(), 0);
   const fs::path csv = out / "results.csv";
-  for (int i = 0; i < 12000 && rows_per_cell_safe(csv) < 2; ++i) usleep(10000);  // up to 2 minutes
-  ASSERT_EQ(rows_per_cell_safe(csv), 2u) << "the first run never finished its first cell";
+  ASSERT_EQ(wait_for_first_cell(csv), 2u) << "the first run never finished its first cell";
   const std::string env = file_text(out / "env.json"), matrix = file_text(out / "matrix.json"), rows = file_text(csv);
 
   const std::string in_use =
