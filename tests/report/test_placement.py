@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
+import fixture_reports  # noqa: E402
 import report  # noqa: E402
 from versus_report import claims, data, plots  # noqa: E402
 
@@ -244,8 +245,7 @@ class Shown(PlacedRun):
             self.assertRegex(f.read(), r"\| ipc/fork/workers:1/[^|]*placement=same[^|]* \| same \| 3/3 \|")
 
     def test_old_tables_show_placement_none_without_cpus(self):
-        out = os.path.join(self.dir, "out")
-        html_path, _, _ = report.build(os.path.join(FIXTURES, "run_a"), out)
+        html_path, _, _ = fixture_reports.built("run_a")
         with open(html_path, encoding="utf-8") as f:
             text = f.read()
         cpu = text[text.index("<h2>Scenario cpu</h2>"):]
