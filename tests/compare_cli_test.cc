@@ -135,10 +135,10 @@ TEST_F(CompareCliTest, BadInputExitsTwoNamingWhatWasWrong) {
 // Two runs of the same build, one after the other, on whatever else this machine is doing: the
 // gate must stay green. A small matrix of the ci preset's kind (interleaved, a warm-up, enough
 // repetitions, pinned); every cell tens of milliseconds or less, so the pair takes well under a
-// minute. The threshold is generous: this VM's CPUs have fast and slow
-// spells (a bare ping-pong 1.38x apart in 30 runs back to back, reports/baselines/README.md) and
-// the test is of the rule, not of the machine: a margin or interval computed wrongly flags a cell
-// that moved a few percent, and two runs a spell apart (20 ms and 30 ms here once) must not.
+// minute. The threshold is generous: this VM's CPUs have fast and slow spells (a bare ping-pong
+// 1.38x apart in 30 runs back to back, reports/baselines/README.md) and the test is of the rule,
+// not of the machine: a margin or interval computed wrongly flags a cell that moved a few
+// percent, and two runs a spell apart (20 ms and 30 ms here once) must not.
 TEST_F(CompareCliTest, BackToBackRunsOfOneBuildCompareClean) {
   const fs::path preset = dir_ / "tiny-ci.toml";
   std::ofstream(preset) << R"(repetitions = 9

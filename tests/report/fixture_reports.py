@@ -6,14 +6,10 @@ import atexit
 import functools
 import os
 import shutil
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-import report  # noqa: E402
+from fixture_columns import FIXTURES  # also puts the scripts on the path
+import report
 
 
 @functools.cache
