@@ -159,7 +159,7 @@ TEST_P(PythonRunnerTest, AnswersEveryRedisOpRight) {
 TEST_P(PythonRunnerTest, AuthenticatesToARealRedisAndLeavesEveryKeyATtl) {
   if (!python_interpreter().has_redis) GTEST_SKIP() << "redis-py does not import (python3-redis)";
   RealRedis redis("py-s3cret", {"--user", "alice", "on", ">alice-pw", "~*", "&*", "+@all"});
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   const ScopedEnv no_env("REDISCLI_AUTH", nullptr);
   for (const char* op : {"get", "mixed"}) {
     const Record r =

@@ -93,7 +93,7 @@ TEST_P(RedisOpenLoopTest, ShapedRequestsAreAnsweredRight) {
 
 TEST_P(RedisOpenLoopTest, ARealRedisTakesAnOpenLoop) {
   RealRedis redis;
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   const Record r = run(3, {{"op", "mixed"}, {"requests", "600"}, {"rate", "2000"}, {"server", redis.endpoint()}});
   expect_open_loop_row(r, 2000, 600);
   EXPECT_GT(r.wall_s.value(), 0.2) << "sent faster than offered";

@@ -69,7 +69,7 @@ TEST_P(RedisTest, EveryOpAnswersRightAgainstTheEmbeddedServer) { expect_every_op
 
 TEST_P(RedisTest, EveryOpAnswersRightAgainstARealRedis) {
   RealRedis redis;
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   expect_every_op_right(redis.endpoint(), redis.pid());
 }
 
@@ -117,7 +117,7 @@ TEST_P(RedisTest, ACrashLeavesNoServerNoWorkerNoConnection) {
 // ones, redis-py's) authenticates first, as the default user or an ACL user.
 TEST_P(RedisTest, AuthenticatesWithTheUrlsPasswordOrUser) {
   RealRedis redis("s3cret:x@y", {"--user", "alice", "on", ">a;b", "~*", "&*", "+@all"});
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   const ScopedEnv no_env("REDISCLI_AUTH", nullptr);
   for (const char* op : {"get", "set", "mixed", "ttl_scan"}) {
     const Record r = run(2, {{"op", op},
@@ -135,7 +135,7 @@ TEST_P(RedisTest, AuthenticatesWithTheUrlsPasswordOrUser) {
 
 TEST_P(RedisTest, AWrongPasswordFailsTheRowWithTheServersReply) {
   RealRedis redis("right");
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   const ScopedEnv no_env("REDISCLI_AUTH", nullptr);
   for (const char* op : {"get", "set"}) {
     const Record r = run(2, {{"op", op}, {"keys", "100"}, {"requests", "100"}, {"server", redis.url(":wrong")}});
@@ -147,7 +147,7 @@ TEST_P(RedisTest, AWrongPasswordFailsTheRowWithTheServersReply) {
 
 TEST_P(RedisTest, APasswordLeftOutOfTheUrlComesFromREDISCLI_AUTH) {
   RealRedis redis("from-env", {"--user", "alice", "on", ">alice-env", "~*", "&*", "+@all"});
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   const std::map<std::string, std::string> set = {{"op", "mixed"}, {"requests", "100"}, {"pipeline", "2"}};
   {
     const ScopedEnv env("REDISCLI_AUTH", "from-env");
@@ -175,7 +175,7 @@ TEST_P(RedisTest, APasswordLeftOutOfTheUrlComesFromREDISCLI_AUTH) {
 // user's Redis. TTL answers -1 for a key without one.
 TEST_P(RedisTest, EveryKeyWrittenHasATtl) {
   RealRedis redis;
-  if (!redis.running()) GTEST_SKIP() << redis.why_not();
+  VERSUS_REQUIRE_REAL_REDIS(redis);
   for (const char* op : {"set", "mixed"}) {
     const Record r = run(3, {{"op", op}, {"requests", "300"}, {"pipeline", "4"}, {"server", redis.endpoint()}});
     ASSERT_EQ(r.status, Status::kOk) << op << ": " << r.message;
