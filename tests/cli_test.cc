@@ -80,6 +80,31 @@ TEST_F(CliTest, BadInputExitsTwoAndWritesNothing) {
   }
 }
 
+// The command the harness starts a repetition's process with: bad input to it is an exit 2 that
+// says what was wrong, and no row on its standard output.
+TEST_F(CliTest, RepetitionCommandRefusesWhatItCannotRun) {
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {"repetition 'not json' 0", "the cell or its repetition cannot be read"},
+      {R"(repetition '{"scenario": "cpu"}' 0)", "the cell or its repetition cannot be read"},
+      {R"(repetition '{"scenario":"gpu","runner":"fork","workers":1,"params":{},"repetitions":1,"warmup":0,)"
+       R"("timeout_s":0,"interference_limit":0.05,"retries":2,"sized_param":"","min_time_s":0,"repetition":0,)"
+       R"("unit_cpus":[],"peak_ops_per_s":0}' 0)",
+       "this program has no scenario 'gpu'"},
+      {R"(repetition '{"scenario":"cpu","runner":"fork","workers":1,"params":{},"repetitions":1,"warmup":0,)"
+       R"("timeout_s":0,"interference_limit":0.05,"retries":2,"sized_param":"","min_time_s":0,"repetition":0,)"
+       R"("unit_cpus":[],"peak_ops_per_s":0}' first)",
+       "the repetition's number"},
+  };
+  for (const auto& c : cases) {
+    const Ran ran = versus(c.args);
+    EXPECT_EQ(ran.code, 2) << c.args << "\n" << ran.output;
+    EXPECT_NE(ran.output.find(c.says), std::string::npos) << c.args << "\n" << ran.output;
+    EXPECT_EQ(ran.output.find("\"status\""), std::string::npos) << c.args << " wrote a row";
+  }
+}
+
 // Started on one CPU (as under `taskset -c 0`), versus has no two cores to spread a pair over:
 // such cells are unsupported, saying why, and the rest of the run goes on.
 TEST_F(CliTest, SpreadOnOneAllowedCpuIsUnsupported) {

@@ -255,6 +255,40 @@ TEST(Schema, RepetitionMessageLeavesOutOnlyEmptyMeasures) {
   EXPECT_ANY_THROW(decode_record(no_status.dump()));
 }
 
+TEST(Schema, EveryFieldOfACellCrossesToAnExecdRepetition) {
+  Cell c;
+  c.scenario = "ipc";
+  c.runner = "fork";
+  c.workers = 3;
+  c.params = Params({{"channel", "shm"}, {"msg_size", "64"}, {"note", "a;b=\"c\""}});
+  c.repetitions = 7;
+  c.warmup = 2;
+  c.timeout_s = 1.0 / 3;
+  c.interference_limit = 0.07;
+  c.retries = 4;
+  c.sized_param = "round_trips";
+  c.min_time_s = 0.25;
+  c.repetition = 5;
+  c.unit_cpus = {1, 0, 1};
+  c.peak_ops_per_s = 123456.789;
+  const std::string text = encode_cell(c);
+  // Every field is set away from its default, so each shows in the text.
+  const nlohmann::json set = nlohmann::json::parse(text);
+  const nlohmann::json defaults = nlohmann::json::parse(encode_cell(Cell{}));
+  ASSERT_EQ(set.size(), defaults.size());
+  for (auto it = defaults.begin(); it != defaults.end(); ++it) {
+    EXPECT_NE(set.at(it.key()), it.value()) << it.key() << " is left at its default here";
+  }
+  const Cell back = decode_cell(text);
+  EXPECT_EQ(encode_cell(back), text);
+  EXPECT_EQ(back.params, c.params);
+  EXPECT_EQ(back.timeout_s, c.timeout_s);  // every bit
+  EXPECT_EQ(back.unit_cpus, c.unit_cpus);
+  EXPECT_EQ(back.id(), c.id());
+  EXPECT_ANY_THROW(decode_cell("{\"scenario\": \"ipc\"}"));
+  EXPECT_ANY_THROW(decode_cell("not json"));
+}
+
 TEST(Schema, MalformedRowsAreRefusedWithTheirLine) {
   std::vector<std::string> fields(result_header().size(), "");
   fields[3] = "2";

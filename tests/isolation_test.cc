@@ -1,10 +1,14 @@
 // Faults injected through the selftest scenario, run the way the harness runs a cell: in an
-// isolated child process. Each must give the right status and message and leave nothing behind.
+// isolated child process, forked from the harness or exec'd afresh (Catalog::repetition_command,
+// as `versus run` does). Each must give the right status and message, the same either way, and
+// leave nothing behind.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <vector>
 
 #include "bench/harness/isolate.h"
 #include "bench/sys/process.h"
@@ -49,17 +53,32 @@ class IsolationTest : public ::testing::TestWithParam<std::string> {
     setenv("VERSUS_ISOLATION_TEST", mark.substr(mark.find('=') + 1).c_str(), 1);
   }
 
+  // The exec'd row, after checking the forked one says the same (but for process ids).
   Record run(const std::string& fault, int workers = 2, double timeout = 20) {
     Cell c = cell_of(*catalog_.scenario("selftest"), *catalog_.runner(GetParam()), workers,
                      {{"fault", fault}, {"fault_worker", "1"}, {"work_ms", "1"}});
     c.timeout_s = timeout;
-    Record r = execute_repetition(catalog_, c, 0);
+    const Record forked = run_clean(forking_, c);
+    const Record execd = run_clean(execing_, c);
+    EXPECT_EQ(forked.status, execd.status) << forked.message << " / " << execd.message;
+    EXPECT_EQ(without_pids(forked.message), without_pids(execd.message));
+    return execd;
+  }
+
+  Record run_clean(const Catalog& catalog, const Cell& c) {
+    Record r = execute_repetition(catalog, c, 0);
     EXPECT_TRUE(descendants().empty()) << "a process of the cell survived";
     EXPECT_TRUE(other_copies_of_us().empty()) << "a process of the cell survived outside our tree";
     return r;
   }
 
-  Catalog catalog_{all_scenarios(), all_runners()};
+  static std::string without_pids(const std::string& message) {
+    return std::regex_replace(message, std::regex("pid [0-9]+"), "pid N");
+  }
+
+  Catalog forking_{all_scenarios(), all_runners()};
+  Catalog execing_{all_scenarios(), all_runners(), {VERSUS_BINARY, "repetition"}};
+  const Catalog& catalog_ = forking_;
 };
 
 TEST_P(IsolationTest, HealthyCellIsOk) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench/api/cell.h"
@@ -154,8 +155,19 @@ class ScopedBinding {
 // The registries: explicit tables (scenarios/registry.cc, runners/registry.cc), handed to the
 // harness together.
 struct Catalog {
+  Catalog() = default;
+  Catalog(std::span<const Scenario* const> scenario_table, std::span<const Runner* const> runner_table,
+          std::vector<std::string> command = {})
+      : scenarios(scenario_table), runners(runner_table), repetition_command(std::move(command)) {}
+
   std::span<const Scenario* const> scenarios;
   std::span<const Runner* const> runners;
+  // A command that runs one repetition of any cell of these tables in a process started afresh
+  // (the harness appends the cell and the repetition: bench/harness/repetition.h). Empty: the
+  // repetition runs in a fork of the harness, whose memory it then carries, and that memory
+  // grows as the matrix runs; a fork of a larger process costs more (the spawn scenario), so a
+  // program whose own tables these are gives its command, and each repetition starts the same.
+  std::vector<std::string> repetition_command;
 
   const Scenario* scenario(std::string_view name) const;
   const Runner* runner(std::string_view name) const;

@@ -7,12 +7,15 @@
 #include <fmt/format.h>
 
 #include "bench/cli/commands.h"
+#include "bench/harness/repetition.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 
 int main(int argc, char** argv) {
   using namespace versus;
-  const Catalog catalog{all_scenarios(), all_runners()};
+  // Each repetition runs in a fresh image of this very program (its `repetition` command), the
+  // file the harness was started from even if it has been rebuilt since.
+  const Catalog catalog{all_scenarios(), all_runners(), {"/proc/self/exe", "repetition"}};
 
   // Google Benchmark's own flags (--benchmark_filter=...) go to it; the rest to our parser.
   std::vector<char*> ours{argv[0]}, theirs{argv[0]};
@@ -99,6 +102,13 @@ int main(int argc, char** argv) {
   report_cmd->add_option("-o,--out", report.out,
                          "folder for report.html, report.md and plots/ (default: the results folder)");
 
+  // Not for people: the harness starts it to run one repetition (bench/harness/repetition.h).
+  std::string repetition_cell, repetition_number;
+  auto* repetition_cmd = app.add_subcommand("repetition", "");
+  repetition_cmd->group("");
+  repetition_cmd->add_option("cell", repetition_cell)->required();
+  repetition_cmd->add_option("number", repetition_number)->required();
+
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());
   } catch (const CLI::CallForHelp& e) {
@@ -111,6 +121,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (*repetition_cmd) return repetition_process_main(catalog, repetition_cell, repetition_number);
     if (*list_cmd) return list_command(catalog, list);
     if (*merge_cmd) return merge_command(merge);
     if (*report_cmd) return report_command(report);

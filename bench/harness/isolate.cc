@@ -36,7 +36,9 @@ void on_interrupt(int sig) {
 
 std::string IsolatedEnd::describe() const {
   switch (how) {
-    case How::kExited: return fmt::format("exited with status {}", code);
+    case How::kExited:
+      if (exec_error != 0) return fmt::format("could not be started: {}", std::strerror(exec_error));
+      return fmt::format("exited with status {}", code);
     case How::kSignaled: return "killed by signal " + describe_signal(code);
     case How::kTimedOut: return "timed out";
     case How::kInterrupted: return "interrupted";
@@ -58,18 +60,42 @@ int interrupt_signal() { return g_signal.load(); }
 
 int interrupt_wake_fd() { return g_wake_pipe[0]; }
 
+namespace {
+
+// Waits for the repetition's process, then ends its group and whatever else it left.
+IsolatedEnd finish(Child& child, double timeout_s);
+
+}  // namespace
+
+void enter_repetition_process() {
+  // A temporary folder of the repetition's own, removed by the harness afterwards.
+  const std::string tmp = cell_tmp_folder(getpid());
+  if (mkdir(tmp.c_str(), 0700) == 0) setenv("TMPDIR", tmp.c_str(), 1);
+}
+
 IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeout_s) {
   cell_tmp_root();  // read here, before the repetition's process points TMPDIR at its own folder
   Child child = Child::run(
       [&](int output_fd) {
         for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
-        // A temporary folder of the repetition's own, removed by the harness afterwards.
-        const std::string tmp = cell_tmp_folder(getpid());
-        if (mkdir(tmp.c_str(), 0700) == 0) setenv("TMPDIR", tmp.c_str(), 1);
+        enter_repetition_process();
         write_all(output_fd, body());
         return 0;
       },
       {.own_group = true, .capture_output = true, .name = "repetition process"});
+  return finish(child, timeout_s);
+}
+
+IsolatedEnd run_isolated_program(const std::vector<std::string>& argv, double timeout_s,
+                                 const std::function<void()>& started) {
+  Child child = Child::exec(argv, {.own_group = true, .capture_output = true, .name = "repetition process"});
+  if (started) started();
+  return finish(child, timeout_s);
+}
+
+namespace {
+
+IsolatedEnd finish(Child& child, double timeout_s) {
   const ChildEnd ended = child.wait({.deadline_ns = timeout_s > 0 ? now_ns() + int64_t(timeout_s * 1e9) : 0,
                                      .stop = [] { return interrupt_signal() != 0; },
                                      .wake_fd = g_wake_pipe[0]});
@@ -82,6 +108,7 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
     case ChildEnd::How::kStopped: end.how = IsolatedEnd::How::kInterrupted; break;
   }
   end.code = ended.code();
+  end.exec_error = ended.exec_error;
   // After a normal end, whatever is still there was left behind by the cell. Counted before the
   // group is ended: those in it count too.
   const bool finished = end.how == IsolatedEnd::How::kExited || end.how == IsolatedEnd::How::kSignaled;
@@ -92,5 +119,7 @@ IsolatedEnd run_isolated(const std::function<std::string()>& body, double timeou
   end.names_left = remove_cell_names(pid);
   return end;
 }
+
+}  // namespace
 
 }  // namespace versus

@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
 #include <system_error>
 #include <type_traits>
 #include <variant>
@@ -12,6 +16,7 @@
 
 #include "bench/api/record_fields.h"
 #include "bench/harness/isolate.h"
+#include "bench/sys/fd.h"
 
 namespace versus {
 
@@ -199,8 +204,9 @@ double default_timeout(const Scenario& scenario, const Runner& runner, const Cel
 }
 
 // While a pinned cell runs, the harness keeps off the cell's CPUs where a spare one exists: this
-// process and, inheriting it, the repetition's process that supervises the workers (its main
-// thread waits at the start line and samples the measures). Placement none leaves all as it is.
+// process and the repetition's process that supervises the workers (its main thread waits at the
+// start line and samples the measures), which a fork inherits it from and an exec'd one does for
+// itself (repetition_process_main). Placement none leaves all as it is.
 class HarnessOffCell {
  public:
   explicit HarnessOffCell(const std::vector<int>& measured) {
@@ -253,6 +259,82 @@ Record decode_record(const std::string& text) {
   return r;
 }
 
+std::string encode_cell(const Cell& c) {
+  nlohmann::json j = {{"scenario", c.scenario},
+                      {"runner", c.runner},
+                      {"workers", c.workers},
+                      {"params", c.params.values()},
+                      {"repetitions", c.repetitions},
+                      {"warmup", c.warmup},
+                      {"timeout_s", c.timeout_s},
+                      {"interference_limit", c.interference_limit},
+                      {"retries", c.retries},
+                      {"sized_param", c.sized_param},
+                      {"min_time_s", c.min_time_s},
+                      {"repetition", c.repetition},
+                      {"unit_cpus", c.unit_cpus},
+                      {"peak_ops_per_s", c.peak_ops_per_s}};
+  return j.dump();
+}
+
+Cell decode_cell(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text);
+  Cell c;
+  c.scenario = j.at("scenario").get<std::string>();
+  c.runner = j.at("runner").get<std::string>();
+  c.workers = j.at("workers").get<int>();
+  c.params = Params(j.at("params").get<std::map<std::string, std::string>>());
+  c.repetitions = j.at("repetitions").get<int>();
+  c.warmup = j.at("warmup").get<int>();
+  c.timeout_s = j.at("timeout_s").get<double>();
+  c.interference_limit = j.at("interference_limit").get<double>();
+  c.retries = j.at("retries").get<int>();
+  c.sized_param = j.at("sized_param").get<std::string>();
+  c.min_time_s = j.at("min_time_s").get<double>();
+  c.repetition = j.at("repetition").get<int>();
+  c.unit_cpus = j.at("unit_cpus").get<std::vector<int>>();
+  c.peak_ops_per_s = j.at("peak_ops_per_s").get<double>();
+  return c;
+}
+
+int repetition_process_main(const Catalog& catalog, const std::string& cell_text, const std::string& repetition) {
+  const int row_fd = dup(STDOUT_FILENO);
+  if (row_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    fmt::print(stderr, "versus repetition: cannot set its output aside: {}\n", std::strerror(errno));
+    return 1;
+  }
+  Cell cell;
+  int number = 0;
+  try {
+    cell = decode_cell(cell_text);
+    number = int(parse_integer(repetition, "the repetition's number"));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "versus repetition: the cell or its repetition cannot be read: {}\n", e.what());
+    return 2;
+  }
+  const Scenario* scenario = catalog.scenario(cell.scenario);
+  const Runner* runner = catalog.runner(cell.runner);
+  if (!scenario || !runner) {
+    fmt::print(stderr, "versus repetition: this program has no {} '{}'\n", scenario ? "runner" : "scenario",
+               scenario ? cell.runner : cell.scenario);
+    return 2;
+  }
+  enter_repetition_process();
+  // Started before the harness kept off the cell's CPUs (execute_repetition), this process found
+  // the CPUs versus may use as the harness did; it keeps off the cell's own as a fork would have.
+  std::optional<HarnessOffCell> off_cell;
+  try {
+    off_cell.emplace(placement_plan(*scenario, *runner, cell).cpus());
+  } catch (const std::exception&) {
+    // A plan that cannot be made here is the row's to report: measure_repetition makes it again.
+  }
+  if (!write_all(row_fd, encode_record(measure_repetition(*scenario, *runner, cell, number)))) {
+    fmt::print(stderr, "versus repetition: cannot write the row: {}\n", std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
 Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetition) {
   Record r = record_for(cell, repetition);
   const Scenario* scenario = catalog.scenario(cell.scenario);
@@ -264,11 +346,21 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
     return r;
   }
   const double timeout = cell.timeout_s > 0 ? cell.timeout_s : default_timeout(*scenario, *runner, cell);
-  const HarnessOffCell off_cell(placement_plan(*scenario, *runner, cell).cpus());
+  const std::vector<int> cell_cpus = placement_plan(*scenario, *runner, cell).cpus();
+  std::optional<HarnessOffCell> off_cell;
   IsolatedEnd end;
   try {
-    end =
-        run_isolated([&] { return encode_record(measure_repetition(*scenario, *runner, cell, repetition)); }, timeout);
+    if (catalog.repetition_command.empty()) {
+      off_cell.emplace(cell_cpus);  // before the fork, which inherits it
+      end = run_isolated([&] { return encode_record(measure_repetition(*scenario, *runner, cell, repetition)); },
+                         timeout);
+    } else {
+      std::vector<std::string> argv = catalog.repetition_command;
+      argv.push_back(encode_cell(cell));
+      argv.push_back(std::to_string(repetition));
+      // After the start: the program learns the CPUs it may use from its binding at its start.
+      end = run_isolated_program(argv, timeout, [&] { off_cell.emplace(cell_cpus); });
+    }
   } catch (const std::system_error& e) {  // no pipe, no fork: this machine is out of something
     r.status = Status::kFailed;
     r.message = fmt::format("could not start the repetition's process: {}", e.what());
@@ -303,7 +395,7 @@ Record execute_repetition(const Catalog& catalog, const Cell& cell, int repetiti
       break;
   }
   auto note = [&r](const std::string& what) { r.message += (r.message.empty() ? "" : "; ") + what; };
-  if (!off_cell.note().empty() && r.status == Status::kOk) note(off_cell.note());
+  if (off_cell && !off_cell->note().empty() && r.status == Status::kOk) note(off_cell->note());
   if (end.processes_left > 0)
     note(fmt::format("{} process(es) left behind by the cell were killed", end.processes_left));
   if (end.names_left > 0)

@@ -26,4 +26,16 @@ std::string why_unsupported(const Scenario& scenario, const Runner& runner, cons
 std::string encode_record(const Record& r);
 Record decode_record(const std::string& text);
 
+// The cell as one JSON text, and back: every field of Cell, for a repetition's process that is
+// exec'd (Catalog::repetition_command) rather than forked with the cell in its memory.
+std::string encode_cell(const Cell& cell);
+Cell decode_cell(const std::string& text);
+
+// The repetition's process, exec'd: the harness runs Catalog::repetition_command with the cell
+// (encode_cell) and the repetition's number appended; the command passes them here, which
+// measures and writes the row (encode_record) to standard output. Standard output is then
+// pointed at standard error, so a cell's own prints cannot mix into the row. Returns the exit
+// status: 0 with a row written, 2 when the cell cannot be read or names what the catalog lacks.
+int repetition_process_main(const Catalog& catalog, const std::string& cell_text, const std::string& repetition);
+
 }  // namespace versus

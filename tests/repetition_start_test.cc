@@ -1,0 +1,95 @@
+// How a repetition's process starts: forked from the harness, or exec'd afresh from the program
+// whose tables the catalog holds (Catalog::repetition_command, as `versus run` does). The faults
+// of every runner under both are in isolation_test.cc.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/harness/repetition.h"
+#include "bench/sys/placement.h"
+#include "bench/sys/process.h"
+#include "runner_variants.h"
+#include "runners/registry.h"
+#include "scenarios/registry.h"
+
+namespace versus {
+namespace {
+
+// What a forked repetition's process carries of the harness, an exec'd one does not: here 64
+// MiB of written memory, which a fork's peak RSS (its workers' too, under the serial runner the
+// process itself) counts and which would make every fork it measures dearer.
+TEST(RepetitionStart, AnExecdRepetitionCarriesNoneOfTheHarnessMemory) {
+  const Catalog forking{all_scenarios(), all_runners()};
+  const Catalog execing{all_scenarios(), all_runners(), {VERSUS_BINARY, "repetition"}};
+  constexpr size_t kHeld = size_t(64) << 20;
+  std::vector<char> held(kHeld, 1);
+  Cell c = cell_of(*forking.scenario("selftest"), *forking.runner("serial"), 1, {{"work_ms", "1"}});
+  const Record forked = execute_repetition(forking, c, 0);
+  const Record execd = execute_repetition(execing, c, 0);
+  ASSERT_EQ(forked.status, Status::kOk) << forked.message;
+  ASSERT_EQ(execd.status, Status::kOk) << execd.message;
+  EXPECT_GE(forked.rss_peak_bytes.value_or(0), int64_t(kHeld));
+  // Relative, not absolute: a sanitizer build's process is larger from its start.
+  EXPECT_LT(execd.rss_peak_bytes.value_or(int64_t(kHeld)) + int64_t(kHeld / 2), forked.rss_peak_bytes.value_or(0));
+  EXPECT_EQ(held[kHeld / 2], 1);
+}
+
+// The CPUs a process below the harness may run on (the main thread's), while it runs the
+// repetition command.
+std::set<std::string> bindings_of_repetition_processes() {
+  std::set<std::string> seen;
+  for (pid_t pid : descendants()) {
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string words((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (words.find(std::string("repetition") + '\0') == std::string::npos) continue;
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("Cpus_allowed_list:")) seen.insert(line.substr(line.find_first_not_of(" \t", 18)));
+    }
+  }
+  return seen;
+}
+
+// Started while the harness keeps off a pinned cell's CPUs, an exec'd repetition would find only
+// the spare ones to plan on; started before, it plans on those the harness had at its start, and
+// its supervising thread then keeps off the cell's CPUs as a forked one does.
+TEST(RepetitionStart, AnExecdRepetitionPlansOnTheHarnessCpusAndKeepsOffTheCells) {
+  const std::vector<int> cpus = Topology::here().cpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs versus may use";
+  const Catalog execing{all_scenarios(), all_runners(), {VERSUS_BINARY, "repetition"}};
+  const std::string cell_cpu = std::to_string(cpus[0]);
+  const Cell c = cell_of(*execing.scenario("selftest"), *execing.runner("pthread"), 1,
+                         {{"work_ms", "800"}, {"placement", "cpus:" + cell_cpu}});
+  std::set<std::string> seen;
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    for (int i = 0; i < 1000 && !done.load(); ++i) {
+      seen.merge(bindings_of_repetition_processes());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  const Record r = execute_repetition(execing, c, 0);
+  done.store(true);
+  watcher.join();
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_EQ(r.cpus, cell_cpu);
+  const std::vector<int> spare(cpus.begin() + 1, cpus.end());
+  EXPECT_TRUE(seen.contains(format_cpu_list(spare))) << "the repetition's process never kept to the spare CPUs";
+}
+
+TEST(RepetitionStart, AProgramThatCannotStartIsAFailedRowSayingWhy) {
+  const Catalog missing{all_scenarios(), all_runners(), {"/nonexistent/versus", "repetition"}};
+  const Cell c = cell_of(*missing.scenario("selftest"), *missing.runner("serial"), 1, {{"work_ms", "1"}});
+  const Record r = execute_repetition(missing, c, 0);
+  EXPECT_EQ(r.status, Status::kFailed);
+  EXPECT_NE(r.message.find("could not be started: No such file or directory"), std::string::npos) << r.message;
+}
+
+}  // namespace
+}  // namespace versus
