@@ -55,7 +55,7 @@ class IsolationTest : public ::testing::TestWithParam<std::string> {
 
   // The exec'd row, after checking the forked one says the same (but for process ids).
   Record run(const std::string& fault, int workers = 2, double timeout = 20) {
-    Cell c = cell_of(*catalog_.scenario("selftest"), *catalog_.runner(GetParam()), workers,
+    Cell c = cell_of(*forking_.scenario("selftest"), *forking_.runner(GetParam()), workers,
                      {{"fault", fault}, {"fault_worker", "1"}, {"work_ms", "1"}});
     c.timeout_s = timeout;
     const Record forked = run_clean(forking_, c);
@@ -78,7 +78,6 @@ class IsolationTest : public ::testing::TestWithParam<std::string> {
 
   Catalog forking_{all_scenarios(), all_runners()};
   Catalog execing_{all_scenarios(), all_runners(), {VERSUS_BINARY, "repetition"}};
-  const Catalog& catalog_ = forking_;
 };
 
 TEST_P(IsolationTest, HealthyCellIsOk) {
@@ -91,7 +90,7 @@ TEST_P(IsolationTest, CrashIsCrashedNamingTheSignal) {
   const Record r = run("crash");
   EXPECT_EQ(r.status, Status::kCrashed);
   EXPECT_NE(r.message.find("killed by signal SIGSEGV"), std::string::npos) << r.message;
-  if (catalog_.runner(GetParam())->worker_host() == WorkerHost::kProcessEach) {
+  if (forking_.runner(GetParam())->worker_host() == WorkerHost::kProcessEach) {
     EXPECT_EQ(r.message.rfind("worker 1 (pid ", 0), 0u) << r.message;
   }
 }

@@ -5,14 +5,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <system_error>
 #include <type_traits>
 #include <variant>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "bench/api/record_fields.h"
 #include "bench/harness/isolate.h"
@@ -172,30 +170,6 @@ Record run_repetition(const Scenario& scenario, const Runner& runner, const Cell
 
 namespace {
 
-// A member in the repetition's message and back. Only an empty optional is left out; everything
-// else is always written and so required when read.
-template <typename T>
-void put(nlohmann::json& j, const char* key, const T& v) {
-  j[key] = v;
-}
-void put(nlohmann::json& j, const char* key, Status v) { j[key] = status_name(v); }
-template <typename T>
-void put(nlohmann::json& j, const char* key, const std::optional<T>& v) {
-  if (v) j[key] = *v;
-}
-
-template <typename T>
-void get(const nlohmann::json& j, const char* key, T& v) {
-  v = j.at(key).get<T>();
-}
-void get(const nlohmann::json& j, const char* key, Status& v) {
-  v = parse_status(j.at(key).get<std::string>()).value();
-}
-template <typename T>
-void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
-  if (j.contains(key) && !j[key].is_null()) v = j[key].get<T>();
-}
-
 // Default time limit of one repetition: generous, scaled by the expected work (the whole work
 // on one core, which bounds the wall time whatever the runner) and by how much slower than C++
 // the runner does the same work.
@@ -243,59 +217,6 @@ class HarnessOffCell {
 };
 
 }  // namespace
-
-std::string encode_record(const Record& r) {
-  nlohmann::json j;
-  for (const auto& f : kRecordFields) std::visit([&](auto m) { put(j, f.name, r.*m); }, f.member);
-  if (!r.histogram_text.empty()) j["histogram_text"] = r.histogram_text;
-  return j.dump();
-}
-
-Record decode_record(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text);
-  Record r;
-  for (const auto& f : kRecordFields) std::visit([&](auto m) { get(j, f.name, r.*m); }, f.member);
-  if (j.contains("histogram_text")) r.histogram_text = j.at("histogram_text").get<std::string>();
-  return r;
-}
-
-std::string encode_cell(const Cell& c) {
-  nlohmann::json j = {{"scenario", c.scenario},
-                      {"runner", c.runner},
-                      {"workers", c.workers},
-                      {"params", c.params.values()},
-                      {"repetitions", c.repetitions},
-                      {"warmup", c.warmup},
-                      {"timeout_s", c.timeout_s},
-                      {"interference_limit", c.interference_limit},
-                      {"retries", c.retries},
-                      {"sized_param", c.sized_param},
-                      {"min_time_s", c.min_time_s},
-                      {"repetition", c.repetition},
-                      {"unit_cpus", c.unit_cpus},
-                      {"peak_ops_per_s", c.peak_ops_per_s}};
-  return j.dump();
-}
-
-Cell decode_cell(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text);
-  Cell c;
-  c.scenario = j.at("scenario").get<std::string>();
-  c.runner = j.at("runner").get<std::string>();
-  c.workers = j.at("workers").get<int>();
-  c.params = Params(j.at("params").get<std::map<std::string, std::string>>());
-  c.repetitions = j.at("repetitions").get<int>();
-  c.warmup = j.at("warmup").get<int>();
-  c.timeout_s = j.at("timeout_s").get<double>();
-  c.interference_limit = j.at("interference_limit").get<double>();
-  c.retries = j.at("retries").get<int>();
-  c.sized_param = j.at("sized_param").get<std::string>();
-  c.min_time_s = j.at("min_time_s").get<double>();
-  c.repetition = j.at("repetition").get<int>();
-  c.unit_cpus = j.at("unit_cpus").get<std::vector<int>>();
-  c.peak_ops_per_s = j.at("peak_ops_per_s").get<double>();
-  return c;
-}
 
 int repetition_process_main(const Catalog& catalog, const std::string& cell_text, const std::string& repetition) {
   const int row_fd = dup(STDOUT_FILENO);
