@@ -16,13 +16,13 @@ struct MessageHeader {
 };
 constexpr size_t kHeaderBytes = sizeof(MessageHeader);
 
-// A Fletcher-style sum of the payload's 64-bit words, modulo 2^64, in four lanes (word i in lane
-// i mod 4, the tail zero-padded to a whole block of four): per lane the sum of its words and the
+// A Fletcher-style sum of the payload's 64-bit words, modulo 2^64, in eight lanes (word i in lane
+// i mod 8, the tail zero-padded to a whole block of eight): per lane the sum of its words and the
 // sum of those running sums. Linear in every word, each with an odd weight, so a change inside
 // any one word always shows; each position with a weight of its own, so two words swapped show
-// too (but for words whose difference times that of their weights is 0 modulo 2^64). Only additions, in
-// two vectors of two lanes: it reads the payload about as fast as memcpy copies it, so the check
-// does not hide the cost of the channel.
+// too (but for words whose difference times that of their weights is 0 modulo 2^64). Only
+// additions, in four vectors of two lanes: it reads the payload as fast as memcpy copies it, but
+// it is still a second pass over every message, which a bare stream does not make.
 uint64_t payload_checksum(const std::byte* payload, size_t n);
 
 // A producer's message buffer: a fixed random payload whose first word varies with the sequence
