@@ -19,6 +19,7 @@
 #include "bench/sys/futex.h"
 #include "bench/sys/measure.h"
 #include "bench/sys/shared_mapping.h"
+#include "scenarios/ipc/message.h"
 
 namespace baseline {
 namespace {
@@ -82,6 +83,26 @@ struct Mailbox {
 constexpr uint32_t kSlots = 8;
 struct alignas(64) Ring {
   Signal filled, emptied;
+  std::atomic<uint32_t> changed{0};  // messages the checking reader found unlike the first
+};
+
+// The reader's pass over each message when it checks: the same message every time, so every
+// checksum must equal the first.
+class SameMessage {
+ public:
+  explicit SameMessage(bool enabled) : enabled_(enabled) {}
+  // Whether `msg` sums as the first did (always, when not checking).
+  bool take(const char* msg, size_t size) {
+    if (!enabled_) return true;
+    const uint64_t sum = versus::ipc::payload_checksum(reinterpret_cast<const std::byte*>(msg), size);
+    if (taken_++ == 0) first_ = sum;
+    return sum == first_;
+  }
+
+ private:
+  bool enabled_;
+  uint64_t taken_ = 0;
+  uint64_t first_ = 0;
 };
 
 double median_us(std::vector<int64_t>& ns) {
@@ -140,7 +161,7 @@ double pingpong_p50_us(const Cpus& cpus, std::string_view channel, size_t size, 
   return median_us(ns);
 }
 
-double stream_bytes_per_s(const Cpus& cpus, std::string_view channel, size_t size, size_t bytes) {
+double stream_bytes_per_s(const Cpus& cpus, std::string_view channel, size_t size, size_t bytes, bool check_each) {
   const uint32_t messages = uint32_t(std::max<size_t>(1, bytes / size));
   std::vector<char> message(size, 'y');
   int64_t t0 = 0;
@@ -151,11 +172,13 @@ double stream_bytes_per_s(const Cpus& cpus, std::string_view channel, size_t siz
     char* slots = static_cast<char*>(shared.data()) + sizeof(Ring);
     Peer peer(cpus, [&] {
       std::vector<char> buf(size);
+      SameMessage check(check_each);
       uint32_t filled = 0;
       for (uint32_t n = 0; n < messages; ++n) {
         while (filled == n) filled = ring->filled.wait_past(filled, spin);
         std::memcpy(buf.data(), slots + (n % kSlots) * size, size);
         ring->emptied.advance();
+        if (!check.take(buf.data(), size)) ring->changed.fetch_add(1);
       }
     });
     pin_end(cpus, 0);
@@ -169,13 +192,19 @@ double stream_bytes_per_s(const Cpus& cpus, std::string_view channel, size_t siz
     while (emptied != messages) emptied = ring->emptied.wait_past(emptied, spin);
     const double s = double(versus::now_ns() - t0) / 1e9;
     peer.finish();
+    if (ring->changed.load() != 0) throw std::logic_error("the bare shm stream's reader found a message changed");
     return double(messages) * double(size) / s;
   }
   FdLinks links(channel);
   Peer peer(cpus, [&] {
     std::vector<char> buf(size);
-    for (uint32_t n = 0; n < messages; ++n) read_all(links.to_peer[0].get(), buf.data(), size, "read");
-    const char done = 1;
+    SameMessage check(check_each);
+    bool all_alike = true;
+    for (uint32_t n = 0; n < messages; ++n) {
+      read_all(links.to_peer[0].get(), buf.data(), size, "read");
+      all_alike = check.take(buf.data(), size) && all_alike;
+    }
+    const char done = all_alike ? 1 : 2;
     send_all(links.from_peer[1].get(), &done, 1, "write");
   });
   pin_end(cpus, 0);
@@ -185,6 +214,7 @@ double stream_bytes_per_s(const Cpus& cpus, std::string_view channel, size_t siz
   read_all(links.from_peer[0].get(), &done, 1, "read");
   const double s = double(versus::now_ns() - t0) / 1e9;
   peer.finish();
+  if (done != 1) throw std::logic_error("the bare stream's reader found a message changed");
   return double(messages) * double(size) / s;
 }
 
