@@ -35,10 +35,12 @@ namespace versus {
 
 // A real redis-server on a free loopback port, persistence off, stopped and reaped at the end.
 // `password`: the default user's (--requirepass), which the probe authenticates with; `args`:
-// more of its configuration ("--user", "alice", "on", ">pw", ...).
+// more of its configuration ("--user", "alice", "on", ">pw", ...); `first_port`: the port of the
+// first try instead of a free one (a test of the retry takes one that is not).
 class RealRedis {
  public:
-  explicit RealRedis(std::string password = "", std::vector<std::string> args = {}) : password_(std::move(password)) {
+  explicit RealRedis(std::string password = "", std::vector<std::string> args = {}, int first_port = 0)
+      : password_(std::move(password)) {
     const char* candidates[] = {"/usr/bin/redis-server", "/usr/local/bin/redis-server"};
     for (const char* c : candidates) {
       if (access(c, X_OK) == 0) binary_ = c;
@@ -47,12 +49,15 @@ class RealRedis {
     // A port found free can be taken before the server binds it (by another test's client or
     // server, ctest running tests side by side): the server then exits, and it starts again on
     // another port.
-    for (int attempt = 0; attempt < 3 && !running(); ++attempt) start(args);
+    for (int attempt = 0; attempt < 3 && !running(); ++attempt) {
+      start(args, attempt == 0 && first_port > 0 ? first_port : free_port());
+    }
   }
   ~RealRedis() { stop(); }
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
+  int port() const { return port_; }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
   // redis://[userinfo@]127.0.0.1:PORT
   std::string url(const std::string& userinfo = "") const {
@@ -69,8 +74,8 @@ class RealRedis {
   bool installed() const { return !binary_.empty(); }
 
  private:
-  void start(const std::vector<std::string>& args) {
-    port_ = free_port();
+  void start(const std::vector<std::string>& args, int port) {
+    port_ = port;
     std::vector<std::string> config = {
         binary_,        "--port", std::to_string(port_), "--bind", "127.0.0.1",  "--save", "",
         "--appendonly", "no",     "--daemonize",         "no",     "--loglevel", "warning"};
