@@ -31,8 +31,9 @@ double fiber_switch_ns(const Cpus& cpus, int count);
 double pingpong_p50_us(const Cpus& cpus, std::string_view channel, size_t size, int round_trips, int warmup);
 // Bytes per second streamed one way between two processes in `size`-byte messages, `bytes` in
 // all, over `channel` ("pipe", "socketpair", "shm": a ring of message slots in shared memory).
-// `check_each`: the reader also passes over every message it takes with the checksum versus's
-// ipc consumer computes (scenarios/ipc/message.h), and fails if one differs from the first.
+// `check_each` (pipe and socketpair only): the reader also passes over every message it takes
+// with the checksum versus's ipc consumer computes (scenarios/ipc/message.h), and fails if one
+// differs from the first.
 double stream_bytes_per_s(const Cpus& cpus, std::string_view channel, size_t size, size_t bytes,
                           bool check_each = false);
 // Bytes per second copied by memcpy between two buffers of `bytes` each (pick them larger than

@@ -5,9 +5,9 @@
 // REDISCLI_AUTH's is used and a wrong one fails the row with the server's reply; every key
 // written has a TTL; what the embedded server reports (or its death) reaches the row.
 #include <gtest/gtest.h>
+
 #include <dirent.h>
 #include <fcntl.h>
-
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -206,7 +206,7 @@ TEST_P(RedisTest, EveryKeyWrittenHasATtl) {
 // The cell forks its server from this process while the watch runs, and the address sanitizer
 // of GCC 12 does not keep its allocator usable across a fork: a lock the watch's thread held at
 // that moment stays held in the server, whose next allocation waits for ever (seen: the server
-// asleep in the sanitizer's allocator, its accept4 never reached, about one run in eight of the
+// asleep in the sanitizer's allocator, its accept4 never reached, in two runs of eight of the
 // select group). So once its thread runs, the watch allocates nothing: it reads /proc with
 // system calls into buffers made beforehand.
 class ServerWatch {
@@ -226,7 +226,8 @@ class ServerWatch {
   bool acted() const { return acted_; }
 
  private:
-  // The sockets a process holds, and the loopback port it listens on (0: none).
+  // The sockets a process holds (each once, however many descriptors it has on it), and the
+  // loopback port it listens on (0: none).
   struct HeldSockets {
     int count = 0;
     uint16_t listening = 0;
@@ -283,7 +284,9 @@ class ServerWatch {
       const ssize_t n = readlink(path, link, sizeof link - 1);
       if (n <= 0 || held.count == kMaxSockets) return;
       link[n] = 0;
-      if (std::strncmp(link, "socket:[", 8) == 0) inodes[held.count++] = std::strtoull(link + 8, nullptr, 10);
+      if (std::strncmp(link, "socket:[", 8) != 0) return;
+      const unsigned long long inode = std::strtoull(link + 8, nullptr, 10);
+      if (std::find(inodes, inodes + held.count, inode) == inodes + held.count) inodes[held.count++] = inode;
     });
     // Lines of "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...".
     char tcp[48];
