@@ -4,6 +4,7 @@
 // figure is checked.
 //
 //   bare-pingpong [--ends fork|thread] [--cpus A,B] [--size BYTES] [--rounds N] [--warmup N]
+//                 [--touch-pages K]
 //
 // Prints one line: p50_us=... p90_us=... p99_us=... rounds=N, each percentile the nearest-rank
 // sample of the sorted round trips (the smallest sample at or above that share of them).
@@ -45,7 +46,9 @@ constexpr const char* kUsageText =
     "  --cpus    pin end 1 to CPU A and end 2 to CPU B (0,0: both on CPU 0); omitted: unpinned\n"
     "  --size    bytes per message, each way (default 64)\n"
     "  --rounds  timed round trips (default 20000)\n"
-    "  --warmup  round trips before the timed ones (default 1000)\n";
+    "  --warmup  round trips before the timed ones (default 1000)\n"
+    "  --touch-pages  pages of its own each end reads a byte of per round trip, as a harness's\n"
+    "            code and data would be (default 0): what each costs after a switch\n";
 
 struct Options {
   bool fork_ends = true;
@@ -53,6 +56,7 @@ struct Options {
   size_t size = 64;
   int64_t rounds = 20000;
   int64_t warmup = 1000;
+  int64_t touch_pages = 0;
 };
 
 // A failed call: its name and errno text, as "write: Broken pipe".
@@ -120,6 +124,8 @@ Options parse_options(int argc, char** argv) {
       o.rounds = parse_count(arg, value, 1, 100000000);  // the samples are kept: 8 bytes each
     } else if (arg == "--warmup") {
       o.warmup = parse_count(arg, value, 0, int64_t{1} << 32);
+    } else if (arg == "--touch-pages") {
+      o.touch_pages = parse_count(arg, value, 0, 4096);
     } else {
       usage_error(fmt::format("unknown option '{}'", arg));
     }
@@ -170,14 +176,31 @@ std::string now_ns(int64_t& ns) {
   return "";
 }
 
+// --touch-pages: one byte read from each of a run of pages, each page its own. Where a switch
+// between processes empties the TLB, each costs a page walk the first time after it.
+class PageToucher {
+ public:
+  explicit PageToucher(int64_t pages) : bytes_(size_t(pages) * kPage, 1) {}
+  void touch() {
+    for (size_t at = 0; at < bytes_.size(); at += kPage) sink_ = char(sink_ + bytes_[at]);
+  }
+
+ private:
+  static constexpr size_t kPage = 4096;
+  std::vector<char> bytes_;
+  volatile char sink_ = 0;
+};
+
 // End 2: reads each message and writes the same bytes back.
 std::string echo(const Options& o, int in, int out) {
   if (o.cpus) {
     if (std::string e = pin_self(o.cpus->second); !e.empty()) return e;
   }
   std::vector<char> buf(o.size);
+  PageToucher pages(o.touch_pages);
   for (int64_t i = 0; i < o.warmup + o.rounds; ++i) {
     if (std::string e = read_full(in, buf.data(), o.size); !e.empty()) return e;
+    pages.touch();
     if (std::string e = write_full(out, buf.data(), o.size); !e.empty()) return e;
   }
   return "";
@@ -191,11 +214,13 @@ std::string time_round_trips(const Options& o, int out, int in, std::vector<int6
   std::vector<char> msg(o.size, 'x');
   std::vector<char> reply(o.size);
   samples.reserve(size_t(o.rounds));
+  PageToucher pages(o.touch_pages);
   for (int64_t i = 0; i < o.warmup + o.rounds; ++i) {
     int64_t t0 = 0, t1 = 0;
     if (std::string e = now_ns(t0); !e.empty()) return e;
     if (std::string e = write_full(out, msg.data(), o.size); !e.empty()) return e;
     if (std::string e = read_full(in, reply.data(), o.size); !e.empty()) return e;
+    pages.touch();
     if (std::string e = now_ns(t1); !e.empty()) return e;
     if (i >= o.warmup) samples.push_back(t1 - t0);
   }

@@ -1,4 +1,5 @@
 #include "bench/sys/futex.h"
+#include "bench/sys/hot_path.h"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -9,7 +10,7 @@
 
 namespace versus {
 
-void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int timeout_ms) {
+VERSUS_HOT void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int timeout_ms) {
   static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
   timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
   // EAGAIN (already changed), EINTR and ETIMEDOUT all mean: look again.
@@ -17,7 +18,7 @@ void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int timeout_ms) 
           0);
 }
 
-void futex_wake_all(std::atomic<uint32_t>& word) {
+VERSUS_HOT void futex_wake_all(std::atomic<uint32_t>& word) {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 

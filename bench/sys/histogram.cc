@@ -1,4 +1,5 @@
 #include "bench/sys/histogram.h"
+#include "bench/sys/hot_path.h"
 
 #include <algorithm>
 #include <bit>
@@ -13,7 +14,7 @@ constexpr uint64_t kHalf = kLinear / 2;                                  // 128
 
 // Values below 256 have a bucket each. A larger value with its top bit at position b is shifted
 // right by b - 7, which leaves a number in [128, 256): 128 buckets for that power of two.
-int LatencyHistogram::bucket_of(uint64_t value) {
+VERSUS_HOT int LatencyHistogram::bucket_of(uint64_t value) {
   if (value < kLinear) return static_cast<int>(value);
   const int top = 63 - std::countl_zero(value);
   const int shift = top - (kSubBits - 1);
@@ -33,7 +34,7 @@ uint64_t LatencyHistogram::bucket_width(int bucket) {
   return b < kLinear ? 1 : uint64_t{1} << (b / kHalf - 1);
 }
 
-void LatencyHistogram::record(uint64_t value) {
+VERSUS_HOT void LatencyHistogram::record(uint64_t value) {
   ++counts_[bucket_of(value)];
   ++count_;
   min_ = std::min(min_, value);

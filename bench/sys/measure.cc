@@ -1,4 +1,5 @@
 #include "bench/sys/measure.h"
+#include "bench/sys/hot_path.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,7 +12,7 @@
 
 namespace versus {
 
-int64_t now_ns() {
+VERSUS_HOT int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;

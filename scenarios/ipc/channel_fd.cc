@@ -16,6 +16,7 @@
 #include "scenarios/ipc/channel.h"
 #include "bench/sys/errors.h"
 #include "bench/sys/fd.h"
+#include "bench/sys/hot_path.h"
 
 namespace versus::ipc {
 
@@ -30,7 +31,7 @@ class FdEndpoint final : public Endpoint {
     set_nonblocking(out_.get());
   }
 
-  void send(const std::byte* data, size_t n, WorkerContext& ctx) override {
+  VERSUS_HOT void send(const std::byte* data, size_t n, WorkerContext& ctx) override {
     while (n > 0) {
       const ssize_t w = write(out_.get(), data, n);
       if (w > 0) {
@@ -44,7 +45,7 @@ class FdEndpoint final : public Endpoint {
     }
   }
 
-  void recv(std::byte* data, size_t n, WorkerContext& ctx) override {
+  VERSUS_HOT void recv(std::byte* data, size_t n, WorkerContext& ctx) override {
     while (n > 0) {
       const ssize_t r = read(in_.get(), data, n);
       if (r > 0) {

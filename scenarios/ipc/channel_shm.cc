@@ -23,6 +23,7 @@
 #include "bench/sys/peer_cpus.h"
 #include "bench/sys/spin_wait.h"
 #include "scenarios/ipc/channel.h"
+#include "bench/sys/hot_path.h"
 
 namespace versus::ipc {
 
@@ -41,16 +42,17 @@ struct RingState {
 
 class Ring {
  public:
-  Ring(size_t capacity, int spin_us)
-      : capacity_(capacity), spin_ns_(int64_t(spin_us) * 1000), state_(1), data_(capacity) {}
+  // `state` lives in a shared mapping and outlasts the ring.
+  Ring(size_t capacity, int spin_us, RingState& state)
+      : capacity_(capacity), spin_ns_(int64_t(spin_us) * 1000), state_(&state), data_(capacity) {}
 
-  void publish_writer() { state_[0].sides.publish(0); }
-  void publish_reader() { state_[0].sides.publish(1); }
-  bool sides_share_one_cpu() const { return state_[0].sides.share_one_cpu(); }
-  int writer_cpu() const { return state_[0].sides.cpu[0].load(); }
+  void publish_writer() { state_->sides.publish(0); }
+  void publish_reader() { state_->sides.publish(1); }
+  bool sides_share_one_cpu() const { return state_->sides.share_one_cpu(); }
+  int writer_cpu() const { return state_->sides.cpu[0].load(); }
 
   void write(const std::byte* src, size_t n, WorkerContext& ctx, bool cooperative) {
-    RingState& s = state_[0];
+    RingState& s = *state_;
     auto* buf = static_cast<std::byte*>(data_.data());
     uint64_t head = s.head.load(std::memory_order_relaxed);
     while (n > 0) {
@@ -85,7 +87,7 @@ class Ring {
   }
 
   void read(std::byte* dst, size_t n, WorkerContext& ctx, bool cooperative) {
-    RingState& s = state_[0];
+    RingState& s = *state_;
     const auto* buf = static_cast<const std::byte*>(data_.data());
     uint64_t tail = s.tail.load(std::memory_order_relaxed);
     while (n > 0) {
@@ -127,7 +129,7 @@ class Ring {
     }
     // Spin first (spin_wait.h says why), but not at all when the other side is bound to this CPU:
     // it cannot make progress while we spin.
-    if (!state_[0].sides.share_one_cpu() && spin_until_ready(spin_ns_, ready)) return;
+    if (!state_->sides.share_one_cpu() && spin_until_ready(spin_ns_, ready)) return;
     const uint32_t seen = word.load(std::memory_order_seq_cst);
     sleeping.store(1, std::memory_order_seq_cst);
     if (!enough()) futex_wait(word, seen);
@@ -149,17 +151,29 @@ class Ring {
   };
   SeenIndex writer_;  // the reader's tail, as the writer last saw it
   SeenIndex reader_;  // the writer's head, as the reader last saw it
-  SharedArray<RingState> state_;
+  RingState* state_;
   SharedMapping data_;
+};
+
+// A channel's two rings, one each way. Their indices and flags share one page: a round trip
+// touches both, and each page a side touches costs a page walk after a switch between processes
+// (bench/sys/hot_path.h).
+struct RingPair {
+  RingPair(size_t capacity, int spin_us) : states(2), there(capacity, spin_us, states[0]), back(capacity, spin_us, states[1]) {}
+  SharedArray<RingState> states;
+  Ring there, back;
 };
 
 class ShmEndpoint final : public Endpoint {
  public:
-  ShmEndpoint(std::shared_ptr<Ring> in, std::shared_ptr<Ring> out, bool spins)
-      : in_(std::move(in)), out_(std::move(out)), spins_(spins) {}
+  ShmEndpoint(std::shared_ptr<RingPair> rings, bool producer, bool spins)
+      : rings_(std::move(rings)),
+        in_(producer ? &rings_->back : &rings_->there),
+        out_(producer ? &rings_->there : &rings_->back),
+        spins_(spins) {}
   void set_cooperative() override { cooperative_ = true; }
-  void send(const std::byte* data, size_t n, WorkerContext& ctx) override { out_->write(data, n, ctx, cooperative_); }
-  void recv(std::byte* data, size_t n, WorkerContext& ctx) override { in_->read(data, n, ctx, cooperative_); }
+  VERSUS_HOT void send(const std::byte* data, size_t n, WorkerContext& ctx) override { out_->write(data, n, ctx, cooperative_); }
+  VERSUS_HOT void recv(std::byte* data, size_t n, WorkerContext& ctx) override { in_->read(data, n, ctx, cooperative_); }
   void publish_binding() override {
     out_->publish_writer();
     in_->publish_reader();
@@ -170,7 +184,9 @@ class ShmEndpoint final : public Endpoint {
   }
 
  private:
-  std::shared_ptr<Ring> in_, out_;
+  std::shared_ptr<RingPair> rings_;
+  Ring* in_;
+  Ring* out_;
   bool spins_;
   bool cooperative_ = false;
 };
@@ -182,10 +198,9 @@ Channel make_shm_channel(size_t msg_size, int spin_us) {
   // on one CPU a full ring's writer sleeps and is woken once per half ring, so the ring's size is
   // in the figure (eight, as kSlots in baseline/bare_channels.cc, the bare ring it is set against).
   const size_t capacity = std::bit_ceil(std::max<size_t>(8 * msg_size, 256 << 10));
-  auto there = std::make_shared<Ring>(capacity, spin_us);
-  auto back = std::make_shared<Ring>(capacity, spin_us);
-  return {std::make_unique<ShmEndpoint>(back, there, spin_us > 0),
-          std::make_unique<ShmEndpoint>(there, back, spin_us > 0)};
+  auto rings = std::make_shared<RingPair>(capacity, spin_us);
+  return {std::make_unique<ShmEndpoint>(rings, /*producer=*/true, spin_us > 0),
+          std::make_unique<ShmEndpoint>(rings, /*producer=*/false, spin_us > 0)};
 }
 
 }  // namespace versus::ipc

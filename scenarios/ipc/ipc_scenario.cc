@@ -13,6 +13,7 @@
 #include "scenarios/ipc/channel.h"
 #include "scenarios/ipc/message.h"
 #include "scenarios/registry.h"
+#include "bench/sys/hot_path.h"
 
 namespace versus {
 namespace {
@@ -87,7 +88,7 @@ class IpcWork final : public TaskWork {
     for (uint64_t seq = 0; seq < config_.warmup; ++seq) exchange(me, ctx, seq, seq, nullptr, ignored);
   }
 
-  void run(WorkerContext& ctx, WorkerResult& out) override {
+  VERSUS_HOT void run(WorkerContext& ctx, WorkerResult& out) override {
     Peer& me = peers_[ctx.index()];
     const int pair = ctx.index() / 2;
     const bool faulty = pair == 0 && config_.fault != "none";
@@ -155,7 +156,7 @@ class IpcWork final : public TaskWork {
   // One message (throughput) or one round trip (pingpong) of a peer. The producer sends message
   // `sent` (normally `seq`); receivers expect `seq`. Returns whether what came in was intact;
   // the first problem goes into `error`.
-  bool exchange(Peer& me, WorkerContext& ctx, uint64_t seq, uint64_t sent, LatencyHistogram* hist, std::string& error,
+  VERSUS_HOT bool exchange(Peer& me, WorkerContext& ctx, uint64_t seq, uint64_t sent, LatencyHistogram* hist, std::string& error,
                 bool corrupt = false) {
     const size_t n = config_.msg_size;
     auto note = [&](std::string what) {

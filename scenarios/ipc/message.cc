@@ -1,4 +1,5 @@
 #include "scenarios/ipc/message.h"
+#include "bench/sys/hot_path.h"
 
 #include <algorithm>
 #include <cstring>
@@ -38,7 +39,7 @@ struct Sums {
 };
 }  // namespace
 
-uint64_t payload_checksum(const std::byte* payload, size_t n) {
+VERSUS_HOT uint64_t payload_checksum(const std::byte* payload, size_t n) {
   Sums s;
   size_t at = 0;
   for (; at + kBlock <= n; at += kBlock) s.add_block(payload + at);
@@ -67,7 +68,7 @@ MessageStamp::MessageStamp(size_t msg_size, uint64_t seed) : buf_(msg_size) {
   first_weight_ = payload_checksum(unit.data(), unit.size());
 }
 
-const std::byte* MessageStamp::stamp(uint64_t seq) {
+VERSUS_HOT const std::byte* MessageStamp::stamp(uint64_t seq) {
   const uint64_t first = seq * kSeqMix;
   const MessageHeader h{seq, base_ + first * first_weight_};
   std::memcpy(buf_.data(), &h, sizeof h);
@@ -75,7 +76,7 @@ const std::byte* MessageStamp::stamp(uint64_t seq) {
   return buf_.data();
 }
 
-std::string verify_message(const std::byte* msg, size_t msg_size, uint64_t expected_seq) {
+VERSUS_HOT std::string verify_message(const std::byte* msg, size_t msg_size, uint64_t expected_seq) {
   MessageHeader h;
   std::memcpy(&h, msg, sizeof h);
   if (h.seq != expected_seq) return fmt::format("expected message {}, received message {}", expected_seq, h.seq);
