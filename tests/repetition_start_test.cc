@@ -2,6 +2,9 @@
 // whose tables the catalog holds (Catalog::repetition_command, as `versus run` does). The faults
 // of every runner under both are in isolation_test.cc.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
 
 #include <atomic>
 #include <chrono>
@@ -89,6 +92,45 @@ TEST(RepetitionStart, AProgramThatCannotStartIsAFailedRowSayingWhy) {
   const Record r = execute_repetition(missing, c, 0);
   EXPECT_EQ(r.status, Status::kFailed);
   EXPECT_NE(r.message.find("could not be started: No such file or directory"), std::string::npos) << r.message;
+}
+
+// versus-repetition, the program `versus run` execs for each repetition where it is built.
+TEST(RepetitionStart, TheRepetitionProgramMeasuresACell) {
+  const Catalog execing{all_scenarios(), all_runners(), {VERSUS_REPETITION_BINARY}};
+  const Cell c = cell_of(*execing.scenario("selftest"), *execing.runner("serial"), 1, {{"work_ms", "1"}});
+  const Record r = execute_repetition(execing, c, 0);
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  EXPECT_GT(r.ops.value_or(0), 0);
+}
+
+// What a shell command wrote (standard output and error) and its exit status.
+std::pair<std::string, int> shell(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return {"popen failed", -1};
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// The point of the separate program: fewer libraries for each fork inside it to copy. The
+// dynamic linker's trace mode lists what a program would load, without running it.
+TEST(RepetitionStart, TheRepetitionProgramLeavesOutTheHarnessOnlyLibraries) {
+  const std::string harness = shell(std::string("LD_TRACE_LOADED_OBJECTS=1 ") + VERSUS_BINARY).first;
+  const std::string repetition = shell(std::string("LD_TRACE_LOADED_OBJECTS=1 ") + VERSUS_REPETITION_BINARY).first;
+  ASSERT_NE(harness.find("libbenchmark"), std::string::npos) << harness;  // what is to be left out
+  EXPECT_EQ(repetition.find("libbenchmark"), std::string::npos) << repetition;
+  EXPECT_NE(repetition.find("libc.so"), std::string::npos) << repetition;
+}
+
+TEST(RepetitionStart, TheRepetitionProgramRefusesWhatItCannotRead) {
+  const auto [usage, usage_status] = shell(VERSUS_REPETITION_BINARY);
+  EXPECT_EQ(usage_status, 2);
+  EXPECT_NE(usage.find("usage: versus-repetition CELL NUMBER"), std::string::npos) << usage;
+  const auto [bad, bad_status] = shell(std::string(VERSUS_REPETITION_BINARY) + " '{not json' 0");
+  EXPECT_EQ(bad_status, 2);
+  EXPECT_NE(bad.find("the cell or its repetition cannot be read"), std::string::npos) << bad;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // versus: the command line. `list` shows what can be measured; `run` measures a matrix; `compare`
 // judges one run against another.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -8,14 +11,34 @@
 
 #include "bench/cli/commands.h"
 #include "bench/harness/repetition.h"
+#include "bench/sys/process.h"
 #include "runners/registry.h"
 #include "scenarios/registry.h"
 
+namespace {
+
+// Each repetition runs in a fresh process: versus-repetition from beside this program (smaller:
+// bench/cli/repetition_main.cc says why that matters), else this program's own `repetition`
+// command. Either way the file as it was when the harness started, even if it is rebuilt during
+// the run: this program through /proc/self/exe, versus-repetition through a descriptor opened
+// now and inherited by each repetition's process until its exec.
+std::vector<std::string> repetition_command() {
+  const std::string self = versus::executable_path();
+  if (!self.empty()) {
+    const std::string beside = (std::filesystem::path(self).parent_path() / "versus-repetition").string();
+    if (const int fd = open(beside.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+      if (access(beside.c_str(), X_OK) == 0) return {fmt::format("/proc/self/fd/{}", fd)};
+      close(fd);
+    }
+  }
+  return {"/proc/self/exe", "repetition"};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace versus;
-  // Each repetition runs in a fresh image of this very program (its `repetition` command), the
-  // file the harness was started from even if it has been rebuilt since.
-  const Catalog catalog{all_scenarios(), all_runners(), {"/proc/self/exe", "repetition"}};
+  const Catalog catalog{all_scenarios(), all_runners(), repetition_command()};
 
   // Google Benchmark's own flags (--benchmark_filter=...) go to it; the rest to our parser.
   std::vector<char*> ours{argv[0]}, theirs{argv[0]};
@@ -102,7 +125,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("-o,--out", report.out,
                          "folder for report.html, report.md and plots/ (default: the results folder)");
 
-  // Not for people: the harness starts it to run one repetition (bench/harness/repetition.h).
+  // Not for people: the harness starts it to run one repetition (bench/harness/repetition.h)
+  // where versus-repetition is not beside this program.
   std::string repetition_cell, repetition_number;
   auto* repetition_cmd = app.add_subcommand("repetition", "");
   repetition_cmd->group("");
