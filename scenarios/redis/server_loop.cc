@@ -31,6 +31,8 @@ constexpr uint64_t kListenerToken = 0;
 constexpr uint64_t kTimerToken = 1;
 constexpr size_t kReadSize = 64 << 10;
 constexpr size_t kCompactAt = 64 << 10;  // drop consumed bytes from a buffer's front past this
+// A listener set aside when accept4 ran out of descriptors or memory tries again after this.
+constexpr int kAcceptRetryMs = 100;
 
 // Written with write(2): the child of a multithreaded parent keeps away from stdio's locks.
 void log_error(const std::string& text) {
@@ -74,6 +76,7 @@ class ServerLoop {
 
  private:
   void accept_clients();
+  void resume_accepting();
   void on_event(Client& c, uint32_t events);
   void read_input(Client& c);
   void process_input(Client& c);
@@ -102,6 +105,8 @@ class ServerLoop {
   size_t client_count_ = 0;
   uint64_t next_token_ = 2;
   bool accepting_ = true;
+  bool said_cannot_accept_ = false;  // once per spell of failures, not at every retry
+  int64_t retry_accept_ns_ = 0;      // when a listener set aside for want of descriptors tries again
   std::deque<HeldReplies> held_;
   int64_t timer_deadline_ = 0;  // what the timerfd is armed for; 0: not armed
   int64_t now_ns_ = 0;
@@ -174,6 +179,7 @@ void ServerLoop::run(const std::atomic<bool>& stop) {
         on_event(*c, ev.events);
       }
     }
+    if (!accepting_ && now_ns_ >= retry_accept_ns_) resume_accepting();
     release_due();
     arm_timer();
   }
@@ -186,14 +192,22 @@ void ServerLoop::accept_clients() {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        // The listener would stay readable and spin the loop: wait until a client leaves.
-        log_error(fmt::format("accept4: {}; not accepting until a client closes", strerror(errno)));
+        // The listener would stay readable and spin the loop: set it aside until a client leaves,
+        // or for a while, since what ran out may be freed by another process, or held by none of
+        // our clients.
+        if (!said_cannot_accept_) {
+          log_error(fmt::format("accept4: {}; not accepting until a client closes, or for {} ms",
+                                strerror(errno), kAcceptRetryMs));
+          said_cannot_accept_ = true;
+        }
         poller_->modify(listen_fd_, 0, kListenerToken);
         accepting_ = false;
+        retry_accept_ns_ = now_ns_ + int64_t(kAcceptRetryMs) * 1'000'000;
         return;
       }
       throw_errno("accept4");
     }
+    said_cannot_accept_ = false;
     if (client_count_ >= options_.max_clients) {
       static constexpr std::string_view kFull = "-ERR max number of clients reached\r\n";
       [[maybe_unused]] ssize_t w = send(fd, kFull.data(), kFull.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -365,11 +379,13 @@ void ServerLoop::close_client(Client& c) {
   poller_->remove(fd);
   close(fd);
   --client_count_;
-  if (!accepting_) {
-    poller_->modify(listen_fd_, kReadable, kListenerToken);
-    accepting_ = true;
-  }
+  if (!accepting_) resume_accepting();
   clients_[size_t(fd)].reset();
+}
+
+void ServerLoop::resume_accepting() {
+  poller_->modify(listen_fd_, kReadable, kListenerToken);
+  accepting_ = true;
 }
 
 }  // namespace
