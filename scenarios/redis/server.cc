@@ -61,19 +61,22 @@ int child_main(const ServerOptions& options, int report) {
 
     uint16_t port = 0;
     const int listen_fd = open_listener(options, port);
-    const std::string cpus = format_cpu_list(Topology::here().thread_binding());
-    reported = write_all(report, fmt::format("port {} cpus {}\n", port, cpus));
-    // From here the report pipe is where the server's errors go (log_error writes to stderr),
-    // for trouble() to read. Non-blocking: with the pipe full, a message is lost, never the loop
-    // stalled behind a parent that does not read.
-    if (reported && report != STDERR_FILENO) {
-      if (dup2(report, STDERR_FILENO) < 0) throw_errno("dup2 onto stderr");
-      close(report);
-      report = STDERR_FILENO;
-    }
-    if (reported) set_nonblocking(STDERR_FILENO);
     const std::atomic<bool> never{false};
-    run_server_loop(options, listen_fd, never);
+    // The port is reported once the loop is made (its epoll and timer too): a server start()
+    // has returned for takes clients, and a loop that cannot be made is the start's error.
+    run_server_loop(options, listen_fd, never, [&] {
+      const std::string cpus = format_cpu_list(Topology::here().thread_binding());
+      reported = write_all(report, fmt::format("port {} cpus {}\n", port, cpus));
+      // From here the report pipe is where the server's errors go (log_error writes to stderr),
+      // for trouble() to read. Non-blocking: with the pipe full, a message is lost, never the
+      // loop stalled behind a parent that does not read.
+      if (reported && report != STDERR_FILENO) {
+        if (dup2(report, STDERR_FILENO) < 0) throw_errno("dup2 onto stderr");
+        close(report);
+        report = STDERR_FILENO;
+      }
+      if (reported) set_nonblocking(STDERR_FILENO);
+    });
     return 0;
   } catch (const std::exception& e) {
     const std::string line = fmt::format("error {}\n", e.what());

@@ -37,6 +37,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,8 +64,10 @@ int open_listener(const ServerOptions& options, uint16_t& port);
 
 // Serves clients accepted on `listen_fd` until `stop` becomes true (checked at least every
 // 50 ms), then closes every client. `listen_fd` stays the caller's to close. Throws
-// std::system_error when the kernel refuses the loop itself (epoll, timerfd).
-void run_server_loop(const ServerOptions& options, int listen_fd, const std::atomic<bool>& stop);
+// std::system_error when the kernel refuses the loop itself (epoll, timerfd). `ready`, when given,
+// is called once the loop has all it needs and before it serves anyone.
+void run_server_loop(const ServerOptions& options, int listen_fd, const std::atomic<bool>& stop,
+                     const std::function<void()>& ready = {});
 
 // The server in a child process. start() forks; the child dies with the thread that called
 // start() (PR_SET_PDEATHSIG), so call it from a thread that outlives the server.

@@ -390,8 +390,10 @@ void ServerLoop::resume_accepting() {
 
 }  // namespace
 
-void run_server_loop(const ServerOptions& options, int listen_fd, const std::atomic<bool>& stop) {
+void run_server_loop(const ServerOptions& options, int listen_fd, const std::atomic<bool>& stop,
+                     const std::function<void()>& ready) {
   ServerLoop loop(options, listen_fd);
+  if (ready) ready();
   loop.run(stop);
 }
 
