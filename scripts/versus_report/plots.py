@@ -17,6 +17,10 @@ from .claims_base import _groups  # noqa: E402
 from .plots_io import PLOTS_IO  # noqa: E402
 from .plots_latency import PLOTS_LATENCY  # noqa: E402
 
+# Every figure is drawn before any is written (images()), so a report holds more than pyplot's
+# default of 20 open at once by design.
+plt.rcParams["figure.max_open_warning"] = 0
+
 
 def _group_label(params, skip):
     kv = [(k[2:], v) for k, v in params.items() if k.startswith("p_") and k[2:] not in skip and v is not None]

@@ -39,7 +39,7 @@ def setting_groups(df):
     if not cols:
         return [("", df)]
     out = []
-    for key, g in df.groupby(cols, dropna=False, sort=True):
+    for key, g in df.groupby(cols if len(cols) > 1 else cols[0], dropna=False, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         out.append((", ".join(f"{c[2:] if c.startswith('p_') else c}={v}" for c, v in zip(cols, key)), g))
     return out
