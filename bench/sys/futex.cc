@@ -1,5 +1,4 @@
 #include "bench/sys/futex.h"
-#include "bench/sys/hot_path.h"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -7,6 +6,8 @@
 
 #include <climits>
 #include <ctime>
+
+#include "bench/sys/hot_path.h"
 
 namespace versus {
 

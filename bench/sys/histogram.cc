@@ -1,9 +1,10 @@
 #include "bench/sys/histogram.h"
-#include "bench/sys/hot_path.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
+
+#include "bench/sys/hot_path.h"
 
 namespace versus {
 

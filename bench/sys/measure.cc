@@ -1,5 +1,4 @@
 #include "bench/sys/measure.h"
-#include "bench/sys/hot_path.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,6 +8,8 @@
 #include <ctime>
 #include <fstream>
 #include <string>
+
+#include "bench/sys/hot_path.h"
 
 namespace versus {
 

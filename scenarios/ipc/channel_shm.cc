@@ -20,10 +20,10 @@
 
 #include "bench/sys/shared_mapping.h"
 #include "bench/sys/futex.h"
+#include "bench/sys/hot_path.h"
 #include "bench/sys/peer_cpus.h"
 #include "bench/sys/spin_wait.h"
 #include "scenarios/ipc/channel.h"
-#include "bench/sys/hot_path.h"
 
 namespace versus::ipc {
 

@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 
 #include "bench/sys/histogram.h"
+#include "bench/sys/hot_path.h"
 #include "bench/sys/measure.h"
 #include "bench/sys/shared_mapping.h"
 #include "scenarios/ipc/channel.h"
 #include "scenarios/ipc/message.h"
 #include "scenarios/registry.h"
-#include "bench/sys/hot_path.h"
 
 namespace versus {
 namespace {

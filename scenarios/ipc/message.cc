@@ -1,11 +1,12 @@
 #include "scenarios/ipc/message.h"
-#include "bench/sys/hot_path.h"
 
 #include <algorithm>
 #include <cstring>
 #include <random>
 
 #include <fmt/format.h>
+
+#include "bench/sys/hot_path.h"
 
 namespace versus::ipc {
 
