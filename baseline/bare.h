@@ -27,7 +27,8 @@ double fiber_create_ns(const Cpus& cpus, std::string_view stack, size_t stack_by
 double fiber_switch_ns(const Cpus& cpus, int count);
 
 // Median microseconds of a round trip of `size` bytes between two processes, over `channel`
-// ("pipe", "socketpair", "shm": a mailbox in shared memory, waited for on a futex).
+// ("pipe", "socketpair", "shm": a mailbox in shared memory, waited for on a futex). The peer
+// reads each message whole and writes the answer back, as versus's does.
 double pingpong_p50_us(const Cpus& cpus, std::string_view channel, size_t size, int round_trips, int warmup);
 // Bytes per second streamed one way between two processes in `size`-byte messages, `bytes` in
 // all, over `channel` ("pipe", "socketpair", "shm": a ring of message slots in shared memory).
