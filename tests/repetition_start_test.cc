@@ -2,7 +2,9 @@
 // whose tables the catalog holds (Catalog::repetition_command, as `versus run` does). The faults
 // of every runner under both are in isolation_test.cc.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -101,6 +103,46 @@ TEST(RepetitionStart, TheRepetitionProgramMeasuresACell) {
   const Record r = execute_repetition(execing, c, 0);
   ASSERT_EQ(r.status, Status::kOk) << r.message;
   EXPECT_GT(r.ops.value_or(0), 0);
+}
+
+// The names the processes below this one go by (/proc/PID/comm), for those whose command line
+// holds `word`.
+std::set<std::string> names_of_descendants_running(const std::string& word) {
+  std::set<std::string> seen;
+  for (pid_t pid : descendants()) {
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    const std::string words((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (words.find(word) == std::string::npos) continue;
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    if (std::string name; std::getline(comm, name)) seen.insert(name);
+  }
+  return seen;
+}
+
+// As versus run starts it: through a descriptor of the program, which would otherwise name the
+// process after the descriptor's number.
+TEST(RepetitionStart, TheRepetitionProcessGoesByItsProgramsName) {
+  const int fd = open(VERSUS_REPETITION_BINARY, O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << VERSUS_REPETITION_BINARY;
+  const std::string through = "/proc/self/fd/" + std::to_string(fd);
+  const Catalog execing{all_scenarios(), all_runners(), {through}};
+  const Cell c = cell_of(*execing.scenario("selftest"), *execing.runner("serial"), 1, {{"work_ms", "400"}});
+  std::set<std::string> seen;
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    for (int i = 0; i < 1000 && !done.load(); ++i) {
+      seen.merge(names_of_descendants_running(through));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  const Record r = execute_repetition(execing, c, 0);
+  done.store(true);
+  watcher.join();
+  close(fd);
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  // The kernel keeps the first 15 bytes of a process's name.
+  EXPECT_TRUE(seen.contains(std::string("versus-repetition").substr(0, 15))) << ::testing::PrintToString(seen);
+  EXPECT_FALSE(seen.contains(std::to_string(fd))) << ::testing::PrintToString(seen);
 }
 
 // What a shell command wrote (standard output and error) and its exit status.
