@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/hot_path.h"
 #include "bench/sys/limits.h"
 #include "bench/sys/process.h"
 #include "runners/conversation_io.h"
@@ -119,11 +120,15 @@ class ForkRunner final : public Runner {
 
   // Processes made and reaped round after round with the clock running. fork: each child runs
   // the worker and exits; vfork/posix_spawn: each starts versus-noop, and a clean exit counts.
-  static RunOutcome spawn(TaskWork& work, int n, int rounds, const std::string& how) {
+  // The pids are kept in a shared mapping: a private page written right after a fork is copied
+  // (a fault on every round) while the child still shares it; a bare fork loop writes none. Hot
+  // and a function of its own, so that the child's code (this and the worker's run) lies in the
+  // few pages one fault maps in: each code page a child touches first is a fault of its own.
+  VERSUS_HOT [[gnu::noinline]] static RunOutcome spawn(TaskWork& work, int n, int rounds, const std::string& how) {
     SharedArray<WorkerResult> results(n);
     const std::string program = how == "fork" ? std::string() : noop_program();
     char* const argv[] = {const_cast<char*>(program.c_str()), nullptr};
-    std::vector<pid_t> pids(n);
+    SharedArray<pid_t> pids(n);
     const PhaseStart start = PhaseStart::now(/*children=*/true);
     for (int round = 0; round < rounds; ++round) {
       for (int i = 0; i < n; ++i) {

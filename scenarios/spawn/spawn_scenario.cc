@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/sys/hot_path.h"
 #include "scenarios/registry.h"
 
 namespace versus {
@@ -34,7 +35,7 @@ class SpawnWork final : public TaskWork {
         // Touched here, in the repetition's process, before any worker exists.
         heap_(size_t(p.integer("parent_heap_mb")) << 20, 1) {}
 
-  void run(WorkerContext& ctx, WorkerResult& out) override {
+  VERSUS_HOT void run(WorkerContext& ctx, WorkerResult& out) override {
     const uint64_t tasks = mode_ == "pool" ? rounds_ : 1;
     for (uint64_t t = 0; t < tasks; ++t) {
       if (worker_bytes_) {
