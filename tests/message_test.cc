@@ -11,8 +11,8 @@
 namespace versus::ipc {
 namespace {
 
-// Payload sizes around the checksum's block of eight words, and a large one.
-const size_t kSizes[] = {1, 7, 8, 31, 32, 33, 63, 64, 65, 100, 4099, 65536};
+// Payload sizes around the checksum's block of sixteen words (and of eight, its earlier one), and a large one.
+const size_t kSizes[] = {1, 7, 8, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 255, 4099, 65536};
 
 // Random bytes: no two words alike, so a word moved is a change.
 std::vector<std::byte> payload_of(size_t n) {
