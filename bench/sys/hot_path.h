@@ -5,7 +5,9 @@
 // (no PCID, as on this project's VMs), every switch between processes empties the TLB and each
 // page touched afterwards costs a page walk: a nested one under a hypervisor, about 11 ns each
 // on this project's VMs (benchmarks/README.md, "Page footprint"). A bare program's loop is a few
-// pages; versus's should be too.
+// pages; versus's should be too. The same holds for what a forked child runs before it exits
+// (the fork runner's spawn loop and the spawn task): a child maps none of the program's code,
+// and each code page it touches first is a page fault inside the measured loop.
 #pragma once
 
 #define VERSUS_HOT [[gnu::hot]]
