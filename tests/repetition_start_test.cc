@@ -140,9 +140,9 @@ TEST(RepetitionStart, TheRepetitionProcessGoesByItsProgramsName) {
   watcher.join();
   close(fd);
   ASSERT_EQ(r.status, Status::kOk) << r.message;
-  // The kernel keeps the first 15 bytes of a process's name.
+  // The kernel keeps the first 15 bytes of a process's name. The descriptor's number may be seen
+  // too, between the exec and the program's first lines.
   EXPECT_TRUE(seen.contains(std::string("versus-repetition").substr(0, 15))) << ::testing::PrintToString(seen);
-  EXPECT_FALSE(seen.contains(std::to_string(fd))) << ::testing::PrintToString(seen);
 }
 
 // What a shell command wrote (standard output and error) and its exit status.
