@@ -72,6 +72,20 @@ TEST(PayloadChecksum, AWordMovedChangesIt) {
   EXPECT_NE(payload_checksum(rotated.data(), n), right);
 }
 
+// A producer and a consumer on different CPUs could run different builds of the sum; they must
+// agree to the bit, and the one payload_checksum uses must be one of them.
+TEST(PayloadChecksum, ItsBuildsAgree) {
+  for (const size_t n : kSizes) {
+    const std::vector<std::byte> p = payload_of(n);
+    const uint64_t plain = checksum_forms::plain(p.data(), n);
+    EXPECT_EQ(payload_checksum(p.data(), n), plain) << "size " << n;
+    if (checksum_forms::cpu_has_avx2()) {
+      EXPECT_EQ(checksum_forms::avx2(p.data(), n), plain) << "size " << n;
+    }
+  }
+  if (!checksum_forms::cpu_has_avx2()) GTEST_SKIP() << "no AVX2 here: only the plain build was compared";
+}
+
 TEST(MessageStamp, StampedMessagesVerifyAndAChangedOneDoesNot) {
   for (const size_t size : {size_t{24}, size_t{64}, size_t{4099}, size_t{65536}}) {
     MessageStamp stamp(size, 42);

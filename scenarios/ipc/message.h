@@ -16,14 +16,23 @@ struct MessageHeader {
 };
 constexpr size_t kHeaderBytes = sizeof(MessageHeader);
 
-// A Fletcher-style sum of the payload's 64-bit words, modulo 2^64, in eight lanes (word i in lane
-// i mod 8, the tail zero-padded to a whole block of eight): per lane the sum of its words and the
-// sum of those running sums. Linear in every word, each with an odd weight, so a change inside
-// any one word always shows; each position with a weight of its own, so two words swapped show
-// too (but for words whose difference times that of their weights is 0 modulo 2^64). Only
-// additions, in four vectors of two lanes: it reads the payload as fast as memcpy copies it, but
-// it is still a second pass over every message, which a bare stream does not make.
+// A Fletcher-style sum of the payload's 64-bit words, modulo 2^64, in sixteen lanes (word i in
+// lane i mod 16, the tail zero-padded to a whole block of sixteen): per lane the sum of its words
+// and the sum of those running sums. Linear in every word, each with an odd weight, so a change
+// inside any one word always shows; each position with a weight of its own, so two words swapped
+// show too (but for words whose difference times that of their weights is 0 modulo 2^64). Only
+// additions, in four vectors of four lanes: it reads the payload faster than memcpy copies it,
+// but it is still a second pass over every message, which a bare stream does not make.
 uint64_t payload_checksum(const std::byte* payload, size_t n);
+
+// The two builds of the same sum payload_checksum chooses between, once, by what the CPU has:
+// AVX2 (a vector a register) or plain x86-64 (a vector two SSE2 registers). Apart for the test
+// that they agree.
+namespace checksum_forms {
+bool cpu_has_avx2();
+uint64_t avx2(const std::byte* payload, size_t n);
+uint64_t plain(const std::byte* payload, size_t n);
+}  // namespace checksum_forms
 
 // A producer's message buffer: a fixed random payload whose first word varies with the sequence
 // number, so that each message differs and its checksum is known without re-reading it.
