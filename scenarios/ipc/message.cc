@@ -12,55 +12,54 @@ namespace versus::ipc {
 
 namespace {
 constexpr uint64_t kSeqMix = 0x9E3779B97F4A7C15ull;  // the first payload word is seq * this
+using TwoLanes = uint64_t __attribute__((vector_size(16)));
 using FourLanes = uint64_t __attribute__((vector_size(32)));
-constexpr size_t kVectors = 4;
-constexpr size_t kLanes = kVectors * 4;
-constexpr size_t kBlock = kLanes * sizeof(uint64_t);  // sixteen words, one per lane
 
-// Named vectors, not arrays, so that they stay in registers; four chains of additions that do
-// not wait on each other. Over a 64 KiB payload in L2 here: 133 GB/s built for AVX2, against 79
-// for the two-lane SSE2 form this replaced, whose time was most of what separated versus's pipe
-// and shm streams from a bare reader that checks nothing.
+// Per lane the sum of its words and the sum of those running sums, in four vectors, each a chain
+// of additions that does not wait on the others: eight lanes in SSE2's registers, sixteen in
+// AVX2's. The two builds are two sums (the lanes differ), each the same for every process of a
+// machine, which is all a message's check needs. Over a 64 KiB payload in L2 here: 0.46 µs with
+// AVX2, 0.81 with SSE2, whose time was most of what separated versus's pipe and shm streams from
+// a bare reader that checks nothing.
+template <typename Vector>
 struct Sums {
-  FourLanes sum0{}, sum1{}, sum2{}, sum3{};
-  FourLanes running0{}, running1{}, running2{}, running3{};
+  static constexpr size_t kVectors = 4;
+  static constexpr size_t kLanes = kVectors * sizeof(Vector) / sizeof(uint64_t);
+  static constexpr size_t kBlock = kLanes * sizeof(uint64_t);  // a word per lane
+  Vector sum[kVectors] = {};
+  Vector running[kVectors] = {};
 
   [[gnu::always_inline]] void add_block(const std::byte* block) {
-    FourLanes w0, w1, w2, w3;
-    std::memcpy(&w0, block, sizeof w0);
-    std::memcpy(&w1, block + 32, sizeof w1);
-    std::memcpy(&w2, block + 64, sizeof w2);
-    std::memcpy(&w3, block + 96, sizeof w3);
-    sum0 += w0;
-    sum1 += w1;
-    sum2 += w2;
-    sum3 += w3;
-    running0 += sum0;
-    running1 += sum1;
-    running2 += sum2;
-    running3 += sum3;
+#pragma GCC unroll 4
+    for (size_t v = 0; v < kVectors; ++v) {
+      Vector w;
+      std::memcpy(&w, block + v * sizeof w, sizeof w);
+      sum[v] += w;
+      running[v] += sum[v];
+    }
   }
 };
 
 // Inlined into each build below, which compiles it for its own instruction set.
+template <typename Vector>
 [[gnu::always_inline]] inline uint64_t checksum_of(const std::byte* payload, size_t n) {
-  Sums s;
+  using S = Sums<Vector>;
+  S s;
   size_t at = 0;
-  for (; at + kBlock <= n; at += kBlock) s.add_block(payload + at);
+  for (; at + S::kBlock <= n; at += S::kBlock) s.add_block(payload + at);
   if (at < n) {
-    std::byte last[kBlock] = {};
+    std::byte last[S::kBlock] = {};
     std::memcpy(last, payload + at, n - at);
     s.add_block(last);
   }
-  // A word in lane L, k blocks from the end, weighs c_L + 32(k + 1) with c = 1, 3, ..., 31: odd,
-  // and no two positions alike (c_L < 32), so no two words can trade places unseen.
-  const FourLanes running = s.running0 + s.running1 + s.running2 + s.running3;
-  const FourLanes* sums[kVectors] = {&s.sum0, &s.sum1, &s.sum2, &s.sum3};
-  uint64_t total = kLanes * 2 * (running[0] + running[1] + running[2] + running[3]);
-  uint64_t weight = 1;
-  for (const FourLanes* v : sums) {
-    for (size_t lane = 0; lane < 4; ++lane, weight += 2) total += weight * (*v)[lane];
-  }
+  // A word in lane L, k blocks from the end, weighs c_L + 2 kLanes (k + 1) with c = 1, 3, ...,
+  // 2 kLanes - 1: odd, and no two positions alike (c_L < 2 kLanes), so no two words can trade
+  // places unseen.
+  uint64_t sum[S::kLanes], running[S::kLanes];  // lane by lane
+  std::memcpy(sum, s.sum, sizeof sum);
+  std::memcpy(running, s.running, sizeof running);
+  uint64_t total = 0;
+  for (size_t lane = 0; lane < S::kLanes; ++lane) total += (2 * lane + 1) * sum[lane] + 2 * S::kLanes * running[lane];
   return total;
 }
 }  // namespace
@@ -70,8 +69,8 @@ bool cpu_has_avx2() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2");
 }
-VERSUS_HOT [[gnu::target("avx2")]] uint64_t avx2(const std::byte* payload, size_t n) { return checksum_of(payload, n); }
-VERSUS_HOT uint64_t plain(const std::byte* payload, size_t n) { return checksum_of(payload, n); }
+VERSUS_HOT [[gnu::target("avx2")]] uint64_t avx2(const std::byte* payload, size_t n) { return checksum_of<FourLanes>(payload, n); }
+VERSUS_HOT uint64_t plain(const std::byte* payload, size_t n) { return checksum_of<TwoLanes>(payload, n); }
 }  // namespace checksum_forms
 
 // Chosen by a test at the first call rather than by the dynamic linker (GCC's target_clones, an

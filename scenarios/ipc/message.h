@@ -16,18 +16,19 @@ struct MessageHeader {
 };
 constexpr size_t kHeaderBytes = sizeof(MessageHeader);
 
-// A Fletcher-style sum of the payload's 64-bit words, modulo 2^64, in sixteen lanes (word i in
-// lane i mod 16, the tail zero-padded to a whole block of sixteen): per lane the sum of its words
-// and the sum of those running sums. Linear in every word, each with an odd weight, so a change
-// inside any one word always shows; each position with a weight of its own, so two words swapped
-// show too (but for words whose difference times that of their weights is 0 modulo 2^64). Only
-// additions, in four vectors of four lanes: it reads the payload faster than memcpy copies it,
-// but it is still a second pass over every message, which a bare stream does not make.
+// A Fletcher-style sum of the payload's 64-bit words, modulo 2^64, in L lanes (word i in lane
+// i mod L, the tail zero-padded to a whole block of L): per lane the sum of its words and the
+// sum of those running sums. Linear in every word, each with an odd weight, so a change inside
+// any one word always shows; each position with a weight of its own, so two words swapped show
+// too (but for words whose difference times that of their weights is 0 modulo 2^64). Only
+// additions, in four vectors: it reads the payload faster than memcpy copies it, but it is
+// still a second pass over every message, which a bare stream does not make. L is 16 where the
+// CPU has AVX2, else 8: the sum is the same for every process on one machine, which is all a
+// message's check needs.
 uint64_t payload_checksum(const std::byte* payload, size_t n);
 
-// The two builds of the same sum payload_checksum chooses between, once, by what the CPU has:
-// AVX2 (a vector a register) or plain x86-64 (a vector two SSE2 registers). Apart for the test
-// that they agree.
+// The two builds payload_checksum chooses between, once, by what the CPU has: AVX2 (sixteen
+// lanes) or plain x86-64 (eight lanes, in SSE2 registers). Apart for the tests, which check each.
 namespace checksum_forms {
 bool cpu_has_avx2();
 uint64_t avx2(const std::byte* payload, size_t n);
