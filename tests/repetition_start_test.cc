@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
@@ -45,14 +46,22 @@ TEST(RepetitionStart, AnExecdRepetitionCarriesNoneOfTheHarnessMemory) {
   EXPECT_EQ(held[kHeld / 2], 1);
 }
 
+// The processes below this one whose command line holds `word`.
+std::vector<pid_t> descendants_running(const std::string& word) {
+  std::vector<pid_t> found;
+  for (pid_t pid : descendants()) {
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    const std::string words((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (words.find(word) != std::string::npos) found.push_back(pid);
+  }
+  return found;
+}
+
 // The CPUs a process below the harness may run on (the main thread's), while it runs the
 // repetition command.
 std::set<std::string> bindings_of_repetition_processes() {
   std::set<std::string> seen;
-  for (pid_t pid : descendants()) {
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string words((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (words.find(std::string("repetition") + '\0') == std::string::npos) continue;
+  for (pid_t pid : descendants_running(std::string("repetition") + '\0')) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(status, line);) {
       if (line.starts_with("Cpus_allowed_list:")) seen.insert(line.substr(line.find_first_not_of(" \t", 18)));
@@ -109,10 +118,7 @@ TEST(RepetitionStart, TheRepetitionProgramMeasuresACell) {
 // holds `word`.
 std::set<std::string> names_of_descendants_running(const std::string& word) {
   std::set<std::string> seen;
-  for (pid_t pid : descendants()) {
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-    const std::string words((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (words.find(word) == std::string::npos) continue;
+  for (pid_t pid : descendants_running(word)) {
     std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
     if (std::string name; std::getline(comm, name)) seen.insert(name);
   }
@@ -142,7 +148,8 @@ TEST(RepetitionStart, TheRepetitionProcessGoesByItsProgramsName) {
   ASSERT_EQ(r.status, Status::kOk) << r.message;
   // The kernel keeps the first 15 bytes of a process's name. The descriptor's number may be seen
   // too, between the exec and the program's first lines.
-  EXPECT_TRUE(seen.contains(std::string("versus-repetition").substr(0, 15))) << ::testing::PrintToString(seen);
+  const std::string program = std::filesystem::path(VERSUS_REPETITION_BINARY).filename();
+  EXPECT_TRUE(seen.contains(program.substr(0, 15))) << ::testing::PrintToString(seen);
 }
 
 // What a shell command wrote (standard output and error) and its exit status.
