@@ -55,9 +55,9 @@ class CompletionLoop {
     // At most a send and a receive in flight per connection.
     unsigned entries = 64;
     while (entries < 2 * conns_.size()) entries *= 2;
-    if (const int err = io_uring_queue_init(entries, &ring_, 0); err < 0) throw_error(err, "io_uring_queue_init");
+    if (const int err = uring_init(entries, ring_); err < 0) throw_error(err, "io_uring_queue_init");
   }
-  ~CompletionLoop() { io_uring_queue_exit(&ring_); }
+  ~CompletionLoop() { uring_exit(ring_); }
   CompletionLoop(const CompletionLoop&) = delete;
   CompletionLoop& operator=(const CompletionLoop&) = delete;
 
@@ -191,7 +191,7 @@ RunOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
     io_uring_params params{};
     params.flags = IORING_SETUP_CQSIZE;
     params.cq_entries = unsigned(std::min<size_t>(std::max<size_t>(2 * n, 128), 65536));
-    if (const int err = io_uring_queue_init_params(entries, &ring, &params); err < 0) {
+    if (const int err = uring_init(entries, ring, &params); err < 0) {
       throw_error(err, "io_uring_queue_init_params");
     }
     ring_made = true;
@@ -230,10 +230,10 @@ RunOutcome multiplex_on_receives(MultiplexWork& work, const Cell& cell) {
   };
   try {
     RunOutcome out = multiplex_on_one_thread(work, cell, driver);
-    if (ring_made) io_uring_queue_exit(&ring);
+    if (ring_made) uring_exit(ring);
     return out;
   } catch (...) {
-    if (ring_made) io_uring_queue_exit(&ring);
+    if (ring_made) uring_exit(ring);
     throw;
   }
 }

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -235,6 +236,29 @@ TEST_P(PollerTest, BlockedWaitWakesWhenAnotherThreadWrites) {
   const Events ready = wait(*p, -1);
   writer.join();
   EXPECT_EQ(ready, (Events{{sock.a, kReadable, 5}}));
+}
+
+// Loop threads make and drop pollers independently, and a new poller's memory may be where the
+// last one's was (an io_uring ring is mapped where the previous ring was unmapped). The second
+// thread waits by sleeping, which orders nothing: under the thread sanitizer this fails unless
+// making and dropping pollers is ordered by the pollers themselves.
+TEST_P(PollerTest, PollersMadeOneAfterAnotherOnTwoThreadsEachWork) {
+  Pair first = Pair::sockets(), second = Pair::sockets();
+  Events seen[2];
+  auto use_one = [&](Pair& pair, Events& out, int delay_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    auto p = make();
+    p->add(pair.a, kReadable, 7);
+    put(pair.b);
+    out = wait(*p, 1000);
+    take(pair.a);
+  };
+  std::thread early(use_one, std::ref(first), std::ref(seen[0]), 0);
+  std::thread late(use_one, std::ref(second), std::ref(seen[1]), 200);
+  early.join();
+  late.join();
+  EXPECT_EQ(seen[0], (Events{{first.a, kReadable, 7}}));
+  EXPECT_EQ(seen[1], (Events{{second.a, kReadable, 7}}));
 }
 
 TEST_P(PollerTest, MisuseIsAnErrorWithItsErrno) {

@@ -48,9 +48,9 @@ class UringPoller final : public Poller {
  public:
   explicit UringPoller(const PollerOptions& options) : multishot_(options.multishot) {
     const unsigned entries = std::bit_ceil(std::clamp(options.capacity, kMinEntries, kMaxEntries));
-    if (const int r = io_uring_queue_init(entries, &ring_, 0); r < 0) throw_error(r, "io_uring_queue_init");
+    if (const int r = uring_init(entries, ring_); r < 0) throw_error(r, "io_uring_queue_init");
   }
-  ~UringPoller() override { io_uring_queue_exit(&ring_); }
+  ~UringPoller() override { uring_exit(ring_); }
 
   std::string_view name() const override { return "io_uring"; }
 
@@ -239,11 +239,11 @@ std::string multishot_refused(io_uring& ring) {
 
 std::string uring_unsupported(const PollerOptions& options, int64_t) {
   io_uring ring{};
-  if (const int r = io_uring_queue_init(8, &ring, 0); r < 0) {
+  if (const int r = uring_init(8, ring); r < 0) {
     return fmt::format("io_uring_queue_init: {}", std::strerror(-r));
   }
   std::string why = options.multishot ? multishot_refused(ring) : std::string();
-  io_uring_queue_exit(&ring);
+  uring_exit(ring);
   return why;
 }
 

@@ -5,11 +5,32 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 
 #include "bench/sys/errors.h"
 
 namespace versus {
+
+// Every ring is made and torn down through these two. liburing maps and unmaps a ring with its own
+// system calls, past the thread sanitizer's view: a ring mapped where another thread's ring was just
+// unmapped looks to it like memory two threads write without order, and it reports a race. One
+// lock around making and tearing down gives the order it cannot see; neither is in a timed loop.
+// Returns what io_uring_queue_init(_params) returns: 0 or -errno.
+inline std::mutex& uring_lifetime_lock() {
+  static std::mutex lock;
+  return lock;
+}
+
+inline int uring_init(unsigned entries, io_uring& ring, io_uring_params* params = nullptr) {
+  const std::lock_guard hold(uring_lifetime_lock());
+  return params ? io_uring_queue_init_params(entries, &ring, params) : io_uring_queue_init(entries, &ring, 0);
+}
+
+inline void uring_exit(io_uring& ring) {
+  const std::lock_guard hold(uring_lifetime_lock());
+  io_uring_queue_exit(&ring);
+}
 
 // A free submission entry; when the queue is full, what is queued goes to the kernel first
 // (one more system call, counted in `submits` where given).
