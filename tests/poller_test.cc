@@ -240,8 +240,8 @@ TEST_P(PollerTest, BlockedWaitWakesWhenAnotherThreadWrites) {
 
 // Loop threads make and drop pollers independently, and a new poller's memory may be where the
 // last one's was (an io_uring ring is mapped where the previous ring was unmapped). The second
-// thread waits by sleeping, which orders nothing: under the thread sanitizer this fails unless
-// making and dropping pollers is ordered by the pollers themselves.
+// thread waits by sleeping, which orders nothing: under the thread sanitizer, when the ring does
+// land where the last one was, this fails unless the pollers order their own making and dropping.
 TEST_P(PollerTest, PollersMadeOneAfterAnotherOnTwoThreadsEachWork) {
   Pair first = Pair::sockets(), second = Pair::sockets();
   Events seen[2];

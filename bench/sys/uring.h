@@ -15,7 +15,9 @@ namespace versus {
 // Every ring is made and torn down through these two. liburing maps and unmaps a ring with its own
 // system calls, past the thread sanitizer's view: a ring mapped where another thread's ring was just
 // unmapped looks to it like memory two threads write without order, and it reports a race. One
-// lock around making and tearing down gives the order it cannot see; neither is in a timed loop.
+// lock around making and tearing down gives the order it cannot see. Each happens once per poller
+// or loop thread, never per round or request (a loop thread of the redis cells makes its ring
+// inside the timed run: the lock may queue one thread's set-up, some 35 µs, behind another's).
 // Returns what io_uring_queue_init(_params) returns: 0 or -errno.
 inline std::mutex& uring_lifetime_lock() {
   static std::mutex lock;
